@@ -1,0 +1,35 @@
+//===- Driver.h - From an analysed program to a stage or an executable -*- C++ -*-===//
+//
+// The back half of `nnc build`: MLIRGen, the nn passes, code generation, and
+// linking with the runtime. The CLI (tools/nnc) runs the frontend, then calls
+// buildProgram. Stages are ordered: every --emit= value stops after its stage.
+//
+//===----------------------------------------------------------------------===//
+#ifndef NNC_DRIVER_H
+#define NNC_DRIVER_H
+
+#include "nnc/Program.h"
+#include <cstdint>
+#include <string>
+
+namespace nnc {
+
+enum class Stage { AST, NN, Grad, Linalg, Vector, LLVM, LLVMIR, Asm, Binary };
+
+struct BuildOptions {
+  Stage emit = Stage::Binary; ///< print this stage to stdout; Binary: link
+  std::string output;         ///< the executable to write (Stage::Binary)
+  int64_t batch = 0;          ///< compiled batch size; 0: the train section's
+  std::string runtimeLib;     ///< path of libnnrt.a; empty: next to nnc
+  int threads = 2;            ///< threads the generated code is built for
+};
+
+/// Runs MLIRGen and the pipeline on `prog`; prints the stage named by
+/// opts.emit to stdout, or writes the executable. Errors are printed to stderr
+/// as `file:line:col: error: message` with the source line and a caret.
+/// Returns the process exit status (0 or 1).
+int buildProgram(const Program &prog, const BuildOptions &opts);
+
+} // namespace nnc
+
+#endif // NNC_DRIVER_H

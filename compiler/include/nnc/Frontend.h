@@ -1,0 +1,47 @@
+//===- Frontend.h - From .nn source to an analysed Program -------*- C++ -*-===//
+//
+// The frontend's three entry points, in pipeline order: parse a file and its
+// imports into an AST (ANTLR parse tree -> ast::Module), analyse the AST into
+// an nnc::Program (names, types, shapes; model calls inlined), and print the
+// per-layer summary. All errors go to a Diagnostics; every function keeps
+// going after an error so one run reports all errors of a file.
+//
+//===----------------------------------------------------------------------===//
+#ifndef NNC_FRONTEND_H
+#define NNC_FRONTEND_H
+
+#include "nnc/AST.h"
+#include "nnc/Diagnostics.h"
+#include "nnc/Program.h"
+#include <memory>
+#include <ostream>
+#include <string>
+
+namespace nnc {
+
+/// Deepest nesting of brackets (and longest run of unary minus) accepted.
+constexpr int kMaxNesting = 256;
+
+/// Parses `path` and, transitively, the files it imports (each once; an
+/// import is resolved relative to the importing file, then in `stdlibDir`).
+/// Returns null if any file could not be read or had a syntax error.
+std::unique_ptr<ast::Module> parseModule(const std::string &path,
+                                         const std::string &stdlibDir,
+                                         Diagnostics &diags);
+
+/// Semantic analysis of a parsed module into `prog`. Returns false if any
+/// error was reported (prog is then incomplete).
+bool analyze(const ast::Module &module, Program &prog, Diagnostics &diags);
+
+/// `f32[B,784]`, `i32[B]`, `f32[]` (scalar).
+std::string formatType(const TensorType &type);
+
+/// The `nnc summary` table (or JSON document) of prog.layers with totals.
+void printSummary(const Program &prog, std::ostream &os, bool json);
+
+/// The analysed program as text (`nnc check --print-program`).
+void printProgram(const Program &prog, std::ostream &os);
+
+} // namespace nnc
+
+#endif // NNC_FRONTEND_H

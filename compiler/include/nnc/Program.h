@@ -1,0 +1,147 @@
+//===- Program.h - The analysed program: typed graphs, parameters, training -===//
+//
+// What semantic analysis hands to MLIRGen and to `nnc summary`: every model call
+// inlined into flat, typed dataflow graphs (one for the trained model's forward
+// pass, one for the loss), every parameter with its shape and initialiser, the
+// training configuration, and one row per layer for the summary. Shapes use
+// kBatch for the symbolic batch dimension B; MLIRGen substitutes the compiled
+// batch size. Nothing here depends on MLIR or ANTLR.
+//
+//===----------------------------------------------------------------------===//
+#ifndef NNC_PROGRAM_H
+#define NNC_PROGRAM_H
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace nnc {
+
+/// A position in a source file (1-based line and column).
+struct Loc {
+  std::string file;
+  int line = 0;
+  int col = 0;
+};
+
+/// The symbolic batch dimension `B` in a shape.
+constexpr int64_t kBatch = -1;
+
+enum class ElemType { F32, I32 };
+
+/// A tensor type: element type and dims (kBatch for B). Rank 0 is a scalar.
+struct TensorType {
+  ElemType elem = ElemType::F32;
+  std::vector<int64_t> dims;
+};
+
+/// How a parameter is filled before training. Glorot/He/PyTorch-default are
+/// resolved by sema into Uniform/Normal with concrete bounds from fan-in/out.
+struct Init {
+  enum Kind { Zeros, Const, Uniform, Normal, Literal } kind = Zeros;
+  double a = 0; ///< Const: value; Uniform: low; Normal: mean.
+  double b = 0; ///< Uniform: high; Normal: standard deviation.
+  std::vector<float> values; ///< Literal: row-major, product(shape) values.
+};
+
+struct Param {
+  std::string name; ///< Qualified: "MLP.dense1.weight", "Worked.W1".
+  std::vector<int64_t> shape; ///< Never contains kBatch.
+  Init init;
+  Loc loc;
+};
+
+/// Graph operations. Operands are indices of earlier nodes in the same graph.
+/// Elementwise binaries broadcast with NumPy rules (right-aligned dims).
+enum class OpKind {
+  Input,        ///< graph input `index` (0 = x, 1 = y, 2 = w sample weights)
+  Param,        ///< program parameter `index`
+  Const,        ///< literal tensor: `values` (row-major), `type`
+  MatMul,       ///< [M,K] @ [K,N] -> [M,N]
+  Add, Sub, Mul, Div, ///< broadcasting elementwise
+  Neg,
+  Relu, Sigmoid, Tanh,
+  LeakyRelu,    ///< attr = alpha
+  Step,         ///< attr = threshold; 1 if x > t else 0; forward only
+  Softmax,      ///< over the last axis, max-subtracted
+  CrossEntropy, ///< (logits [B,C], labels i32 [B], w [B]) -> scalar: weighted
+                ///< mean over samples of -log softmax(logits)[label]
+  Mse,          ///< (pred, target, w [B]) -> scalar: weighted mean over
+                ///< samples of mean over features of (pred-target)^2
+  Bce,          ///< (prob, target, w [B]) -> scalar: weighted mean over samples
+                ///< of mean over features of -(t log p + (1-t) log(1-p))
+};
+
+struct Node {
+  OpKind op;
+  std::vector<int> operands;
+  TensorType type;  ///< result type (may contain kBatch)
+  Loc loc;          ///< source location of the expression that made it
+  int index = -1;   ///< Input / Param index
+  double attr = 0;  ///< LeakyRelu alpha, Step threshold
+  std::vector<float> values; ///< Const
+};
+
+/// A flat dataflow graph; nodes are topologically ordered.
+struct Graph {
+  std::vector<Node> nodes;
+  std::vector<int> results; ///< node indices returned
+};
+
+struct Optimizer {
+  enum Kind { SGD, Momentum, Adam } kind = SGD;
+  double lr = 0.01;
+  double momentum = 0.9;                        ///< Momentum
+  double beta1 = 0.9, beta2 = 0.999, eps = 1e-8; ///< Adam
+};
+
+struct Dataset {
+  enum Kind { FashionMnist, Tensors } kind = FashionMnist;
+  std::string dir = "/usr/share/datasets/fashion-mnist"; ///< FashionMnist
+  /// Tensors: the whole dataset inline, N rows each (row-major).
+  std::vector<int64_t> xShape, yShape; ///< [N, ...]
+  std::vector<float> x, y;
+};
+
+struct TrainConfig {
+  bool present = false;
+  Dataset data;
+  Optimizer optimizer;
+  int64_t batch = 64;
+  int64_t epochs = 1;
+  int64_t seed = 0;
+  /// True when the target is integer class labels (cross_entropy): the
+  /// runtime then reports accuracy from argmax of the model output.
+  bool classification = false;
+  Loc loc;
+};
+
+/// One row of `nnc summary`.
+struct LayerInfo {
+  std::string name; ///< "dense1", "relu1", ... or the block path "inc1/conv2"
+  std::string kind; ///< "dense", "relu", "matmul", ...
+  std::vector<int64_t> outShape; ///< with kBatch
+  int64_t weights = 0, biases = 0;
+  int64_t macs = 0; ///< multiply-accumulates per sample
+  int depth = 0;    ///< nesting level inside blocks
+  Loc loc;
+};
+
+struct Program {
+  std::string sourceFile;
+  std::string modelName; ///< the trained (or only) model
+  Loc modelLoc;          ///< its declaration (MLIRGen locates functions here)
+  TensorType input;      ///< x, e.g. f32[B,784]
+  TensorType target;     ///< y, e.g. i32[B] or f32[B,2]
+  std::vector<Param> params;
+  /// forward: inputs {x}; results {model output}.
+  Graph forward;
+  /// loss: inputs {x, y, w}; results {scalar loss, model output}.
+  Graph loss;
+  TrainConfig train;
+  std::vector<LayerInfo> layers;
+};
+
+} // namespace nnc
+
+#endif // NNC_PROGRAM_H

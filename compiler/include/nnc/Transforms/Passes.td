@@ -1,0 +1,49 @@
+//===- Passes.td - nn dialect passes ------------------------*- tablegen -*-===//
+//
+// The passes over the nn dialect: reverse-mode autodiff (builds the training
+// step) and the lowering of nn ops to linalg/tensor/arith/math.
+//
+//===----------------------------------------------------------------------===//
+#ifndef NNC_TRANSFORMS_PASSES
+#define NNC_TRANSFORMS_PASSES
+
+include "mlir/Pass/PassBase.td"
+
+def Autodiff : Pass<"nn-autodiff", "mlir::ModuleOp"> {
+  let summary = "Give @train_step a body: forward, reverse-mode backward and optimizer update";
+  let description = [{
+    For every function declaration carrying `nn.grad_of = @loss`, clones the
+    forward computation of `@loss`, walks it in reverse applying one gradient
+    rule per op (all rules are in one table in Autodiff.cpp), accumulates the
+    gradient of the scalar loss with respect to each parameter argument, and
+    applies the optimizer named by `nn.optimizer` (`nn.sgd_update`,
+    `nn.momentum_update` or `nn.adam_update`). Before:
+
+    ```mlir
+    func.func private @train_step(tensor<2x2xf32>, ..., tensor<4xf32>) -> (...)
+        attributes {nn.grad_of = @loss, nn.optimizer = {kind = "sgd"}}
+    ```
+    After, `@train_step` has a body and no longer references `@loss`.
+    Differentiating through a non-differentiable op (`nn.step`) on the path to
+    a parameter is an error at that op's location.
+  }];
+  let dependentDialects = ["mlir::func::FuncDialect", "mlir::arith::ArithDialect",
+                           "mlir::tensor::TensorDialect"];
+}
+
+def LowerToLinalg : Pass<"nn-lower-to-linalg", "mlir::ModuleOp"> {
+  let summary = "Lower nn ops to linalg, tensor, arith and math on tensors";
+  let description = [{
+    One rewrite pattern per op family: `nn.matmul` becomes `linalg.matmul`
+    (or the transposed variants), elementwise and broadcasting ops become
+    `linalg.generic` with broadcasting indexing maps, reductions (softmax,
+    losses, unbroadcast) become `linalg.generic` reductions, optimizer updates
+    become elementwise `linalg.generic`. The `nn` dialect is marked illegal,
+    so any op left unlowered is an error.
+  }];
+  let dependentDialects = ["mlir::linalg::LinalgDialect", "mlir::tensor::TensorDialect",
+                           "mlir::arith::ArithDialect", "mlir::math::MathDialect",
+                           "mlir::func::FuncDialect"];
+}
+
+#endif // NNC_TRANSFORMS_PASSES

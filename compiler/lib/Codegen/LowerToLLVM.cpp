@@ -1,0 +1,92 @@
+//===- LowerToLLVM.cpp - Bufferization and lowering to the LLVM dialect ---===//
+//
+// The `llvm` stage. One-shot bufferization across function boundaries with
+// identity layouts (the entry functions' tensors are views of the arena, so
+// results are written in place and kernels allocate nothing), then
+// scf.forall -> scf.parallel -> OpenMP, vector/memref/scf/math/arith/func ->
+// LLVM with the bare-pointer calling convention (`nnc_train_step(char*)`),
+// and a debug-info scope on every function so LLVM IR carries `!dbg`
+// file:line locations of the model source.
+//
+//===----------------------------------------------------------------------===//
+
+#include "nnc/Codegen.h"
+
+#include "mlir/Conversion/Passes.h"
+#include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
+#include "mlir/Dialect/Bufferization/Transforms/OneShotAnalysis.h"
+#include "mlir/Dialect/Bufferization/Transforms/Passes.h"
+#include "mlir/Dialect/LLVMIR/Transforms/Passes.h"
+#include "mlir/Dialect/Linalg/Passes.h"
+#include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Dialect/SCF/Transforms/Passes.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Transforms/Passes.h"
+
+using namespace mlir;
+
+namespace nnc {
+
+void buildLowerToLLVMPipeline(OpPassManager &pm) {
+  // Bufferize. A canonicalize must precede drop-equivalent-buffer-results,
+  // else a bufferization.clone appears that does not lower.
+  pm.addPass(bufferization::createEmptyTensorEliminationPass());
+  pm.addPass(bufferization::createEmptyTensorToAllocTensorPass());
+  bufferization::OneShotBufferizationOptions bufOpts;
+  bufOpts.bufferizeFunctionBoundaries = true;
+  bufOpts.setFunctionBoundaryTypeConversion(
+      bufferization::LayoutMapOption::IdentityLayoutMap);
+  pm.addPass(bufferization::createOneShotBufferizePass(bufOpts));
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+  pm.addPass(bufferization::createDropEquivalentBufferResultsPass());
+  pm.addPass(createCanonicalizerPass());
+  bufferization::BufferDeallocationPipelineOptions deallocOpts;
+  bufferization::buildBufferDeallocationPipeline(pm, deallocOpts);
+  pm.addPass(createBufferizationToMemRefPass());
+
+  // Loops and threads: forall -> parallel -> omp.parallel + omp.wsloop.
+  pm.addPass(createForallToParallelLoopPass());
+  pm.addPass(createConvertLinalgToLoopsPass());
+  VectorTransferToSCFOptions vtsOpts;
+  vtsOpts.enableFullUnroll();
+  pm.addPass(createConvertVectorToSCFPass(vtsOpts));
+  pm.addPass(createConvertSCFToOpenMPPass());
+  pm.addPass(createLowerAffinePass());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+
+  // Math first (libm calls for what has no LLVM intrinsic, e.g. tanh), as
+  // math-to-libm unrolls vectors with vector ops.
+  pm.addPass(createConvertMathToLLVMPass());
+  pm.addPass(createConvertMathToLibmPass());
+
+  // To the LLVM dialect. finalize-memref-to-llvm must precede scf-to-cf, else
+  // the memref.alloca_scope from scf-to-openmp fails to lower.
+  pm.addPass(memref::createExpandStridedMetadataPass());
+  pm.addPass(createLowerAffinePass());
+  pm.addPass(createConvertVectorToLLVMPass());
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+  pm.addPass(createConvertSCFToCFPass());
+  pm.addPass(createArithToLLVMConversionPass());
+  pm.addPass(createConvertIndexToLLVMPass());
+  ConvertFuncToLLVMPassOptions funcOpts;
+  funcOpts.useBarePtrCallConv = true;
+  pm.addPass(createConvertFuncToLLVMPass(funcOpts));
+  pm.addPass(createConvertControlFlowToLLVMPass());
+  pm.addPass(createConvertOpenMPToLLVMPass());
+  pm.addPass(createReconcileUnrealizedCastsPass());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(LLVM::createDIScopeForLLVMFuncOpPass());
+}
+
+} // namespace nnc
+
+LogicalResult nnc::runLowerToLLVM(ModuleOp module) {
+  DialectRegistry registry;
+  registerCodegenDialects(registry);
+  module.getContext()->appendDialectRegistry(registry);
+  PassManager pm(module.getContext());
+  buildLowerToLLVMPipeline(pm);
+  return pm.run(module);
+}

@@ -1,0 +1,128 @@
+//===- ASTDump.cpp - `nnc build --emit=ast` -------------------------------===//
+//
+// Prints the AST as an indented tree, one node per line, each ending with
+// `@file:line:col`. Imported files follow the main file.
+//
+//===----------------------------------------------------------------------===//
+#include "nnc/AST.h"
+
+#include <cstdio>
+
+using namespace nnc;
+using namespace nnc::ast;
+
+namespace {
+
+class Dumper {
+public:
+  explicit Dumper(std::ostream &os) : os(os) {}
+
+  void file(const File &f) {
+    line(0, "File " + f.path, Loc{f.path, 1, 1});
+    for (const Import &i : f.imports)
+      line(1, "Import \"" + i.path + "\"" +
+                  (i.resolvedPath.empty() ? "" : " -> " + i.resolvedPath),
+           i.loc);
+    for (const Model &m : f.models)
+      model(m);
+    for (const Train &t : f.trains) {
+      line(1, "Train " + t.model, t.loc);
+      for (const Setting &s : t.settings) {
+        line(2, "Setting " + s.key, s.loc);
+        expr(3, *s.value);
+      }
+    }
+  }
+
+private:
+  std::ostream &os;
+
+  void line(int indent, const std::string &text, const Loc &loc) {
+    os << std::string(2 * indent, ' ') << text << " @" << loc.file << ":"
+       << loc.line << ":" << loc.col << "\n";
+  }
+
+  static std::string type(const Type &t) {
+    std::string s = t.elem;
+    if (t.dims.empty())
+      return s;
+    s += "[";
+    for (size_t i = 0; i < t.dims.size(); ++i)
+      s += (i ? "," : "") + (t.dims[i].symbol.empty()
+                                 ? std::to_string(t.dims[i].value)
+                                 : t.dims[i].symbol);
+    return s + "]";
+  }
+
+  static std::string num(double v) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.9g", v);
+    return buf;
+  }
+
+  void model(const Model &m) {
+    line(1, std::string(m.isBlock ? "Block " : "Model ") + m.name, m.loc);
+    for (const Arg &a : m.args)
+      line(2, "Arg " + a.name + (a.type ? ": " + type(*a.type) : ""), a.loc);
+    if (m.result)
+      line(2, "Result " + type(*m.result), m.result->loc);
+    for (const Stmt &s : m.body) {
+      switch (s.kind) {
+      case Stmt::Param:
+        line(2, "Param " + s.name + ": " + type(*s.type), s.loc);
+        break;
+      case Stmt::Assign:
+        line(2, "Assign " + s.name, s.loc);
+        break;
+      case Stmt::Return:
+        line(2, "Return", s.loc);
+        break;
+      }
+      if (s.value)
+        expr(3, *s.value);
+    }
+  }
+
+  void expr(int indent, const Expr &e) {
+    switch (e.kind) {
+    case Expr::Number:
+      line(indent, "Number " + num(e.number), e.loc);
+      break;
+    case Expr::String:
+      line(indent, "String \"" + e.text + "\"", e.loc);
+      break;
+    case Expr::Bool:
+      line(indent, e.boolean ? "Bool true" : "Bool false", e.loc);
+      break;
+    case Expr::Name:
+      line(indent, "Name " + e.text, e.loc);
+      break;
+    case Expr::Call:
+      line(indent, "Call " + e.text, e.loc);
+      break;
+    case Expr::Neg:
+      line(indent, "Neg", e.loc);
+      break;
+    case Expr::Binary:
+      line(indent, "Binary '" + e.text + "'", e.loc);
+      break;
+    case Expr::Tensor:
+      line(indent, "Tensor", e.loc);
+      break;
+    }
+    for (const ExprPtr &a : e.args)
+      expr(indent + 1, *a);
+    for (const NamedArg &n : e.named) {
+      line(indent + 1, "NamedArg " + n.name, n.loc);
+      expr(indent + 2, *n.value);
+    }
+  }
+};
+
+} // namespace
+
+void nnc::ast::dump(const Module &module, std::ostream &os) {
+  Dumper d(os);
+  for (const auto &f : module.files)
+    d.file(*f);
+}

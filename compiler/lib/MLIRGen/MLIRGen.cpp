@@ -1,0 +1,556 @@
+//===- MLIRGen.cpp - From an analysed Program to the nn dialect -----------===//
+//
+// Emits one module per program, all shapes static (B = the compiled batch):
+// each Graph node becomes one nn op (or an arith.constant) located at the
+// node's source position, @forward and @loss are functions of the parameters
+// and the graph inputs, @train_step is a declaration carrying what
+// nn-autodiff needs (nn.grad_of, nn.num_params, nn.optimizer), and three
+// entry wrappers move tensors between the runtime's byte arena and those
+// functions. The arena layout (64-byte aligned slots) is written into the
+// descriptor string @nnc_model_desc that the runtime parses.
+//
+//===----------------------------------------------------------------------===//
+
+#include "nnc/MLIRGen.h"
+#include "nnc/Dialect/NN/NNDialect.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/Diagnostics.h"
+#include "llvm/Support/Format.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <map>
+#include <set>
+
+using namespace mlir;
+
+namespace nnc {
+namespace {
+
+constexpr int64_t kSlotAlign = 64;
+
+/// One tensor in the arena: `slot <role> <name> <dtype> <shape> <offset>`.
+struct Slot {
+  std::string role, name;
+  RankedTensorType type;
+  int64_t offset = 0;
+};
+
+/// The arena in descriptor order: params (n), states, x, y, w, hyper, loss,
+/// out. Indices of the single slots are fixed relative to the end.
+struct Arena {
+  std::vector<Slot> slots;
+  int64_t numParams = 0, numStates = 0;
+  int64_t bytes = 0;
+  size_t x() const { return numParams + numStates; }
+  size_t y() const { return x() + 1; }
+  size_t w() const { return x() + 2; }
+  size_t hyper() const { return x() + 3; }
+  size_t loss() const { return x() + 4; }
+  size_t out() const { return x() + 5; }
+};
+
+/// Graph ops that map 1:1 onto an nn op with the same operands.
+StringRef nnOpName(OpKind kind) {
+  switch (kind) {
+  case OpKind::MatMul: return "nn.matmul";
+  case OpKind::Add: return "nn.add";
+  case OpKind::Sub: return "nn.sub";
+  case OpKind::Mul: return "nn.mul";
+  case OpKind::Div: return "nn.div";
+  case OpKind::Neg: return "nn.neg";
+  case OpKind::Relu: return "nn.relu";
+  case OpKind::Sigmoid: return "nn.sigmoid";
+  case OpKind::Tanh: return "nn.tanh";
+  case OpKind::LeakyRelu: return "nn.leaky_relu";
+  case OpKind::Step: return "nn.step";
+  case OpKind::Softmax: return "nn.softmax";
+  case OpKind::CrossEntropy: return "nn.cross_entropy";
+  case OpKind::Mse: return "nn.mse";
+  case OpKind::Bce: return "nn.bce";
+  case OpKind::Input:
+  case OpKind::Param:
+  case OpKind::Const:
+    break;
+  }
+  return "";
+}
+
+/// Floats in the descriptor: %.9g round-trips every f32 exactly.
+std::string fmt(double v) {
+  char buf[32];
+  snprintf(buf, sizeof(buf), "%.9g", v);
+  return buf;
+}
+
+const char *optimizerName(Optimizer::Kind kind) {
+  static const char *names[] = {"sgd", "momentum", "adam"};
+  return names[kind];
+}
+
+class MLIRGenImpl {
+public:
+  MLIRGenImpl(MLIRContext &ctx, const Program &prog, int64_t batch)
+      : ctx(ctx), b(&ctx), prog(prog), batch(batch) {}
+
+  OwningOpRef<ModuleOp> gen() {
+    Location modelLoc = loc(prog.modelLoc);
+    if (batch <= 0) {
+      emitError(modelLoc) << "batch size must be positive, got " << batch;
+      return nullptr;
+    }
+    module = ModuleOp::create(modelLoc);
+    b.setInsertionPointToEnd(module->getBody());
+    layoutArena();
+    func::FuncOp forward = genForward();
+    func::FuncOp loss = forward ? genLoss() : nullptr;
+    if (!forward || !loss)
+      return nullptr;
+    func::FuncOp trainStep = genTrainStepDecl(loss);
+    genEntry("nnc_train_step", trainStep);
+    genEntry("nnc_eval_step", loss);
+    genEntry("nnc_predict", forward);
+    genDescriptor();
+    return std::move(module);
+  }
+
+private:
+  MLIRContext &ctx;
+  OpBuilder b;
+  const Program &prog;
+  int64_t batch;
+  OwningOpRef<ModuleOp> module;
+  Arena arena;
+
+  /// The location of a node; the model's own location for everything else.
+  Location loc(const Loc &l) {
+    if (l.line <= 0)
+      return FileLineColLoc::get(&ctx, prog.sourceFile, 1, 1);
+    return FileLineColLoc::get(&ctx, l.file.empty() ? prog.sourceFile : l.file,
+                               l.line, l.col);
+  }
+
+  Type elemType(ElemType t) {
+    return t == ElemType::F32 ? Type(b.getF32Type()) : b.getI32Type();
+  }
+
+  RankedTensorType tensorType(ElemType elem, ArrayRef<int64_t> dims) {
+    SmallVector<int64_t> shape;
+    for (int64_t d : dims)
+      shape.push_back(d == kBatch ? batch : d);
+    return RankedTensorType::get(shape, elemType(elem));
+  }
+  RankedTensorType tensorType(const TensorType &t) {
+    return tensorType(t.elem, t.dims);
+  }
+  RankedTensorType f32Type(ArrayRef<int64_t> dims) {
+    return tensorType(ElemType::F32, dims);
+  }
+
+  // Function signatures (docs/internals.md). P = params, S = optimizer state.
+  SmallVector<Type> paramTypes() {
+    SmallVector<Type> types;
+    for (const Param &p : prog.params)
+      types.push_back(f32Type(p.shape));
+    return types;
+  }
+  int64_t statesPerParam() const {
+    switch (prog.train.optimizer.kind) {
+    case Optimizer::SGD: return 0;
+    case Optimizer::Momentum: return 1;
+    case Optimizer::Adam: return 2;
+    }
+    return 0;
+  }
+  /// Per parameter in order: momentum v_i; adam m_i, v_i.
+  SmallVector<Type> stateTypes() {
+    SmallVector<Type> types;
+    for (const Param &p : prog.params)
+      for (int64_t k = 0; k < statesPerParam(); ++k)
+        types.push_back(f32Type(p.shape));
+    return types;
+  }
+  RankedTensorType xType() { return tensorType(prog.input); }
+  RankedTensorType yType() { return tensorType(prog.target); }
+  RankedTensorType wType() { return f32Type({kBatch}); }
+  RankedTensorType hyperType() { return f32Type({4}); }
+  RankedTensorType lossType() { return f32Type({}); }
+  RankedTensorType outType() {
+    const Graph &g = prog.forward;
+    return tensorType(g.nodes[g.results[0]].type);
+  }
+
+  /// Slots in descriptor order; states in the order of @train_step's S
+  /// arguments.
+  void layoutArena() {
+    auto add = [&](std::string role, std::string name, RankedTensorType type) {
+      int64_t offset = llvm::alignTo(arena.bytes, kSlotAlign);
+      arena.bytes = offset + type.getNumElements() * 4;
+      arena.slots.push_back({std::move(role), std::move(name), type, offset});
+    };
+    for (const Param &p : prog.params)
+      add("param", p.name, f32Type(p.shape));
+    arena.numParams = prog.params.size();
+    const char *suffixes[2] = {
+        prog.train.optimizer.kind == Optimizer::Adam ? ".m" : ".v", ".v"};
+    for (const Param &p : prog.params)
+      for (int64_t k = 0; k < statesPerParam(); ++k)
+        add("state", p.name + suffixes[k], f32Type(p.shape));
+    arena.numStates = statesPerParam() * prog.params.size();
+    add("input", "x", xType());
+    add("target", "y", yType());
+    add("weight", "w", wType());
+    add("hyper", "hyper", hyperType());
+    add("loss", "loss", lossType());
+    add("output", "out", outType());
+    arena.bytes = llvm::alignTo(arena.bytes, kSlotAlign);
+  }
+
+  /// Emits `g`'s nodes into the current block; `inputs` are the values of
+  /// Input nodes by index. Returns the values of g.results.
+  FailureOr<SmallVector<Value>> genGraph(const Graph &g, ValueRange params,
+                                         ValueRange inputs) {
+    SmallVector<Value> values;
+    for (auto [i, node] : llvm::enumerate(g.nodes)) {
+      Location l = loc(node.loc);
+      SmallVector<Value> operands;
+      for (int o : node.operands) {
+        if (o < 0 || o >= (int)i) {
+          emitError(l) << "internal error: node " << i << " uses node " << o;
+          return failure();
+        }
+        operands.push_back(values[o]);
+      }
+      FailureOr<Value> v = genNode(node, l, operands, params, inputs);
+      if (failed(v))
+        return failure();
+      values.push_back(*v);
+    }
+    SmallVector<Value> results;
+    for (int r : g.results) {
+      if (r < 0 || r >= (int)values.size()) {
+        emitError(module->getLoc()) << "internal error: bad graph result " << r;
+        return failure();
+      }
+      results.push_back(values[r]);
+    }
+    return results;
+  }
+
+  FailureOr<Value> genNode(const Node &node, Location l, ValueRange operands,
+                           ValueRange params, ValueRange inputs) {
+    RankedTensorType type = tensorType(node.type);
+    switch (node.op) {
+    case OpKind::Input:
+      if (node.index < 0 || node.index >= (int)inputs.size())
+        return fail(l, "no graph input " + Twine(node.index));
+      return inputs[node.index];
+    case OpKind::Param:
+      if (node.index < 0 || node.index >= (int)params.size())
+        return fail(l, "no parameter " + Twine(node.index));
+      return params[node.index];
+    case OpKind::Const:
+      return genConst(node, l, type);
+    case OpKind::CrossEntropy:
+    case OpKind::Mse:
+    case OpKind::Bce: {
+      // loss(a, t, w) = weighted_mean(per_sample(a, t) : [B], w) : tensor<f32>
+      if (operands.size() != 3)
+        return fail(l, "a loss takes 3 operands");
+      Value perSample = create(nnOpName(node.op), l, f32Type({kBatch}),
+                               operands.take_front(2));
+      return create("nn.weighted_mean", l, type, {perSample, operands[2]});
+    }
+    case OpKind::LeakyRelu:
+      return create(nnOpName(node.op), l, type, operands,
+                    {b.getNamedAttr("alpha", b.getF32FloatAttr(node.attr))});
+    case OpKind::Step:
+      return create(nnOpName(node.op), l, type, operands,
+                    {b.getNamedAttr("threshold", b.getF32FloatAttr(node.attr))});
+    default:
+      return create(nnOpName(node.op), l, type, operands);
+    }
+  }
+
+  /// `arith.constant dense<values>`; a single value is splat.
+  FailureOr<Value> genConst(const Node &node, Location l,
+                            RankedTensorType type) {
+    int64_t n = type.getNumElements();
+    if ((int64_t)node.values.size() != n && node.values.size() != 1)
+      return fail(l, "constant has " + Twine(node.values.size()) +
+                         " values for " + Twine(n) + " elements");
+    auto value = [&](int64_t i) {
+      return node.values[node.values.size() == 1 ? 0 : i];
+    };
+    DenseElementsAttr attr;
+    if (type.getElementType().isF32()) {
+      SmallVector<float> v;
+      for (int64_t i = 0; i < n; ++i)
+        v.push_back(value(i));
+      attr = DenseElementsAttr::get(type, ArrayRef<float>(v));
+    } else {
+      SmallVector<int32_t> v;
+      for (int64_t i = 0; i < n; ++i)
+        v.push_back((int32_t)value(i));
+      attr = DenseElementsAttr::get(type, ArrayRef<int32_t>(v));
+    }
+    return b.create<arith::ConstantOp>(l, attr).getResult();
+  }
+
+  /// Malformed Programs are frontend bugs, reported at the node.
+  static FailureOr<Value> fail(Location l, const Twine &msg) {
+    emitError(l) << "internal error: " << msg;
+    return failure();
+  }
+
+  /// Creates the nn op `name` generically (by name), so MLIRGen depends only
+  /// on the op table in docs/internals.md.
+  Value create(StringRef name, Location l, Type type, ValueRange operands,
+               ArrayRef<NamedAttribute> attrs = {}) {
+    OperationState state(l, name);
+    state.addOperands(operands);
+    state.addTypes(type);
+    state.addAttributes(attrs);
+    return b.create(state)->getResult(0);
+  }
+
+  func::FuncOp createFunc(StringRef name, TypeRange args, TypeRange results,
+                          bool isPrivate = true) {
+    auto f = b.create<func::FuncOp>(loc(prog.modelLoc), name,
+                                    b.getFunctionType(args, results));
+    if (isPrivate)
+      f.setPrivate();
+    return f;
+  }
+
+  /// @forward(P..., %x) -> %out
+  func::FuncOp genForward() {
+    SmallVector<Type> args = paramTypes();
+    args.push_back(xType());
+    if (prog.forward.results.size() != 1) {
+      emitError(loc(prog.modelLoc))
+          << "internal error: forward graph must have one result";
+      return nullptr;
+    }
+    func::FuncOp f = createFunc("forward", args, {outType()});
+    if (!genBody(f, prog.forward, 1))
+      return nullptr;
+    return f;
+  }
+
+  /// @loss(P..., %x, %y, %w) -> (%loss: tensor<f32>, %out) {nn.loss}
+  func::FuncOp genLoss() {
+    SmallVector<Type> args = paramTypes();
+    args.append({xType(), yType(), wType()});
+    if (prog.loss.results.size() != 2) {
+      emitError(loc(prog.modelLoc))
+          << "internal error: loss graph must have two results";
+      return nullptr;
+    }
+    func::FuncOp f = createFunc("loss", args, {lossType(), outType()});
+    f->setAttr("nn.loss", b.getUnitAttr());
+    if (!genBody(f, prog.loss, 3))
+      return nullptr;
+    return f;
+  }
+
+  /// Fills `f` with `g`; the last `numInputs` arguments are the graph inputs.
+  bool genBody(func::FuncOp f, const Graph &g, unsigned numInputs) {
+    OpBuilder::InsertionGuard guard(b);
+    Block *entry = f.addEntryBlock();
+    b.setInsertionPointToStart(entry);
+    ValueRange args = entry->getArguments();
+    FailureOr<SmallVector<Value>> results =
+        genGraph(g, args.take_front(prog.params.size()),
+                 args.take_back(numInputs));
+    if (failed(results))
+      return false;
+    b.create<func::ReturnOp>(loc(prog.modelLoc), *results);
+    return true;
+  }
+
+  /// @train_step(P..., S..., %x, %y, %w, %hyper) -> (%loss, %out, P'..., S'...)
+  func::FuncOp genTrainStepDecl(func::FuncOp loss) {
+    SmallVector<Type> args = paramTypes();
+    args.append(stateTypes());
+    args.append({xType(), yType(), wType(), hyperType()});
+    SmallVector<Type> results = {lossType(), outType()};
+    results.append(paramTypes());
+    results.append(stateTypes());
+    func::FuncOp f = createFunc("train_step", args, results);
+    const Optimizer &opt = prog.train.optimizer;
+    f->setAttr("nn.grad_of", SymbolRefAttr::get(loss));
+    f->setAttr("nn.num_params", b.getI64IntegerAttr(prog.params.size()));
+    f->setAttr("nn.optimizer",
+               b.getDictionaryAttr(
+                   {b.getNamedAttr("kind", b.getStringAttr(optimizerName(opt.kind))),
+                    b.getNamedAttr("momentum", b.getF32FloatAttr(opt.momentum)),
+                    b.getNamedAttr("beta1", b.getF32FloatAttr(opt.beta1)),
+                    b.getNamedAttr("beta2", b.getF32FloatAttr(opt.beta2)),
+                    b.getNamedAttr("eps", b.getF32FloatAttr(opt.eps))}));
+    return f;
+  }
+
+  /// The arena slots that feed `callee`'s arguments and receive its results.
+  /// train_step: P S x y w hyper -> loss out P' S'; loss: P x y w -> loss
+  /// out; forward: P x -> out.
+  void entrySlots(StringRef callee, SmallVector<size_t> &ins,
+                  SmallVector<size_t> &outs) {
+    size_t n = arena.numParams, s = arena.numStates;
+    for (size_t i = 0; i < n; ++i)
+      ins.push_back(i);
+    if (callee == "train_step") {
+      for (size_t i = n; i < n + s; ++i)
+        ins.push_back(i);
+      ins.append({arena.x(), arena.y(), arena.w(), arena.hyper()});
+      outs.append({arena.loss(), arena.out()});
+      for (size_t i = 0; i < n + s; ++i)
+        outs.push_back(i);
+    } else if (callee == "loss") {
+      ins.append({arena.x(), arena.y(), arena.w()});
+      outs.append({arena.loss(), arena.out()});
+    } else {
+      ins.push_back(arena.x());
+      outs.push_back(arena.out());
+    }
+  }
+
+  /// func.func @name(%arena: memref<NBYTESxi8>): view every slot, read the
+  /// inputs (`to_tensor restrict`), call `callee`, and materialize each result
+  /// in its slot. A slot that is read and written (P, S in train_step) gets a
+  /// materialize WITHOUT `restrict`: `restrict` promises that no to_tensor
+  /// reads the same buffer, and breaking that promise lets empty-tensor
+  /// elimination overwrite a parameter while the backward pass still reads it.
+  /// Write-only slots (loss, out) keep `restrict` so results are computed
+  /// directly into the arena.
+  void genEntry(StringRef name, func::FuncOp callee) {
+    Location l = loc(prog.modelLoc);
+    auto arenaType = MemRefType::get({arena.bytes}, b.getI8Type());
+    func::FuncOp f = createFunc(name, {arenaType}, {}, /*isPrivate=*/false);
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(f.addEntryBlock());
+    Value base = f.getArgument(0);
+
+    SmallVector<size_t> ins, outs;
+    entrySlots(callee.getSymName(), ins, outs);
+    std::set<size_t> used(ins.begin(), ins.end());
+    used.insert(outs.begin(), outs.end());
+    std::map<size_t, Value> views;
+    for (size_t slot : used) {
+      const Slot &s = arena.slots[slot];
+      Value shift = b.create<arith::ConstantIndexOp>(l, s.offset);
+      auto type = MemRefType::get(s.type.getShape(), s.type.getElementType());
+      views[slot] = b.create<memref::ViewOp>(l, type, base, shift, ValueRange{});
+    }
+    SmallVector<Value> args;
+    for (size_t slot : ins)
+      args.push_back(b.create<bufferization::ToTensorOp>(
+          l, views[slot], /*restrict=*/true, /*writable=*/false));
+    auto call = b.create<func::CallOp>(l, callee, args);
+    std::set<size_t> read(ins.begin(), ins.end());
+    for (auto [slot, result] : llvm::zip(outs, call.getResults())) {
+      bool restrict = !read.count(slot);
+      b.create<bufferization::MaterializeInDestinationOp>(
+          l, TypeRange{}, result, views[slot], restrict, /*writable=*/true);
+    }
+    b.create<func::ReturnOp>(l);
+  }
+
+  static std::string shapeStr(RankedTensorType t) {
+    if (t.getRank() == 0)
+      return "scalar";
+    std::string s;
+    llvm::raw_string_ostream os(s);
+    llvm::interleave(t.getShape(), os, ",");
+    return s;
+  }
+  static std::string dimsStr(ArrayRef<int64_t> dims) {
+    std::string s;
+    llvm::raw_string_ostream os(s);
+    llvm::interleave(dims, os, ",");
+    return s;
+  }
+
+  static void printInit(llvm::raw_ostream &os, const Init &init) {
+    os << "init ";
+    switch (init.kind) {
+    case Init::Zeros: os << "zeros"; break;
+    case Init::Const: os << "const " << fmt(init.a); break;
+    case Init::Uniform: os << "uniform " << fmt(init.a) << " " << fmt(init.b); break;
+    case Init::Normal: os << "normal " << fmt(init.a) << " " << fmt(init.b); break;
+    case Init::Literal:
+      os << "literal";
+      for (float v : init.values)
+        os << " " << fmt(v);
+      break;
+    }
+    os << "\n";
+  }
+
+  /// The descriptor text of docs/internals.md, NUL-terminated, as an
+  /// external constant the runtime links against.
+  void genDescriptor() {
+    const TrainConfig &train = prog.train;
+    const Optimizer &opt = train.optimizer;
+    std::string text;
+    llvm::raw_string_ostream os(text);
+    os << "nnc-model 1\n"
+       << "source " << prog.sourceFile << "\n"
+       << "model " << prog.modelName << "\n"
+       << "batch " << batch << "\n"
+       << "arena " << arena.bytes << "\n"
+       << "optimizer " << optimizerName(opt.kind) << " lr=" << fmt(opt.lr)
+       << " momentum=" << fmt(opt.momentum) << " beta1=" << fmt(opt.beta1)
+       << " beta2=" << fmt(opt.beta2) << " eps=" << fmt(opt.eps) << "\n"
+       << "train epochs=" << train.epochs << " seed=" << train.seed
+       << " classification=" << (train.classification ? 1 : 0) << "\n";
+    if (train.present) {
+      const Dataset &d = train.data;
+      if (d.kind == Dataset::FashionMnist) {
+        os << "data fashion_mnist " << d.dir << "\n";
+      } else {
+        os << "data tensors\n";
+        auto dataset = [&](StringRef name, ArrayRef<int64_t> shape,
+                           ArrayRef<float> values) {
+          os << "dataset " << name << " " << dimsStr(shape);
+          for (float v : values)
+            os << " " << fmt(v);
+          os << "\n";
+        };
+        dataset("x", d.xShape, d.x);
+        dataset("y", d.yShape, d.y);
+      }
+    }
+    for (auto [i, s] : llvm::enumerate(arena.slots)) {
+      os << "slot " << s.role << " " << s.name << " "
+         << (s.type.getElementType().isF32() ? "f32" : "i32") << " "
+         << shapeStr(s.type) << " " << s.offset << "\n";
+      if (s.role == "param")
+        printInit(os, prog.params[i].init);
+    }
+    text.push_back('\0');
+    auto type = LLVM::LLVMArrayType::get(b.getI8Type(), text.size());
+    b.create<LLVM::GlobalOp>(loc(prog.modelLoc), type, /*isConstant=*/true,
+                             LLVM::Linkage::External, "nnc_model_desc",
+                             b.getStringAttr(text));
+  }
+};
+
+} // namespace
+
+OwningOpRef<ModuleOp> mlirGen(MLIRContext &context, const Program &prog,
+                              int64_t batch) {
+  context.loadDialect<nn::NNDialect, func::FuncDialect, arith::ArithDialect,
+                      memref::MemRefDialect,
+                      bufferization::BufferizationDialect,
+                      LLVM::LLVMDialect>();
+  return MLIRGenImpl(context, prog, batch).gen();
+}
+
+} // namespace nnc

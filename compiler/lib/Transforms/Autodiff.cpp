@@ -1,0 +1,431 @@
+//===- Autodiff.cpp - Reverse-mode autodiff (the nn-autodiff pass) --------===//
+//
+// Gives every `@train_step` declaration carrying `nn.grad_of = @loss` a body:
+// the forward ops of `@loss` are cloned (its arguments P..., x, y, w mapped to
+// the train step's), then walked in reverse accumulating adjoints from the
+// seed dL = 1 for the scalar loss (result 0; the model output `%out` gets no
+// seed). Each op has one gradient rule in the table in `Backward::rule`; every
+// backward op takes the location of the forward op it differentiates, so
+// diagnostics and debug info point at the model's source line. Only adjoints
+// on a path from a parameter to the loss are computed; fan-out is summed with
+// `nn.add`. Finally the optimizer named by `nn.optimizer` updates each
+// parameter and threads its state: the body returns (loss, out, P'..., S'...).
+// A parameter that does not reach the loss is passed through unchanged with
+// its state, as PyTorch's optimizers skip parameters whose grad is None.
+//
+//===----------------------------------------------------------------------===//
+
+#include "nnc/Transforms/Passes.h"
+
+#include "nnc/Dialect/NN/NNOps.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/IRMapping.h"
+#include "mlir/IR/SymbolTable.h"
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/DenseSet.h"
+#include "llvm/ADT/TypeSwitch.h"
+
+namespace nnc {
+#define GEN_PASS_DEF_AUTODIFF
+#include "nnc/Transforms/Passes.h.inc"
+} // namespace nnc
+
+using namespace mlir;
+using namespace nnc;
+
+namespace {
+
+/// The reverse sweep over one cloned forward computation: the adjoint of each
+/// value and the gradient rules that emit backward ops at the builder's
+/// insertion point (the end of the train step's body).
+class Backward {
+public:
+  Backward(OpBuilder &b, llvm::DenseSet<Value> varied)
+      : b(b), varied(std::move(varied)) {}
+
+  /// dL/dv accumulated so far, or null if no path from v reaches the loss.
+  Value adjoint(Value v) const { return adjoints.lookup(v); }
+
+  /// Adds g to dL/dv (fan-out: dL/dv = sum over the uses of v).
+  void accumulate(Value v, Value g, Location loc) {
+    Value &slot = adjoints[v];
+    slot = slot ? emit<nn::AddOp>(loc, v.getType(), {slot, g}) : g;
+  }
+
+  /// Differentiates `op` if one of its results has an adjoint and one of its
+  /// operands depends on a parameter; otherwise it is off the param->loss
+  /// path and is skipped (pruned).
+  LogicalResult visit(Operation *op) {
+    bool onPath = llvm::any_of(op->getResults(),
+                               [&](Value r) { return adjoint(r); }) &&
+                  llvm::any_of(op->getOperands(),
+                               [&](Value v) { return varied.contains(v); });
+    return onPath ? rule(op) : success();
+  }
+
+private:
+  template <typename OpT>
+  Value emit(Location loc, Type type, ValueRange operands,
+             ArrayRef<NamedAttribute> attrs = {}) {
+    return b.create<OpT>(loc, TypeRange{type}, operands, attrs)->getResult(0);
+  }
+
+  /// The gradient of a broadcasting op's operand: sum g over the broadcast
+  /// dims to get back to the operand's type.
+  Value unbroadcast(Location loc, Value g, Type to) {
+    return g.getType() == to ? g : emit<nn::UnbroadcastOp>(loc, to, {g});
+  }
+
+  LogicalResult rule(Operation *op);
+
+  OpBuilder &b;
+  llvm::DenseSet<Value> varied; // values that depend on a parameter
+  llvm::DenseMap<Value, Value> adjoints;
+};
+
+/// The gradient rules, one per op. Each comment restates the forward line,
+/// then the adjoints of its operands. `d(i, f)` adds f() to the adjoint of
+/// operand i, calling f only if operand i depends on a parameter.
+/// `arith.constant` needs no rule: it has no operands, so never a varied one.
+LogicalResult Backward::rule(Operation *op) {
+  Location loc = op->getLoc();
+  Value dy = adjoint(op->getResult(0));
+  Type yTy = op->getResult(0).getType();
+  auto x = [&](unsigned i) { return op->getOperand(i); };
+  auto ty = [&](unsigned i) { return op->getOperand(i).getType(); };
+  auto d = [&](unsigned i, function_ref<Value()> f) {
+    if (varied.contains(x(i)))
+      accumulate(x(i), f(), loc);
+  };
+  auto noGrad = [&](unsigned i, StringRef what) -> LogicalResult {
+    if (!varied.contains(x(i)))
+      return success();
+    return op->emitError() << "'" << op->getName() << "' is not differentiable "
+                           << "with respect to its " << what
+                           << ", which depends on a parameter";
+  };
+  auto unit = b.getUnitAttr();
+  auto matmul = [&](Value l, Value r, bool ta, bool tb, Type t) {
+    SmallVector<NamedAttribute, 2> attrs;
+    if (ta)
+      attrs.push_back(b.getNamedAttr("transpose_a", unit));
+    if (tb)
+      attrs.push_back(b.getNamedAttr("transpose_b", unit));
+    return emit<nn::MatMulOp>(loc, t, {l, r}, attrs);
+  };
+
+  return llvm::TypeSwitch<Operation *, LogicalResult>(op)
+      // C = op(A) @ op(B), op(X) = ta ? X^T : X.
+      // dop(A) = dC @ op(B)^T, dop(B) = op(A)^T @ dC; transposing back:
+      // dA = ta ? op(B) @ dC^T : dC @ op(B)^T
+      // dB = tb ? dC^T @ op(A) : op(A)^T @ dC
+      .Case<nn::MatMulOp>([&](nn::MatMulOp mm) {
+        bool ta = mm.getTransposeA(), tb = mm.getTransposeB();
+        d(0, [&] {
+          return ta ? matmul(x(1), dy, tb, true, ty(0))
+                    : matmul(dy, x(1), false, !tb, ty(0));
+        });
+        d(1, [&] {
+          return tb ? matmul(dy, x(0), true, ta, ty(1))
+                    : matmul(x(0), dy, !ta, false, ty(1));
+        });
+        return success();
+      })
+      // c = a + b: da = unbroadcast(dc), db = unbroadcast(dc)
+      .Case<nn::AddOp>([&](auto) {
+        d(0, [&] { return unbroadcast(loc, dy, ty(0)); });
+        d(1, [&] { return unbroadcast(loc, dy, ty(1)); });
+        return success();
+      })
+      // c = a - b: da = unbroadcast(dc), db = -unbroadcast(dc)
+      .Case<nn::SubOp>([&](auto) {
+        d(0, [&] { return unbroadcast(loc, dy, ty(0)); });
+        d(1, [&] {
+          return emit<nn::NegOp>(loc, ty(1), {unbroadcast(loc, dy, ty(1))});
+        });
+        return success();
+      })
+      // c = a * b: da = unbroadcast(dc * b), db = unbroadcast(dc * a)
+      .Case<nn::MulOp>([&](auto) {
+        d(0, [&] {
+          return unbroadcast(loc, emit<nn::MulOp>(loc, yTy, {dy, x(1)}), ty(0));
+        });
+        d(1, [&] {
+          return unbroadcast(loc, emit<nn::MulOp>(loc, yTy, {dy, x(0)}), ty(1));
+        });
+        return success();
+      })
+      // c = a / b: da = unbroadcast(dc / b), db = unbroadcast(-(dc * c) / b)
+      .Case<nn::DivOp>([&](auto) {
+        d(0, [&] {
+          return unbroadcast(loc, emit<nn::DivOp>(loc, yTy, {dy, x(1)}), ty(0));
+        });
+        d(1, [&] {
+          Value dcc = emit<nn::MulOp>(loc, yTy, {dy, op->getResult(0)});
+          Value q = emit<nn::DivOp>(loc, yTy, {dcc, x(1)});
+          return emit<nn::NegOp>(loc, ty(1), {unbroadcast(loc, q, ty(1))});
+        });
+        return success();
+      })
+      // y = -x: dx = -dy
+      .Case<nn::NegOp>([&](auto) {
+        d(0, [&] { return emit<nn::NegOp>(loc, ty(0), {dy}); });
+        return success();
+      })
+      // y = relu(x): dx = dy * (x > 0)
+      .Case<nn::ReluOp>([&](auto) {
+        d(0, [&] { return emit<nn::ReluGradOp>(loc, ty(0), {x(0), dy}); });
+        return success();
+      })
+      // y = leaky_relu(x): dx = dy * (x > 0 ? 1 : alpha)
+      .Case<nn::LeakyReluOp>([&](nn::LeakyReluOp lr) {
+        d(0, [&] {
+          return emit<nn::LeakyReluGradOp>(
+              loc, ty(0), {x(0), dy},
+              {b.getNamedAttr("alpha", lr.getAlphaAttr())});
+        });
+        return success();
+      })
+      // y = sigmoid(x): dx = dy * y * (1 - y)
+      .Case<nn::SigmoidOp>([&](auto) {
+        d(0, [&] {
+          return emit<nn::SigmoidGradOp>(loc, ty(0), {op->getResult(0), dy});
+        });
+        return success();
+      })
+      // y = tanh(x): dx = dy * (1 - y^2)
+      .Case<nn::TanhOp>([&](auto) {
+        d(0, [&] {
+          return emit<nn::TanhGradOp>(loc, ty(0), {op->getResult(0), dy});
+        });
+        return success();
+      })
+      // y = softmax(x) (last axis): dx = y * (dy - sum_last(dy * y))
+      .Case<nn::SoftmaxOp>([&](auto) {
+        d(0, [&] {
+          return emit<nn::SoftmaxGradOp>(loc, ty(0), {op->getResult(0), dy});
+        });
+        return success();
+      })
+      // l[b] = logsumexp(z[b]) - z[b, label[b]]:
+      // dz = (softmax(z) - onehot(label)) * dl[:, None]
+      .Case<nn::CrossEntropyOp>([&](auto) {
+        d(0, [&] {
+          return emit<nn::CrossEntropyGradOp>(loc, ty(0), {x(0), x(1), dy});
+        });
+        return noGrad(1, "labels");
+      })
+      // l[b] = mean_j (p[b,j] - t[b,j])^2 over D elements:
+      // dp = 2 (p - t) / D * dl[b], dt = -dp
+      .Case<nn::MseOp>([&](auto) {
+        Value dp;
+        auto gradP = [&] {
+          if (!dp)
+            dp = emit<nn::MseGradOp>(loc, ty(0), {x(0), x(1), dy});
+          return dp;
+        };
+        d(0, gradP);
+        d(1, [&] { return emit<nn::NegOp>(loc, ty(1), {gradP()}); });
+        return success();
+      })
+      // l[b] = mean_j -(t log p + (1 - t) log(1 - p)):
+      // dp = (p - t) / (p (1 - p)) / D * dl[b]
+      .Case<nn::BceOp>([&](auto) {
+        d(0, [&] { return emit<nn::BceGradOp>(loc, ty(0), {x(0), x(1), dy}); });
+        return noGrad(1, "target");
+      })
+      // L = sum_b w[b] l[b] / sum_b w[b]: dl = w dL / sum_b w[b]
+      .Case<nn::WeightedMeanOp>([&](auto) {
+        d(0, [&] {
+          return emit<nn::WeightedMeanGradOp>(loc, ty(0), {x(1), dy});
+        });
+        return noGrad(1, "weights");
+      })
+      // y = x > t ? 1 : 0: zero almost everywhere, undefined at t.
+      .Case<nn::StepOp>([&](auto) {
+        return op->emitError()
+               << "step is not differentiable; it lies on the path from a "
+                  "parameter to the loss, so no gradient would reach the "
+                  "parameter (use a smooth function such as sigmoid here)";
+      })
+      .Default([&](Operation *) {
+        return op->emitError() << "no gradient rule for '" << op->getName()
+                               << "' on the path from a parameter to the loss";
+      });
+}
+
+/// Optimizer kinds and the number of state tensors each keeps per parameter.
+struct Optimizer {
+  StringRef kind;
+  unsigned statesPerParam;
+  DictionaryAttr attrs;
+};
+
+FailureOr<Optimizer> getOptimizer(func::FuncOp train) {
+  auto dict = train->getAttrOfType<DictionaryAttr>("nn.optimizer");
+  if (!dict)
+    return train.emitError("missing dictionary attribute 'nn.optimizer'");
+  auto kind = dict.getAs<StringAttr>("kind");
+  if (!kind)
+    return train.emitError("'nn.optimizer' has no string 'kind'");
+  SmallVector<StringRef, 3> needed;
+  Optimizer opt{kind.getValue(), 0, dict};
+  if (opt.kind == "sgd") {
+  } else if (opt.kind == "momentum") {
+    opt.statesPerParam = 1;
+    needed = {"momentum"};
+  } else if (opt.kind == "adam") {
+    opt.statesPerParam = 2;
+    needed = {"beta1", "beta2", "eps"};
+  } else {
+    return train.emitError("unknown optimizer kind '") << opt.kind << "'";
+  }
+  for (StringRef name : needed)
+    if (!dict.getAs<FloatAttr>(name))
+      return train.emitError("'nn.optimizer' of kind '")
+             << opt.kind << "' needs the float '" << name << "'";
+  return opt;
+}
+
+/// Checks that @train_step(P..., S..., x, y, w, hyper) -> (loss, out, P'...,
+/// S'...) matches @loss(P..., x, y, w) -> (loss, out); returns n.
+FailureOr<unsigned> checkSignatures(func::FuncOp train, func::FuncOp loss,
+                                    const Optimizer &opt) {
+  FunctionType lt = loss.getFunctionType(), tt = train.getFunctionType();
+  if (lt.getNumInputs() < 3 || lt.getNumResults() != 2 ||
+      lt.getResult(0) != RankedTensorType::get({}, Float32Type::get(
+                                                       loss.getContext())))
+    return loss.emitError("expected @")
+           << loss.getSymName()
+           << "(P..., x, y, w) -> (tensor<f32>, out) to differentiate";
+  unsigned n = lt.getNumInputs() - 3, k = n * opt.statesPerParam;
+  if (auto attr = train->getAttrOfType<IntegerAttr>("nn.num_params");
+      attr && attr.getInt() != n)
+    return train.emitError("'nn.num_params' is ")
+           << attr.getInt() << " but @" << loss.getSymName() << " has " << n
+           << " parameters";
+  SmallVector<Type> ins, outs;
+  ins.append(lt.getInputs().begin(), lt.getInputs().begin() + n);
+  for (unsigned i = 0; i < n; ++i)
+    for (unsigned s = 0; s < opt.statesPerParam; ++s)
+      ins.push_back(lt.getInput(i));
+  ins.append(lt.getInputs().end() - 3, lt.getInputs().end());
+  ins.push_back(RankedTensorType::get({4}, Float32Type::get(loss.getContext())));
+  outs.append(lt.getResults().begin(), lt.getResults().end());
+  outs.append(ins.begin(), ins.begin() + n + k);
+  auto expected = FunctionType::get(loss.getContext(), ins, outs);
+  if (tt != expected)
+    return train.emitError("expected type ")
+           << expected << " for the '" << opt.kind << "' train step of @"
+           << loss.getSymName() << ", got " << tt;
+  return n;
+}
+
+/// Builds the body of one train step declaration.
+LogicalResult buildTrainStep(func::FuncOp train) {
+  auto gradOf = train->getAttrOfType<FlatSymbolRefAttr>("nn.grad_of");
+  if (!train.isDeclaration())
+    return train.emitError("'nn.grad_of' function already has a body");
+  auto loss = SymbolTable::lookupNearestSymbolFrom<func::FuncOp>(train, gradOf);
+  if (!loss || loss.isDeclaration() || !loss.getBody().hasOneBlock())
+    return train.emitError("'nn.grad_of' must name a single-block function");
+  FailureOr<Optimizer> opt = getOptimizer(train);
+  if (failed(opt))
+    return failure();
+  FailureOr<unsigned> numParams = checkSignatures(train, loss, *opt);
+  if (failed(numParams))
+    return failure();
+  unsigned n = *numParams, k = n * opt->statesPerParam;
+
+  // Forward: clone @loss with P -> P and (x, y, w) -> (x, y, w).
+  Block *body = train.addEntryBlock();
+  OpBuilder b = OpBuilder::atBlockEnd(body);
+  auto args = train.getArguments();
+  IRMapping map;
+  for (unsigned i = 0; i < n; ++i)
+    map.map(loss.getArgument(i), args[i]);
+  for (unsigned j = 0; j < 3; ++j)
+    map.map(loss.getArgument(n + j), args[n + k + j]);
+  Block &lossBody = loss.getBody().front();
+  SmallVector<Operation *> forward;
+  llvm::DenseSet<Value> varied(args.begin(), args.begin() + n);
+  for (Operation &op : lossBody.without_terminator()) {
+    Operation *clone = b.clone(op, map);
+    forward.push_back(clone);
+    if (llvm::any_of(clone->getOperands(),
+                     [&](Value v) { return varied.contains(v); }))
+      varied.insert(clone->result_begin(), clone->result_end());
+  }
+  Operation *ret = lossBody.getTerminator();
+  Value lossValue = map.lookupOrDefault(ret->getOperand(0));
+  Value out = map.lookupOrDefault(ret->getOperand(1));
+
+  // Backward: seed dL/dL = 1, then the rules in reverse program order, so each
+  // value's adjoint is complete before the op defining it is visited.
+  Backward backward(b, std::move(varied));
+  auto one = DenseElementsAttr::get(cast<ShapedType>(lossValue.getType()),
+                                    b.getF32FloatAttr(1.0f));
+  backward.accumulate(
+      lossValue,
+      b.create<arith::ConstantOp>(ret->getLoc(), cast<TypedAttr>(one)),
+      ret->getLoc());
+  for (Operation *op : llvm::reverse(forward))
+    if (failed(backward.visit(op)))
+      return failure();
+
+  // Optimizer: p' = update(p, dL/dp, state..., hyper) for each parameter.
+  Location loc = train.getLoc();
+  Value hyper = args.back();
+  SmallVector<Value> results = {lossValue, out}, states;
+  for (unsigned i = 0; i < n; ++i) {
+    Value p = args[i], g = backward.adjoint(p);
+    auto s = args.slice(n + i * opt->statesPerParam, opt->statesPerParam);
+    auto attr = [&](StringRef name) {
+      return b.getNamedAttr(name, opt->attrs.get(name));
+    };
+    Type t = p.getType();
+    if (!g) { // p does not reach the loss: no grad, no step (as in PyTorch).
+      results.push_back(p);
+      states.append(s.begin(), s.end());
+    } else if (opt->kind == "sgd") {
+      results.push_back(b.create<nn::SgdUpdateOp>(loc, TypeRange{t},
+                                                  ValueRange{p, g, hyper})
+                            ->getResult(0));
+    } else if (opt->kind == "momentum") {
+      Operation *u = b.create<nn::MomentumUpdateOp>(
+          loc, TypeRange{t, t}, ValueRange{p, g, s[0], hyper},
+          ArrayRef<NamedAttribute>{attr("momentum")});
+      results.push_back(u->getResult(0));
+      states.push_back(u->getResult(1));
+    } else {
+      Operation *u = b.create<nn::AdamUpdateOp>(
+          loc, TypeRange{t, t, t}, ValueRange{p, g, s[0], s[1], hyper},
+          ArrayRef<NamedAttribute>{attr("beta1"), attr("beta2"), attr("eps")});
+      results.push_back(u->getResult(0));
+      states.append({u->getResult(1), u->getResult(2)});
+    }
+  }
+  results.append(states);
+  b.create<func::ReturnOp>(loc, results);
+  train->removeAttr("nn.grad_of");
+  return success();
+}
+
+struct AutodiffPass : nnc::impl::AutodiffBase<AutodiffPass> {
+  void runOnOperation() override {
+    SmallVector<func::FuncOp> steps;
+    for (auto f : getOperation().getOps<func::FuncOp>())
+      if (f->hasAttr("nn.grad_of"))
+        steps.push_back(f);
+    for (func::FuncOp f : steps)
+      if (failed(buildTrainStep(f)))
+        return signalPassFailure();
+  }
+};
+
+} // namespace

@@ -1,0 +1,775 @@
+//===- LowerToLinalg.cpp - nn-lower-to-linalg -------------------*- C++ -*-===//
+//
+// Lowers every nn op to linalg/tensor/arith/math on tensors, one conversion
+// pattern per op family, each with its rewrite as an equation above it:
+// matmul to linalg.matmul (or a transposed variant) into a zero fill;
+// elementwise and broadcasting ops to one parallel linalg.generic whose
+// indexing maps do the broadcasting; softmax, the losses, their gradients,
+// weighted_mean and unbroadcast to linalg.generic reductions followed by
+// elementwise generics; optimizer updates to one elementwise generic each.
+// Nothing is fused here (that is codegen's job). The nn dialect is illegal,
+// so an op without a pattern makes the pass fail.
+//
+//===----------------------------------------------------------------------===//
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Transforms/DialectConversion.h"
+#include "nnc/Dialect/NN/NNDialect.h"
+#include "nnc/Dialect/NN/NNOps.h"
+#include "nnc/Transforms/Passes.h"
+
+namespace nnc {
+#define GEN_PASS_DEF_LOWERTOLINALG
+#include "nnc/Transforms/Passes.h.inc"
+} // namespace nnc
+
+using namespace mlir;
+using namespace nnc;
+
+namespace {
+using utils::IteratorType;
+/// Computes the values a linalg.generic body yields from its block arguments.
+using BodyFn = function_ref<SmallVector<Value>(OpBuilder &, Location, ValueRange)>;
+
+//===----------------------------------------------------------------------===//
+// Building blocks
+//===----------------------------------------------------------------------===//
+
+Value f32(OpBuilder &b, Location loc, double v) {
+  return b.create<arith::ConstantOp>(loc, b.getF32FloatAttr(v));
+}
+
+Value constant(OpBuilder &b, Location loc, FloatAttr attr) {
+  return b.create<arith::ConstantOp>(loc, attr);
+}
+
+Value empty(OpBuilder &b, Location loc, ArrayRef<int64_t> shape) {
+  return b.create<tensor::EmptyOp>(loc, shape, b.getF32Type());
+}
+
+/// tensor.empty filled with `v` (the init of a reduction).
+Value filled(OpBuilder &b, Location loc, ArrayRef<int64_t> shape, double v) {
+  return b.create<linalg::FillOp>(loc, ValueRange{f32(b, loc, v)},
+                                  ValueRange{empty(b, loc, shape)})
+      .getResult(0);
+}
+
+/// (d0, ..., d{n-1}) -> (d_i for i in dims).
+AffineMap dimsMap(MLIRContext *ctx, unsigned n, ArrayRef<unsigned> dims) {
+  SmallVector<AffineExpr> exprs;
+  for (unsigned d : dims)
+    exprs.push_back(getAffineDimExpr(d, ctx));
+  return AffineMap::get(n, 0, exprs, ctx);
+}
+
+AffineMap identityMap(MLIRContext *ctx, unsigned n) {
+  return AffineMap::getMultiDimIdentityMap(n, ctx);
+}
+
+/// (d0, ..., d{n-1}) -> (d0): a per-sample [B] operand.
+AffineMap batchMap(MLIRContext *ctx, unsigned n) { return dimsMap(ctx, n, {0}); }
+
+/// (d0, ..., d{n-1}) -> (d0, ..., d{n-2}): one value per row of the last axis.
+AffineMap rowMap(MLIRContext *ctx, unsigned n) {
+  return dimsMap(ctx, n, llvm::to_vector(llvm::seq<unsigned>(0, n - 1)));
+}
+
+/// (d0, ..., d{n-1}) -> (): a scalar operand.
+AffineMap scalarMap(MLIRContext *ctx, unsigned n) { return AffineMap::get(n, 0, {}, ctx); }
+
+SmallVector<IteratorType> parallel(unsigned n) {
+  return SmallVector<IteratorType>(n, IteratorType::parallel);
+}
+
+/// All parallel except the last dim (a reduction over the last axis).
+SmallVector<IteratorType> reduceLast(unsigned n) {
+  SmallVector<IteratorType> iters = parallel(n);
+  iters.back() = IteratorType::reduction;
+  return iters;
+}
+
+/// All reduction except dim 0 (a per-sample reduction).
+SmallVector<IteratorType> reducePerSample(unsigned n) {
+  SmallVector<IteratorType> iters(n, IteratorType::reduction);
+  iters.front() = IteratorType::parallel;
+  return iters;
+}
+
+/// A linalg.generic yielding `body(block arguments)` into `inits`.
+SmallVector<Value> generic(OpBuilder &b, Location loc, ValueRange inputs, ValueRange inits,
+                           ArrayRef<AffineMap> maps, ArrayRef<IteratorType> iters,
+                           BodyFn body) {
+  auto op = b.create<linalg::GenericOp>(
+      loc, TypeRange(inits), inputs, inits, maps, iters,
+      [&](OpBuilder &nb, Location nl, ValueRange args) {
+        nb.create<linalg::YieldOp>(nl, body(nb, nl, args));
+      });
+  return SmallVector<Value>(op.getResults());
+}
+
+/// Groups every dropped dim (keep[i] false) with a kept neighbour: the
+/// reassociation of a collapse_shape that removes unit dims (or of the
+/// expand_shape that puts them back). Empty if no dim is kept (rank 0).
+SmallVector<ReassociationIndices> unitDimGroups(ArrayRef<bool> keep) {
+  SmallVector<ReassociationIndices> groups;
+  ReassociationIndices leading;
+  for (auto [i, k] : llvm::enumerate(keep)) {
+    if (k) {
+      leading.push_back(i);
+      groups.push_back(leading);
+      leading.clear();
+    } else if (groups.empty()) {
+      leading.push_back(i);
+    } else {
+      groups.back().push_back(i);
+    }
+  }
+  return groups;
+}
+
+/// Right-aligns `v` with an iteration space of shape `iter` (NumPy
+/// broadcasting). Dims where `v` has size 1 but `iter` does not are collapsed
+/// away first, so the returned map is a projected permutation:
+/// v : [1, N] in [M, N] => collapse_shape v : [N], map (d0, d1) -> (d1).
+std::pair<Value, AffineMap> alignInput(OpBuilder &b, Location loc, Value v,
+                                       ArrayRef<int64_t> iter) {
+  auto type = cast<RankedTensorType>(v.getType());
+  unsigned offset = iter.size() - type.getRank();
+  SmallVector<bool> keep;
+  SmallVector<unsigned> dims;
+  for (unsigned i = 0; i < type.getRank(); ++i) {
+    keep.push_back(!(type.getDimSize(i) == 1 && iter[offset + i] != 1));
+    if (keep.back())
+      dims.push_back(offset + i);
+  }
+  if (dims.size() != keep.size())
+    v = b.create<tensor::CollapseShapeOp>(loc, v, unitDimGroups(keep));
+  return {v, dimsMap(b.getContext(), iter.size(), dims)};
+}
+
+/// One parallel generic computing `fn(operands)` elementwise over
+/// `resultType`, broadcasting each operand NumPy-style.
+Value broadcastElementwise(OpBuilder &b, Location loc, RankedTensorType resultType,
+                           ValueRange operands,
+                           function_ref<Value(OpBuilder &, Location, ValueRange)> fn) {
+  SmallVector<Value> inputs;
+  SmallVector<AffineMap> maps;
+  for (Value v : operands) {
+    auto [aligned, map] = alignInput(b, loc, v, resultType.getShape());
+    inputs.push_back(aligned);
+    maps.push_back(map);
+  }
+  unsigned rank = resultType.getRank();
+  maps.push_back(identityMap(b.getContext(), rank));
+  return generic(b, loc, inputs, empty(b, loc, resultType.getShape()), maps, parallel(rank),
+                 [&](OpBuilder &nb, Location nl, ValueRange args) {
+                   return SmallVector<Value>{fn(nb, nl, args.drop_back())};
+                 })[0];
+}
+
+/// m[r] = max_j x[r, j] over the last axis (-inf start, NaN-propagating).
+Value rowMax(OpBuilder &b, Location loc, Value x) {
+  auto type = cast<RankedTensorType>(x.getType());
+  unsigned n = type.getRank();
+  MLIRContext *ctx = b.getContext();
+  return generic(b, loc, x, filled(b, loc, type.getShape().drop_back(), -INFINITY),
+                 {identityMap(ctx, n), rowMap(ctx, n)}, reduceLast(n),
+                 [](OpBuilder &nb, Location nl, ValueRange a) {
+                   return SmallVector<Value>{nb.create<arith::MaximumFOp>(nl, a[0], a[1])};
+                 })[0];
+}
+
+/// s[r] = sum_j exp(x[r, j] - m[r]).
+Value rowSumExp(OpBuilder &b, Location loc, Value x, Value max) {
+  auto type = cast<RankedTensorType>(x.getType());
+  unsigned n = type.getRank();
+  MLIRContext *ctx = b.getContext();
+  return generic(b, loc, ValueRange{x, max}, filled(b, loc, type.getShape().drop_back(), 0.0),
+                 {identityMap(ctx, n), rowMap(ctx, n), rowMap(ctx, n)}, reduceLast(n),
+                 [](OpBuilder &nb, Location nl, ValueRange a) {
+                   Value e = nb.create<math::ExpOp>(nl, nb.create<arith::SubFOp>(nl, a[0], a[1]));
+                   return SmallVector<Value>{nb.create<arith::AddFOp>(nl, a[2], e)};
+                 })[0];
+}
+
+/// Elements per sample D of a [B, ...] tensor.
+int64_t perSample(RankedTensorType type) {
+  int64_t d = 1;
+  for (int64_t s : type.getShape().drop_front())
+    d *= s;
+  return d;
+}
+
+/// p clamped to [1e-7, 1 - 1e-7] (bce's guard against log(0)).
+Value clampProb(OpBuilder &b, Location loc, Value p) {
+  Value lo = b.create<arith::MaximumFOp>(loc, p, f32(b, loc, 1e-7));
+  return b.create<arith::MinimumFOp>(loc, lo, f32(b, loc, 1.0 - 1e-7));
+}
+
+Value selectGt(OpBuilder &b, Location loc, Value x, Value threshold, Value ifTrue,
+               Value ifFalse) {
+  Value gt = b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::OGT, x, threshold);
+  return b.create<arith::SelectOp>(loc, gt, ifTrue, ifFalse);
+}
+
+/// hyper[i] as an f32 scalar.
+Value hyperAt(OpBuilder &b, Location loc, Value hyper, int64_t i) {
+  Value idx = b.create<arith::ConstantIndexOp>(loc, i);
+  return b.create<tensor::ExtractOp>(loc, hyper, ValueRange{idx});
+}
+
+//===----------------------------------------------------------------------===//
+// nn.matmul
+//===----------------------------------------------------------------------===//
+
+// matmul(a, b) => linalg.matmul(a, b, fill(0));
+// {transpose_a} => linalg.matmul_transpose_a, {transpose_b} => linalg.matmul_transpose_b,
+// both => generic c[m, n] += a[k, m] * b[n, k]
+struct MatMulLowering : OpConversionPattern<nn::MatMulOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(nn::MatMulOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    RankedTensorType type = op.getType();
+    Value init = filled(rewriter, loc, type.getShape(), 0.0);
+    ValueRange ins{adaptor.getA(), adaptor.getB()};
+    Value result;
+    if (!op.getTransposeA() && !op.getTransposeB()) {
+      result = rewriter.create<linalg::MatmulOp>(loc, TypeRange{type}, ins, init).getResult(0);
+    } else if (!op.getTransposeB()) {
+      result = rewriter.create<linalg::MatmulTransposeAOp>(loc, TypeRange{type}, ins, init)
+                   .getResult(0);
+    } else if (!op.getTransposeA()) {
+      result = rewriter.create<linalg::MatmulTransposeBOp>(loc, TypeRange{type}, ins, init)
+                   .getResult(0);
+    } else {
+      MLIRContext *ctx = rewriter.getContext();
+      result = generic(rewriter, loc, ins, init,
+                       {dimsMap(ctx, 3, {2, 0}), dimsMap(ctx, 3, {1, 2}), dimsMap(ctx, 3, {0, 1})},
+                       {IteratorType::parallel, IteratorType::parallel, IteratorType::reduction},
+                       [](OpBuilder &b, Location l, ValueRange a) {
+                         Value prod = b.create<arith::MulFOp>(l, a[0], a[1]);
+                         return SmallVector<Value>{b.create<arith::AddFOp>(l, a[2], prod)};
+                       })[0];
+    }
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// Elementwise ops: one scalar equation each
+//===----------------------------------------------------------------------===//
+
+Value scalar(nn::AddOp, OpBuilder &b, Location l, ValueRange a) {
+  return b.create<arith::AddFOp>(l, a[0], a[1]);
+}
+Value scalar(nn::SubOp, OpBuilder &b, Location l, ValueRange a) {
+  return b.create<arith::SubFOp>(l, a[0], a[1]);
+}
+Value scalar(nn::MulOp, OpBuilder &b, Location l, ValueRange a) {
+  return b.create<arith::MulFOp>(l, a[0], a[1]);
+}
+Value scalar(nn::DivOp, OpBuilder &b, Location l, ValueRange a) {
+  return b.create<arith::DivFOp>(l, a[0], a[1]);
+}
+Value scalar(nn::NegOp, OpBuilder &b, Location l, ValueRange a) {
+  return b.create<arith::NegFOp>(l, a[0]);
+}
+// relu(x) = max(x, 0)
+Value scalar(nn::ReluOp, OpBuilder &b, Location l, ValueRange a) {
+  return b.create<arith::MaximumFOp>(l, a[0], f32(b, l, 0.0));
+}
+// sigmoid(x) = 1 / (1 + exp(-x))
+Value scalar(nn::SigmoidOp, OpBuilder &b, Location l, ValueRange a) {
+  Value one = f32(b, l, 1.0);
+  Value e = b.create<math::ExpOp>(l, b.create<arith::NegFOp>(l, a[0]));
+  return b.create<arith::DivFOp>(l, one, b.create<arith::AddFOp>(l, one, e));
+}
+Value scalar(nn::TanhOp, OpBuilder &b, Location l, ValueRange a) {
+  return b.create<math::TanhOp>(l, a[0]);
+}
+// leaky_relu(x) = x > 0 ? x : alpha x
+Value scalar(nn::LeakyReluOp op, OpBuilder &b, Location l, ValueRange a) {
+  Value scaled = b.create<arith::MulFOp>(l, constant(b, l, op.getAlphaAttr()), a[0]);
+  return selectGt(b, l, a[0], f32(b, l, 0.0), a[0], scaled);
+}
+// step(x) = x > t ? 1 : 0
+Value scalar(nn::StepOp op, OpBuilder &b, Location l, ValueRange a) {
+  return selectGt(b, l, a[0], constant(b, l, op.getThresholdAttr()), f32(b, l, 1.0),
+                  f32(b, l, 0.0));
+}
+// relu_grad(x, dy) = x > 0 ? dy : 0
+Value scalar(nn::ReluGradOp, OpBuilder &b, Location l, ValueRange a) {
+  return selectGt(b, l, a[0], f32(b, l, 0.0), a[1], f32(b, l, 0.0));
+}
+// leaky_relu_grad(x, dy) = x > 0 ? dy : alpha dy
+Value scalar(nn::LeakyReluGradOp op, OpBuilder &b, Location l, ValueRange a) {
+  Value scaled = b.create<arith::MulFOp>(l, constant(b, l, op.getAlphaAttr()), a[1]);
+  return selectGt(b, l, a[0], f32(b, l, 0.0), a[1], scaled);
+}
+// sigmoid_grad(y, dy) = dy y (1 - y)
+Value scalar(nn::SigmoidGradOp, OpBuilder &b, Location l, ValueRange a) {
+  Value oneMinusY = b.create<arith::SubFOp>(l, f32(b, l, 1.0), a[0]);
+  return b.create<arith::MulFOp>(l, b.create<arith::MulFOp>(l, a[1], a[0]), oneMinusY);
+}
+// tanh_grad(y, dy) = dy (1 - y^2)
+Value scalar(nn::TanhGradOp, OpBuilder &b, Location l, ValueRange a) {
+  Value ySq = b.create<arith::MulFOp>(l, a[0], a[0]);
+  return b.create<arith::MulFOp>(l, a[1], b.create<arith::SubFOp>(l, f32(b, l, 1.0), ySq));
+}
+
+// op(x, ...) => generic { scalar(op)(x[bcast], ...) }, broadcasting maps per operand
+template <typename OpTy>
+struct ElementwiseLowering : OpConversionPattern<OpTy> {
+  using OpConversionPattern<OpTy>::OpConversionPattern;
+  LogicalResult matchAndRewrite(OpTy op, typename OpTy::Adaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Value result = broadcastElementwise(
+        rewriter, op.getLoc(), cast<RankedTensorType>(op.getType()), adaptor.getOperands(),
+        [&](OpBuilder &b, Location l, ValueRange a) { return scalar(op, b, l, a); });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// Softmax and its gradient (over the last axis)
+//===----------------------------------------------------------------------===//
+
+// softmax(x)[r, j] => m = max_j x; s = sum_j exp(x - m); exp(x[r, j] - m[r]) / s[r]
+struct SoftmaxLowering : OpConversionPattern<nn::SoftmaxOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(nn::SoftmaxOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value x = adaptor.getX();
+    RankedTensorType type = op.getType();
+    unsigned n = type.getRank();
+    MLIRContext *ctx = rewriter.getContext();
+    Value max = rowMax(rewriter, loc, x);
+    Value sum = rowSumExp(rewriter, loc, x, max);
+    Value y = generic(rewriter, loc, ValueRange{x, max, sum}, empty(rewriter, loc, type.getShape()),
+                      {identityMap(ctx, n), rowMap(ctx, n), rowMap(ctx, n), identityMap(ctx, n)},
+                      parallel(n), [](OpBuilder &b, Location l, ValueRange a) {
+                        Value e = b.create<math::ExpOp>(l, b.create<arith::SubFOp>(l, a[0], a[1]));
+                        return SmallVector<Value>{b.create<arith::DivFOp>(l, e, a[2])};
+                      })[0];
+    rewriter.replaceOp(op, y);
+    return success();
+  }
+};
+
+// softmax_grad(y, dy)[r, j] => s[r] = sum_j dy y; y[r, j] (dy[r, j] - s[r])
+struct SoftmaxGradLowering : OpConversionPattern<nn::SoftmaxGradOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(nn::SoftmaxGradOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value y = adaptor.getY(), dy = adaptor.getDy();
+    RankedTensorType type = op.getType();
+    unsigned n = type.getRank();
+    MLIRContext *ctx = rewriter.getContext();
+    AffineMap id = identityMap(ctx, n), row = rowMap(ctx, n);
+    Value s = generic(rewriter, loc, ValueRange{dy, y},
+                      filled(rewriter, loc, type.getShape().drop_back(), 0.0), {id, id, row},
+                      reduceLast(n), [](OpBuilder &b, Location l, ValueRange a) {
+                        Value prod = b.create<arith::MulFOp>(l, a[0], a[1]);
+                        return SmallVector<Value>{b.create<arith::AddFOp>(l, a[2], prod)};
+                      })[0];
+    Value dx = generic(rewriter, loc, ValueRange{y, dy, s}, empty(rewriter, loc, type.getShape()),
+                       {id, id, row, id}, parallel(n), [](OpBuilder &b, Location l, ValueRange a) {
+                         Value diff = b.create<arith::SubFOp>(l, a[1], a[2]);
+                         return SmallVector<Value>{b.create<arith::MulFOp>(l, a[0], diff)};
+                       })[0];
+    rewriter.replaceOp(op, dx);
+    return success();
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// Cross-entropy (logits [B, C], labels [B] i32)
+//===----------------------------------------------------------------------===//
+
+/// (c == label) for the class index c = linalg.index 1 inside a generic.
+Value isLabel(OpBuilder &b, Location l, Value label) {
+  Value c = b.create<linalg::IndexOp>(l, 1);
+  Value labelIdx = b.create<arith::IndexCastOp>(l, b.getIndexType(), label);
+  return b.create<arith::CmpIOp>(l, arith::CmpIPredicate::eq, c, labelIdx);
+}
+
+// cross_entropy(z, label)[b] => m = max_c z; s = sum_c exp(z - m);
+//   zl[b] = sum_c (c == label[b] ? z[b, c] : 0); l[b] = (log s[b] + m[b]) - zl[b]
+struct CrossEntropyLowering : OpConversionPattern<nn::CrossEntropyOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(nn::CrossEntropyOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value z = adaptor.getLogits(), labels = adaptor.getLabels();
+    ArrayRef<int64_t> batch = op.getType().getShape();
+    MLIRContext *ctx = rewriter.getContext();
+    AffineMap id = identityMap(ctx, 2), row = rowMap(ctx, 2), vec = identityMap(ctx, 1);
+    Value max = rowMax(rewriter, loc, z);
+    Value sum = rowSumExp(rewriter, loc, z, max);
+    Value picked = generic(rewriter, loc, ValueRange{z, labels}, filled(rewriter, loc, batch, 0.0),
+                           {id, row, row}, reduceLast(2), [](OpBuilder &b, Location l, ValueRange a) {
+                             Value zc = b.create<arith::SelectOp>(l, isLabel(b, l, a[1]), a[0],
+                                                                  f32(b, l, 0.0));
+                             return SmallVector<Value>{b.create<arith::AddFOp>(l, a[2], zc)};
+                           })[0];
+    Value loss = generic(rewriter, loc, ValueRange{max, sum, picked}, empty(rewriter, loc, batch),
+                         {vec, vec, vec, vec}, parallel(1), [](OpBuilder &b, Location l, ValueRange a) {
+                           Value lse = b.create<arith::AddFOp>(l, b.create<math::LogOp>(l, a[1]), a[0]);
+                           return SmallVector<Value>{b.create<arith::SubFOp>(l, lse, a[2])};
+                         })[0];
+    rewriter.replaceOp(op, loss);
+    return success();
+  }
+};
+
+// cross_entropy_grad(z, label, dl)[b, c] => (exp(z[b, c] - m[b]) / s[b] - (c == label[b])) dl[b]
+struct CrossEntropyGradLowering : OpConversionPattern<nn::CrossEntropyGradOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(nn::CrossEntropyGradOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value z = adaptor.getLogits();
+    MLIRContext *ctx = rewriter.getContext();
+    AffineMap id = identityMap(ctx, 2), row = rowMap(ctx, 2);
+    Value max = rowMax(rewriter, loc, z);
+    Value sum = rowSumExp(rewriter, loc, z, max);
+    Value dz = generic(
+        rewriter, loc, ValueRange{z, max, sum, adaptor.getLabels(), adaptor.getDl()},
+        empty(rewriter, loc, op.getType().getShape()), {id, row, row, row, row, id}, parallel(2),
+        [](OpBuilder &b, Location l, ValueRange a) {
+          Value e = b.create<math::ExpOp>(l, b.create<arith::SubFOp>(l, a[0], a[1]));
+          Value softmax = b.create<arith::DivFOp>(l, e, a[2]);
+          Value onehot = b.create<arith::SelectOp>(l, isLabel(b, l, a[3]), f32(b, l, 1.0),
+                                                   f32(b, l, 0.0));
+          Value diff = b.create<arith::SubFOp>(l, softmax, onehot);
+          return SmallVector<Value>{b.create<arith::MulFOp>(l, diff, a[4])};
+        })[0];
+    rewriter.replaceOp(op, dz);
+    return success();
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// Per-sample mean losses (pred, target [B, ...]; D elements per sample)
+//===----------------------------------------------------------------------===//
+
+// mse term: (p - t)^2
+Value lossTerm(nn::MseOp, OpBuilder &b, Location l, Value p, Value t) {
+  Value d = b.create<arith::SubFOp>(l, p, t);
+  return b.create<arith::MulFOp>(l, d, d);
+}
+// bce term: -(t log pc + (1 - t) log(1 - pc)), pc = clamp(p)
+Value lossTerm(nn::BceOp, OpBuilder &b, Location l, Value p, Value t) {
+  Value pc = clampProb(b, l, p);
+  Value one = f32(b, l, 1.0);
+  Value pos = b.create<arith::MulFOp>(l, t, b.create<math::LogOp>(l, pc));
+  Value neg = b.create<arith::MulFOp>(l, b.create<arith::SubFOp>(l, one, t),
+                                      b.create<math::LogOp>(l, b.create<arith::SubFOp>(l, one, pc)));
+  return b.create<arith::NegFOp>(l, b.create<arith::AddFOp>(l, pos, neg));
+}
+// d mse term / dp: 2 (p - t)
+Value lossTerm(nn::MseGradOp, OpBuilder &b, Location l, Value p, Value t) {
+  return b.create<arith::MulFOp>(l, f32(b, l, 2.0), b.create<arith::SubFOp>(l, p, t));
+}
+// d bce term / dp: (pc - t) / (pc (1 - pc))
+Value lossTerm(nn::BceGradOp, OpBuilder &b, Location l, Value p, Value t) {
+  Value pc = clampProb(b, l, p);
+  Value denom = b.create<arith::MulFOp>(l, pc, b.create<arith::SubFOp>(l, f32(b, l, 1.0), pc));
+  return b.create<arith::DivFOp>(l, b.create<arith::SubFOp>(l, pc, t), denom);
+}
+
+// loss(p, t)[b] => s[b] = sum_{i != b} term(p, t); l[b] = s[b] / D
+template <typename OpTy>
+struct PerSampleLossLowering : OpConversionPattern<OpTy> {
+  using OpConversionPattern<OpTy>::OpConversionPattern;
+  LogicalResult matchAndRewrite(OpTy op, typename OpTy::Adaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto predType = cast<RankedTensorType>(adaptor.getPred().getType());
+    unsigned n = predType.getRank();
+    ArrayRef<int64_t> batch = op.getType().getShape();
+    MLIRContext *ctx = rewriter.getContext();
+    AffineMap id = identityMap(ctx, n);
+    Value sum = generic(rewriter, loc, ValueRange{adaptor.getPred(), adaptor.getTarget()},
+                        filled(rewriter, loc, batch, 0.0), {id, id, batchMap(ctx, n)},
+                        reducePerSample(n), [&](OpBuilder &b, Location l, ValueRange a) {
+                          Value term = lossTerm(op, b, l, a[0], a[1]);
+                          return SmallVector<Value>{b.create<arith::AddFOp>(l, a[2], term)};
+                        })[0];
+    double d = perSample(predType);
+    Value mean = generic(rewriter, loc, sum, empty(rewriter, loc, batch),
+                         {identityMap(ctx, 1), identityMap(ctx, 1)}, parallel(1),
+                         [&](OpBuilder &b, Location l, ValueRange a) {
+                           return SmallVector<Value>{b.create<arith::DivFOp>(l, a[0], f32(b, l, d))};
+                         })[0];
+    rewriter.replaceOp(op, mean);
+    return success();
+  }
+};
+
+// loss_grad(p, t, dl)[b, ...] => term'(p, t) / D * dl[b]
+template <typename OpTy>
+struct PerSampleLossGradLowering : OpConversionPattern<OpTy> {
+  using OpConversionPattern<OpTy>::OpConversionPattern;
+  LogicalResult matchAndRewrite(OpTy op, typename OpTy::Adaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto type = cast<RankedTensorType>(op.getType());
+    unsigned n = type.getRank();
+    MLIRContext *ctx = rewriter.getContext();
+    AffineMap id = identityMap(ctx, n);
+    double d = perSample(type);
+    Value dp = generic(rewriter, loc,
+                       ValueRange{adaptor.getPred(), adaptor.getTarget(), adaptor.getDl()},
+                       empty(rewriter, loc, type.getShape()), {id, id, batchMap(ctx, n), id},
+                       parallel(n), [&](OpBuilder &b, Location l, ValueRange a) {
+                         Value term = lossTerm(op, b, l, a[0], a[1]);
+                         Value mean = b.create<arith::DivFOp>(l, term, f32(b, l, d));
+                         return SmallVector<Value>{b.create<arith::MulFOp>(l, mean, a[2])};
+                       })[0];
+    rewriter.replaceOp(op, dp);
+    return success();
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// Weighted mean (l, w [B] -> scalar) and its gradient
+//===----------------------------------------------------------------------===//
+
+/// sum_b w[b] as a tensor<f32>.
+Value sumWeights(OpBuilder &b, Location loc, Value w) {
+  MLIRContext *ctx = b.getContext();
+  return generic(b, loc, w, filled(b, loc, {}, 0.0), {identityMap(ctx, 1), scalarMap(ctx, 1)},
+                 {IteratorType::reduction}, [](OpBuilder &nb, Location l, ValueRange a) {
+                   return SmallVector<Value>{nb.create<arith::AddFOp>(l, a[1], a[0])};
+                 })[0];
+}
+
+// weighted_mean(l, w) => swl = sum_b w l; sw = sum_b w; swl / sw
+struct WeightedMeanLowering : OpConversionPattern<nn::WeightedMeanOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(nn::WeightedMeanOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    MLIRContext *ctx = rewriter.getContext();
+    AffineMap vec = identityMap(ctx, 1), scalar = scalarMap(ctx, 1);
+    Value swl = generic(rewriter, loc, ValueRange{adaptor.getL(), adaptor.getW()},
+                        filled(rewriter, loc, {}, 0.0), {vec, vec, scalar},
+                        {IteratorType::reduction}, [](OpBuilder &b, Location l, ValueRange a) {
+                          Value wl = b.create<arith::MulFOp>(l, a[1], a[0]);
+                          return SmallVector<Value>{b.create<arith::AddFOp>(l, a[2], wl)};
+                        })[0];
+    Value sw = sumWeights(rewriter, loc, adaptor.getW());
+    AffineMap none = AffineMap::get(0, 0, {}, ctx);
+    Value mean = generic(rewriter, loc, ValueRange{swl, sw}, empty(rewriter, loc, {}),
+                         {none, none, none}, {}, [](OpBuilder &b, Location l, ValueRange a) {
+                           return SmallVector<Value>{b.create<arith::DivFOp>(l, a[0], a[1])};
+                         })[0];
+    rewriter.replaceOp(op, mean);
+    return success();
+  }
+};
+
+// weighted_mean_grad(w, dL)[b] => w[b] dL / sum_b w
+struct WeightedMeanGradLowering : OpConversionPattern<nn::WeightedMeanGradOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(nn::WeightedMeanGradOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    MLIRContext *ctx = rewriter.getContext();
+    AffineMap vec = identityMap(ctx, 1), scalar = scalarMap(ctx, 1);
+    Value sw = sumWeights(rewriter, loc, adaptor.getW());
+    Value dl = generic(rewriter, loc, ValueRange{adaptor.getW(), adaptor.getDl(), sw},
+                       empty(rewriter, loc, op.getType().getShape()), {vec, scalar, scalar, vec},
+                       parallel(1), [](OpBuilder &b, Location l, ValueRange a) {
+                         Value wdL = b.create<arith::MulFOp>(l, a[0], a[1]);
+                         return SmallVector<Value>{b.create<arith::DivFOp>(l, wdL, a[2])};
+                       })[0];
+    rewriter.replaceOp(op, dl);
+    return success();
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// nn.unbroadcast
+//===----------------------------------------------------------------------===//
+
+// unbroadcast(g : [A, M, N]) : [1, N] => s[n] = sum_{a, m} g[a, m, n] (generic reduction);
+//   expand_shape s : [N] -> [1, N]
+struct UnbroadcastLowering : OpConversionPattern<nn::UnbroadcastOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(nn::UnbroadcastOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value g = adaptor.getG();
+    RankedTensorType type = op.getType();
+    if (g.getType() == type) {
+      rewriter.replaceOp(op, g);
+      return success();
+    }
+    ArrayRef<int64_t> from = op.getG().getType().getShape(), to = type.getShape();
+    unsigned n = from.size(), offset = n - to.size();
+    SmallVector<IteratorType> iters;
+    SmallVector<unsigned> keptDims;
+    SmallVector<int64_t> keptShape;
+    SmallVector<bool> keep; // over the result's dims
+    for (unsigned i = 0; i < n; ++i) {
+      bool summed = i < offset || (to[i - offset] == 1 && from[i] != 1);
+      iters.push_back(summed ? IteratorType::reduction : IteratorType::parallel);
+      if (i >= offset)
+        keep.push_back(!summed);
+      if (!summed) {
+        keptDims.push_back(i);
+        keptShape.push_back(from[i]);
+      }
+    }
+    MLIRContext *ctx = rewriter.getContext();
+    Value sum = generic(rewriter, loc, g, filled(rewriter, loc, keptShape, 0.0),
+                        {identityMap(ctx, n), dimsMap(ctx, n, keptDims)}, iters,
+                        [](OpBuilder &b, Location l, ValueRange a) {
+                          return SmallVector<Value>{b.create<arith::AddFOp>(l, a[1], a[0])};
+                        })[0];
+    if (keptShape.size() != to.size())
+      sum = rewriter.create<tensor::ExpandShapeOp>(loc, type, sum, unitDimGroups(keep));
+    rewriter.replaceOp(op, sum);
+    return success();
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// Optimizer updates (hyper = [lr, t, 0, 0])
+//===----------------------------------------------------------------------===//
+
+/// An elementwise generic over same-typed `inputs` with `numResults` results
+/// of that type.
+SmallVector<Value> elementwise(OpBuilder &b, Location loc, ValueRange inputs,
+                               unsigned numResults, BodyFn body) {
+  auto type = cast<RankedTensorType>(inputs[0].getType());
+  unsigned n = type.getRank();
+  SmallVector<Value> inits;
+  for (unsigned i = 0; i < numResults; ++i)
+    inits.push_back(empty(b, loc, type.getShape()));
+  SmallVector<AffineMap> maps(inputs.size() + numResults, identityMap(b.getContext(), n));
+  return generic(b, loc, inputs, inits, maps, parallel(n), body);
+}
+
+// sgd_update(p, g) => p - lr g
+struct SgdUpdateLowering : OpConversionPattern<nn::SgdUpdateOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(nn::SgdUpdateOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value lr = hyperAt(rewriter, loc, adaptor.getHyper(), 0);
+    rewriter.replaceOp(op, elementwise(rewriter, loc, ValueRange{adaptor.getP(), adaptor.getG()}, 1,
+                                       [&](OpBuilder &b, Location l, ValueRange a) {
+                                         Value step = b.create<arith::MulFOp>(l, lr, a[1]);
+                                         return SmallVector<Value>{
+                                             b.create<arith::SubFOp>(l, a[0], step)};
+                                       }));
+    return success();
+  }
+};
+
+// momentum_update(p, g, v) => v' = mu v + g; p' = p - lr v'
+struct MomentumUpdateLowering : OpConversionPattern<nn::MomentumUpdateOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(nn::MomentumUpdateOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value lr = hyperAt(rewriter, loc, adaptor.getHyper(), 0);
+    Value mu = constant(rewriter, loc, op.getMomentumAttr());
+    rewriter.replaceOp(
+        op, elementwise(rewriter, loc, ValueRange{adaptor.getP(), adaptor.getG(), adaptor.getV()},
+                        2, [&](OpBuilder &b, Location l, ValueRange a) {
+                          Value v = b.create<arith::AddFOp>(l, b.create<arith::MulFOp>(l, mu, a[2]),
+                                                            a[1]);
+                          Value p = b.create<arith::SubFOp>(l, a[0], b.create<arith::MulFOp>(l, lr, v));
+                          return SmallVector<Value>{p, v};
+                        }));
+    return success();
+  }
+};
+
+// adam_update(p, g, m, v) => m' = b1 m + (1 - b1) g; v' = b2 v + (1 - b2) g^2;
+//   p' = p - (lr / (1 - b1^t)) m' / (sqrt(v') / sqrt(1 - b2^t) + eps)   (PyTorch's order)
+struct AdamUpdateLowering : OpConversionPattern<nn::AdamUpdateOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult matchAndRewrite(nn::AdamUpdateOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    double beta1 = op.getBeta1().convertToDouble(), beta2 = op.getBeta2().convertToDouble();
+    Value lr = hyperAt(rewriter, loc, adaptor.getHyper(), 0);
+    Value t = hyperAt(rewriter, loc, adaptor.getHyper(), 1);
+    Value one = f32(rewriter, loc, 1.0);
+    // Bias corrections, once per tensor: 1 - beta^t.
+    auto correction = [&](double beta) -> Value {
+      Value pow = rewriter.create<math::PowFOp>(loc, f32(rewriter, loc, beta), t);
+      return rewriter.create<arith::SubFOp>(loc, one, pow);
+    };
+    Value stepSize = rewriter.create<arith::DivFOp>(loc, lr, correction(beta1));
+    Value bc2Sqrt = rewriter.create<math::SqrtOp>(loc, correction(beta2));
+    Value b1 = f32(rewriter, loc, beta1), oneMinusB1 = f32(rewriter, loc, 1.0 - beta1);
+    Value b2 = f32(rewriter, loc, beta2), oneMinusB2 = f32(rewriter, loc, 1.0 - beta2);
+    Value eps = constant(rewriter, loc, op.getEpsAttr());
+    rewriter.replaceOp(
+        op, elementwise(rewriter, loc,
+                        ValueRange{adaptor.getP(), adaptor.getG(), adaptor.getM(), adaptor.getV()},
+                        3, [&](OpBuilder &b, Location l, ValueRange a) {
+                          Value g = a[1];
+                          auto mul = [&](Value x, Value y) -> Value {
+                            return b.create<arith::MulFOp>(l, x, y);
+                          };
+                          auto add = [&](Value x, Value y) -> Value {
+                            return b.create<arith::AddFOp>(l, x, y);
+                          };
+                          Value m = add(mul(b1, a[2]), mul(oneMinusB1, g));
+                          Value v = add(mul(b2, a[3]), mul(oneMinusB2, mul(g, g)));
+                          Value denom = add(
+                              b.create<arith::DivFOp>(l, b.create<math::SqrtOp>(l, v), bc2Sqrt), eps);
+                          Value step = mul(stepSize, b.create<arith::DivFOp>(l, m, denom));
+                          Value p = b.create<arith::SubFOp>(l, a[0], step);
+                          return SmallVector<Value>{p, m, v};
+                        }));
+    return success();
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// The pass
+//===----------------------------------------------------------------------===//
+
+struct LowerToLinalgPass : nnc::impl::LowerToLinalgBase<LowerToLinalgPass> {
+  void runOnOperation() override {
+    MLIRContext *ctx = &getContext();
+    ConversionTarget target(*ctx);
+    target.addIllegalDialect<nn::NNDialect>();
+    target.addLegalDialect<linalg::LinalgDialect, tensor::TensorDialect, arith::ArithDialect,
+                           math::MathDialect, func::FuncDialect>();
+    RewritePatternSet patterns(ctx);
+    patterns.add<MatMulLowering, SoftmaxLowering, SoftmaxGradLowering, CrossEntropyLowering,
+                 CrossEntropyGradLowering, WeightedMeanLowering, WeightedMeanGradLowering,
+                 UnbroadcastLowering, SgdUpdateLowering, MomentumUpdateLowering,
+                 AdamUpdateLowering>(ctx);
+    patterns.add<ElementwiseLowering<nn::AddOp>, ElementwiseLowering<nn::SubOp>,
+                 ElementwiseLowering<nn::MulOp>, ElementwiseLowering<nn::DivOp>,
+                 ElementwiseLowering<nn::NegOp>, ElementwiseLowering<nn::ReluOp>,
+                 ElementwiseLowering<nn::SigmoidOp>, ElementwiseLowering<nn::TanhOp>,
+                 ElementwiseLowering<nn::LeakyReluOp>, ElementwiseLowering<nn::StepOp>,
+                 ElementwiseLowering<nn::ReluGradOp>, ElementwiseLowering<nn::LeakyReluGradOp>,
+                 ElementwiseLowering<nn::SigmoidGradOp>, ElementwiseLowering<nn::TanhGradOp>>(ctx);
+    patterns.add<PerSampleLossLowering<nn::MseOp>, PerSampleLossLowering<nn::BceOp>,
+                 PerSampleLossGradLowering<nn::MseGradOp>,
+                 PerSampleLossGradLowering<nn::BceGradOp>>(ctx);
+    if (failed(applyPartialConversion(getOperation(), target, std::move(patterns))))
+      signalPassFailure();
+  }
+};
+} // namespace

@@ -1,0 +1,208 @@
+//===- nnc.cpp - The nnc command-line compiler ----------------------------===//
+//
+// `nnc build|check|summary FILE ...`: runs the frontend (parse, analyse) and
+// then, for `build`, hands the Program to the back end (nnc::buildProgram in
+// NNCDriver), which prints the stage named by --emit or links an executable.
+// Every error is reported in the house format and gives exit status 1.
+//
+//===----------------------------------------------------------------------===//
+#include "nnc/Frontend.h"
+#ifdef NNC_HAVE_DRIVER
+#include "nnc/Driver.h"
+#endif
+
+#include <cstring>
+#include <filesystem>
+#include <iostream>
+#include <map>
+
+using namespace nnc;
+namespace fs = std::filesystem;
+
+#ifndef NNC_STDLIB_DIR
+#define NNC_STDLIB_DIR "/work/main/stdlib"
+#endif
+
+static const char *kHelp = R"(nnc - compile neural-network model files (.nn) to native training binaries
+
+usage:
+  nnc build FILE [-o OUT] [--emit=STAGE] [--batch N] [--runtime-lib PATH]
+  nnc check FILE [--print-program]
+                                 parse and analyse; report all errors;
+                                 optionally print the analysed program
+  nnc summary FILE [--json]      per-layer output shapes, weights, biases, MACs
+  nnc --help
+
+build:
+  -o OUT             the executable to write (default: FILE without .nn, in
+                     the current directory)
+  --emit=STAGE       print a stage to stdout instead of linking; STAGE is one of
+                       ast      the AST, every node with file:line:col
+                       nn       the nn dialect module from MLIRGen
+                       grad     after autodiff (train_step has a body)
+                       linalg   after lowering to linalg/tensor/arith/math
+                       vector   after tiling and vectorization
+                       llvm     the LLVM dialect
+                       llvm-ir  LLVM IR
+                       asm      host assembly
+  --batch N          compiled batch size (default: the train section's batch)
+  --runtime-lib PATH libnnrt.a to link (default: <dir of nnc>/../lib/libnnrt.a)
+
+common:
+  --stdlib DIR       where `import "x.nn"` looks after the importing file's
+                     directory (default: the source tree's stdlib/)
+
+Errors are printed as file:line:col: error: message, with the source line
+and a caret; the exit status is 1 if there was any error.
+)";
+
+namespace {
+
+struct Args {
+  std::string command, file, output, emit, runtimeLib;
+  std::string stdlib = NNC_STDLIB_DIR;
+  int64_t batch = 0;
+  bool json = false, printProgram = false;
+};
+
+int usageError(const std::string &msg) {
+  std::cerr << "nnc: error: " << msg << "\n(run 'nnc --help' for usage)\n";
+  return 1;
+}
+
+/// Parses argv; returns -1 on success, else the exit status.
+int parseArgs(int argc, char **argv, Args &a) {
+  if (argc < 2)
+    return usageError("no command given");
+  for (int i = 1; i < argc; ++i) {
+    std::string s = argv[i];
+    auto value = [&](const std::string &flag, std::string &out) {
+      if (s.rfind(flag + "=", 0) == 0) {
+        out = s.substr(flag.size() + 1);
+        return true;
+      }
+      if (s == flag && i + 1 < argc) {
+        out = argv[++i];
+        return true;
+      }
+      return false;
+    };
+    std::string v;
+    if (s == "--help" || s == "-h") {
+      std::cout << kHelp;
+      return 0;
+    } else if (a.command.empty() && s[0] != '-') {
+      a.command = s;
+      if (a.command != "build" && a.command != "check" &&
+          a.command != "summary")
+        return usageError("unknown command '" + s +
+                          "' (expected build, check or summary)");
+    } else if (value("-o", a.output) && a.command == "build") {
+    } else if (value("--emit", a.emit) && a.command == "build") {
+    } else if (value("--runtime-lib", a.runtimeLib) && a.command == "build") {
+    } else if (value("--stdlib", a.stdlib)) {
+    } else if (value("--batch", v) && a.command == "build") {
+      char *end = nullptr;
+      long long n = std::strtoll(v.c_str(), &end, 10);
+      if (v.empty() || *end || n <= 0 || n > (1 << 24))
+        return usageError("--batch needs a positive integer, got '" + v + "'");
+      a.batch = n;
+    } else if (s == "--print-program" && a.command == "check") {
+      a.printProgram = true;
+    } else if (s == "--json" && a.command == "summary") {
+      a.json = true;
+    } else if (s[0] == '-' && s.size() > 1) {
+      return usageError("unknown option '" + s + "'" +
+                        (a.command.empty() ? "" : " for 'nnc " + a.command +
+                                                      "'"));
+    } else if (a.file.empty() && !a.command.empty()) {
+      a.file = s;
+    } else {
+      return usageError("unexpected argument '" + s + "'");
+    }
+  }
+  if (a.command.empty())
+    return usageError("no command given");
+  if (a.file.empty())
+    return usageError("no input file given");
+  return -1;
+}
+
+#ifdef NNC_HAVE_DRIVER
+const std::map<std::string, Stage> kStages = {
+    {"nn", Stage::NN},         {"grad", Stage::Grad},
+    {"linalg", Stage::Linalg}, {"vector", Stage::Vector},
+    {"llvm", Stage::LLVM},     {"llvm-ir", Stage::LLVMIR},
+    {"asm", Stage::Asm}};
+#else
+const std::map<std::string, int> kStages = {
+    {"nn", 0},   {"grad", 0},    {"linalg", 0}, {"vector", 0},
+    {"llvm", 0}, {"llvm-ir", 0}, {"asm", 0}};
+#endif
+
+int run(int argc, char **argv) {
+  Args a;
+  int status = parseArgs(argc, argv, a);
+  if (status >= 0)
+    return status;
+  if (!a.emit.empty() && a.emit != "ast" && !kStages.count(a.emit))
+    return usageError("unknown --emit value '" + a.emit +
+                      "' (expected ast, nn, grad, linalg, vector, llvm, "
+                      "llvm-ir or asm)");
+
+  Diagnostics diags(std::cerr);
+  auto module = parseModule(a.file, a.stdlib, diags);
+  if (!module)
+    return 1;
+  if (a.emit == "ast") {
+    ast::dump(*module, std::cout);
+    return 0;
+  }
+  Program prog;
+  if (!analyze(*module, prog, diags))
+    return 1;
+  if (a.command == "check") {
+    if (a.printProgram)
+      printProgram(prog, std::cout);
+    else
+      std::cout << a.file << ": ok (model " << prog.modelName << ")\n";
+    return 0;
+  }
+  if (a.command == "summary") {
+    printSummary(prog, std::cout, a.json);
+    return 0;
+  }
+#ifdef NNC_HAVE_DRIVER
+  BuildOptions opts;
+  opts.emit = a.emit.empty() ? Stage::Binary : kStages.at(a.emit);
+  opts.output = a.output.empty() ? fs::path(a.file).stem().string() : a.output;
+  opts.batch = a.batch;
+  opts.runtimeLib = a.runtimeLib;
+  if (opts.runtimeLib.empty()) {
+    std::error_code ec;
+    fs::path self = fs::read_symlink("/proc/self/exe", ec);
+    if (ec)
+      self = fs::absolute(argv[0]);
+    opts.runtimeLib =
+        (self.parent_path() / ".." / "lib" / "libnnrt.a").lexically_normal();
+  }
+  return buildProgram(prog, opts);
+#else
+  std::cerr << "error: stage not available: this nnc was built without the "
+               "back end (NNCDriver)\n";
+  return 1;
+#endif
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  try {
+    return run(argc, argv);
+  } catch (const std::exception &e) {
+    std::cerr << "nnc: error: internal failure: " << e.what() << "\n";
+  } catch (...) {
+    std::cerr << "nnc: error: internal failure\n";
+  }
+  return 1;
+}

@@ -1,0 +1,312 @@
+//===- Cli.cpp - Commands and flags of a produced model binary ------------===//
+//
+// Parses `<command> [--flag value | --flag=value]...`, rejecting unknown
+// commands, flags not accepted by the command, missing or malformed values,
+// then runs the command. Every failure is an nnrt::Error caught here:
+// `error: <message>` and a usage hint on stderr, exit status 1.
+//
+//===----------------------------------------------------------------------===//
+#include "Cli.h"
+#include "Checkpoint.h"
+#include "Error.h"
+#include "GradCheck.h"
+#include "Init.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+
+// Present only when the compiled model links an OpenMP runtime.
+extern "C" void omp_set_num_threads(int) __attribute__((weak));
+
+namespace nnrt {
+
+namespace {
+
+const char *kUsage = R"(usage: %1$s <command> [options]
+
+Model %2$s (from %3$s), compiled for batch %4$lld, optimizer %5$s.
+
+commands:
+  train      train the model, then print one line per epoch
+    --epochs N         epochs to run (default %6$lld; with --resume: more epochs)
+    --batch B          must equal the compiled batch (%4$lld); to change it,
+                       rebuild with `nnc build --batch B`
+    --lr X             learning rate (default %7$g)
+    --seed S           seed of initialisation and shuffling (default %8$lld)
+    --data DIR         Fashion-MNIST directory (fashion_mnist models only)
+    --limit-batches N  stop each epoch after N batches
+    --metrics FILE     append one JSON object per epoch to FILE
+    --save FILE        write a safetensors checkpoint after training
+    --resume FILE      start from a checkpoint (params, optimizer state, step)
+    --threads T        worker threads (default 2, or $OMP_NUM_THREADS)
+  eval       --load FILE [--data DIR] [--threads T]
+             loss (and accuracy) of a checkpoint on the test set
+  predict    --load FILE --input FILE [--threads T]
+             FILE: whitespace-separated floats, one sample per line; prints
+             the model output per sample (and class=<argmax> for classifiers)
+  params     [--load FILE] [--seed S]
+             print every parameter: name, shape, values (fresh init without
+             --load)
+  gradcheck  [--samples K] [--seed S]
+             compare the compiled gradient with central finite differences
+             on the first batch (sgd models only); K elements per parameter
+             (default 20)
+
+The epoch line reports the loss (and accuracy) on the training samples seen
+in the epoch and on the test set (for inline `data tensors`, the same set),
+the epoch's wall time, and training samples per second measured over the
+training loop only (evaluation excluded). Errors exit with status 1.
+)";
+
+struct Options {
+  std::string command;
+  std::map<std::string, std::string> flags;
+  bool has(const std::string &f) const { return flags.count(f); }
+};
+
+const std::map<std::string, std::set<std::string>> kFlags = {
+    {"train",
+     {"epochs", "batch", "lr", "seed", "data", "limit-batches", "metrics",
+      "save", "resume", "threads"}},
+    {"eval", {"load", "data", "threads"}},
+    {"predict", {"load", "input", "threads"}},
+    {"params", {"load", "seed"}},
+    {"gradcheck", {"samples", "seed", "threads"}},
+};
+
+Options parseArgs(int argc, char **argv) {
+  Options o;
+  if (argc < 2)
+    throw Error("missing command (train, eval, predict, params, gradcheck)");
+  o.command = argv[1];
+  auto allowed = kFlags.find(o.command);
+  if (allowed == kFlags.end())
+    throw Error("unknown command '" + o.command + "'");
+  for (int i = 2; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg.compare(0, 2, "--") != 0)
+      throw Error("unexpected argument '" + arg + "'");
+    std::string name = arg.substr(2), value;
+    size_t eq = name.find('=');
+    if (eq != std::string::npos) {
+      value = name.substr(eq + 1);
+      name = name.substr(0, eq);
+    } else {
+      if (!allowed->second.count(name))
+        throw Error("unknown option '--" + name + "' for '" + o.command + "'");
+      if (i + 1 >= argc)
+        throw Error("option '--" + name + "' needs a value");
+      value = argv[++i];
+    }
+    if (!allowed->second.count(name))
+      throw Error("unknown option '--" + name + "' for '" + o.command + "'");
+    if (value.empty())
+      throw Error("option '--" + name + "' needs a value");
+    if (!o.flags.emplace(name, value).second)
+      throw Error("option '--" + name + "' given twice");
+  }
+  return o;
+}
+
+int64_t intFlag(const Options &o, const std::string &name, int64_t dflt,
+                int64_t lo, int64_t hi) {
+  auto it = o.flags.find(name);
+  if (it == o.flags.end())
+    return dflt;
+  const std::string &s = it->second;
+  errno = 0;
+  char *end = nullptr;
+  long long v = std::strtoll(s.c_str(), &end, 10);
+  if (*end || errno == ERANGE || v < lo || v > hi)
+    throw Error("--" + name + " expects an integer in [" + std::to_string(lo) +
+                ", " + std::to_string(hi) + "], got '" + s + "'");
+  return v;
+}
+
+double lrFlag(const Options &o, double dflt) {
+  auto it = o.flags.find("lr");
+  if (it == o.flags.end())
+    return dflt;
+  char *end = nullptr;
+  double v = std::strtod(it->second.c_str(), &end);
+  if (*end || !std::isfinite(v) || v <= 0)
+    throw Error("--lr expects a positive number, got '" + it->second + "'");
+  return v;
+}
+
+std::string strFlag(const Options &o, const std::string &name) {
+  auto it = o.flags.find(name);
+  return it == o.flags.end() ? "" : it->second;
+}
+
+void setThreads(const Options &o) {
+  int64_t t = intFlag(o, "threads", 0, 1, 1024);
+  if (!omp_set_num_threads)
+    return;
+  if (t > 0)
+    omp_set_num_threads(int(t));
+  else if (!std::getenv("OMP_NUM_THREADS"))
+    omp_set_num_threads(2);
+}
+
+void printFloats(const float *v, int64_t n) {
+  for (int64_t i = 0; i < n; ++i)
+    std::printf("%s%.9g", i ? " " : "", v[i]);
+}
+
+/// Reads the predict input: one sample of `per` floats per non-blank line.
+std::vector<std::vector<float>> readSamples(const std::string &path,
+                                            int64_t per) {
+  std::ifstream in(path);
+  if (!in)
+    throw Error(path + ": cannot open: " + std::strerror(errno));
+  std::vector<std::vector<float>> rows;
+  std::string line;
+  for (int lineNo = 1; std::getline(in, line); ++lineNo) {
+    std::istringstream ss(line);
+    std::vector<float> row;
+    std::string tok;
+    while (ss >> tok) {
+      char *end = nullptr;
+      double v = std::strtod(tok.c_str(), &end);
+      if (*end || !std::isfinite(v))
+        throw Error(path + ":" + std::to_string(lineNo) + ": '" + tok +
+                    "' is not a finite number");
+      row.push_back(float(v));
+    }
+    if (row.empty())
+      continue;
+    if (int64_t(row.size()) != per)
+      throw Error(path + ":" + std::to_string(lineNo) + ": " +
+                  std::to_string(row.size()) + " values, the model input " +
+                  "needs " + std::to_string(per) + " per sample");
+    rows.push_back(std::move(row));
+  }
+  if (rows.empty())
+    throw Error(path + ": no samples");
+  return rows;
+}
+
+int run(const Options &o, const ModelDesc &d, const EntryPoints &ep) {
+  Arena arena(d.arenaBytes);
+  uint64_t seed = uint64_t(intFlag(o, "seed", d.seed, 0, INT64_MAX));
+  initParams(d, arena, seed);
+  setThreads(o);
+  std::string load = strFlag(o, "load");
+  if ((o.command == "eval" || o.command == "predict") && load.empty())
+    throw Error("'" + o.command + "' needs --load FILE");
+  CheckpointMeta meta;
+  if (!load.empty())
+    meta = loadCheckpoint(load, d, arena);
+
+  if (o.command == "train") {
+    if (o.has("batch") && intFlag(o, "batch", 0, 1, INT64_MAX) != d.batch)
+      throw Error("this binary was compiled for batch " +
+                  std::to_string(d.batch) + "; rebuild with `nnc build " +
+                  "--batch " + strFlag(o, "batch") + "` to train with batch " +
+                  strFlag(o, "batch"));
+    TrainOptions t;
+    t.epochs = intFlag(o, "epochs", d.epochs, 0, 1000000);
+    t.lr = lrFlag(o, d.lr);
+    t.seed = seed;
+    t.limitBatches = intFlag(o, "limit-batches", 0, 1, INT64_MAX);
+    t.metricsPath = strFlag(o, "metrics");
+    std::string save = strFlag(o, "save"), data = strFlag(o, "data");
+    if (o.has("resume")) {
+      CheckpointMeta m = loadCheckpoint(strFlag(o, "resume"), d, arena);
+      t.firstEpoch = m.epoch;
+      t.step = m.step;
+    }
+    Dataset train = trainSet(d, data), test = testSet(d, data);
+    CheckpointMeta out;
+    out.step = nnrt::train(d, ep, arena, train, test, t);
+    out.epoch = t.firstEpoch + t.epochs;
+    if (!save.empty())
+      saveCheckpoint(save, d, arena, out);
+    return 0;
+  }
+  if (o.command == "eval") {
+    Dataset test = testSet(d, strFlag(o, "data"));
+    EvalResult r = evaluate(d, ep, arena, test);
+    std::printf("test_loss %.4f", r.loss);
+    if (d.classification)
+      std::printf("  test_acc %.2f%%", r.acc);
+    std::printf("  (%lld samples)\n", (long long)test.n);
+    return 0;
+  }
+  if (o.command == "predict") {
+    if (!o.has("input"))
+      throw Error("'predict' needs --input FILE");
+    auto rows = readSamples(strFlag(o, "input"), d.x.perSample());
+    const int64_t per = d.x.perSample(), outPer = d.out.perSample();
+    for (size_t start = 0; start < rows.size(); start += d.batch) {
+      size_t count = std::min<size_t>(d.batch, rows.size() - start);
+      float *x = arena.f32(d.x);
+      std::memset(x, 0, d.x.bytes());
+      for (size_t i = 0; i < count; ++i)
+        std::memcpy(x + i * per, rows[start + i].data(), per * 4);
+      ep.predict(arena.base());
+      const float *out = arena.f32(d.out);
+      for (size_t i = 0; i < count; ++i) {
+        printFloats(out + i * outPer, outPer);
+        if (d.classification)
+          std::printf(" class=%lld",
+                      (long long)(std::max_element(out + i * outPer,
+                                                   out + (i + 1) * outPer) -
+                                  (out + i * outPer)));
+        std::printf("\n");
+      }
+    }
+    return 0;
+  }
+  if (o.command == "params") {
+    for (const Slot &p : d.params) {
+      std::printf("%s [%s] ", p.name.c_str(), shapeStr(p.shape).c_str());
+      printFloats(arena.f32(p), p.numel());
+      std::printf("\n");
+    }
+    return 0;
+  }
+  // gradcheck
+  if (d.optimizer != "sgd")
+    throw Error("gradcheck needs a model compiled with optimizer sgd (this "
+                "one uses " + d.optimizer + ")");
+  int64_t k = intFlag(o, "samples", 20, 1, INT64_MAX);
+  Dataset train = trainSet(d, "");
+  return gradCheck(d, ep, arena, train, k) ? 0 : 1;
+}
+
+} // namespace
+
+int runCli(int argc, char **argv, const EntryPoints &ep) {
+  const char *prog = argc > 0 ? argv[0] : "model";
+  try {
+    ModelDesc d = parseDescriptor(ep.desc);
+    for (int i = 1; i < argc; ++i)
+      if (!std::strcmp(argv[i], "--help") || !std::strcmp(argv[i], "-h")) {
+        std::printf(kUsage, prog, d.model.c_str(), d.source.c_str(),
+                    (long long)d.batch, d.optimizer.c_str(),
+                    (long long)d.epochs, d.lr, (long long)d.seed);
+        return 0;
+      }
+    return run(parseArgs(argc, argv), d, ep);
+  } catch (const Error &e) {
+    std::fprintf(stderr, "error: %s\nrun '%s --help' for usage\n", e.what(),
+                 prog);
+  } catch (const std::bad_alloc &) {
+    std::fprintf(stderr, "error: out of memory\n");
+  } catch (const std::exception &e) {
+    std::fprintf(stderr, "error: %s\n", e.what());
+  }
+  return 1;
+}
+
+} // namespace nnrt

@@ -1,0 +1,64 @@
+//===- Data.h - Datasets and batches ----------------------------*- C++ -*-===//
+//
+// A Dataset is N samples held in memory: x [N, X] f32 and y [N, Y] (f32, or
+// i32 labels), X and Y the per-sample sizes of the model's x and y slots.
+// Sources: Fashion-MNIST IDX files (gzip, read with zlib; images scaled to
+// [0,1] as pixel/255, 784 floats per sample whatever x's shape), or the
+// descriptor's inline `data tensors`. fillBatch copies B samples into the
+// arena's x [B, X], y [B, Y] and w [B] slots: w = 1 for the `count` real
+// samples and 0 for the padding rows, whose x and y are zero.
+//
+//===----------------------------------------------------------------------===//
+#ifndef NNRT_DATA_H
+#define NNRT_DATA_H
+
+#include "Arena.h"
+#include "Descriptor.h"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace nnrt {
+
+struct Dataset {
+  int64_t n = 0;
+  int64_t xPer = 0, yPer = 0;
+  std::vector<float> x;   ///< [n, xPer]
+  std::vector<float> yF;  ///< [n, yPer] when y is f32
+  std::vector<int32_t> yI; ///< [n, yPer] when y is i32
+};
+
+/// An IDX file of unsigned bytes: its dims and its data (row-major).
+struct IdxFile {
+  std::vector<int64_t> dims;
+  std::vector<uint8_t> data;
+};
+
+/// Reads a (gzip-compressed or plain) IDX file whose magic is
+/// 0x0000 0x08 <rank>: unsigned bytes, `rank` big-endian u32 dims. Checks the
+/// magic, that the data is exactly product(dims) bytes (no truncation, no
+/// trailing bytes), and gzip integrity. Throws Error("FILE: ...").
+IdxFile readIdx(const std::string &path, int rank);
+
+/// Fashion-MNIST `<dir>/<split>-images-idx3-ubyte.gz` and
+/// `<dir>/<split>-labels-idx1-ubyte.gz` (split: train or t10k) for model d.
+Dataset loadFashionMnist(const ModelDesc &d, const std::string &dir,
+                         const std::string &split);
+
+/// The descriptor's inline `data tensors` dataset.
+Dataset tensorsDataset(const ModelDesc &d);
+
+/// Training and test sets for d (`data tensors`: the same set twice).
+/// `dirOverride` replaces the fashion_mnist directory when not empty.
+Dataset trainSet(const ModelDesc &d, const std::string &dirOverride);
+Dataset testSet(const ModelDesc &d, const std::string &dirOverride);
+
+/// Copies samples order[0..count) of ds into x/y/w of the arena; rows
+/// count..B-1 are zero with w = 0. Requires 0 < count <= B.
+void fillBatch(const ModelDesc &d, const Dataset &ds, const int64_t *order,
+               int64_t count, Arena &arena);
+
+} // namespace nnrt
+
+#endif // NNRT_DATA_H

@@ -1,0 +1,430 @@
+//===- Descriptor.cpp - Parse and validate the model descriptor -----------===//
+//
+// A line-by-line parser for the `nnc_model_desc` text (format in
+// docs/internals.md). Fields are separated by exactly one space; numbers must
+// be consumed completely; unknown records, duplicates, records out of order
+// and missing records are errors. After parsing, the whole descriptor is
+// checked: slot roles and shapes (x/y/w/out lead with B, w [B], hyper [4],
+// loss scalar), slots 64-aligned, inside the arena and not overlapping, one
+// init per param, optimizer state `<param>.v` (momentum) or `<param>.m` and
+// `<param>.v` (adam) with the param's shape, and the inline dataset's sizes.
+//
+//===----------------------------------------------------------------------===//
+#include "Descriptor.h"
+#include "Error.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
+#include <map>
+#include <set>
+
+namespace nnrt {
+
+int64_t Slot::numel() const {
+  int64_t n = 1;
+  for (int64_t d : shape)
+    n *= d;
+  return n;
+}
+
+std::vector<const Slot *> ModelDesc::persistent() const {
+  std::vector<const Slot *> all;
+  for (const Slot &s : params)
+    all.push_back(&s);
+  for (const Slot &s : state)
+    all.push_back(&s);
+  return all;
+}
+
+std::string shapeStr(const std::vector<int64_t> &shape) {
+  if (shape.empty())
+    return "scalar";
+  std::string s;
+  for (size_t i = 0; i < shape.size(); ++i)
+    s += (i ? "," : "") + std::to_string(shape[i]);
+  return s;
+}
+
+namespace {
+
+class Parser {
+public:
+  explicit Parser(const std::string &text) : text(text) {}
+  ModelDesc parse();
+
+private:
+  const std::string &text;
+  int lineNo = 0;
+  ModelDesc d;
+  std::set<std::string> seen;
+  int roleRank = 0; // slots must come in role order
+
+  [[noreturn]] void fail(const std::string &msg) const {
+    throw Error(lineNo ? "model descriptor line " + std::to_string(lineNo) +
+                             ": " + msg
+                       : "model descriptor: " + msg);
+  }
+  void expectFields(const std::vector<std::string> &f, size_t n) const {
+    if (f.size() != n)
+      fail("'" + f[0] + "' expects " + std::to_string(n - 1) + " fields, got " +
+           std::to_string(f.size() - 1));
+  }
+  void once(const std::string &rec) {
+    if (!seen.insert(rec).second)
+      fail("duplicate '" + rec + "' record");
+  }
+  int64_t integer(const std::string &s) const;
+  double real(const std::string &s) const;
+  std::vector<int64_t> shape(const std::string &s) const;
+  std::string keyValue(const std::string &field, const std::string &key) const;
+  void record(const std::vector<std::string> &f, const std::string &line,
+              bool &expectInit);
+  void slot(const std::vector<std::string> &f);
+  void init(const std::vector<std::string> &f, Slot &p);
+  void dataset(const std::vector<std::string> &f);
+  void validate();
+};
+
+int64_t Parser::integer(const std::string &s) const {
+  errno = 0;
+  char *end = nullptr;
+  long long v = std::strtoll(s.c_str(), &end, 10);
+  if (s.empty() || *end || errno == ERANGE)
+    fail("expected an integer, got '" + s + "'");
+  return v;
+}
+
+double Parser::real(const std::string &s) const {
+  errno = 0;
+  char *end = nullptr;
+  double v = std::strtod(s.c_str(), &end);
+  if (s.empty() || *end || !std::isfinite(v))
+    fail("expected a finite number, got '" + s + "'");
+  return v;
+}
+
+std::vector<int64_t> Parser::shape(const std::string &s) const {
+  std::vector<int64_t> dims;
+  if (s == "scalar")
+    return dims;
+  size_t start = 0;
+  while (true) {
+    size_t comma = s.find(',', start);
+    std::string dim = s.substr(start, comma - start);
+    int64_t v = integer(dim);
+    if (v <= 0 || v > (int64_t(1) << 32))
+      fail("bad dimension '" + dim + "' in shape '" + s + "'");
+    dims.push_back(v);
+    if (comma == std::string::npos)
+      break;
+    start = comma + 1;
+  }
+  int64_t n = 1;
+  for (int64_t v : dims)
+    if ((n *= v) > (int64_t(1) << 34))
+      fail("shape '" + s + "' is too large");
+  return dims;
+}
+
+std::string Parser::keyValue(const std::string &field,
+                             const std::string &key) const {
+  if (field.compare(0, key.size() + 1, key + "=") != 0)
+    fail("expected '" + key + "=<value>', got '" + field + "'");
+  return field.substr(key.size() + 1);
+}
+
+ModelDesc Parser::parse() {
+  size_t pos = 0;
+  bool expectInit = false;
+  while (pos < text.size()) {
+    size_t nl = text.find('\n', pos);
+    std::string line =
+        text.substr(pos, nl == std::string::npos ? nl : nl - pos);
+    pos = nl == std::string::npos ? text.size() : nl + 1;
+    ++lineNo;
+    if (line.empty())
+      fail("empty line");
+    std::vector<std::string> f;
+    size_t start = 0;
+    while (true) {
+      size_t sp = line.find(' ', start);
+      f.push_back(line.substr(start, sp - start));
+      if (f.back().empty())
+        fail("empty field (fields are separated by one space)");
+      if (sp == std::string::npos)
+        break;
+      start = sp + 1;
+    }
+    if (lineNo == 1 && line != "nnc-model 1")
+      fail("expected 'nnc-model 1', got '" + line + "'");
+    record(f, line, expectInit);
+  }
+  if (lineNo == 0)
+    fail("empty descriptor");
+  if (expectInit)
+    fail("missing 'init' after 'slot param " + d.params.back().name + "'");
+  lineNo = 0; // whole-descriptor checks
+  validate();
+  return std::move(d);
+}
+
+void Parser::record(const std::vector<std::string> &f,
+                    const std::string &line, bool &expectInit) {
+  const std::string &kind = f[0];
+  if (expectInit != (kind == "init"))
+    fail(expectInit ? "expected 'init' after 'slot param'"
+                    : "'init' must follow a 'slot param' record");
+  if (kind == "init") {
+    init(f, d.params.back());
+    expectInit = false;
+  } else if (kind == "nnc-model") {
+    once(kind);
+  } else if (kind == "source" || kind == "model") {
+    once(kind);
+    if (f.size() < 2)
+      fail("'" + kind + "' expects a value");
+    (kind == "source" ? d.source : d.model) = line.substr(kind.size() + 1);
+  } else if (kind == "batch" || kind == "arena") {
+    once(kind);
+    expectFields(f, 2);
+    int64_t v = integer(f[1]);
+    if (v <= 0)
+      fail("'" + kind + "' must be positive");
+    (kind == "batch" ? d.batch : d.arenaBytes) = v;
+  } else if (kind == "optimizer") {
+    once(kind);
+    expectFields(f, 7);
+    d.optimizer = f[1];
+    if (d.optimizer != "sgd" && d.optimizer != "momentum" &&
+        d.optimizer != "adam")
+      fail("unknown optimizer '" + f[1] + "'");
+    d.lr = real(keyValue(f[2], "lr"));
+    d.momentum = real(keyValue(f[3], "momentum"));
+    d.beta1 = real(keyValue(f[4], "beta1"));
+    d.beta2 = real(keyValue(f[5], "beta2"));
+    d.eps = real(keyValue(f[6], "eps"));
+  } else if (kind == "train") {
+    once(kind);
+    expectFields(f, 4);
+    d.epochs = integer(keyValue(f[1], "epochs"));
+    d.seed = integer(keyValue(f[2], "seed"));
+    std::string c = keyValue(f[3], "classification");
+    if (c != "0" && c != "1")
+      fail("classification must be 0 or 1, got '" + c + "'");
+    d.classification = c == "1";
+    if (d.epochs < 0)
+      fail("epochs must not be negative");
+  } else if (kind == "data") {
+    once(kind);
+    if (f.size() == 2 && f[1] == "tensors") {
+      d.tensorsData = true;
+    } else if (f.size() >= 3 && f[1] == "fashion_mnist") {
+      d.dataDir = line.substr(std::string("data fashion_mnist ").size());
+    } else {
+      fail("expected 'data tensors' or 'data fashion_mnist <dir>'");
+    }
+  } else if (kind == "dataset") {
+    dataset(f);
+  } else if (kind == "slot") {
+    slot(f);
+    expectInit = f[1] == "param";
+  } else {
+    fail("unknown record '" + kind + "'");
+  }
+}
+
+void Parser::slot(const std::vector<std::string> &f) {
+  static const char *roles[] = {"param",  "state", "input", "target",
+                                "weight", "hyper", "loss",  "output"};
+  expectFields(f, 6);
+  int rank = 0;
+  while (rank < 8 && f[1] != roles[rank])
+    ++rank;
+  if (rank == 8)
+    fail("unknown slot role '" + f[1] + "'");
+  if (rank < roleRank)
+    fail("slot role '" + f[1] + "' out of order (param, state, input, " +
+         "target, weight, hyper, loss, output)");
+  roleRank = rank;
+  Slot s;
+  s.role = f[1];
+  s.name = f[2];
+  if (f[3] != "f32" && f[3] != "i32")
+    fail("unknown dtype '" + f[3] + "'");
+  s.dtype = f[3] == "f32" ? DType::F32 : DType::I32;
+  s.shape = shape(f[4]);
+  s.offset = integer(f[5]);
+  if (s.offset < 0 || s.offset % 64 != 0)
+    fail("slot '" + s.name + "' offset " + f[5] + " is not 64-byte aligned");
+  if (d.arenaBytes == 0)
+    fail("'slot' before 'arena'");
+  if (s.offset + s.bytes() > d.arenaBytes)
+    fail("slot '" + s.name + "' ends past the arena (" +
+         std::to_string(s.offset + s.bytes()) + " > " +
+         std::to_string(d.arenaBytes) + " bytes)");
+  if (rank == 0) {
+    d.params.push_back(s);
+  } else if (rank == 1) {
+    d.state.push_back(s);
+  } else {
+    once("slot " + s.role);
+    Slot *dst[] = {&d.x, &d.y, &d.w, &d.hyper, &d.loss, &d.out};
+    *dst[rank - 2] = s;
+  }
+}
+
+void Parser::init(const std::vector<std::string> &f, Slot &p) {
+  InitSpec &in = p.init;
+  if (f.size() < 2)
+    fail("'init' expects a kind");
+  const std::string &k = f[1];
+  if (k == "zeros") {
+    expectFields(f, 2);
+  } else if (k == "const") {
+    expectFields(f, 3);
+    in.kind = InitSpec::Const;
+    in.a = real(f[2]);
+  } else if (k == "uniform" || k == "normal") {
+    expectFields(f, 4);
+    in.kind = k == "uniform" ? InitSpec::Uniform : InitSpec::Normal;
+    in.a = real(f[2]);
+    in.b = real(f[3]);
+    if (k == "uniform" && in.a > in.b)
+      fail("uniform low > high");
+    if (k == "normal" && in.b < 0)
+      fail("normal std < 0");
+  } else if (k == "literal") {
+    in.kind = InitSpec::Literal;
+    for (size_t i = 2; i < f.size(); ++i)
+      in.values.push_back(float(real(f[i])));
+    if (int64_t(in.values.size()) != p.numel())
+      fail("literal init of '" + p.name + "' has " +
+           std::to_string(in.values.size()) + " values, shape " +
+           shapeStr(p.shape) + " needs " + std::to_string(p.numel()));
+  } else {
+    fail("unknown init kind '" + k + "'");
+  }
+}
+
+void Parser::dataset(const std::vector<std::string> &f) {
+  if (!d.tensorsData)
+    fail("'dataset' must follow 'data tensors'");
+  if (f.size() < 3 || (f[1] != "x" && f[1] != "y"))
+    fail("expected 'dataset x|y <shape> <values...>'");
+  once("dataset " + f[1]);
+  std::vector<int64_t> s = shape(f[2]);
+  if (s.empty())
+    fail("dataset shape must have a row dimension");
+  int64_t n = 1;
+  for (int64_t v : s)
+    n *= v;
+  if (int64_t(f.size()) - 3 != n)
+    fail("dataset " + f[1] + " has " + std::to_string(f.size() - 3) +
+         " values, shape " + f[2] + " needs " + std::to_string(n));
+  if (d.dataRows && d.dataRows != s[0])
+    fail("dataset x and y have different numbers of rows");
+  d.dataRows = s[0];
+  std::vector<float> &dst = f[1] == "x" ? d.dataX : d.dataY;
+  for (size_t i = 3; i < f.size(); ++i)
+    dst.push_back(float(real(f[i])));
+}
+
+void Parser::validate() {
+  static const char *required[] = {
+      "model",      "batch",       "arena",       "optimizer",
+      "train",      "data",        "slot input",  "slot target",
+      "slot weight", "slot hyper", "slot loss",   "slot output"};
+  for (const char *r : required)
+    if (!seen.count(r))
+      fail(std::string("missing '") + r + "' record");
+  if (d.params.empty())
+    fail("no 'slot param' records");
+  auto need = [&](bool ok, const std::string &msg) {
+    if (!ok)
+      fail(msg);
+  };
+  const int64_t b = d.batch;
+  for (const Slot *s : {&d.x, &d.y, &d.out})
+    need(!s->shape.empty() && s->shape[0] == b,
+         s->role + " slot '" + s->name + "' must have shape [B=" +
+             std::to_string(b) + ", ...], got " + shapeStr(s->shape));
+  need(d.x.dtype == DType::F32, "the input slot must be f32");
+  need(d.w.shape == std::vector<int64_t>{b} && d.w.dtype == DType::F32,
+       "the weight slot must be f32 [B]");
+  need(d.hyper.shape == std::vector<int64_t>{4} &&
+           d.hyper.dtype == DType::F32,
+       "the hyper slot must be f32 [4]");
+  need(d.loss.shape.empty() && d.loss.dtype == DType::F32,
+       "the loss slot must be an f32 scalar");
+  need(d.out.dtype == DType::F32, "the output slot must be f32");
+  if (d.classification)
+    need(d.y.dtype == DType::I32 && d.y.shape.size() == 1 &&
+             d.out.shape.size() == 2,
+         "classification needs i32 labels y [B] and output [B, C]");
+
+  // Slots are 64-aligned (checked per slot) and must not overlap.
+  std::vector<const Slot *> all = d.persistent();
+  for (const Slot *s : {&d.x, &d.y, &d.w, &d.hyper, &d.loss, &d.out})
+    all.push_back(s);
+  std::sort(all.begin(), all.end(), [](const Slot *a, const Slot *c) {
+    return a->offset < c->offset;
+  });
+  for (size_t i = 1; i < all.size(); ++i)
+    need(all[i - 1]->offset + all[i - 1]->bytes() <= all[i]->offset,
+         "slots '" + all[i - 1]->name + "' and '" + all[i]->name +
+             "' overlap");
+
+  // Names are unique; optimizer state matches the params one to one.
+  std::map<std::string, const Slot *> byName;
+  for (const Slot *s : d.persistent())
+    need(byName.emplace(s->name, s).second,
+         "duplicate slot name '" + s->name + "'");
+  std::vector<std::string> suffixes;
+  if (d.optimizer == "momentum")
+    suffixes = {".v"};
+  if (d.optimizer == "adam")
+    suffixes = {".m", ".v"};
+  need(d.state.size() == d.params.size() * suffixes.size(),
+       "optimizer " + d.optimizer + " needs " +
+           std::to_string(d.params.size() * suffixes.size()) +
+           " state slots, got " + std::to_string(d.state.size()));
+  for (const Slot &p : d.params)
+    for (const std::string &suf : suffixes) {
+      auto it = byName.find(p.name + suf);
+      need(it != byName.end() && it->second->role == "state",
+           "missing optimizer state slot '" + p.name + suf + "'");
+      need(it->second->shape == p.shape && it->second->dtype == p.dtype,
+           "state slot '" + p.name + suf + "' must have the shape of '" +
+               p.name + "'");
+    }
+
+  if (d.tensorsData) {
+    need(!d.dataX.empty() && !d.dataY.empty(),
+         "'data tensors' needs 'dataset x' and 'dataset y'");
+    need(int64_t(d.dataX.size()) == d.dataRows * d.x.perSample(),
+         "dataset x rows must have " + std::to_string(d.x.perSample()) +
+             " values (the input slot's per-sample size)");
+    need(int64_t(d.dataY.size()) == d.dataRows * d.y.perSample(),
+         "dataset y rows must have " + std::to_string(d.y.perSample()) +
+             " values (the target slot's per-sample size)");
+    if (d.y.dtype == DType::I32)
+      for (float v : d.dataY)
+        need(v == std::floor(v) && std::fabs(v) < 2147483648.0f,
+             "dataset y holds non-integer labels for an i32 target");
+    if (d.classification)
+      for (float v : d.dataY)
+        need(v >= 0 && v < d.classes(),
+             "dataset y label out of range [0, " +
+                 std::to_string(d.classes()) + ")");
+  }
+}
+
+} // namespace
+
+ModelDesc parseDescriptor(const std::string &text) {
+  return Parser(text).parse();
+}
+
+} // namespace nnrt

@@ -1,0 +1,78 @@
+//===- Descriptor.h - The model descriptor compiled into a binary -*- C++ -*-===//
+//
+// The compiled object carries `nnc_model_desc`, a text description of the model
+// (docs/internals.md, "The model descriptor"): batch size, arena size,
+// optimizer, training configuration, dataset, and one slot per tensor in the
+// arena with its byte offset. parseDescriptor checks every line and the
+// consistency of the whole (shapes, offsets, optimizer state) so the rest of
+// the runtime can trust it. Shapes with B = compiled batch:
+//   x [B, ...] (f32), y [B, ...] (f32 or i32 labels [B]), w [B], hyper [4],
+//   loss scalar, out [B, ...]; every param/state slot is its own shape.
+//
+//===----------------------------------------------------------------------===//
+#ifndef NNRT_DESCRIPTOR_H
+#define NNRT_DESCRIPTOR_H
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace nnrt {
+
+enum class DType { F32, I32 };
+
+/// How a parameter is filled before training (the `init` record).
+struct InitSpec {
+  enum Kind { Zeros, Const, Uniform, Normal, Literal } kind = Zeros;
+  double a = 0; ///< Const: value; Uniform: low; Normal: mean.
+  double b = 0; ///< Uniform: high; Normal: standard deviation.
+  std::vector<float> values; ///< Literal: row-major.
+};
+
+/// One tensor in the arena (the `slot` record). Elements are 4 bytes.
+struct Slot {
+  std::string role; ///< param state input target weight hyper loss output
+  std::string name;
+  DType dtype = DType::F32;
+  std::vector<int64_t> shape; ///< empty for a scalar
+  int64_t offset = 0;         ///< bytes from the arena base, 64-aligned
+  InitSpec init;              ///< params only
+
+  int64_t numel() const;
+  int64_t bytes() const { return numel() * 4; }
+  /// Elements per sample: numel / shape[0] (for batch-leading slots).
+  int64_t perSample() const { return numel() / shape[0]; }
+};
+
+struct ModelDesc {
+  std::string source, model;
+  int64_t batch = 0, arenaBytes = 0;
+  std::string optimizer; ///< sgd | momentum | adam
+  double lr = 0, momentum = 0, beta1 = 0, beta2 = 0, eps = 0;
+  int64_t epochs = 0;
+  int64_t seed = 0;
+  bool classification = false;
+  bool tensorsData = false; ///< `data tensors` (else fashion_mnist)
+  std::string dataDir;      ///< fashion_mnist
+  /// `data tensors`: N rows; x [N, x.perSample()], y [N, y.perSample()].
+  int64_t dataRows = 0;
+  std::vector<float> dataX, dataY;
+  std::vector<Slot> params, state;
+  Slot x, y, w, hyper, loss, out;
+
+  /// Number of classes (out's last dim) for classification models.
+  int64_t classes() const { return out.shape.back(); }
+  /// Params then state: everything a checkpoint holds.
+  std::vector<const Slot *> persistent() const;
+};
+
+/// Parses and validates descriptor text. Throws nnrt::Error
+/// ("model descriptor line N: ...") on any malformed or inconsistent record.
+ModelDesc parseDescriptor(const std::string &text);
+
+/// "784,256" ("scalar" for rank 0); the descriptor's own notation.
+std::string shapeStr(const std::vector<int64_t> &shape);
+
+} // namespace nnrt
+
+#endif // NNRT_DESCRIPTOR_H

@@ -1,0 +1,22 @@
+//===- Error.h - The runtime's one error type -------------------*- C++ -*-===//
+//
+// Every user-facing failure in the runtime (bad flag, bad file, malformed
+// descriptor) is thrown as nnrt::Error with a complete message; the CLI catches
+// it once, prints `error: <message>` to stderr and exits with status 1.
+//
+//===----------------------------------------------------------------------===//
+#ifndef NNRT_ERROR_H
+#define NNRT_ERROR_H
+
+#include <stdexcept>
+#include <string>
+
+namespace nnrt {
+
+struct Error : std::runtime_error {
+  explicit Error(const std::string &msg) : std::runtime_error(msg) {}
+};
+
+} // namespace nnrt
+
+#endif // NNRT_ERROR_H

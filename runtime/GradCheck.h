@@ -1,0 +1,26 @@
+//===- GradCheck.h - Compare the compiled gradient with finite differences -*- C++ -*-===//
+//
+// For models compiled with plain SGD: the analytic gradient is recovered from
+// one nnc_train_step with lr = 1 (p' = p - g, so g = p - p'), the numeric one
+// from central differences of nnc_eval_step's loss. Both on the first batch
+// of the training set. Prints a line per parameter and PASS/FAIL.
+//
+//===----------------------------------------------------------------------===//
+#ifndef NNRT_GRADCHECK_H
+#define NNRT_GRADCHECK_H
+
+#include "Arena.h"
+#include "Data.h"
+#include "Descriptor.h"
+#include "Train.h"
+
+namespace nnrt {
+
+/// Checks up to `samples` elements of every parameter (all when it has no
+/// more). Returns true on PASS. The arena's params are left as they were.
+bool gradCheck(const ModelDesc &d, const EntryPoints &ep, Arena &arena,
+               const Dataset &ds, int64_t samples);
+
+} // namespace nnrt
+
+#endif // NNRT_GRADCHECK_H

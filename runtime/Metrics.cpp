@@ -1,0 +1,61 @@
+//===- Metrics.cpp - Epoch line and JSON-lines metrics --------------------===//
+//
+// Formatting of EpochStats (see Metrics.h). JSON goes through nlohmann::json
+// so numbers are valid JSON (non-finite losses become null).
+//
+//===----------------------------------------------------------------------===//
+#include "Metrics.h"
+#include "Error.h"
+
+#include <nlohmann/json.hpp>
+
+#include <cerrno>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+
+namespace nnrt {
+
+std::string formatEpochLine(const EpochStats &s) {
+  char buf[256];
+  int n = std::snprintf(buf, sizeof buf, "epoch %lld/%lld  train_loss %.4f",
+                        (long long)s.epoch, (long long)s.epochs, s.trainLoss);
+  if (s.classification)
+    n += std::snprintf(buf + n, sizeof buf - n, "  train_acc %.2f%%",
+                       s.trainAcc);
+  n += std::snprintf(buf + n, sizeof buf - n, "  test_loss %.4f", s.testLoss);
+  if (s.classification)
+    n += std::snprintf(buf + n, sizeof buf - n, "  test_acc %.2f%%", s.testAcc);
+  std::snprintf(buf + n, sizeof buf - n, "  %.1fs  %.0f samples/s", s.seconds,
+                s.samplesPerSec());
+  return buf;
+}
+
+static nlohmann::json number(double v) {
+  return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr);
+}
+
+std::string formatMetricsJson(const EpochStats &s) {
+  nlohmann::ordered_json j;
+  j["epoch"] = s.epoch;
+  j["train_loss"] = number(s.trainLoss);
+  j["train_acc"] = s.classification ? number(s.trainAcc) : nullptr;
+  j["test_loss"] = number(s.testLoss);
+  j["test_acc"] = s.classification ? number(s.testAcc) : nullptr;
+  j["seconds"] = number(s.seconds);
+  j["samples_per_s"] = number(s.samplesPerSec());
+  return j.dump();
+}
+
+void appendMetrics(const std::string &path, const EpochStats &s) {
+  FILE *f = std::fopen(path.c_str(), "a");
+  if (!f)
+    throw Error(path + ": cannot open metrics file: " + std::strerror(errno));
+  std::string line = formatMetricsJson(s) + "\n";
+  bool ok = std::fwrite(line.data(), 1, line.size(), f) == line.size();
+  ok = std::fclose(f) == 0 && ok;
+  if (!ok)
+    throw Error(path + ": cannot write metrics: " + std::strerror(errno));
+}
+
+} // namespace nnrt

@@ -1,0 +1,45 @@
+//===- Metrics.h - Per-epoch statistics and their two formats ---*- C++ -*-===//
+//
+// One EpochStats per epoch, printed as a line on stdout
+//   epoch 1/1  train_loss 0.5123  train_acc 81.95%  test_loss 0.4567
+//   test_acc 83.40%  12.3s  48123 samples/s
+// (all on one line; accuracies only for classification models) and, with
+// --metrics FILE, appended to FILE as one JSON object per line:
+//   {"epoch":1,"train_loss":0.5123,"train_acc":81.95,"test_loss":0.4567,
+//    "test_acc":83.4,"seconds":12.3,"samples_per_s":48123.0}
+// Accuracies are percentages (null when not classification). `seconds` is
+// the epoch's wall time (training + evaluation); samples/s is training samples
+// over the time spent in the training loop only (batch copies + train steps,
+// no evaluation).
+//
+//===----------------------------------------------------------------------===//
+#ifndef NNRT_METRICS_H
+#define NNRT_METRICS_H
+
+#include <cstdint>
+#include <string>
+
+namespace nnrt {
+
+struct EpochStats {
+  int64_t epoch = 0, epochs = 0; ///< 1-based epoch, of `epochs`
+  bool classification = false;
+  double trainLoss = 0, trainAcc = 0; ///< acc in percent
+  double testLoss = 0, testAcc = 0;
+  double seconds = 0;      ///< whole epoch, wall clock
+  double trainSeconds = 0; ///< training loop only
+  int64_t trainSamples = 0;
+
+  double samplesPerSec() const {
+    return trainSeconds > 0 ? double(trainSamples) / trainSeconds : 0;
+  }
+};
+
+std::string formatEpochLine(const EpochStats &s);
+std::string formatMetricsJson(const EpochStats &s);
+/// Appends formatMetricsJson(s) + '\n' to path; throws Error on failure.
+void appendMetrics(const std::string &path, const EpochStats &s);
+
+} // namespace nnrt
+
+#endif // NNRT_METRICS_H

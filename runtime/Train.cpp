@@ -1,0 +1,136 @@
+//===- Train.cpp - Epoch loop, evaluation, shuffling ----------------------===//
+//
+// train(): for each epoch, shuffle (epochOrder), run ceil(N / B) steps (or
+// --limit-batches), accumulating sum_i loss_step * real_samples_step, then
+// evaluate on the test set and report (Metrics.h). Timing: the training loop
+// (batch copies + nnc_train_step) is timed separately from evaluation so
+// samples/s measures training only.
+//
+//===----------------------------------------------------------------------===//
+#include "Train.h"
+#include "Error.h"
+#include "Metrics.h"
+#include "Progress.h"
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <random>
+
+namespace nnrt {
+
+using Clock = std::chrono::steady_clock;
+
+static double secondsSince(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
+
+std::vector<int64_t> epochOrder(int64_t n, uint64_t seed, int64_t epoch) {
+  std::seed_seq seq{uint32_t(seed), uint32_t(seed >> 32), uint32_t(epoch),
+                    uint32_t(uint64_t(epoch) >> 32)};
+  std::mt19937_64 rng(seq);
+  std::vector<int64_t> order(n);
+  for (int64_t i = 0; i < n; ++i)
+    order[i] = i;
+  // j uniform in [0, i] by rejection-free modulo; the bias (i+1) / 2^64 is
+  // negligible for any dataset size.
+  for (int64_t i = n - 1; i > 0; --i)
+    std::swap(order[i], order[rng() % uint64_t(i + 1)]);
+  return order;
+}
+
+int64_t countCorrect(const ModelDesc &d, Arena &arena, int64_t count) {
+  const int64_t c = d.classes();
+  const float *out = arena.f32(d.out);  // [B, C]
+  const int32_t *y = arena.i32(d.y);    // [B]
+  int64_t correct = 0;
+  for (int64_t i = 0; i < count; ++i) {
+    int64_t best = 0;
+    for (int64_t k = 1; k < c; ++k)
+      if (out[i * c + k] > out[i * c + best])
+        best = k;
+    correct += best == y[i];
+  }
+  return correct;
+}
+
+EvalResult evaluate(const ModelDesc &d, const EntryPoints &ep, Arena &arena,
+                    const Dataset &ds) {
+  const int64_t b = d.batch;
+  std::vector<int64_t> order(ds.n);
+  for (int64_t i = 0; i < ds.n; ++i)
+    order[i] = i;
+  double lossSum = 0;
+  int64_t correct = 0;
+  for (int64_t start = 0; start < ds.n; start += b) {
+    int64_t count = std::min(b, ds.n - start);
+    fillBatch(d, ds, &order[start], count, arena);
+    ep.evalStep(arena.base());
+    lossSum += double(*arena.f32(d.loss)) * count;
+    if (d.classification)
+      correct += countCorrect(d, arena, count);
+  }
+  EvalResult r;
+  r.loss = ds.n ? lossSum / ds.n : 0;
+  r.acc = ds.n ? 100.0 * correct / ds.n : 0;
+  return r;
+}
+
+int64_t train(const ModelDesc &d, const EntryPoints &ep, Arena &arena,
+              const Dataset &trainSet, const Dataset &testSet,
+              const TrainOptions &opts) {
+  const int64_t b = d.batch;
+  int64_t steps = (trainSet.n + b - 1) / b;
+  if (opts.limitBatches > 0)
+    steps = std::min(steps, opts.limitBatches);
+  const int64_t lastEpoch = opts.firstEpoch + opts.epochs;
+  int64_t t = opts.step;
+  float *hyper = arena.f32(d.hyper);
+  Progress progress;
+  for (int64_t e = opts.firstEpoch; e < lastEpoch; ++e) {
+    auto epochStart = Clock::now();
+    std::vector<int64_t> order = epochOrder(trainSet.n, opts.seed, e);
+    double lossSum = 0, trainSeconds = 0;
+    int64_t samples = 0, correct = 0;
+    for (int64_t s = 0; s < steps; ++s) {
+      auto stepStart = Clock::now();
+      int64_t count = std::min(b, trainSet.n - s * b);
+      fillBatch(d, trainSet, &order[s * b], count, arena);
+      ++t;
+      hyper[0] = float(opts.lr);
+      hyper[1] = float(t);
+      hyper[2] = hyper[3] = 0;
+      ep.trainStep(arena.base());
+      trainSeconds += secondsSince(stepStart);
+      float loss = *arena.f32(d.loss);
+      lossSum += double(loss) * count;
+      samples += count;
+      if (d.classification)
+        correct += countCorrect(d, arena, count);
+      double rate = trainSeconds > 0 ? samples / trainSeconds : 0;
+      int64_t remaining = std::min(trainSet.n, steps * b) - samples;
+      progress.update(e + 1, lastEpoch, s + 1, steps, loss, rate,
+                      rate > 0 ? remaining / rate : 0);
+    }
+    progress.clear();
+    EvalResult test = evaluate(d, ep, arena, testSet);
+    EpochStats st;
+    st.epoch = e + 1;
+    st.epochs = lastEpoch;
+    st.classification = d.classification;
+    st.trainLoss = samples ? lossSum / samples : 0;
+    st.trainAcc = samples ? 100.0 * correct / samples : 0;
+    st.testLoss = test.loss;
+    st.testAcc = test.acc;
+    st.trainSeconds = trainSeconds;
+    st.trainSamples = samples;
+    st.seconds = secondsSince(epochStart);
+    std::printf("%s\n", formatEpochLine(st).c_str());
+    std::fflush(stdout);
+    if (!opts.metricsPath.empty())
+      appendMetrics(opts.metricsPath, st);
+  }
+  return t;
+}
+
+} // namespace nnrt

@@ -1,0 +1,67 @@
+//===- Train.h - The training loop and evaluation ---------------*- C++ -*-===//
+//
+// Drives the compiled entry points over a Dataset. Per step: fillBatch puts B
+// samples into x [B, X], y [B, Y], w [B] (w = 0 on the padding rows of a last
+// partial batch), hyper [4] = [lr, t, 0, 0] with t the 1-based global step,
+// then the entry point writes loss (scalar, the w-weighted mean over the
+// batch) and out [B, ...]. Epoch losses are sample-weighted means of the step
+// losses; accuracy compares argmax(out[i, :]) with the label y[i].
+//
+//===----------------------------------------------------------------------===//
+#ifndef NNRT_TRAIN_H
+#define NNRT_TRAIN_H
+
+#include "Arena.h"
+#include "Data.h"
+#include "Descriptor.h"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace nnrt {
+
+/// What the compiled object provides (docs/internals.md).
+struct EntryPoints {
+  const char *desc;
+  void (*trainStep)(char *);
+  void (*evalStep)(char *);
+  void (*predict)(char *);
+};
+
+/// Sample order for an epoch: a Fisher-Yates shuffle of 0..n-1 driven by
+/// std::mt19937_64 seeded with {seed, epoch} (epoch 0-based), so the order is
+/// fixed by the seed and a resumed run sees the same orders as an unbroken one.
+std::vector<int64_t> epochOrder(int64_t n, uint64_t seed, int64_t epoch);
+
+/// Number of out rows among the first `count` whose argmax equals the label.
+int64_t countCorrect(const ModelDesc &d, Arena &arena, int64_t count);
+
+struct EvalResult {
+  double loss = 0;
+  double acc = 0; ///< percent; classification only
+};
+
+/// Runs nnc_eval_step over ds in order (batches of B, last one padded).
+EvalResult evaluate(const ModelDesc &d, const EntryPoints &ep, Arena &arena,
+                    const Dataset &ds);
+
+struct TrainOptions {
+  int64_t epochs = 1;      ///< epochs to run now
+  int64_t firstEpoch = 0;  ///< completed epochs (from --resume)
+  int64_t step = 0;        ///< completed steps (from --resume)
+  double lr = 0;
+  uint64_t seed = 0;
+  int64_t limitBatches = 0; ///< 0: no limit
+  std::string metricsPath;  ///< empty: none
+};
+
+/// Trains opts.epochs epochs, printing one line per epoch to stdout; returns
+/// the global step count after training (opts.step + steps taken).
+int64_t train(const ModelDesc &d, const EntryPoints &ep, Arena &arena,
+              const Dataset &trainSet, const Dataset &testSet,
+              const TrainOptions &opts);
+
+} // namespace nnrt
+
+#endif // NNRT_TRAIN_H

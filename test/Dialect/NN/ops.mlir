@@ -1,0 +1,111 @@
+// RUN: %nn-opt %s | %nn-opt | FileCheck %s
+// RUN: %nn-opt %s -mlir-print-op-generic | %nn-opt | FileCheck %s
+// Round trip of every nn op through its custom assembly format (and the generic form).
+
+// CHECK-LABEL: func @matmul
+func.func @matmul(%a: tensor<4x3xf32>, %b: tensor<3x5xf32>, %at: tensor<3x4xf32>, %bt: tensor<5x3xf32>)
+    -> (tensor<4x5xf32>, tensor<4x5xf32>, tensor<4x5xf32>, tensor<4x5xf32>) {
+  // CHECK: nn.matmul %{{.*}}, %{{.*}} : tensor<4x3xf32>, tensor<3x5xf32> -> tensor<4x5xf32>
+  %0 = nn.matmul %a, %b : tensor<4x3xf32>, tensor<3x5xf32> -> tensor<4x5xf32>
+  // CHECK: nn.matmul %{{.*}}, %{{.*}} {transpose_a} : tensor<3x4xf32>, tensor<3x5xf32> -> tensor<4x5xf32>
+  %1 = nn.matmul %at, %b {transpose_a} : tensor<3x4xf32>, tensor<3x5xf32> -> tensor<4x5xf32>
+  // CHECK: nn.matmul %{{.*}}, %{{.*}} {transpose_b} : tensor<4x3xf32>, tensor<5x3xf32> -> tensor<4x5xf32>
+  %2 = nn.matmul %a, %bt {transpose_b} : tensor<4x3xf32>, tensor<5x3xf32> -> tensor<4x5xf32>
+  // CHECK: nn.matmul %{{.*}}, %{{.*}} {transpose_a, transpose_b} : tensor<3x4xf32>, tensor<5x3xf32> -> tensor<4x5xf32>
+  %3 = nn.matmul %at, %bt {transpose_a, transpose_b} : tensor<3x4xf32>, tensor<5x3xf32> -> tensor<4x5xf32>
+  return %0, %1, %2, %3 : tensor<4x5xf32>, tensor<4x5xf32>, tensor<4x5xf32>, tensor<4x5xf32>
+}
+
+// CHECK-LABEL: func @broadcasting
+func.func @broadcasting(%a: tensor<4x5xf32>, %row: tensor<5xf32>, %col: tensor<4x1xf32>, %s: tensor<f32>)
+    -> (tensor<4x5xf32>, tensor<4x5xf32>, tensor<4x5xf32>, tensor<4x5xf32>) {
+  // CHECK: nn.add %{{.*}}, %{{.*}} : tensor<4x5xf32>, tensor<5xf32> -> tensor<4x5xf32>
+  %0 = nn.add %a, %row : tensor<4x5xf32>, tensor<5xf32> -> tensor<4x5xf32>
+  // CHECK: nn.sub %{{.*}}, %{{.*}} : tensor<4x1xf32>, tensor<5xf32> -> tensor<4x5xf32>
+  %1 = nn.sub %col, %row : tensor<4x1xf32>, tensor<5xf32> -> tensor<4x5xf32>
+  // CHECK: nn.mul %{{.*}}, %{{.*}} : tensor<4x5xf32>, tensor<f32> -> tensor<4x5xf32>
+  %2 = nn.mul %a, %s : tensor<4x5xf32>, tensor<f32> -> tensor<4x5xf32>
+  // CHECK: nn.div %{{.*}}, %{{.*}} : tensor<4x5xf32>, tensor<4x1xf32> -> tensor<4x5xf32>
+  %3 = nn.div %a, %col : tensor<4x5xf32>, tensor<4x1xf32> -> tensor<4x5xf32>
+  return %0, %1, %2, %3 : tensor<4x5xf32>, tensor<4x5xf32>, tensor<4x5xf32>, tensor<4x5xf32>
+}
+
+// CHECK-LABEL: func @activations
+func.func @activations(%x: tensor<4x5xf32>, %dy: tensor<4x5xf32>) -> tensor<4x5xf32> {
+  // CHECK: nn.neg %{{.*}} : tensor<4x5xf32>
+  %0 = nn.neg %x : tensor<4x5xf32>
+  // CHECK: nn.relu %{{.*}} : tensor<4x5xf32>
+  %1 = nn.relu %0 : tensor<4x5xf32>
+  // CHECK: nn.sigmoid %{{.*}} : tensor<4x5xf32>
+  %2 = nn.sigmoid %1 : tensor<4x5xf32>
+  // CHECK: nn.tanh %{{.*}} : tensor<4x5xf32>
+  %3 = nn.tanh %2 : tensor<4x5xf32>
+  // CHECK: nn.softmax %{{.*}} : tensor<4x5xf32>
+  %4 = nn.softmax %3 : tensor<4x5xf32>
+  // CHECK: nn.leaky_relu %{{.*}} {alpha = 0.00999999977 : f32} : tensor<4x5xf32>
+  %5 = nn.leaky_relu %4 {alpha = 0.01 : f32} : tensor<4x5xf32>
+  // CHECK: nn.step %{{.*}} {threshold = 5.000000e-01 : f32} : tensor<4x5xf32>
+  %6 = nn.step %5 {threshold = 0.5 : f32} : tensor<4x5xf32>
+  // CHECK: nn.relu_grad %{{.*}}, %{{.*}} : tensor<4x5xf32>
+  %7 = nn.relu_grad %x, %6 : tensor<4x5xf32>
+  // CHECK: nn.leaky_relu_grad %{{.*}}, %{{.*}} {alpha = 2.000000e-01 : f32} : tensor<4x5xf32>
+  %8 = nn.leaky_relu_grad %x, %7 {alpha = 0.2 : f32} : tensor<4x5xf32>
+  // CHECK: nn.sigmoid_grad %{{.*}}, %{{.*}} : tensor<4x5xf32>
+  %9 = nn.sigmoid_grad %2, %8 : tensor<4x5xf32>
+  // CHECK: nn.tanh_grad %{{.*}}, %{{.*}} : tensor<4x5xf32>
+  %10 = nn.tanh_grad %3, %9 : tensor<4x5xf32>
+  // CHECK: nn.softmax_grad %{{.*}}, %{{.*}} : tensor<4x5xf32>
+  %11 = nn.softmax_grad %4, %10 : tensor<4x5xf32>
+  return %11 : tensor<4x5xf32>
+}
+
+// CHECK-LABEL: func @losses
+func.func @losses(%z: tensor<4x3xf32>, %labels: tensor<4xi32>, %p: tensor<4x2xf32>, %t: tensor<4x2xf32>,
+                  %w: tensor<4xf32>, %dL: tensor<f32>)
+    -> (tensor<f32>, tensor<4x3xf32>, tensor<4x2xf32>, tensor<4x2xf32>) {
+  // CHECK: nn.cross_entropy %{{.*}}, %{{.*}} : tensor<4x3xf32>, tensor<4xi32> -> tensor<4xf32>
+  %0 = nn.cross_entropy %z, %labels : tensor<4x3xf32>, tensor<4xi32> -> tensor<4xf32>
+  // CHECK: nn.mse %{{.*}}, %{{.*}} : tensor<4x2xf32>, tensor<4x2xf32> -> tensor<4xf32>
+  %1 = nn.mse %p, %t : tensor<4x2xf32>, tensor<4x2xf32> -> tensor<4xf32>
+  // CHECK: nn.bce %{{.*}}, %{{.*}} : tensor<4x2xf32>, tensor<4x2xf32> -> tensor<4xf32>
+  %2 = nn.bce %p, %t : tensor<4x2xf32>, tensor<4x2xf32> -> tensor<4xf32>
+  // CHECK: nn.weighted_mean %{{.*}}, %{{.*}} : tensor<4xf32>, tensor<4xf32> -> tensor<f32>
+  %3 = nn.weighted_mean %0, %w : tensor<4xf32>, tensor<4xf32> -> tensor<f32>
+  // CHECK: nn.weighted_mean_grad %{{.*}}, %{{.*}} : tensor<4xf32>, tensor<f32> -> tensor<4xf32>
+  %4 = nn.weighted_mean_grad %w, %dL : tensor<4xf32>, tensor<f32> -> tensor<4xf32>
+  // CHECK: nn.cross_entropy_grad %{{.*}}, %{{.*}}, %{{.*}} : tensor<4x3xf32>, tensor<4xi32>, tensor<4xf32> -> tensor<4x3xf32>
+  %5 = nn.cross_entropy_grad %z, %labels, %4 : tensor<4x3xf32>, tensor<4xi32>, tensor<4xf32> -> tensor<4x3xf32>
+  // CHECK: nn.mse_grad %{{.*}}, %{{.*}}, %{{.*}} : tensor<4x2xf32>, tensor<4x2xf32>, tensor<4xf32> -> tensor<4x2xf32>
+  %6 = nn.mse_grad %p, %t, %4 : tensor<4x2xf32>, tensor<4x2xf32>, tensor<4xf32> -> tensor<4x2xf32>
+  // CHECK: nn.bce_grad %{{.*}}, %{{.*}}, %{{.*}} : tensor<4x2xf32>, tensor<4x2xf32>, tensor<4xf32> -> tensor<4x2xf32>
+  %7 = nn.bce_grad %p, %t, %4 : tensor<4x2xf32>, tensor<4x2xf32>, tensor<4xf32> -> tensor<4x2xf32>
+  return %3, %5, %6, %7 : tensor<f32>, tensor<4x3xf32>, tensor<4x2xf32>, tensor<4x2xf32>
+}
+
+// CHECK-LABEL: func @unbroadcast
+func.func @unbroadcast(%g: tensor<2x4x5xf32>) -> (tensor<5xf32>, tensor<4x1xf32>, tensor<f32>, tensor<2x4x5xf32>) {
+  // CHECK: nn.unbroadcast %{{.*}} : tensor<2x4x5xf32> -> tensor<5xf32>
+  %0 = nn.unbroadcast %g : tensor<2x4x5xf32> -> tensor<5xf32>
+  // CHECK: nn.unbroadcast %{{.*}} : tensor<2x4x5xf32> -> tensor<4x1xf32>
+  %1 = nn.unbroadcast %g : tensor<2x4x5xf32> -> tensor<4x1xf32>
+  // CHECK: nn.unbroadcast %{{.*}} : tensor<2x4x5xf32> -> tensor<f32>
+  %2 = nn.unbroadcast %g : tensor<2x4x5xf32> -> tensor<f32>
+  // CHECK: nn.unbroadcast %{{.*}} : tensor<2x4x5xf32> -> tensor<2x4x5xf32>
+  %3 = nn.unbroadcast %g : tensor<2x4x5xf32> -> tensor<2x4x5xf32>
+  return %0, %1, %2, %3 : tensor<5xf32>, tensor<4x1xf32>, tensor<f32>, tensor<2x4x5xf32>
+}
+
+// CHECK-LABEL: func @optimizers
+func.func @optimizers(%p: tensor<3x2xf32>, %g: tensor<3x2xf32>, %m: tensor<3x2xf32>, %v: tensor<3x2xf32>,
+                      %hyper: tensor<4xf32>) -> tensor<3x2xf32> {
+  // CHECK: nn.sgd_update %{{.*}}, %{{.*}}, %{{.*}} : tensor<3x2xf32>, tensor<3x2xf32>, tensor<4xf32> -> tensor<3x2xf32>
+  %0 = nn.sgd_update %p, %g, %hyper : tensor<3x2xf32>, tensor<3x2xf32>, tensor<4xf32> -> tensor<3x2xf32>
+  // CHECK: %[[P:.+]], %[[V:.+]] = nn.momentum_update %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} {momentum = 0.899999976 : f32} : tensor<3x2xf32>, tensor<3x2xf32>, tensor<3x2xf32>, tensor<4xf32> -> tensor<3x2xf32>, tensor<3x2xf32>
+  %1:2 = nn.momentum_update %0, %g, %v, %hyper {momentum = 0.9 : f32}
+      : tensor<3x2xf32>, tensor<3x2xf32>, tensor<3x2xf32>, tensor<4xf32> -> tensor<3x2xf32>, tensor<3x2xf32>
+  // CHECK: nn.adam_update %[[P]], %{{.*}}, %{{.*}}, %[[V]], %{{.*}} {beta1 = 0.899999976 : f32, beta2 = 9.990000e-01 : f32, eps = 9.99999993E-9 : f32} : tensor<3x2xf32>, tensor<3x2xf32>, tensor<3x2xf32>, tensor<3x2xf32>, tensor<4xf32> -> tensor<3x2xf32>, tensor<3x2xf32>, tensor<3x2xf32>
+  %2:3 = nn.adam_update %1#0, %g, %m, %1#1, %hyper {beta1 = 0.9 : f32, beta2 = 0.999 : f32, eps = 1.0e-8 : f32}
+      : tensor<3x2xf32>, tensor<3x2xf32>, tensor<3x2xf32>, tensor<3x2xf32>, tensor<4xf32>
+      -> tensor<3x2xf32>, tensor<3x2xf32>, tensor<3x2xf32>
+  return %2#0 : tensor<3x2xf32>
+}

@@ -1,0 +1,77 @@
+// RUN: %nn-opt %s -split-input-file -verify-diagnostics -nn-autodiff
+
+// nn.step on the path from the parameter %W to the loss: the error points at
+// the step op of @loss (the backward ops keep the forward op's location).
+func.func private @loss(%W: tensor<2x1xf32>, %x: tensor<4x2xf32>, %y: tensor<4x1xf32>,
+                        %w: tensor<4xf32>) -> (tensor<f32>, tensor<4x1xf32>) {
+  %z = nn.matmul %x, %W : tensor<4x2xf32>, tensor<2x1xf32> -> tensor<4x1xf32>
+  // expected-error @below {{step is not differentiable; it lies on the path from a parameter to the loss}}
+  %s = nn.step %z {threshold = 0.5 : f32} : tensor<4x1xf32>
+  %l = nn.mse %s, %y : tensor<4x1xf32>, tensor<4x1xf32> -> tensor<4xf32>
+  %loss = nn.weighted_mean %l, %w : tensor<4xf32>, tensor<4xf32> -> tensor<f32>
+  return %loss, %s : tensor<f32>, tensor<4x1xf32>
+}
+func.func private @train_step(tensor<2x1xf32>, tensor<4x2xf32>, tensor<4x1xf32>, tensor<4xf32>,
+                              tensor<4xf32>) -> (tensor<f32>, tensor<4x1xf32>, tensor<2x1xf32>)
+    attributes {nn.grad_of = @loss, nn.num_params = 1 : i64, nn.optimizer = {kind = "sgd"}}
+
+// -----
+
+// An op without a gradient rule on the path is an error at that op.
+func.func private @loss(%W: tensor<4x1xf32>, %x: tensor<4x1xf32>, %y: tensor<4x1xf32>,
+                        %w: tensor<4xf32>) -> (tensor<f32>, tensor<4x1xf32>) {
+  // expected-error @below {{no gradient rule for 'arith.maximumf' on the path from a parameter to the loss}}
+  %m = arith.maximumf %x, %W : tensor<4x1xf32>
+  %l = nn.mse %m, %y : tensor<4x1xf32>, tensor<4x1xf32> -> tensor<4xf32>
+  %loss = nn.weighted_mean %l, %w : tensor<4xf32>, tensor<4xf32> -> tensor<f32>
+  return %loss, %m : tensor<f32>, tensor<4x1xf32>
+}
+func.func private @train_step(tensor<4x1xf32>, tensor<4x1xf32>, tensor<4x1xf32>, tensor<4xf32>,
+                              tensor<4xf32>) -> (tensor<f32>, tensor<4x1xf32>, tensor<4x1xf32>)
+    attributes {nn.grad_of = @loss, nn.num_params = 1 : i64, nn.optimizer = {kind = "sgd"}}
+
+// -----
+
+func.func private @loss(%W: tensor<2xf32>, %x: tensor<4x2xf32>, %y: tensor<4x2xf32>,
+                        %w: tensor<4xf32>) -> (tensor<f32>, tensor<4x2xf32>) {
+  %z = nn.add %x, %W : tensor<4x2xf32>, tensor<2xf32> -> tensor<4x2xf32>
+  %l = nn.mse %z, %y : tensor<4x2xf32>, tensor<4x2xf32> -> tensor<4xf32>
+  %loss = nn.weighted_mean %l, %w : tensor<4xf32>, tensor<4xf32> -> tensor<f32>
+  return %loss, %z : tensor<f32>, tensor<4x2xf32>
+}
+// Momentum needs one state tensor per parameter.
+// expected-error @below {{expected type '(tensor<2xf32>, tensor<2xf32>, tensor<4x2xf32>, tensor<4x2xf32>, tensor<4xf32>, tensor<4xf32>) -> (tensor<f32>, tensor<4x2xf32>, tensor<2xf32>, tensor<2xf32>)' for the 'momentum' train step of @loss}}
+func.func private @train_step(tensor<2xf32>, tensor<4x2xf32>, tensor<4x2xf32>, tensor<4xf32>,
+                              tensor<4xf32>) -> (tensor<f32>, tensor<4x2xf32>, tensor<2xf32>)
+    attributes {nn.grad_of = @loss, nn.num_params = 1 : i64,
+                nn.optimizer = {kind = "momentum", momentum = 0.9 : f32}}
+
+// -----
+
+func.func private @loss(%W: tensor<2xf32>, %x: tensor<4x2xf32>, %y: tensor<4x2xf32>,
+                        %w: tensor<4xf32>) -> (tensor<f32>, tensor<4x2xf32>) {
+  %z = nn.add %x, %W : tensor<4x2xf32>, tensor<2xf32> -> tensor<4x2xf32>
+  %l = nn.mse %z, %y : tensor<4x2xf32>, tensor<4x2xf32> -> tensor<4xf32>
+  %loss = nn.weighted_mean %l, %w : tensor<4xf32>, tensor<4xf32> -> tensor<f32>
+  return %loss, %z : tensor<f32>, tensor<4x2xf32>
+}
+// expected-error @below {{unknown optimizer kind 'rmsprop'}}
+func.func private @train_step(tensor<2xf32>, tensor<4x2xf32>, tensor<4x2xf32>, tensor<4xf32>,
+                              tensor<4xf32>) -> (tensor<f32>, tensor<4x2xf32>, tensor<2xf32>)
+    attributes {nn.grad_of = @loss, nn.num_params = 1 : i64, nn.optimizer = {kind = "rmsprop"}}
+
+// -----
+
+func.func private @loss(%W: tensor<2xf32>, %x: tensor<4x2xf32>, %y: tensor<4x2xf32>,
+                        %w: tensor<4xf32>) -> (tensor<f32>, tensor<4x2xf32>) {
+  %z = nn.add %x, %W : tensor<4x2xf32>, tensor<2xf32> -> tensor<4x2xf32>
+  %l = nn.mse %z, %y : tensor<4x2xf32>, tensor<4x2xf32> -> tensor<4xf32>
+  %loss = nn.weighted_mean %l, %w : tensor<4xf32>, tensor<4xf32> -> tensor<f32>
+  return %loss, %z : tensor<f32>, tensor<4x2xf32>
+}
+// expected-error @below {{'nn.optimizer' of kind 'adam' needs the float 'beta2'}}
+func.func private @train_step(tensor<2xf32>, tensor<2xf32>, tensor<2xf32>, tensor<4x2xf32>,
+                              tensor<4x2xf32>, tensor<4xf32>, tensor<4xf32>)
+    -> (tensor<f32>, tensor<4x2xf32>, tensor<2xf32>, tensor<2xf32>, tensor<2xf32>)
+    attributes {nn.grad_of = @loss, nn.num_params = 1 : i64,
+                nn.optimizer = {kind = "adam", beta1 = 0.9 : f32, eps = 1.0e-08 : f32}}

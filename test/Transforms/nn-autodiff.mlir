@@ -1,0 +1,191 @@
+// RUN: %nn-opt %s -nn-autodiff | FileCheck %s
+
+// The worked example's MLP: h = relu(x @ W1 + b1), out = h @ W2 + b2,
+// loss = weighted_mean(mse(out, y), w), trained with SGD. The biases
+// broadcast over the batch, so their gradients are unbroadcast.
+func.func private @mlp_loss(%W1: tensor<2x2xf32>, %b1: tensor<2xf32>,
+                            %W2: tensor<2x2xf32>, %b2: tensor<2xf32>,
+                            %x: tensor<1x2xf32>, %y: tensor<1x2xf32>,
+                            %w: tensor<1xf32>) -> (tensor<f32>, tensor<1x2xf32>)
+    attributes {nn.loss} {
+  %xw = nn.matmul %x, %W1 : tensor<1x2xf32>, tensor<2x2xf32> -> tensor<1x2xf32>
+  %z = nn.add %xw, %b1 : tensor<1x2xf32>, tensor<2xf32> -> tensor<1x2xf32>
+  %h = nn.relu %z : tensor<1x2xf32>
+  %hw = nn.matmul %h, %W2 : tensor<1x2xf32>, tensor<2x2xf32> -> tensor<1x2xf32>
+  %out = nn.add %hw, %b2 : tensor<1x2xf32>, tensor<2xf32> -> tensor<1x2xf32>
+  %l = nn.mse %out, %y : tensor<1x2xf32>, tensor<1x2xf32> -> tensor<1xf32>
+  %loss = nn.weighted_mean %l, %w : tensor<1xf32>, tensor<1xf32> -> tensor<f32>
+  return %loss, %out : tensor<f32>, tensor<1x2xf32>
+}
+func.func private @mlp_train_step(tensor<2x2xf32>, tensor<2xf32>, tensor<2x2xf32>, tensor<2xf32>,
+                                  tensor<1x2xf32>, tensor<1x2xf32>, tensor<1xf32>, tensor<4xf32>)
+    -> (tensor<f32>, tensor<1x2xf32>, tensor<2x2xf32>, tensor<2xf32>, tensor<2x2xf32>, tensor<2xf32>)
+    attributes {nn.grad_of = @mlp_loss, nn.num_params = 4 : i64,
+                nn.optimizer = {kind = "sgd", momentum = 0.9 : f32, beta1 = 0.9 : f32,
+                                beta2 = 0.999 : f32, eps = 1.0e-08 : f32}}
+
+// CHECK-LABEL: func.func private @mlp_train_step(
+// CHECK-SAME: %[[W1:arg[0-9]+]]: tensor<2x2xf32>, %[[B1:arg[0-9]+]]: tensor<2xf32>, %[[W2:arg[0-9]+]]: tensor<2x2xf32>, %[[B2:arg[0-9]+]]: tensor<2xf32>,
+// CHECK-SAME: %[[X:arg[0-9]+]]: tensor<1x2xf32>, %[[Y:arg[0-9]+]]: tensor<1x2xf32>, %[[W:arg[0-9]+]]: tensor<1xf32>, %[[HYPER:arg[0-9]+]]: tensor<4xf32>)
+// CHECK-NOT: nn.grad_of
+//
+// Forward, cloned from @mlp_loss.
+// CHECK: %[[XW:.+]] = nn.matmul %[[X]], %[[W1]] :
+// CHECK: %[[Z:.+]] = nn.add %[[XW]], %[[B1]] :
+// CHECK: %[[H:.+]] = nn.relu %[[Z]] :
+// CHECK: %[[HW:.+]] = nn.matmul %[[H]], %[[W2]] :
+// CHECK: %[[OUT:.+]] = nn.add %[[HW]], %[[B2]] :
+// CHECK: %[[L:.+]] = nn.mse %[[OUT]], %[[Y]] :
+// CHECK: %[[LOSS:.+]] = nn.weighted_mean %[[L]], %[[W]] :
+//
+// Backward: the seed, then the rules in reverse order.
+// CHECK: %[[ONE:.+]] = arith.constant dense<1.000000e+00> : tensor<f32>
+// CHECK: %[[DL:.+]] = nn.weighted_mean_grad %[[W]], %[[ONE]] : tensor<1xf32>, tensor<f32> -> tensor<1xf32>
+// CHECK: %[[DOUT:.+]] = nn.mse_grad %[[OUT]], %[[Y]], %[[DL]] :
+// CHECK: %[[GRAD_B2:.+]] = nn.unbroadcast %[[DOUT]] : tensor<1x2xf32> -> tensor<2xf32>
+// CHECK: %[[DH:.+]] = nn.matmul %[[DOUT]], %[[W2]] {transpose_b} :
+// CHECK: %[[GRAD_W2:.+]] = nn.matmul %[[H]], %[[DOUT]] {transpose_a} :
+// CHECK: %[[DZ:.+]] = nn.relu_grad %[[Z]], %[[DH]] :
+// CHECK: %[[GRAD_B1:.+]] = nn.unbroadcast %[[DZ]] : tensor<1x2xf32> -> tensor<2xf32>
+// x is not a parameter: no dX = dZ @ W1^T.
+// CHECK-NOT: nn.matmul %[[DZ]]
+// CHECK: %[[GRAD_W1:.+]] = nn.matmul %[[X]], %[[DZ]] {transpose_a} :
+//
+// SGD per parameter, in parameter order.
+// CHECK: %[[NEW_W1:.+]] = nn.sgd_update %[[W1]], %[[GRAD_W1]], %[[HYPER]] :
+// CHECK: %[[NEW_B1:.+]] = nn.sgd_update %[[B1]], %[[GRAD_B1]], %[[HYPER]] :
+// CHECK: %[[NEW_W2:.+]] = nn.sgd_update %[[W2]], %[[GRAD_W2]], %[[HYPER]] :
+// CHECK: %[[NEW_B2:.+]] = nn.sgd_update %[[B2]], %[[GRAD_B2]], %[[HYPER]] :
+// CHECK: return %[[LOSS]], %[[OUT]], %[[NEW_W1]], %[[NEW_B1]], %[[NEW_W2]], %[[NEW_B2]] :
+
+
+// Adam threads (m_i, v_i) per parameter; sigmoid + bce; a parameter that
+// never reaches the loss (%unused) is passed through with its state.
+func.func private @adam_loss(%W: tensor<3x1xf32>, %unused: tensor<5xf32>,
+                             %x: tensor<4x3xf32>, %y: tensor<4x1xf32>,
+                             %w: tensor<4xf32>) -> (tensor<f32>, tensor<4x1xf32>) {
+  %z = nn.matmul %x, %W : tensor<4x3xf32>, tensor<3x1xf32> -> tensor<4x1xf32>
+  %p = nn.sigmoid %z : tensor<4x1xf32>
+  %l = nn.bce %p, %y : tensor<4x1xf32>, tensor<4x1xf32> -> tensor<4xf32>
+  %loss = nn.weighted_mean %l, %w : tensor<4xf32>, tensor<4xf32> -> tensor<f32>
+  return %loss, %p : tensor<f32>, tensor<4x1xf32>
+}
+func.func private @adam_train_step(tensor<3x1xf32>, tensor<5xf32>,
+                                   tensor<3x1xf32>, tensor<3x1xf32>, tensor<5xf32>, tensor<5xf32>,
+                                   tensor<4x3xf32>, tensor<4x1xf32>, tensor<4xf32>, tensor<4xf32>)
+    -> (tensor<f32>, tensor<4x1xf32>, tensor<3x1xf32>, tensor<5xf32>,
+        tensor<3x1xf32>, tensor<3x1xf32>, tensor<5xf32>, tensor<5xf32>)
+    attributes {nn.grad_of = @adam_loss, nn.num_params = 2 : i64,
+                nn.optimizer = {kind = "adam", momentum = 0.9 : f32, beta1 = 0.8 : f32,
+                                beta2 = 0.99 : f32, eps = 1.0e-06 : f32}}
+
+// CHECK-LABEL: func.func private @adam_train_step(
+// CHECK-SAME: %[[W:arg[0-9]+]]: tensor<3x1xf32>, %[[UNUSED:arg[0-9]+]]: tensor<5xf32>,
+// CHECK-SAME: %[[M_W:arg[0-9]+]]: tensor<3x1xf32>, %[[V_W:arg[0-9]+]]: tensor<3x1xf32>, %[[M_U:arg[0-9]+]]: tensor<5xf32>, %[[V_U:arg[0-9]+]]: tensor<5xf32>,
+// CHECK-SAME: %[[X:arg[0-9]+]]: tensor<4x3xf32>, %[[Y:arg[0-9]+]]: tensor<4x1xf32>, %[[WT:arg[0-9]+]]: tensor<4xf32>, %[[HYPER:arg[0-9]+]]: tensor<4xf32>)
+// CHECK: %[[Z:.+]] = nn.matmul %[[X]], %[[W]] :
+// CHECK: %[[P:.+]] = nn.sigmoid %[[Z]] :
+// CHECK: %[[LOSS:.+]] = nn.weighted_mean
+// CHECK: %[[DL:.+]] = nn.weighted_mean_grad %[[WT]],
+// CHECK: %[[DP:.+]] = nn.bce_grad %[[P]], %[[Y]], %[[DL]] :
+// CHECK: %[[DZ:.+]] = nn.sigmoid_grad %[[P]], %[[DP]] :
+// CHECK: %[[GRAD_W:.+]] = nn.matmul %[[X]], %[[DZ]] {transpose_a} :
+// CHECK: %[[NEW_W:[^,]+]], %[[NEW_M_W:[^,]+]], %[[NEW_V_W:[^,]+]] = nn.adam_update %[[W]], %[[GRAD_W]], %[[M_W]], %[[V_W]], %[[HYPER]] {beta1 = 8.000000e-01 : f32, beta2 = 9.900000e-01 : f32, eps = 9.99999997E-7 : f32}
+// CHECK-NOT: nn.adam_update
+// CHECK: return %[[LOSS]], %[[P]], %[[NEW_W]], %[[UNUSED]], %[[NEW_M_W]], %[[NEW_V_W]], %[[M_U]], %[[V_U]] :
+
+
+// Momentum threads v_i; fan-out: W feeds two matmuls and a product with
+// itself, so its adjoint is a sum built with nn.add. tanh, softmax and
+// cross-entropy; a transposed forward matmul.
+func.func private @fan_loss(%W: tensor<3x3xf32>, %x: tensor<2x3xf32>,
+                            %y: tensor<2xi32>, %w: tensor<2xf32>)
+    -> (tensor<f32>, tensor<2x3xf32>) {
+  %a = nn.matmul %x, %W {transpose_b} : tensor<2x3xf32>, tensor<3x3xf32> -> tensor<2x3xf32>
+  %t = nn.tanh %a : tensor<2x3xf32>
+  %b = nn.matmul %t, %W : tensor<2x3xf32>, tensor<3x3xf32> -> tensor<2x3xf32>
+  %s = nn.softmax %b : tensor<2x3xf32>
+  %ww = nn.mul %W, %W : tensor<3x3xf32>, tensor<3x3xf32> -> tensor<3x3xf32>
+  %c = nn.matmul %s, %ww : tensor<2x3xf32>, tensor<3x3xf32> -> tensor<2x3xf32>
+  %l = nn.cross_entropy %c, %y : tensor<2x3xf32>, tensor<2xi32> -> tensor<2xf32>
+  %loss = nn.weighted_mean %l, %w : tensor<2xf32>, tensor<2xf32> -> tensor<f32>
+  return %loss, %c : tensor<f32>, tensor<2x3xf32>
+}
+func.func private @fan_train_step(tensor<3x3xf32>, tensor<3x3xf32>, tensor<2x3xf32>,
+                                  tensor<2xi32>, tensor<2xf32>, tensor<4xf32>)
+    -> (tensor<f32>, tensor<2x3xf32>, tensor<3x3xf32>, tensor<3x3xf32>)
+    attributes {nn.grad_of = @fan_loss, nn.num_params = 1 : i64,
+                nn.optimizer = {kind = "momentum", momentum = 0.5 : f32, beta1 = 0.9 : f32,
+                                beta2 = 0.999 : f32, eps = 1.0e-08 : f32}}
+
+// CHECK-LABEL: func.func private @fan_train_step(
+// CHECK-SAME: %[[W:arg[0-9]+]]: tensor<3x3xf32>, %[[V:arg[0-9]+]]: tensor<3x3xf32>, %[[X:arg[0-9]+]]: tensor<2x3xf32>, %[[Y:arg[0-9]+]]: tensor<2xi32>, %{{.+}}: tensor<2xf32>, %[[HYPER:arg[0-9]+]]: tensor<4xf32>)
+// CHECK: %[[A:.+]] = nn.matmul %[[X]], %[[W]] {transpose_b} :
+// CHECK: %[[T:.+]] = nn.tanh %[[A]] :
+// CHECK: %[[B:.+]] = nn.matmul %[[T]], %[[W]] :
+// CHECK: %[[S:.+]] = nn.softmax %[[B]] :
+// CHECK: %[[WW:.+]] = nn.mul %[[W]], %[[W]] :
+// CHECK: %[[C:.+]] = nn.matmul %[[S]], %[[WW]] :
+// CHECK: %[[DL:.+]] = nn.weighted_mean_grad
+// CHECK: %[[DC:.+]] = nn.cross_entropy_grad %[[C]], %[[Y]], %[[DL]] :
+// c = s @ ww
+// CHECK: %[[DS:.+]] = nn.matmul %[[DC]], %[[WW]] {transpose_b} :
+// CHECK: %[[DWW:.+]] = nn.matmul %[[S]], %[[DC]] {transpose_a} :
+// ww = W * W: both operands are W, so dW = dww * W + dww * W.
+// CHECK: %[[P1:.+]] = nn.mul %[[DWW]], %[[W]] :
+// CHECK: %[[P2:.+]] = nn.mul %[[DWW]], %[[W]] :
+// CHECK: %[[ACC1:.+]] = nn.add %[[P1]], %[[P2]] :
+// CHECK: %[[DB:.+]] = nn.softmax_grad %[[S]], %[[DS]] :
+// CHECK: %[[DT:.+]] = nn.matmul %[[DB]], %[[W]] {transpose_b} :
+// CHECK: %[[P3:.+]] = nn.matmul %[[T]], %[[DB]] {transpose_a} :
+// CHECK: %[[ACC2:.+]] = nn.add %[[ACC1]], %[[P3]] :
+// CHECK: %[[DA:.+]] = nn.tanh_grad %[[T]], %[[DT]] :
+// a = x @ W^T: dW = (x^T @ da)^T = da^T @ x.
+// CHECK: %[[P4:.+]] = nn.matmul %[[DA]], %[[X]] {transpose_a} :
+// CHECK: %[[GRAD_W:.+]] = nn.add %[[ACC2]], %[[P4]] :
+// CHECK: %[[NEW_W:[^,]+]], %[[NEW_V:[^,]+]] = nn.momentum_update %[[W]], %[[GRAD_W]], %[[V]], %[[HYPER]] {momentum = 5.000000e-01 : f32}
+// CHECK: return %{{.+}}, %[[C]], %[[NEW_W]], %[[NEW_V]] :
+
+
+// The remaining arithmetic rules: sub, div, neg, leaky_relu, broadcasting of
+// the second operand over a size-1 dim, and nn.step off the gradient path
+// (applied to the input only), which is fine.
+func.func private @arith_loss(%a: tensor<2x3xf32>, %s: tensor<1x3xf32>,
+                              %x: tensor<2x3xf32>, %y: tensor<2x3xf32>,
+                              %w: tensor<2xf32>) -> (tensor<f32>, tensor<2x3xf32>) {
+  %m = nn.step %x {threshold = 0.0 : f32} : tensor<2x3xf32>
+  %d = nn.sub %m, %a : tensor<2x3xf32>, tensor<2x3xf32> -> tensor<2x3xf32>
+  %q = nn.div %d, %s : tensor<2x3xf32>, tensor<1x3xf32> -> tensor<2x3xf32>
+  %n = nn.neg %q : tensor<2x3xf32>
+  %r = nn.leaky_relu %n {alpha = 0.25 : f32} : tensor<2x3xf32>
+  %l = nn.mse %r, %y : tensor<2x3xf32>, tensor<2x3xf32> -> tensor<2xf32>
+  %loss = nn.weighted_mean %l, %w : tensor<2xf32>, tensor<2xf32> -> tensor<f32>
+  return %loss, %r : tensor<f32>, tensor<2x3xf32>
+}
+func.func private @arith_train_step(tensor<2x3xf32>, tensor<1x3xf32>, tensor<2x3xf32>,
+                                    tensor<2x3xf32>, tensor<2xf32>, tensor<4xf32>)
+    -> (tensor<f32>, tensor<2x3xf32>, tensor<2x3xf32>, tensor<1x3xf32>)
+    attributes {nn.grad_of = @arith_loss, nn.num_params = 2 : i64,
+                nn.optimizer = {kind = "sgd"}}
+
+// CHECK-LABEL: func.func private @arith_train_step(
+// CHECK-SAME: %[[A:arg[0-9]+]]: tensor<2x3xf32>, %[[S:arg[0-9]+]]: tensor<1x3xf32>, %[[X:arg[0-9]+]]: tensor<2x3xf32>
+// CHECK: %[[M:.+]] = nn.step %[[X]]
+// CHECK: %[[D:.+]] = nn.sub %[[M]], %[[A]] :
+// CHECK: %[[Q:.+]] = nn.div %[[D]], %[[S]] :
+// CHECK: %[[N:.+]] = nn.neg %[[Q]] :
+// CHECK: %[[R:.+]] = nn.leaky_relu %[[N]] {alpha = 2.500000e-01 : f32} :
+// CHECK: %[[DR:.+]] = nn.mse_grad %[[R]],
+// CHECK: %[[DN:.+]] = nn.leaky_relu_grad %[[N]], %[[DR]] {alpha = 2.500000e-01 : f32} :
+// CHECK: %[[DQ:.+]] = nn.neg %[[DN]] :
+// q = d / s: dd = dq / s, ds = unbroadcast(-(dq * q) / s).
+// CHECK: %[[DD:.+]] = nn.div %[[DQ]], %[[S]] :
+// CHECK: %[[DQQ:.+]] = nn.mul %[[DQ]], %[[Q]] :
+// CHECK: %[[QS:.+]] = nn.div %[[DQQ]], %[[S]] :
+// CHECK: %[[UB:.+]] = nn.unbroadcast %[[QS]] : tensor<2x3xf32> -> tensor<1x3xf32>
+// CHECK: %[[GRAD_S:.+]] = nn.neg %[[UB]] : tensor<1x3xf32>
+// d = m - a: da = -dd (m comes from the input x, so step is never differentiated).
+// CHECK: %[[GRAD_A:.+]] = nn.neg %[[DD]] : tensor<2x3xf32>
+// CHECK-NOT: nn.step
+// CHECK: nn.sgd_update %[[A]], %[[GRAD_A]],
+// CHECK: nn.sgd_update %[[S]], %[[GRAD_S]],

@@ -1,0 +1,156 @@
+//===- DescriptorTest.cpp - Parsing and validating model descriptors ------===//
+//
+// The fake model's descriptor parses into the expected fields; each malformed
+// variant (one line changed) is rejected with a message naming the problem.
+//
+//===----------------------------------------------------------------------===//
+#include "Descriptor.h"
+#include "Error.h"
+#include "TestUtil.h"
+
+#include <gtest/gtest.h>
+
+using namespace nnrt;
+using nnrt::test::replaced;
+
+TEST(Descriptor, ParsesFakeModel) {
+  ModelDesc d = parseDescriptor(nnc_model_desc);
+  EXPECT_EQ(d.model, "Fake");
+  EXPECT_EQ(d.source, "fake.nn");
+  EXPECT_EQ(d.batch, 4);
+  EXPECT_EQ(d.arenaBytes, 512);
+  EXPECT_EQ(d.optimizer, "sgd");
+  EXPECT_FLOAT_EQ(d.lr, 0.1);
+  EXPECT_EQ(d.epochs, 2);
+  EXPECT_EQ(d.seed, 7);
+  EXPECT_FALSE(d.classification);
+  EXPECT_TRUE(d.tensorsData);
+  EXPECT_EQ(d.dataRows, 6);
+  ASSERT_EQ(d.dataX.size(), 12u);
+  EXPECT_EQ(d.dataX[7], 0.5f);
+  ASSERT_EQ(d.params.size(), 2u);
+  EXPECT_EQ(d.params[0].name, "W");
+  EXPECT_EQ(d.params[0].shape, (std::vector<int64_t>{2, 1}));
+  EXPECT_EQ(d.params[0].init.kind, InitSpec::Uniform);
+  EXPECT_EQ(d.params[0].init.a, -0.5);
+  EXPECT_EQ(d.params[1].init.kind, InitSpec::Zeros);
+  EXPECT_EQ(d.x.offset, 128);
+  EXPECT_EQ(d.x.perSample(), 2);
+  EXPECT_TRUE(d.loss.shape.empty());
+  EXPECT_EQ(d.out.shape, (std::vector<int64_t>{4, 1}));
+}
+
+// An Adam classifier with literal init and two state slots per param.
+static const char *kAdam = "nnc-model 1\n"
+                           "source a.nn\n"
+                           "model C\n"
+                           "batch 2\n"
+                           "arena 1024\n"
+                           "optimizer adam lr=0.001 momentum=0.9 beta1=0.9 "
+                           "beta2=0.999 eps=1e-08\n"
+                           "train epochs=1 seed=0 classification=1\n"
+                           "data tensors\n"
+                           "dataset x 2,3 1 2 3 4 5 6\n"
+                           "dataset y 2 0 1\n"
+                           "slot param W f32 3,2 0\n"
+                           "init literal 1 2 3 4 5 6\n"
+                           "slot state W.m f32 3,2 64\n"
+                           "slot state W.v f32 3,2 128\n"
+                           "slot input x f32 2,3 192\n"
+                           "slot target y i32 2 256\n"
+                           "slot weight w f32 2 320\n"
+                           "slot hyper hyper f32 4 384\n"
+                           "slot loss loss f32 scalar 448\n"
+                           "slot output out f32 2,2 512\n";
+
+TEST(Descriptor, ParsesAdamClassifier) {
+  ModelDesc d = parseDescriptor(kAdam);
+  EXPECT_TRUE(d.classification);
+  EXPECT_EQ(d.classes(), 2);
+  ASSERT_EQ(d.state.size(), 2u);
+  EXPECT_EQ(d.state[1].name, "W.v");
+  EXPECT_EQ(d.params[0].init.values, (std::vector<float>{1, 2, 3, 4, 5, 6}));
+  EXPECT_EQ(d.y.dtype, DType::I32);
+  EXPECT_EQ(d.persistent().size(), 3u);
+}
+
+struct Malformed {
+  const char *from, *to, *message;
+};
+
+class DescriptorMalformed : public ::testing::TestWithParam<Malformed> {};
+
+TEST_P(DescriptorMalformed, IsRejected) {
+  const Malformed &m = GetParam();
+  std::string text = replaced(nnc_model_desc, m.from, m.to);
+  try {
+    parseDescriptor(text);
+    FAIL() << "accepted: " << m.to;
+  } catch (const Error &e) {
+    EXPECT_NE(std::string(e.what()).find(m.message), std::string::npos)
+        << e.what();
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Cases, DescriptorMalformed,
+    ::testing::Values(
+        Malformed{"nnc-model 1", "nnc-model 2", "line 1: expected 'nnc-model 1'"},
+        Malformed{"batch 4", "batch four", "line 4: expected an integer"},
+        Malformed{"batch 4", "batch -4", "line 4: 'batch' must be positive"},
+        Malformed{"batch 4", "batch  4", "empty field"},
+        Malformed{"batch 4\n", "batch 4\n\n", "line 5: empty line"},
+        Malformed{"arena 512", "arena 512\nbatch 4", "duplicate 'batch'"},
+        Malformed{"model Fake", "modle Fake", "unknown record 'modle'"},
+        Malformed{"sgd lr=0.1", "sgd lr=0.1x", "expected a finite number"},
+        Malformed{"sgd lr=0.1", "rmsprop lr=0.1", "unknown optimizer"},
+        Malformed{"lr=0.1 momentum", "rate=0.1 momentum", "expected 'lr=<value>'"},
+        Malformed{"classification=0", "classification=2",
+                  "classification must be 0 or 1"},
+        Malformed{"data tensors", "data csv", "expected 'data tensors'"},
+        Malformed{"0 1 1 1 -1", "0 1 1 1", "dataset x has 11 values"},
+        Malformed{"dataset y 6,1 3.5 -1.5 1.5 -3.5 4 0",
+                  "dataset y 5,1 3.5 -1.5 1.5 -3.5 4",
+                  "different numbers of rows"},
+        Malformed{"init uniform -0.5 0.5\n", "", "expected 'init' after"},
+        Malformed{"init zeros", "init zeros\ninit zeros",
+                  "'init' must follow a 'slot param'"},
+        Malformed{"init zeros", "init literal 1 2", "has 2 values"},
+        Malformed{"init zeros", "init gaussian 0 1", "unknown init kind"},
+        Malformed{"init uniform -0.5 0.5", "init uniform 0.5 -0.5",
+                  "uniform low > high"},
+        Malformed{"f32 2,1 0", "f32 2,1 32", "not 64-byte aligned"},
+        Malformed{"f32 2,1 0", "f32 2,0 0", "bad dimension"},
+        Malformed{"f32 2,1 0", "f64 2,1 0", "unknown dtype 'f64'"},
+        Malformed{"scalar 384", "scalar 512", "ends past the arena"},
+        Malformed{"f32 1 64", "f32 1 0", "overlap"},
+        Malformed{"slot param b", "slot bias b", "unknown slot role"},
+        Malformed{"slot loss loss f32 scalar 384\n", "", "missing 'slot loss'"},
+        Malformed{"slot hyper hyper f32 4", "slot hyper hyper f32 3",
+                  "hyper slot must be f32 [4]"},
+        Malformed{"slot input x f32 4,2", "slot input x f32 2,4",
+                  "must have shape [B=4"},
+        Malformed{"slot input x f32 4,2 128\n",
+                  "slot input x f32 4,2 128\nslot param c f32 1 128\n",
+                  "out of order"},
+        Malformed{"optimizer sgd", "optimizer momentum",
+                  "needs 2 state slots, got 0"}));
+
+TEST(Descriptor, RejectsWrongStateName) {
+  std::string text = replaced(kAdam, "W.v f32", "W.q f32");
+  EXPECT_THROW(parseDescriptor(text), Error);
+  try {
+    parseDescriptor(text);
+  } catch (const Error &e) {
+    EXPECT_NE(std::string(e.what()).find("missing optimizer state slot 'W.v'"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
+TEST(Descriptor, RejectsLabelOutOfRange) {
+  std::string text = replaced(kAdam, "dataset y 2 0 1", "dataset y 2 0 2");
+  EXPECT_THROW(parseDescriptor(text), Error);
+}
+
+TEST(Descriptor, RejectsEmptyText) { EXPECT_THROW(parseDescriptor(""), Error); }

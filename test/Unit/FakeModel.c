@@ -1,0 +1,85 @@
+/*===- FakeModel.c - A hand-written stand-in for a compiled model ---------===//
+ *
+ * What the compiler emits for a model, written by hand so the runtime can be
+ * tested end to end without the compiler: the descriptor and the three entry
+ * points over the arena for out = x W + b, a 2-in 1-out linear model trained
+ * with SGD on the weighted MSE loss L = sum_i w_i (out_i - y_i)^2 / sum_i w_i.
+ * Arena slots (B = 4): W [2,1] @0, b [1] @64, x [4,2] @128, y [4,1] @192,
+ * w [4] @256, hyper [4] @320, loss scalar @384, out [4,1] @448.
+ * The inline dataset (6 rows, so the second batch is padded) is
+ * y = 3 x0 - 2 x1 + 0.5 exactly.
+ * NNRT_FAKE_BAD_GRAD=1 in the environment scales the gradient by 1.5 so the
+ * tests can show that gradcheck catches a wrong gradient.
+ *
+ *===----------------------------------------------------------------------===*/
+#include <stdlib.h>
+
+const char nnc_model_desc[] =
+    "nnc-model 1\n"
+    "source fake.nn\n"
+    "model Fake\n"
+    "batch 4\n"
+    "arena 512\n"
+    "optimizer sgd lr=0.1 momentum=0 beta1=0 beta2=0 eps=0\n"
+    "train epochs=2 seed=7 classification=0\n"
+    "data tensors\n"
+    "dataset x 6,2 1 0 0 1 1 1 -1 0.5 0.5 -1 -0.5 -0.5\n"
+    "dataset y 6,1 3.5 -1.5 1.5 -3.5 4 0\n"
+    "slot param W f32 2,1 0\n"
+    "init uniform -0.5 0.5\n"
+    "slot param b f32 1 64\n"
+    "init zeros\n"
+    "slot input x f32 4,2 128\n"
+    "slot target y f32 4,1 192\n"
+    "slot weight w f32 4 256\n"
+    "slot hyper hyper f32 4 320\n"
+    "slot loss loss f32 scalar 384\n"
+    "slot output out f32 4,1 448\n";
+
+enum { B = 4 };
+#define SLOT(T, off) ((T *)(arena + (off)))
+
+/* out [B,1] = x [B,2] @ W [2,1] + b; returns L and (when dW/db are given) the
+ * gradients dL/dW [2], dL/db [1]. */
+static float forward(char *arena, float *dW, float *db) {
+  const float *W = SLOT(float, 0), *b = SLOT(float, 64), *x = SLOT(float, 128);
+  const float *y = SLOT(float, 192), *w = SLOT(float, 256);
+  float *out = SLOT(float, 448);
+  float wsum = 0, loss = 0;
+  for (int i = 0; i < B; ++i)
+    wsum += w[i];
+  if (dW) {
+    dW[0] = dW[1] = 0;
+    *db = 0;
+  }
+  for (int i = 0; i < B; ++i) {
+    out[i] = x[2 * i] * W[0] + x[2 * i + 1] * W[1] + b[0];
+    float r = out[i] - y[i];
+    loss += w[i] * r * r / wsum;
+    if (dW) { /* dL/dout_i = 2 w_i r_i / sum w */
+      float g = 2 * w[i] * r / wsum;
+      dW[0] += g * x[2 * i];
+      dW[1] += g * x[2 * i + 1];
+      *db += g;
+    }
+  }
+  *SLOT(float, 384) = loss;
+  return loss;
+}
+
+void nnc_train_step(char *arena) {
+  float dW[2], db, lr = SLOT(float, 320)[0];
+  float scale = getenv("NNRT_FAKE_BAD_GRAD") ? 1.5f : 1.0f;
+  forward(arena, dW, &db);
+  SLOT(float, 0)[0] -= lr * scale * dW[0];
+  SLOT(float, 0)[1] -= lr * scale * dW[1];
+  SLOT(float, 64)[0] -= lr * scale * db;
+}
+
+void nnc_eval_step(char *arena) { forward(arena, 0, 0); }
+
+void nnc_predict(char *arena) {
+  const float *W = SLOT(float, 0), *b = SLOT(float, 64), *x = SLOT(float, 128);
+  for (int i = 0; i < B; ++i)
+    SLOT(float, 448)[i] = x[2 * i] * W[0] + x[2 * i + 1] * W[1] + b[0];
+}

@@ -1,0 +1,70 @@
+//===- TestUtil.h - Helpers shared by the runtime unit tests ----*- C++ -*-===//
+//
+// A self-deleting temporary directory, whole-file read/write, gzip writing,
+// and the fake model (FakeModel.c, linked into the tests): its descriptor and
+// entry points.
+//
+//===----------------------------------------------------------------------===//
+#ifndef NNRT_TEST_TESTUTIL_H
+#define NNRT_TEST_TESTUTIL_H
+
+#include "Train.h"
+
+#include <filesystem>
+#include <fstream>
+#include <stdexcept>
+#include <string>
+#include <zlib.h>
+
+extern "C" const char nnc_model_desc[];
+extern "C" void nnc_train_step(char *arena);
+extern "C" void nnc_eval_step(char *arena);
+extern "C" void nnc_predict(char *arena);
+
+namespace nnrt::test {
+
+inline EntryPoints fakeModel() {
+  return {nnc_model_desc, nnc_train_step, nnc_eval_step, nnc_predict};
+}
+
+class TempDir {
+public:
+  TempDir() {
+    std::string tmpl =
+        (std::filesystem::temp_directory_path() / "nnrt-test-XXXXXX").string();
+    if (!mkdtemp(tmpl.data()))
+      throw std::runtime_error("mkdtemp failed");
+    dir = tmpl;
+  }
+  ~TempDir() { std::filesystem::remove_all(dir); }
+  std::string path(const std::string &name) const { return dir + "/" + name; }
+  std::string dir;
+};
+
+inline void writeFile(const std::string &path, const std::string &bytes) {
+  std::ofstream(path, std::ios::binary) << bytes;
+}
+
+inline std::string readFile(const std::string &path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+inline void writeGzip(const std::string &path, const std::string &bytes) {
+  gzFile f = gzopen(path.c_str(), "wb");
+  gzwrite(f, bytes.data(), unsigned(bytes.size()));
+  gzclose(f);
+}
+
+/// Replaces the first occurrence of `from` in `s` (which must occur).
+inline std::string replaced(std::string s, const std::string &from,
+                            const std::string &to) {
+  size_t at = s.find(from);
+  if (at == std::string::npos)
+    throw std::runtime_error("test bug: '" + from + "' not found");
+  return s.replace(at, from.size(), to);
+}
+
+} // namespace nnrt::test
+
+#endif // NNRT_TEST_TESTUTIL_H

@@ -1,0 +1,53 @@
+//===- TrainTest.cpp - Evaluation over padded batches, training steps -----===//
+//
+// With the fake model (B = 4, 6 samples: one full and one half-padded batch),
+// evaluate must weight the padded batch by its 2 real samples only, training
+// must lower the loss, and hyper must carry [lr, t].
+//
+//===----------------------------------------------------------------------===//
+#include "Descriptor.h"
+#include "TestUtil.h"
+
+#include <gtest/gtest.h>
+
+using namespace nnrt;
+using namespace nnrt::test;
+
+TEST(Evaluate, WeightsPaddedBatchByRealSamples) {
+  ModelDesc d = parseDescriptor(nnc_model_desc);
+  Arena a(d.arenaBytes);
+  Dataset ds = tensorsDataset(d);
+  // W = 0, b = 0: loss = mean(y^2) = (12.25 + 2.25 + 2.25 + 12.25 + 16 + 0)/6.
+  EvalResult r = evaluate(d, fakeModel(), a, ds);
+  EXPECT_NEAR(r.loss, 45.0 / 6, 1e-5);
+  // The exact solution W = [3, -2], b = 0.5 has zero loss.
+  a.f32(d.params[0])[0] = 3;
+  a.f32(d.params[0])[1] = -2;
+  a.f32(d.params[1])[0] = 0.5;
+  EXPECT_NEAR(evaluate(d, fakeModel(), a, ds).loss, 0.0, 1e-10);
+}
+
+TEST(Train, LowersLossAndCountsSteps) {
+  ModelDesc d = parseDescriptor(nnc_model_desc);
+  Arena a(d.arenaBytes);
+  Dataset ds = tensorsDataset(d);
+  double before = evaluate(d, fakeModel(), a, ds).loss;
+  TrainOptions o;
+  o.epochs = 5;
+  o.lr = 0.1;
+  o.seed = 1;
+  testing::internal::CaptureStdout();
+  int64_t steps = train(d, fakeModel(), a, ds, ds, o);
+  std::string out = testing::internal::GetCapturedStdout();
+  EXPECT_EQ(steps, 10); // 2 batches per epoch
+  EXPECT_EQ(a.f32(d.hyper)[1], 10.0f);
+  EXPECT_FLOAT_EQ(a.f32(d.hyper)[0], 0.1f);
+  EXPECT_LT(evaluate(d, fakeModel(), a, ds).loss, before / 2);
+  EXPECT_NE(out.find("epoch 5/5  train_loss "), std::string::npos) << out;
+  o.limitBatches = 1;
+  o.firstEpoch = 5;
+  o.step = steps;
+  testing::internal::CaptureStdout();
+  EXPECT_EQ(train(d, fakeModel(), a, ds, ds, o), 15);
+  testing::internal::GetCapturedStdout();
+}

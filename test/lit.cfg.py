@@ -1,0 +1,25 @@
+# lit configuration for nnc: every stage's tests (test/<Stage>/*.{nn,mlir}) and end-to-end runs of
+# compiled binaries (test/Integration). Substitutions: %nnc, %nn-opt, %python (the Debian python3 with torch),
+# %examples, %stdlib, %datadir (Fashion-MNIST IDX files).
+import os
+import lit.formats
+
+config.name = "nnc"
+config.test_format = lit.formats.ShTest(not lit_config.useValgrind)
+config.suffixes = [".nn", ".mlir", ".test"]
+config.excludes = ["Inputs", "Unit", "CMakeLists.txt", "lit.cfg.py"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.nnc_obj_root, "test")
+
+config.environment["PATH"] = os.pathsep.join(
+    [config.nnc_tools_dir, config.llvm_tools_dir, config.environment.get("PATH", "")])
+for var in ["HOME", "TMPDIR", "CCACHE_DIR"]:
+    if var in os.environ:
+        config.environment[var] = os.environ[var]
+
+config.substitutions.append(("%nnc", os.path.join(config.nnc_tools_dir, "nnc")))
+config.substitutions.append(("%nn-opt", os.path.join(config.nnc_tools_dir, "nn-opt")))
+config.substitutions.append(("%python", "/usr/bin/python3"))
+config.substitutions.append(("%examples", os.path.join(config.nnc_src_root, "examples")))
+config.substitutions.append(("%stdlib", os.path.join(config.nnc_src_root, "stdlib")))
+config.substitutions.append(("%datadir", "/usr/share/datasets/fashion-mnist"))
