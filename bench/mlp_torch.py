@@ -6,8 +6,9 @@ The same model and training as the compiled binary: 784-256-128-10 with ReLU, so
 pixels / 255, PyTorch-default init (weight and bias ~ U(-1/sqrt(fan_in), 1/sqrt(fan_in))). Prints one JSON
 line per epoch with the keys of `mlp train --metrics`:
   epoch, train_loss, train_acc, test_loss, test_acc, seconds, samples_per_s
-(+ impl, threads, batches). `seconds` covers only the training steps (forward, backward, Adam, the running
-loss/accuracy); loading, the per-epoch shuffle and the test pass are not timed, as in the compiled binary.
+(+ impl, threads, batches); accuracies are percentages, as in the binary's metrics. `seconds` covers only
+the training steps (forward, backward, Adam, the running loss/accuracy); loading, the per-epoch shuffle and
+the test pass are not timed, as in the compiled binary.
 
 Run it tuned (shared/TOOLCHAIN.md): OMP_WAIT_POLICY=passive OPENBLAS_NUM_THREADS=1 /usr/bin/python3 mlp_torch.py
 (the script sets torch.set_num_threads(--threads), default 2). Without the env, OpenBLAS's own threads fight
@@ -70,14 +71,14 @@ class MLP(torch.nn.Module):
 
 
 def evaluate(model, x, y, chunk=2000):
-    """Mean cross-entropy and accuracy over the whole split."""
+    """Mean cross-entropy and accuracy (percent) over the whole split."""
     loss_sum, correct = 0.0, 0
     with torch.no_grad():
         for i in range(0, x.shape[0], chunk):
             logits = model(x[i:i + chunk])
             loss_sum += torch.nn.functional.cross_entropy(logits, y[i:i + chunk], reduction="sum").item()
             correct += (logits.argmax(1) == y[i:i + chunk]).sum().item()
-    return loss_sum / x.shape[0], correct / x.shape[0]
+    return loss_sum / x.shape[0], 100.0 * correct / x.shape[0]
 
 
 def main():
@@ -137,7 +138,7 @@ def main():
         print(json.dumps({
             "epoch": epoch,
             "train_loss": loss_sum.item() / samples,
-            "train_acc": correct.item() / samples,
+            "train_acc": 100.0 * correct.item() / samples,
             "test_loss": test_loss,
             "test_acc": test_acc,
             "seconds": seconds,

@@ -1,4 +1,5 @@
-//===- Arena.h - The one memory block the compiled model works in -*- C++ -*-===//
+//===- Arena.h - The one memory block the compiled model works in -*- C++
+//-*-===//
 //
 // The compiled entry points take only the arena base (docs/internals.md, "The
 // binary ABI: one arena"). Arena owns a zero-filled, 64-byte-aligned block of

@@ -25,7 +25,9 @@ namespace nnrt {
 
 using nlohmann::json;
 
-static const char *dtypeName(DType t) { return t == DType::F32 ? "F32" : "I32"; }
+static const char *dtypeName(DType t) {
+  return t == DType::F32 ? "F32" : "I32";
+}
 
 static std::string shapeJson(const std::vector<int64_t> &s) {
   return json(s).dump();
@@ -60,7 +62,8 @@ void saveCheckpoint(const std::string &path, const ModelDesc &d,
   bool ok = std::fwrite(len, 1, 8, f) == 8 &&
             std::fwrite(text.data(), 1, text.size(), f) == text.size();
   for (const Slot *s : d.persistent())
-    ok = ok && std::fwrite(arena.at(*s), 1, s->bytes(), f) == size_t(s->bytes());
+    ok =
+        ok && std::fwrite(arena.at(*s), 1, s->bytes(), f) == size_t(s->bytes());
   ok = ok && std::fflush(f) == 0 && fsync(fileno(f)) == 0;
   int err = errno;
   ok = std::fclose(f) == 0 && ok;

@@ -42,7 +42,8 @@ commands:
     --lr X             learning rate (default %7$g)
     --seed S           seed of initialisation and shuffling (default %8$lld)
     --data DIR         Fashion-MNIST directory (fashion_mnist models only)
-    --limit-batches N  stop each epoch after N batches
+    --limit-batches N  stop each epoch after N batches (the test set is
+                       still evaluated in full)
     --metrics FILE     append one JSON object per epoch to FILE
     --save FILE        write a safetensors checkpoint after training
     --resume FILE      start from a checkpoint (params, optimizer state, step)
@@ -55,7 +56,7 @@ commands:
   params     [--load FILE] [--seed S]
              print every parameter: name, shape, values (fresh init without
              --load)
-  gradcheck  [--samples K] [--seed S]
+  gradcheck  [--samples K] [--seed S] [--threads T]
              compare the compiled gradient with central finite differences
              on the first batch (sgd models only); K elements per parameter
              (default 20)
@@ -278,7 +279,8 @@ int run(const Options &o, const ModelDesc &d, const EntryPoints &ep) {
   // gradcheck
   if (d.optimizer != "sgd")
     throw Error("gradcheck needs a model compiled with optimizer sgd (this "
-                "one uses " + d.optimizer + ")");
+                "one uses " +
+                d.optimizer + ")");
   int64_t k = intFlag(o, "samples", 20, 1, INT64_MAX);
   Dataset train = trainSet(d, "");
   return gradCheck(d, ep, arena, train, k) ? 0 : 1;

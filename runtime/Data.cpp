@@ -110,7 +110,8 @@ Dataset loadFashionMnist(const ModelDesc &d, const std::string &dir,
   std::string lblPath = dir + "/" + split + "-labels-idx1-ubyte.gz";
   if (d.x.perSample() != 784)
     throw Error("fashion_mnist has 784 values per sample but the model "
-                "input " + shapeStr(d.x.shape) + " has " +
+                "input " +
+                shapeStr(d.x.shape) + " has " +
                 std::to_string(d.x.perSample()));
   if (d.y.dtype != DType::I32 || d.y.perSample() != 1)
     throw Error("fashion_mnist needs an i32 label target [B], the model has " +
@@ -121,8 +122,8 @@ Dataset loadFashionMnist(const ModelDesc &d, const std::string &dir,
     throw Error(imgPath + ": images are " + std::to_string(img.dims[1]) + "x" +
                 std::to_string(img.dims[2]) + ", expected 28x28");
   if (img.dims[0] != lbl.dims[0])
-    throw Error(lblPath + ": " + std::to_string(lbl.dims[0]) +
-                " labels for " + std::to_string(img.dims[0]) + " images");
+    throw Error(lblPath + ": " + std::to_string(lbl.dims[0]) + " labels for " +
+                std::to_string(img.dims[0]) + " images");
   Dataset ds;
   ds.n = img.dims[0];
   ds.xPer = 784;

@@ -24,8 +24,8 @@ namespace nnrt {
 struct Dataset {
   int64_t n = 0;
   int64_t xPer = 0, yPer = 0;
-  std::vector<float> x;   ///< [n, xPer]
-  std::vector<float> yF;  ///< [n, yPer] when y is f32
+  std::vector<float> x;    ///< [n, xPer]
+  std::vector<float> yF;   ///< [n, yPer] when y is f32
   std::vector<int32_t> yI; ///< [n, yPer] when y is i32
 };
 

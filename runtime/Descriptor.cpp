@@ -170,8 +170,8 @@ ModelDesc Parser::parse() {
   return std::move(d);
 }
 
-void Parser::record(const std::vector<std::string> &f,
-                    const std::string &line, bool &expectInit) {
+void Parser::record(const std::vector<std::string> &f, const std::string &line,
+                    bool &expectInit) {
   const std::string &kind = f[0];
   if (expectInit != (kind == "init"))
     fail(expectInit ? "expected 'init' after 'slot param'"
@@ -332,10 +332,10 @@ void Parser::dataset(const std::vector<std::string> &f) {
 }
 
 void Parser::validate() {
-  static const char *required[] = {
-      "model",      "batch",       "arena",       "optimizer",
-      "train",      "data",        "slot input",  "slot target",
-      "slot weight", "slot hyper", "slot loss",   "slot output"};
+  static const char *required[] = {"model",      "batch",       "arena",
+                                   "optimizer",  "train",       "data",
+                                   "slot input", "slot target", "slot weight",
+                                   "slot hyper", "slot loss",   "slot output"};
   for (const char *r : required)
     if (!seen.count(r))
       fail(std::string("missing '") + r + "' record");
@@ -353,8 +353,7 @@ void Parser::validate() {
   need(d.x.dtype == DType::F32, "the input slot must be f32");
   need(d.w.shape == std::vector<int64_t>{b} && d.w.dtype == DType::F32,
        "the weight slot must be f32 [B]");
-  need(d.hyper.shape == std::vector<int64_t>{4} &&
-           d.hyper.dtype == DType::F32,
+  need(d.hyper.shape == std::vector<int64_t>{4} && d.hyper.dtype == DType::F32,
        "the hyper slot must be f32 [4]");
   need(d.loss.shape.empty() && d.loss.dtype == DType::F32,
        "the loss slot must be an f32 scalar");
@@ -368,13 +367,11 @@ void Parser::validate() {
   std::vector<const Slot *> all = d.persistent();
   for (const Slot *s : {&d.x, &d.y, &d.w, &d.hyper, &d.loss, &d.out})
     all.push_back(s);
-  std::sort(all.begin(), all.end(), [](const Slot *a, const Slot *c) {
-    return a->offset < c->offset;
-  });
+  std::sort(all.begin(), all.end(),
+            [](const Slot *a, const Slot *c) { return a->offset < c->offset; });
   for (size_t i = 1; i < all.size(); ++i)
     need(all[i - 1]->offset + all[i - 1]->bytes() <= all[i]->offset,
-         "slots '" + all[i - 1]->name + "' and '" + all[i]->name +
-             "' overlap");
+         "slots '" + all[i - 1]->name + "' and '" + all[i]->name + "' overlap");
 
   // Names are unique; optimizer state matches the params one to one.
   std::map<std::string, const Slot *> byName;
@@ -415,9 +412,8 @@ void Parser::validate() {
              "dataset y holds non-integer labels for an i32 target");
     if (d.classification)
       for (float v : d.dataY)
-        need(v >= 0 && v < d.classes(),
-             "dataset y label out of range [0, " +
-                 std::to_string(d.classes()) + ")");
+        need(v >= 0 && v < d.classes(), "dataset y label out of range [0, " +
+                                            std::to_string(d.classes()) + ")");
   }
 }
 

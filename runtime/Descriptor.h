@@ -1,4 +1,5 @@
-//===- Descriptor.h - The model descriptor compiled into a binary -*- C++ -*-===//
+//===- Descriptor.h - The model descriptor compiled into a binary -*- C++
+//-*-===//
 //
 // The compiled object carries `nnc_model_desc`, a text description of the model
 // (docs/internals.md, "The model descriptor"): batch size, arena size,
@@ -24,8 +25,8 @@ enum class DType { F32, I32 };
 /// How a parameter is filled before training (the `init` record).
 struct InitSpec {
   enum Kind { Zeros, Const, Uniform, Normal, Literal } kind = Zeros;
-  double a = 0; ///< Const: value; Uniform: low; Normal: mean.
-  double b = 0; ///< Uniform: high; Normal: standard deviation.
+  double a = 0;              ///< Const: value; Uniform: low; Normal: mean.
+  double b = 0;              ///< Uniform: high; Normal: standard deviation.
   std::vector<float> values; ///< Literal: row-major.
 };
 

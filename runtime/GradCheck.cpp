@@ -87,13 +87,13 @@ bool gradCheck(const ModelDesc &d, const EntryPoints &ep, Arena &arena,
       maxAbs = std::max(maxAbs, err);
       maxRel = std::max(maxRel, rel);
     }
-    std::printf("gradcheck %s [%s]: %lld/%lld elements  max_abs_err %.3g  "
-                "max_rel_err %.3g  %s\n",
-                p.name.c_str(), shapeStr(p.shape).c_str(), (long long)m,
-                (long long)n, maxAbs, maxRel,
-                bad ? ("FAIL (" + std::to_string(bad) + " out of tolerance)")
-                          .c_str()
-                    : "ok");
+    std::printf(
+        "gradcheck %s [%s]: %lld/%lld elements  max_abs_err %.3g  "
+        "max_rel_err %.3g  %s\n",
+        p.name.c_str(), shapeStr(p.shape).c_str(), (long long)m, (long long)n,
+        maxAbs, maxRel,
+        bad ? ("FAIL (" + std::to_string(bad) + " out of tolerance)").c_str()
+            : "ok");
     pass = pass && bad == 0;
   }
   std::printf("gradcheck: %s\n", pass ? "PASS" : "FAIL");

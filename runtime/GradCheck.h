@@ -1,4 +1,4 @@
-//===- GradCheck.h - Compare the compiled gradient with finite differences -*- C++ -*-===//
+//===- GradCheck.h - Compiled gradient vs finite differences ---*- C++ -*-===//
 //
 // For models compiled with plain SGD: the analytic gradient is recovered from
 // one nnc_train_step with lr = 1 (p' = p - g, so g = p - p'), the numeric one

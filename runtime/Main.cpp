@@ -12,7 +12,6 @@ extern "C" void nnc_eval_step(char *arena);
 extern "C" void nnc_predict(char *arena);
 
 int main(int argc, char **argv) {
-  return nnrt::runCli(argc, argv,
-                      {nnc_model_desc, nnc_train_step, nnc_eval_step,
-                       nnc_predict});
+  return nnrt::runCli(
+      argc, argv, {nnc_model_desc, nnc_train_step, nnc_eval_step, nnc_predict});
 }

@@ -41,8 +41,8 @@ std::vector<int64_t> epochOrder(int64_t n, uint64_t seed, int64_t epoch) {
 
 int64_t countCorrect(const ModelDesc &d, Arena &arena, int64_t count) {
   const int64_t c = d.classes();
-  const float *out = arena.f32(d.out);  // [B, C]
-  const int32_t *y = arena.i32(d.y);    // [B]
+  const float *out = arena.f32(d.out); // [B, C]
+  const int32_t *y = arena.i32(d.y);   // [B]
   int64_t correct = 0;
   for (int64_t i = 0; i < count; ++i) {
     int64_t best = 0;

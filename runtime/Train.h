@@ -47,9 +47,9 @@ EvalResult evaluate(const ModelDesc &d, const EntryPoints &ep, Arena &arena,
                     const Dataset &ds);
 
 struct TrainOptions {
-  int64_t epochs = 1;      ///< epochs to run now
-  int64_t firstEpoch = 0;  ///< completed epochs (from --resume)
-  int64_t step = 0;        ///< completed steps (from --resume)
+  int64_t epochs = 1;     ///< epochs to run now
+  int64_t firstEpoch = 0; ///< completed epochs (from --resume)
+  int64_t step = 0;       ///< completed steps (from --resume)
   double lr = 0;
   uint64_t seed = 0;
   int64_t limitBatches = 0; ///< 0: no limit

@@ -18,6 +18,7 @@ for var in ["HOME", "TMPDIR", "CCACHE_DIR"]:
         config.environment[var] = os.environ[var]
 
 config.substitutions.append(("%nnc", os.path.join(config.nnc_tools_dir, "nnc")))
+config.substitutions.append(("%fake-model", os.path.join(config.nnc_tools_dir, "nnrt-fake-model")))
 config.substitutions.append(("%nn-opt", os.path.join(config.nnc_tools_dir, "nn-opt")))
 config.substitutions.append(("%python", "/usr/bin/python3"))
 config.substitutions.append(("%examples", os.path.join(config.nnc_src_root, "examples")))

@@ -10,6 +10,7 @@
 
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Parser/Parser.h"
+#include "mlir/Support/FileUtilities.h"
 #include "llvm/IR/LLVMContext.h"
 #include "llvm/IR/Module.h"
 #include "llvm/Support/CommandLine.h"
@@ -26,7 +27,7 @@ static cl::opt<std::string> outputFile("o", cl::desc("output file"),
 static cl::opt<std::string>
     emit("emit", cl::desc("vector | llvm | llvm-ir | asm | obj | exe"),
          cl::init("obj"));
-static cl::opt<int> threads("threads", cl::desc("threads to split over"),
+static cl::opt<int> threads("nthreads", cl::desc("threads to split over"),
                             cl::init(2));
 static cl::opt<std::string> cpu("mcpu", cl::desc("target CPU (default: host)"),
                                 cl::init(""));
@@ -55,7 +56,7 @@ int main(int argc, char **argv) {
     return 1;
   std::string objPath = stage == 5 ? outputFile + ".o" : outputFile.getValue();
   std::string err;
-  auto out = openToolOutputFile(objPath, err);
+  auto out = mlir::openOutputFile(objPath, &err);
   if (!out) {
     errs() << "error: " << err << "\n";
     return 1;

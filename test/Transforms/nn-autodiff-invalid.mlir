@@ -75,3 +75,18 @@ func.func private @train_step(tensor<2xf32>, tensor<2xf32>, tensor<2xf32>, tenso
     -> (tensor<f32>, tensor<4x2xf32>, tensor<2xf32>, tensor<2xf32>, tensor<2xf32>)
     attributes {nn.grad_of = @loss, nn.num_params = 1 : i64,
                 nn.optimizer = {kind = "adam", beta1 = 0.9 : f32, eps = 1.0e-08 : f32}}
+
+// -----
+
+func.func private @loss(%W: tensor<2xf32>, %x: tensor<4x2xf32>, %y: tensor<4x2xf32>,
+                        %w: tensor<4xf32>) -> (tensor<f32>, tensor<4x2xf32>)
+// expected-error @below {{'nn.grad_of' must name a single-block function}}
+func.func private @train_step(tensor<2xf32>, tensor<4x2xf32>, tensor<4x2xf32>, tensor<4xf32>,
+                              tensor<4xf32>) -> (tensor<f32>, tensor<4x2xf32>, tensor<2xf32>)
+    attributes {nn.grad_of = @loss, nn.num_params = 1 : i64, nn.optimizer = {kind = "sgd"}}
+
+// -----
+
+// expected-error @below {{'nn.grad_of' must be a symbol reference}}
+func.func private @train_step(tensor<4xf32>) -> tensor<f32>
+    attributes {nn.grad_of = "loss", nn.optimizer = {kind = "sgd"}}

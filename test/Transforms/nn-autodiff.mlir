@@ -1,4 +1,5 @@
 // RUN: %nn-opt %s -nn-autodiff | FileCheck %s
+// RUN: %nn-opt %s -nn-autodiff -mlir-print-debuginfo -mlir-print-local-scope | FileCheck %s --check-prefix=LOC
 
 // The worked example's MLP: h = relu(x @ W1 + b1), out = h @ W2 + b2,
 // loss = weighted_mean(mse(out, y), w), trained with SGD. The biases
@@ -189,3 +190,49 @@ func.func private @arith_train_step(tensor<2x3xf32>, tensor<1x3xf32>, tensor<2x3
 // CHECK-NOT: nn.step
 // CHECK: nn.sgd_update %[[A]], %[[GRAD_A]],
 // CHECK: nn.sgd_update %[[S]], %[[GRAD_S]],
+
+// Every backward op carries the location of the forward op it
+// differentiates; the optimizer updates carry the train step's.
+func.func private @loc_loss(%W: tensor<2x2xf32>, %x: tensor<3x2xf32>, %y: tensor<3x2xf32>,
+                            %w: tensor<3xf32>) -> (tensor<f32>, tensor<3x2xf32>) {
+  %z = nn.matmul %x, %W : tensor<3x2xf32>, tensor<2x2xf32> -> tensor<3x2xf32> loc("mlp.nn":5:9)
+  %h = nn.relu %z : tensor<3x2xf32> loc("mlp.nn":6:9)
+  %l = nn.mse %h, %y : tensor<3x2xf32>, tensor<3x2xf32> -> tensor<3xf32> loc("mlp.nn":7:10)
+  %loss = nn.weighted_mean %l, %w : tensor<3xf32>, tensor<3xf32> -> tensor<f32> loc("mlp.nn":7:3)
+  return %loss, %h : tensor<f32>, tensor<3x2xf32> loc("mlp.nn":8:3)
+}
+func.func private @loc_train_step(tensor<2x2xf32>, tensor<3x2xf32>, tensor<3x2xf32>, tensor<3xf32>,
+                                  tensor<4xf32>) -> (tensor<f32>, tensor<3x2xf32>, tensor<2x2xf32>)
+    attributes {nn.grad_of = @loc_loss, nn.num_params = 1 : i64, nn.optimizer = {kind = "sgd"}}
+    loc("mlp.nn":10:1)
+
+// LOC-LABEL: func.func private @loc_train_step(
+// LOC: arith.constant dense<1.000000e+00> : tensor<f32> loc("mlp.nn":8:3)
+// LOC-NEXT: nn.weighted_mean_grad {{.*}} loc("mlp.nn":7:3)
+// LOC-NEXT: nn.mse_grad {{.*}} loc("mlp.nn":7:10)
+// LOC-NEXT: nn.relu_grad {{.*}} loc("mlp.nn":6:9)
+// LOC-NEXT: nn.matmul {{.*}} {transpose_a} {{.*}} loc("mlp.nn":5:9)
+// LOC-NEXT: nn.sgd_update {{.*}} loc("mlp.nn":10:1)
+
+// %out gets no seed: a step that only feeds %out is never differentiated.
+func.func private @noseed_loss(%W: tensor<2x1xf32>, %x: tensor<4x2xf32>, %y: tensor<4x1xf32>,
+                               %w: tensor<4xf32>) -> (tensor<f32>, tensor<4x1xf32>) {
+  %z = nn.matmul %x, %W : tensor<4x2xf32>, tensor<2x1xf32> -> tensor<4x1xf32>
+  %p = nn.sigmoid %z : tensor<4x1xf32>
+  %out = nn.step %p {threshold = 0.5 : f32} : tensor<4x1xf32>
+  %l = nn.bce %p, %y : tensor<4x1xf32>, tensor<4x1xf32> -> tensor<4xf32>
+  %loss = nn.weighted_mean %l, %w : tensor<4xf32>, tensor<4xf32> -> tensor<f32>
+  return %loss, %out : tensor<f32>, tensor<4x1xf32>
+}
+func.func private @noseed_train_step(tensor<2x1xf32>, tensor<4x2xf32>, tensor<4x1xf32>, tensor<4xf32>,
+                                     tensor<4xf32>) -> (tensor<f32>, tensor<4x1xf32>, tensor<2x1xf32>)
+    attributes {nn.grad_of = @noseed_loss, nn.num_params = 1 : i64, nn.optimizer = {kind = "sgd"}}
+
+// CHECK-LABEL: func.func private @noseed_train_step(
+// CHECK: %[[P:.+]] = nn.sigmoid
+// CHECK: %[[OUT:.+]] = nn.step %[[P]]
+// CHECK: %[[DP:.+]] = nn.bce_grad %[[P]],
+// CHECK: %[[DZ:.+]] = nn.sigmoid_grad %[[P]], %[[DP]] :
+// CHECK: %[[GRAD_W:.+]] = nn.matmul %{{.+}}, %[[DZ]] {transpose_a} :
+// CHECK: %[[NEW_W:.+]] = nn.sgd_update %{{.+}}, %[[GRAD_W]],
+// CHECK: return %{{.+}}, %[[OUT]], %[[NEW_W]] :

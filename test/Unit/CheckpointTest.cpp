@@ -97,14 +97,12 @@ TEST_F(CheckpointTest, RejectsTruncated) {
   writeFile(file, bytes.substr(0, bytes.size() - 1));
   std::string e = loadError(file);
   EXPECT_EQ(e.rfind(file + ": ", 0), 0u) << e;
-  EXPECT_NE(e.find("outside the 11-byte data section"), std::string::npos)
-      << e;
+  EXPECT_NE(e.find("outside the 11-byte data section"), std::string::npos) << e;
   writeFile(file, bytes.substr(0, 5));
   EXPECT_NE(loadError(file).find("shorter than the 8-byte header length"),
             std::string::npos);
   writeFile(file, bytes.substr(0, 20));
-  EXPECT_NE(loadError(file).find("is larger than the file"),
-            std::string::npos);
+  EXPECT_NE(loadError(file).find("is larger than the file"), std::string::npos);
 }
 
 TEST_F(CheckpointTest, RejectsBadJson) {

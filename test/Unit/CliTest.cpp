@@ -34,8 +34,7 @@ protected:
     std::string cmd = env + " " + NNRT_FAKE_MODEL + " " + args + " >" + out +
                       " 2>" + err + " </dev/null";
     int st = std::system(cmd.c_str());
-    return {WIFEXITED(st) ? WEXITSTATUS(st) : -1, readFile(out),
-            readFile(err)};
+    return {WIFEXITED(st) ? WEXITSTATUS(st) : -1, readFile(out), readFile(err)};
   }
   std::string p(const std::string &name) { return tmp.path(name); }
 };
@@ -62,7 +61,7 @@ int countLines(const std::string &s, const std::string &prefix) {
 
 TEST_F(Cli, TrainSaveLoadPredictEval) {
   Result r = run("train --epochs 150 --save " + p("ck") + " --metrics " +
-              p("m.jsonl"));
+                 p("m.jsonl"));
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_EQ(countLines(r.out, "epoch "), 150);
   EXPECT_NE(r.out.find("epoch 150/150  train_loss "), std::string::npos);

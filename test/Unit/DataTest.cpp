@@ -12,6 +12,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <functional>
 
 using namespace nnrt;
@@ -135,7 +136,8 @@ TEST(FashionMnist, LoadsImagesAndLabels) {
   pixels[784 + 5] = char(255);
   pixels[2 * 784] = char(51);
   writeGzip(t.path("train-images-idx3-ubyte.gz"), idx({3, 28, 28}, pixels));
-  writeGzip(t.path("train-labels-idx1-ubyte.gz"), idx({3}, std::string("\x07\x00\x09", 3)));
+  writeGzip(t.path("train-labels-idx1-ubyte.gz"),
+            idx({3}, std::string("\x07\x00\x09", 3)));
   Dataset ds = trainSet(d, t.dir);
   EXPECT_EQ(ds.n, 3);
   EXPECT_EQ(ds.xPer, 784);
@@ -160,6 +162,20 @@ TEST(FashionMnist, RejectsMismatchedFiles) {
             idx({3, 27, 28}, std::string(3 * 27 * 28, '\0')));
   e = errorOf([&] { trainSet(d, t.dir); });
   EXPECT_NE(e.find("images are 27x28"), std::string::npos) << e;
+}
+
+TEST(FashionMnist, ReadsInstalledTestSet) {
+  const std::string dir = "/usr/share/datasets/fashion-mnist";
+  if (!std::filesystem::exists(dir + "/t10k-images-idx3-ubyte.gz"))
+    GTEST_SKIP() << "Fashion-MNIST is not installed in " << dir;
+  Dataset ds = testSet(parseDescriptor(kMnist), dir);
+  ASSERT_EQ(ds.n, 10000);
+  std::vector<int> perClass(10);
+  for (int32_t y : ds.yI)
+    ++perClass[y];
+  EXPECT_EQ(perClass, std::vector<int>(10, 1000)); // t10k is balanced
+  EXPECT_EQ(*std::max_element(ds.x.begin(), ds.x.end()), 1.0f);
+  EXPECT_EQ(*std::min_element(ds.x.begin(), ds.x.end()), 0.0f);
 }
 
 TEST(Batch, PadsPartialBatchWithZeroWeight) {

@@ -95,7 +95,8 @@ TEST_P(DescriptorMalformed, IsRejected) {
 INSTANTIATE_TEST_SUITE_P(
     Cases, DescriptorMalformed,
     ::testing::Values(
-        Malformed{"nnc-model 1", "nnc-model 2", "line 1: expected 'nnc-model 1'"},
+        Malformed{"nnc-model 1", "nnc-model 2",
+                  "line 1: expected 'nnc-model 1'"},
         Malformed{"batch 4", "batch four", "line 4: expected an integer"},
         Malformed{"batch 4", "batch -4", "line 4: 'batch' must be positive"},
         Malformed{"batch 4", "batch  4", "empty field"},
@@ -104,7 +105,8 @@ INSTANTIATE_TEST_SUITE_P(
         Malformed{"model Fake", "modle Fake", "unknown record 'modle'"},
         Malformed{"sgd lr=0.1", "sgd lr=0.1x", "expected a finite number"},
         Malformed{"sgd lr=0.1", "rmsprop lr=0.1", "unknown optimizer"},
-        Malformed{"lr=0.1 momentum", "rate=0.1 momentum", "expected 'lr=<value>'"},
+        Malformed{"lr=0.1 momentum", "rate=0.1 momentum",
+                  "expected 'lr=<value>'"},
         Malformed{"classification=0", "classification=2",
                   "classification must be 0 or 1"},
         Malformed{"data tensors", "data csv", "expected 'data tensors'"},

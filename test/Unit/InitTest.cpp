@@ -4,8 +4,8 @@
 // gives others; each init kind produces what its record says.
 //
 //===----------------------------------------------------------------------===//
-#include "Error.h"
 #include "Init.h"
+#include "Error.h"
 #include "TestUtil.h"
 
 #include <gtest/gtest.h>
@@ -65,8 +65,8 @@ TEST(Init, EachKind) {
   EXPECT_EQ(values(a, d.params[2]), (std::vector<float>{0.75, 0.75, 0.75}));
   EXPECT_EQ(values(a, d.params[3]), (std::vector<float>{1.5, -2}));
   std::vector<float> state = values(a, d.state[0]);
-  EXPECT_TRUE(std::all_of(state.begin(), state.end(),
-                          [](float v) { return v == 0; }));
+  EXPECT_TRUE(
+      std::all_of(state.begin(), state.end(), [](float v) { return v == 0; }));
 }
 
 TEST(Init, DeterministicForSeed) {

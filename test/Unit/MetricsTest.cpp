@@ -4,8 +4,8 @@
 // one line per call.
 //
 //===----------------------------------------------------------------------===//
-#include "Error.h"
 #include "Metrics.h"
+#include "Error.h"
 #include "TestUtil.h"
 
 #include <gtest/gtest.h>

@@ -1,4 +1,5 @@
-//===- AST.h - The abstract syntax tree of .nn files -------------*- C++ -*-===//
+//===- AST.h - The abstract syntax tree of .nn files -------------*- C++
+//-*-===//
 //
 // What the parser produces from NN.g4's parse tree: files with imports, model
 // and block definitions and train sections; statements; expressions. Every
@@ -47,12 +48,12 @@ struct NamedArg {
 struct Expr {
   enum Kind { Number, String, Bool, Name, Call, Neg, Binary, Tensor } kind;
   Loc loc;
-  double number = 0;         ///< Number
-  bool isInt = false;        ///< Number written without '.' or exponent
-  bool boolean = false;      ///< Bool
-  std::string text;          ///< String value, Name, Call callee, Binary op
-  std::vector<ExprPtr> args; ///< Call positional args, Neg/Binary operands,
-                             ///< Tensor elements
+  double number = 0;           ///< Number
+  bool isInt = false;          ///< Number written without '.' or exponent
+  bool boolean = false;        ///< Bool
+  std::string text;            ///< String value, Name, Call callee, Binary op
+  std::vector<ExprPtr> args;   ///< Call positional args, Neg/Binary operands,
+                               ///< Tensor elements
   std::vector<NamedArg> named; ///< Call named args, in source order
   /// For a Call: true if a positional argument follows a named one.
   bool positionalAfterNamed = false;
@@ -61,9 +62,9 @@ struct Expr {
 struct Stmt {
   enum Kind { Param, Assign, Return } kind;
   Loc loc;
-  std::string name;          ///< Param, Assign
-  std::optional<Type> type;  ///< Param
-  ExprPtr value;             ///< Assign, Return; Param initialiser (optional)
+  std::string name;         ///< Param, Assign
+  std::optional<Type> type; ///< Param
+  ExprPtr value;            ///< Assign, Return; Param initialiser (optional)
 };
 
 /// A formal argument; blocks may leave the type out.

@@ -50,8 +50,8 @@ std::unique_ptr<llvm::Module> translateToLLVMIR(mlir::ModuleOp module,
 /// file. `cpu` empty: the host CPU and its features (AVX-512 when present);
 /// otherwise that CPU's default features (used by tests, e.g. "znver4").
 mlir::LogicalResult emitMachineCode(llvm::Module &m,
-                                    llvm::raw_pwrite_stream &os,
-                                    bool assembly, llvm::StringRef cpu = {});
+                                    llvm::raw_pwrite_stream &os, bool assembly,
+                                    llvm::StringRef cpu = {});
 
 /// Links `object` with the runtime archive (libnnrt.a, which holds main) into
 /// an executable with the system C++ driver (c++, else clang++-19), -lz, and

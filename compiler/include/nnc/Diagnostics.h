@@ -1,4 +1,5 @@
-//===- Diagnostics.h - Source-located error reporting ------------*- C++ -*-===//
+//===- Diagnostics.h - Source-located error reporting ------------*- C++
+//-*-===//
 //
 // The one diagnostic format of nnc: `file:line:col: error: message`, then the
 // source line, then a caret under the column. The engine keeps the text of

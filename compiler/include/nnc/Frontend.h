@@ -1,4 +1,5 @@
-//===- Frontend.h - From .nn source to an analysed Program -------*- C++ -*-===//
+//===- Frontend.h - From .nn source to an analysed Program -------*- C++
+//-*-===//
 //
 // The frontend's three entry points, in pipeline order: parse a file and its
 // imports into an AST (ANTLR parse tree -> ast::Module), analyse the AST into

@@ -10,9 +10,9 @@
 #ifndef NNC_MLIRGEN_H
 #define NNC_MLIRGEN_H
 
-#include "nnc/Program.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/OwningOpRef.h"
+#include "nnc/Program.h"
 #include <cstdint>
 
 namespace mlir {

@@ -20,16 +20,41 @@
 #include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
 #include "mlir/Dialect/SCF/Transforms/Passes.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Pass/Pass.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Transforms/Passes.h"
 
 using namespace mlir;
+
+namespace {
+
+/// Gives every use of a tensor.empty its own tensor.empty. CSE merges equal
+/// empties; eliminate-empty-tensors then replaces the shared op with one
+/// destination (say the arena slot of w) for *all* its users, so an unrelated
+/// result (dw) would be computed in w's buffer.
+struct SplitEmptyTensorsPass
+    : public PassWrapper<SplitEmptyTensorsPass, OperationPass<ModuleOp>> {
+  MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(SplitEmptyTensorsPass)
+  StringRef getArgument() const override { return "nnc-split-empty-tensors"; }
+  void runOnOperation() override {
+    getOperation().walk([](tensor::EmptyOp op) {
+      OpBuilder b(op);
+      for (OpOperand &use :
+           llvm::make_early_inc_range(llvm::drop_begin(op->getUses())))
+        use.set(b.clone(*op)->getResult(0));
+    });
+  }
+};
+
+} // namespace
 
 namespace nnc {
 
 void buildLowerToLLVMPipeline(OpPassManager &pm) {
   // Bufferize. A canonicalize must precede drop-equivalent-buffer-results,
   // else a bufferization.clone appears that does not lower.
+  pm.addPass(std::make_unique<SplitEmptyTensorsPass>());
   pm.addPass(bufferization::createEmptyTensorEliminationPass());
   pm.addPass(bufferization::createEmptyTensorToAllocTensorPass());
   bufferization::OneShotBufferizationOptions bufOpts;

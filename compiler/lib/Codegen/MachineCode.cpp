@@ -40,9 +40,8 @@ std::unique_ptr<llvm::Module> nnc::translateToLLVMIR(ModuleOp module,
   return translateModuleToLLVMIR(module, ctx, "nnc_model");
 }
 
-LogicalResult nnc::emitMachineCode(llvm::Module &m,
-                                   llvm::raw_pwrite_stream &os, bool assembly,
-                                   llvm::StringRef cpu) {
+LogicalResult nnc::emitMachineCode(llvm::Module &m, llvm::raw_pwrite_stream &os,
+                                   bool assembly, llvm::StringRef cpu) {
   llvm::InitializeNativeTarget();
   llvm::InitializeNativeTargetAsmPrinter();
   std::string triple = llvm::sys::getDefaultTargetTriple();
@@ -61,6 +60,7 @@ LogicalResult nnc::emitMachineCode(llvm::Module &m,
       features.AddFeature(f.first(), f.second);
   llvm::TargetOptions options;
   options.AllowFPOpFusion = llvm::FPOpFusion::Fast;
+  options.MCOptions.AsmVerbose = assembly; // loop and spill comments
   std::unique_ptr<llvm::TargetMachine> tm(target->createTargetMachine(
       triple, cpuName, features.getString(), options, llvm::Reloc::PIC_,
       std::nullopt, llvm::CodeGenOptLevel::Aggressive));
@@ -142,8 +142,8 @@ LogicalResult nnc::linkExecutable(llvm::StringRef object,
     return failure();
   }
   std::string rpath = "-Wl,-rpath," NNC_LIBOMP_DIR;
-  llvm::SmallVector<llvm::StringRef> args = {*driver, object, runtimeLib,
-                                             "-o", output};
+  llvm::SmallVector<llvm::StringRef> args = {*driver, object, runtimeLib, "-o",
+                                             output};
   if (callsOpenMP(object))
     args.append({"-L" NNC_LIBOMP_DIR, "-lomp", rpath});
   args.append({"-lz", "-lm", "-pthread"});
@@ -152,9 +152,9 @@ LogicalResult nnc::linkExecutable(llvm::StringRef object,
                                      &message);
   if (rc != 0) {
     llvm::errs() << "error: linking " << output << " failed ("
-                 << (message.empty() ? *driver + " exited with status " +
-                                           std::to_string(rc)
-                                     : message)
+                 << (message.empty()
+                         ? *driver + " exited with status " + std::to_string(rc)
+                         : message)
                  << ")\n";
     return failure();
   }

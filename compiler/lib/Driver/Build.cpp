@@ -9,9 +9,9 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "nnc/Driver.h"
 #include "nnc/Codegen.h"
 #include "nnc/Dialect/NN/NNDialect.h"
+#include "nnc/Driver.h"
 #include "nnc/MLIRGen.h"
 #include "nnc/Transforms/Passes.h"
 
@@ -79,8 +79,7 @@ int emitBinary(llvm::Module &llvmModule, const BuildOptions &opts) {
     return fail("cannot find the runtime library libnnrt.a next to nnc; "
                 "pass its path explicitly");
   llvm::SmallString<128> tmpDir;
-  if (std::error_code ec =
-          llvm::sys::fs::createUniqueDirectory("nnc", tmpDir))
+  if (std::error_code ec = llvm::sys::fs::createUniqueDirectory("nnc", tmpDir))
     return fail("cannot create a temporary directory: " + ec.message());
   llvm::SmallString<128> object(tmpDir);
   llvm::sys::path::append(object,

@@ -20,8 +20,9 @@ public:
   void file(const File &f) {
     line(0, "File " + f.path, Loc{f.path, 1, 1});
     for (const Import &i : f.imports)
-      line(1, "Import \"" + i.path + "\"" +
-                  (i.resolvedPath.empty() ? "" : " -> " + i.resolvedPath),
+      line(1,
+           "Import \"" + i.path + "\"" +
+               (i.resolvedPath.empty() ? "" : " -> " + i.resolvedPath),
            i.loc);
     for (const Model &m : f.models)
       model(m);

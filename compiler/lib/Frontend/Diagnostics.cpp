@@ -1,4 +1,5 @@
-//===- Diagnostics.cpp - Source-located error reporting --------------------===//
+//===- Diagnostics.cpp - Source-located error reporting
+//--------------------===//
 //
 // Prints `file:line:col: error: message`, the source line and a caret. Tabs
 // in the source line are kept in the caret line so the caret lines up;
@@ -17,8 +18,11 @@ using namespace nnc;
 size_t nnc::invalidUtf8(const std::string &s) {
   for (size_t i = 0; i < s.size();) {
     unsigned char c = s[i];
-    int n = c < 0x80 ? 0 : (c >> 5) == 6 ? 1 : (c >> 4) == 14 ? 2
-                                           : (c >> 3) == 30 ? 3 : -1;
+    int n = c < 0x80         ? 0
+            : (c >> 5) == 6  ? 1
+            : (c >> 4) == 14 ? 2
+            : (c >> 3) == 30 ? 3
+                             : -1;
     if (n < 0 || i + n >= s.size())
       return i;
     for (int k = 1; k <= n; ++k)
@@ -39,7 +43,8 @@ static std::string sourceLine(const std::string &text, int line) {
     ++begin;
   }
   size_t end = text.find('\n', begin);
-  std::string s = text.substr(begin, end == std::string::npos ? end : end - begin);
+  std::string s =
+      text.substr(begin, end == std::string::npos ? end : end - begin);
   if (!s.empty() && s.back() == '\r')
     s.pop_back();
   return s;

@@ -63,7 +63,8 @@ public:
         model.loc = loc(m);
         model.name = m->IDENT()->getText();
         for (auto *a : m->typedArg())
-          model.args.push_back({loc(a), a->IDENT()->getText(), type(a->type())});
+          model.args.push_back(
+              {loc(a), a->IDENT()->getText(), type(a->type())});
         if (m->type())
           model.result = type(m->type());
         body(m->body(), model);
@@ -102,7 +103,8 @@ private:
   Diagnostics &diags;
 
   Loc loc(antlr4::Token *tok) {
-    return Loc{file, (int)tok->getLine(), (int)tok->getCharPositionInLine() + 1};
+    return Loc{file, (int)tok->getLine(),
+               (int)tok->getCharPositionInLine() + 1};
   }
   Loc loc(antlr4::ParserRuleContext *ctx) { return loc(ctx->getStart()); }
 

@@ -29,24 +29,42 @@ static std::string where(const Loc &l) {
 
 static const char *opName(OpKind op) {
   switch (op) {
-  case OpKind::Input: return "input";
-  case OpKind::Param: return "param";
-  case OpKind::Const: return "const";
-  case OpKind::MatMul: return "matmul";
-  case OpKind::Add: return "add";
-  case OpKind::Sub: return "sub";
-  case OpKind::Mul: return "mul";
-  case OpKind::Div: return "div";
-  case OpKind::Neg: return "neg";
-  case OpKind::Relu: return "relu";
-  case OpKind::Sigmoid: return "sigmoid";
-  case OpKind::Tanh: return "tanh";
-  case OpKind::LeakyRelu: return "leaky_relu";
-  case OpKind::Step: return "step";
-  case OpKind::Softmax: return "softmax";
-  case OpKind::CrossEntropy: return "cross_entropy";
-  case OpKind::Mse: return "mse";
-  case OpKind::Bce: return "bce";
+  case OpKind::Input:
+    return "input";
+  case OpKind::Param:
+    return "param";
+  case OpKind::Const:
+    return "const";
+  case OpKind::MatMul:
+    return "matmul";
+  case OpKind::Add:
+    return "add";
+  case OpKind::Sub:
+    return "sub";
+  case OpKind::Mul:
+    return "mul";
+  case OpKind::Div:
+    return "div";
+  case OpKind::Neg:
+    return "neg";
+  case OpKind::Relu:
+    return "relu";
+  case OpKind::Sigmoid:
+    return "sigmoid";
+  case OpKind::Tanh:
+    return "tanh";
+  case OpKind::LeakyRelu:
+    return "leaky_relu";
+  case OpKind::Step:
+    return "step";
+  case OpKind::Softmax:
+    return "softmax";
+  case OpKind::CrossEntropy:
+    return "cross_entropy";
+  case OpKind::Mse:
+    return "mse";
+  case OpKind::Bce:
+    return "bce";
   }
   return "?";
 }
@@ -85,8 +103,12 @@ void nnc::printProgram(const Program &p, std::ostream &os) {
     const Param &q = p.params[i];
     os << "param " << i << " " << q.name << " " << dims(q.shape) << " ";
     switch (q.init.kind) {
-    case Init::Zeros: os << "zeros"; break;
-    case Init::Const: os << "const " << num(q.init.a); break;
+    case Init::Zeros:
+      os << "zeros";
+      break;
+    case Init::Const:
+      os << "const " << num(q.init.a);
+      break;
     case Init::Uniform:
       os << "uniform " << num(q.init.a) << " " << num(q.init.b);
       break;

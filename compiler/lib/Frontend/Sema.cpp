@@ -32,6 +32,9 @@ std::string nnc::formatType(const TensorType &type) {
 
 namespace {
 
+/// Largest dimension accepted, so that shape products (and MACs) fit int64.
+constexpr int64_t kMaxDim = 1 << 24;
+
 std::string str(const Loc &l) {
   return l.file + ":" + std::to_string(l.line) + ":" + std::to_string(l.col);
 }
@@ -59,7 +62,7 @@ struct Value {
 struct Scope {
   const ast::Model *model = nullptr;
   std::map<std::string, Value> names;
-  std::map<std::string, Loc> params; ///< declared param name -> location
+  std::map<std::string, Loc> params;   ///< declared param name -> location
   std::map<std::string, int> counters; ///< layer kind -> rows so far
   int denseCount = 0;
   std::string prefix; ///< "" or "Enc/" for rows of inlined models
@@ -167,9 +170,8 @@ private:
       if (prog->params[i].name != name)
         continue;
       if (prog->params[i].shape != shape) {
-        error(loc, what + " needs " +
-                       formatType({ElemType::F32, shape}) + " but '" + name +
-                       "' (shared with an earlier call) is " +
+        error(loc, what + " needs " + formatType({ElemType::F32, shape}) +
+                       " but '" + name + "' (shared with an earlier call) is " +
                        formatType({ElemType::F32, prog->params[i].shape}));
         return -1;
       }
@@ -179,14 +181,14 @@ private:
     return (int)prog->params.size() - 1;
   }
   void addRow(Scope &scope, const std::string &kind, const Loc &loc,
-              const TensorType &out, std::vector<int> params,
-              int64_t macs, std::string name = "") {
+              const TensorType &out, std::vector<int> params, int64_t macs,
+              std::string name = "") {
     if (!recordLayers)
       return;
     LayerInfo row;
-    row.name = scope.prefix +
-               (name.empty() ? kind + std::to_string(++scope.counters[kind])
-                             : name);
+    row.name =
+        scope.prefix +
+        (name.empty() ? kind + std::to_string(++scope.counters[kind]) : name);
     row.kind = kind;
     row.outShape = out.dims;
     for (int p : params) {
@@ -246,8 +248,8 @@ bool Sema::type(const ast::Type &t, TensorType &out, bool allowBatch) {
                        "' (only B, the batch, is supported)");
       ok = false;
       out.dims.push_back(1);
-    } else if (d.value <= 0) {
-      error(d.loc, "dimension must be positive");
+    } else if (d.value <= 0 || d.value > kMaxDim) {
+      error(d.loc, "dimension must be in [1, " + std::to_string(kMaxDim) + "]");
       ok = false;
       out.dims.push_back(1);
     } else {
@@ -307,10 +309,10 @@ bool Sema::literal(const ast::Expr &e, std::vector<int64_t> &shape,
     if (i == 0) {
       inner = s;
     } else if (s != inner) {
-      error(e.args[i]->loc,
-            "ragged tensor literal: element has shape " +
-                formatType({ElemType::F32, s}).substr(3) + ", expected " +
-                formatType({ElemType::F32, inner}).substr(3));
+      error(e.args[i]->loc, "ragged tensor literal: element has shape " +
+                                formatType({ElemType::F32, s}).substr(3) +
+                                ", expected " +
+                                formatType({ElemType::F32, inner}).substr(3));
       return false;
     }
   }
@@ -328,8 +330,8 @@ Sema::bindArgs(const ast::Expr &call, const std::vector<ArgSpec> &spec) {
   for (const ArgSpec &s : spec)
     names += std::string(names.empty() ? "" : ", ") + s.name;
   if (call.positionalAfterNamed)
-    error(call.loc, "'" + call.text +
-                        "': positional argument after a named argument");
+    error(call.loc,
+          "'" + call.text + "': positional argument after a named argument");
   if (call.args.size() > spec.size())
     error(call.args[spec.size()]->loc,
           "'" + call.text + "' takes " + std::to_string(spec.size()) +
@@ -346,16 +348,16 @@ Sema::bindArgs(const ast::Expr &call, const std::vector<ArgSpec> &spec) {
       error(n.loc, "'" + call.text + "' has no argument named '" + n.name +
                        "'" + (spec.empty() ? "" : " (expected " + names + ")"));
     } else if (out[i]) {
-      error(n.loc, "'" + call.text + "': argument '" + n.name +
-                       "' given twice");
+      error(n.loc,
+            "'" + call.text + "': argument '" + n.name + "' given twice");
     } else {
       out[i] = n.value.get();
     }
   }
   for (size_t i = 0; i < spec.size(); ++i)
     if (spec[i].required && !out[i])
-      error(call.loc, "'" + call.text + "' needs argument '" + spec[i].name +
-                          "'");
+      error(call.loc,
+            "'" + call.text + "' needs argument '" + spec[i].name + "'");
   return out;
 }
 
@@ -388,8 +390,8 @@ bool Sema::init(const ast::Expr &e, const std::vector<int64_t> &shape,
     out.a = v;
     return true;
   }
-  auto it = e.kind == ast::Expr::Call ? builtins().find(e.text)
-                                      : builtins().end();
+  auto it =
+      e.kind == ast::Expr::Call ? builtins().find(e.text) : builtins().end();
   if (it == builtins().end() || it->second != BuiltinKind::Init) {
     error(e.loc, "expected an initializer: a tensor literal, zeros(), "
                  "constant(v), uniform(lo, hi), normal(mean, std), "
@@ -548,8 +550,7 @@ Value Sema::expr(const ast::Expr &e, Scope &scope) {
     if (!a.ok())
       return {};
     if (a.type.elem != ElemType::F32) {
-      error(e.loc, "unary '-': operand must be f32, got " +
-                       formatType(a.type));
+      error(e.loc, "unary '-': operand must be f32, got " + formatType(a.type));
       return {};
     }
     Value v = add(OpKind::Neg, {a.node}, a.type, e.loc);
@@ -578,7 +579,8 @@ Value Sema::call(const ast::Expr &e, Scope &scope) {
       return {};
     }
     if (!e.named.empty())
-      error(e.named[0].loc, "model '" + f + "' takes positional arguments only");
+      error(e.named[0].loc,
+            "model '" + f + "' takes positional arguments only");
     if (e.args.size() != m.args.size()) {
       error(e.loc, "model '" + f + "' takes " + std::to_string(m.args.size()) +
                        " argument" + (m.args.size() == 1 ? "" : "s") +
@@ -605,8 +607,9 @@ Value Sema::call(const ast::Expr &e, Scope &scope) {
   }
   switch (bit->second) {
   case BuiltinKind::Init:
-    error(e.loc, "'" + f + "' is an initializer: use it in a param "
-                           "declaration or as init=");
+    error(e.loc, "'" + f +
+                     "' is an initializer: use it in a param "
+                     "declaration or as init=");
     return {};
   case BuiltinKind::Optimizer:
     error(e.loc, "'" + f + "' is an optimizer: use it as 'optimizer = " + f +
@@ -621,8 +624,8 @@ Value Sema::call(const ast::Expr &e, Scope &scope) {
   }
 
   if (f == "dense") {
-    auto args = bindArgs(e, {{"x", true}, {"units", true}, {"bias", false},
-                             {"init", false}});
+    auto args = bindArgs(
+        e, {{"x", true}, {"units", true}, {"bias", false}, {"init", false}});
     if (!scope.model) {
       error(e.loc, "dense: layers may only be used inside a model");
       return {};
@@ -633,6 +636,11 @@ Value Sema::call(const ast::Expr &e, Scope &scope) {
     int k = ++scope.denseCount;
     int64_t units = 0;
     bool ok = args[1] && integer(*args[1], "dense: units", 1, units);
+    if (ok && units > kMaxDim) {
+      error(args[1]->loc,
+            "dense: units must be at most " + std::to_string(kMaxDim));
+      ok = false;
+    }
     bool bias = true;
     if (args[2]) {
       if (args[2]->kind != ast::Expr::Bool) {
@@ -654,7 +662,8 @@ Value Sema::call(const ast::Expr &e, Scope &scope) {
                        " has B as its feature dimension");
       return {};
     }
-    // PyTorch's nn.Linear default: weight and bias ~ U(-1/sqrt(in), 1/sqrt(in)).
+    // PyTorch's nn.Linear default: weight and bias ~ U(-1/sqrt(in),
+    // 1/sqrt(in)).
     double bound = 1.0 / std::sqrt((double)in);
     Init defaultInit{Init::Uniform, -bound, bound, {}};
     Init wInit = defaultInit;
@@ -663,8 +672,8 @@ Value Sema::call(const ast::Expr &e, Scope &scope) {
     std::string base = scope.model->name + ".dense" + std::to_string(k);
     std::string what = "dense: input " + formatType(x.type);
     int w = getParam(base + ".weight", {in, units}, wInit, e.loc, what);
-    int b = bias ? getParam(base + ".bias", {units}, defaultInit, e.loc, what)
-                 : -1;
+    int b =
+        bias ? getParam(base + ".bias", {units}, defaultInit, e.loc, what) : -1;
     if (w < 0 || (bias && b < 0))
       return {};
     TensorType t{ElemType::F32, {x.type.dims[0], units}};
@@ -700,9 +709,12 @@ Value Sema::call(const ast::Expr &e, Scope &scope) {
       return {};
     }
     static const std::map<std::string, OpKind> ops = {
-        {"relu", OpKind::Relu},       {"sigmoid", OpKind::Sigmoid},
-        {"tanh", OpKind::Tanh},       {"softmax", OpKind::Softmax},
-        {"leaky_relu", OpKind::LeakyRelu}, {"step", OpKind::Step}};
+        {"relu", OpKind::Relu},
+        {"sigmoid", OpKind::Sigmoid},
+        {"tanh", OpKind::Tanh},
+        {"softmax", OpKind::Softmax},
+        {"leaky_relu", OpKind::LeakyRelu},
+        {"step", OpKind::Step}};
     Value v = x;
     if (f != "identity")
       v = add(ops.at(f), {x.node}, x.type, e.loc, attr);
@@ -738,8 +750,10 @@ Value Sema::call(const ast::Expr &e, Scope &scope) {
   } else {
     if (a.type.elem != ElemType::F32 || a.type.dims.empty() ||
         a.type.dims[0] != kBatch) {
-      error(e.loc, f + ": prediction must be f32 with the batch dimension B "
-                       "first, got " + formatType(a.type));
+      error(e.loc, f +
+                       ": prediction must be f32 with the batch dimension B "
+                       "first, got " +
+                       formatType(a.type));
       return {};
     }
     if (!(a.type == b.type)) {
@@ -759,8 +773,9 @@ Value Sema::inlineModel(const ast::Model &m, const std::vector<Value> &args,
                         const Loc &callLoc, Scope *caller) {
   for (const ast::Model *c : callStack)
     if (c == &m) {
-      error(callLoc, "model '" + m.name + "' calls itself (recursion is not "
-                                          "supported)");
+      error(callLoc, "model '" + m.name +
+                         "' calls itself (recursion is not "
+                         "supported)");
       return {};
     }
   callStack.push_back(&m);
@@ -845,8 +860,8 @@ Value Sema::inlineModel(const ast::Model &m, const std::vector<Value> &args,
   if (m.result && type(*m.result, declared, true) && result.ok() &&
       !(declared == result.type)) {
     error(ret->loc, "model '" + m.name + "' returns " +
-                        formatType(result.type) + " but is declared to return " +
-                        formatType(declared));
+                        formatType(result.type) +
+                        " but is declared to return " + formatType(declared));
     return {};
   }
   return result;
@@ -915,8 +930,7 @@ void Sema::train(const ast::Train &t, Program &p) {
   }
   for (const char *required : {"data", "loss", "optimizer"})
     if (!settings.count(required))
-      error(t.loc, std::string("train section needs '") + required +
-                       " = ...'");
+      error(t.loc, std::string("train section needs '") + required + " = ...'");
 
   auto intSetting = [&](const char *key, int64_t min, int64_t &out) {
     if (settings.count(key))
@@ -948,8 +962,8 @@ void Sema::train(const ast::Train &t, Program &p) {
       } else {
         o.kind = Optimizer::Adam;
         o.lr = 0.001;
-        spec = {{"lr", false}, {"beta1", false}, {"beta2", false},
-                {"eps", false}};
+        spec = {
+            {"lr", false}, {"beta1", false}, {"beta2", false}, {"eps", false}};
         dst = {&o.lr, &o.beta1, &o.beta2, &o.eps};
       }
       auto args = bindArgs(e, spec);
@@ -977,7 +991,8 @@ void Sema::train(const ast::Train &t, Program &p) {
   if (p.input.dims.empty() || p.input.dims[0] != kBatch ||
       p.input.elem != ElemType::F32) {
     error(m.args[0].loc, "a trained model's input must be f32 with the batch "
-                         "dimension B first, got " + formatType(p.input));
+                         "dimension B first, got " +
+                             formatType(p.input));
     return;
   }
   if (!settings.count("data") || !settings.count("loss"))
@@ -996,7 +1011,8 @@ void Sema::train(const ast::Train &t, Program &p) {
     }
     if (product(p.input.dims) != 784) {
       error(d.loc, "fashion_mnist gives 784 pixels per sample, but the model "
-                   "input is " + formatType(p.input));
+                   "input is " +
+                       formatType(p.input));
       return;
     }
     p.target = TensorType{ElemType::I32, {kBatch}};
@@ -1021,7 +1037,8 @@ void Sema::train(const ast::Train &t, Program &p) {
     }
     if (ds.yShape[0] != ds.xShape[0]) {
       error(args[1]->loc, "tensors: x has " + std::to_string(ds.xShape[0]) +
-                              " rows but y has " + std::to_string(ds.yShape[0]));
+                              " rows but y has " +
+                              std::to_string(ds.yShape[0]));
       return;
     }
     p.target.elem = ce ? ElemType::I32 : ElemType::F32;
@@ -1060,7 +1077,8 @@ void Sema::train(const ast::Train &t, Program &p) {
     return;
   if (!loss.type.dims.empty()) {
     error(le.loc, "the loss must be a scalar (use cross_entropy, mse or bce), "
-                  "got " + formatType(loss.type));
+                  "got " +
+                      formatType(loss.type));
     return;
   }
   if (trainedOutput < 0) {
@@ -1088,8 +1106,8 @@ void Sema::run(Program &p) {
     for (const ast::Model &m : file->models) {
       auto [it, fresh] = models.emplace(m.name, &m);
       if (!fresh)
-        error(m.loc, "'" + m.name + "' is already defined at " +
-                         str(it->second->loc));
+        error(m.loc,
+              "'" + m.name + "' is already defined at " + str(it->second->loc));
       if (builtins().count(m.name))
         error(m.loc, "'" + m.name + "' is the name of a builtin");
       if (m.isBlock)
@@ -1117,10 +1135,22 @@ void Sema::run(Program &p) {
       return;
     }
   }
-  for (const ast::Model &m : main.models)
-    if (!m.isBlock && &m != selected)
+  // Every model of the main file is checked, in source order; the selected
+  // one is built into p.forward.
+  for (const ast::Model &m : main.models) {
+    if (m.isBlock)
+      continue;
+    if (&m != selected) {
       checkAlone(m);
-  if (selected) {
+      continue;
+    }
+    p.modelName = m.name;
+    if (!m.args.empty() && m.args[0].type)
+      type(*m.args[0].type, p.input, true);
+    buildForward(m, p, true);
+  }
+  // A trained model from an import.
+  if (selected && p.modelName.empty()) {
     p.modelName = selected->name;
     if (!selected->args.empty() && selected->args[0].type)
       type(*selected->args[0].type, p.input, true);

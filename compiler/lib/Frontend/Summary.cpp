@@ -35,10 +35,10 @@ void nnc::printSummary(const Program &prog, std::ostream &os, bool json) {
     biases += l.biases;
     macs += l.macs;
   }
-  std::string output = prog.forward.results.empty()
-                           ? "?"
-                           : formatType(prog.forward.nodes
-                                            [prog.forward.results[0]].type);
+  std::string output =
+      prog.forward.results.empty()
+          ? "?"
+          : formatType(prog.forward.nodes[prog.forward.results[0]].type);
   if (json) {
     nlohmann::ordered_json doc;
     doc["model"] = prog.modelName;
@@ -92,7 +92,6 @@ void nnc::printSummary(const Program &prog, std::ostream &os, bool json) {
         std::to_string(l.macs), where(l.loc));
   row("total", "", "", std::to_string(weights), std::to_string(biases),
       std::to_string(macs), "");
-  os << "parameters: " << weights + biases << " (" << weights
-     << " weights + " << biases << " biases); MACs per sample: " << macs
-     << "\n";
+  os << "parameters: " << weights + biases << " (" << weights << " weights + "
+     << biases << " biases); MACs per sample: " << macs << "\n";
 }

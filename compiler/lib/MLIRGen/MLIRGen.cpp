@@ -43,37 +43,47 @@ struct Slot {
 };
 
 /// The arena in descriptor order: params (n), states, x, y, w, hyper, loss,
-/// out. Indices of the single slots are fixed relative to the end.
+/// out. Without a train section only params, x and out exist.
 struct Arena {
   std::vector<Slot> slots;
-  int64_t numParams = 0, numStates = 0;
+  size_t numParams = 0, numStates = 0;
+  size_t x = 0, y = 0, w = 0, hyper = 0, loss = 0, out = 0; ///< slot indices
   int64_t bytes = 0;
-  size_t x() const { return numParams + numStates; }
-  size_t y() const { return x() + 1; }
-  size_t w() const { return x() + 2; }
-  size_t hyper() const { return x() + 3; }
-  size_t loss() const { return x() + 4; }
-  size_t out() const { return x() + 5; }
 };
 
 /// Graph ops that map 1:1 onto an nn op with the same operands.
 StringRef nnOpName(OpKind kind) {
   switch (kind) {
-  case OpKind::MatMul: return "nn.matmul";
-  case OpKind::Add: return "nn.add";
-  case OpKind::Sub: return "nn.sub";
-  case OpKind::Mul: return "nn.mul";
-  case OpKind::Div: return "nn.div";
-  case OpKind::Neg: return "nn.neg";
-  case OpKind::Relu: return "nn.relu";
-  case OpKind::Sigmoid: return "nn.sigmoid";
-  case OpKind::Tanh: return "nn.tanh";
-  case OpKind::LeakyRelu: return "nn.leaky_relu";
-  case OpKind::Step: return "nn.step";
-  case OpKind::Softmax: return "nn.softmax";
-  case OpKind::CrossEntropy: return "nn.cross_entropy";
-  case OpKind::Mse: return "nn.mse";
-  case OpKind::Bce: return "nn.bce";
+  case OpKind::MatMul:
+    return "nn.matmul";
+  case OpKind::Add:
+    return "nn.add";
+  case OpKind::Sub:
+    return "nn.sub";
+  case OpKind::Mul:
+    return "nn.mul";
+  case OpKind::Div:
+    return "nn.div";
+  case OpKind::Neg:
+    return "nn.neg";
+  case OpKind::Relu:
+    return "nn.relu";
+  case OpKind::Sigmoid:
+    return "nn.sigmoid";
+  case OpKind::Tanh:
+    return "nn.tanh";
+  case OpKind::LeakyRelu:
+    return "nn.leaky_relu";
+  case OpKind::Step:
+    return "nn.step";
+  case OpKind::Softmax:
+    return "nn.softmax";
+  case OpKind::CrossEntropy:
+    return "nn.cross_entropy";
+  case OpKind::Mse:
+    return "nn.mse";
+  case OpKind::Bce:
+    return "nn.bce";
   case OpKind::Input:
   case OpKind::Param:
   case OpKind::Const:
@@ -105,16 +115,26 @@ public:
       emitError(modelLoc) << "batch size must be positive, got " << batch;
       return nullptr;
     }
+    if (!checkResults(prog.forward, 1, "forward") ||
+        (training() && !checkResults(prog.loss, 2, "loss")))
+      return nullptr;
     module = ModuleOp::create(modelLoc);
     b.setInsertionPointToEnd(module->getBody());
     layoutArena();
     func::FuncOp forward = genForward();
-    func::FuncOp loss = forward ? genLoss() : nullptr;
-    if (!forward || !loss)
+    if (!forward)
       return nullptr;
-    func::FuncOp trainStep = genTrainStepDecl(loss);
-    genEntry("nnc_train_step", trainStep);
-    genEntry("nnc_eval_step", loss);
+    if (training()) {
+      func::FuncOp loss = genLoss();
+      if (!loss)
+        return nullptr;
+      genEntry("nnc_train_step", genTrainStepDecl(loss));
+      genEntry("nnc_eval_step", loss);
+    } else {
+      // The runtime links all three entry points; these do nothing.
+      genEntry("nnc_train_step", nullptr);
+      genEntry("nnc_eval_step", nullptr);
+    }
     genEntry("nnc_predict", forward);
     genDescriptor();
     return std::move(module);
@@ -128,7 +148,23 @@ private:
   OwningOpRef<ModuleOp> module;
   Arena arena;
 
-  /// The location of a node; the model's own location for everything else.
+  /// A model without a train section only predicts: no @loss, @train_step
+  /// or y/w/hyper/loss slots.
+  bool training() const { return prog.train.present; }
+
+  bool checkResults(const Graph &g, size_t n, StringRef name) {
+    bool ok = g.results.size() == n;
+    for (int r : g.results)
+      ok &= r >= 0 && r < (int)g.nodes.size();
+    if (!ok)
+      emitError(loc(prog.modelLoc))
+          << "internal error: the " << name << " graph must have " << n
+          << " valid result(s)";
+    return ok;
+  }
+
+  /// A source position; one without a line (e.g. an unset Program::modelLoc)
+  /// becomes file:1:1 so diagnostics still name the file.
   Location loc(const Loc &l) {
     if (l.line <= 0)
       return FileLineColLoc::get(&ctx, prog.sourceFile, 1, 1);
@@ -161,10 +197,15 @@ private:
     return types;
   }
   int64_t statesPerParam() const {
+    if (!training())
+      return 0;
     switch (prog.train.optimizer.kind) {
-    case Optimizer::SGD: return 0;
-    case Optimizer::Momentum: return 1;
-    case Optimizer::Adam: return 2;
+    case Optimizer::SGD:
+      return 0;
+    case Optimizer::Momentum:
+      return 1;
+    case Optimizer::Adam:
+      return 2;
     }
     return 0;
   }
@@ -193,6 +234,7 @@ private:
       int64_t offset = llvm::alignTo(arena.bytes, kSlotAlign);
       arena.bytes = offset + type.getNumElements() * 4;
       arena.slots.push_back({std::move(role), std::move(name), type, offset});
+      return arena.slots.size() - 1;
     };
     for (const Param &p : prog.params)
       add("param", p.name, f32Type(p.shape));
@@ -203,12 +245,14 @@ private:
       for (int64_t k = 0; k < statesPerParam(); ++k)
         add("state", p.name + suffixes[k], f32Type(p.shape));
     arena.numStates = statesPerParam() * prog.params.size();
-    add("input", "x", xType());
-    add("target", "y", yType());
-    add("weight", "w", wType());
-    add("hyper", "hyper", hyperType());
-    add("loss", "loss", lossType());
-    add("output", "out", outType());
+    arena.x = add("input", "x", xType());
+    if (training()) {
+      arena.y = add("target", "y", yType());
+      arena.w = add("weight", "w", wType());
+      arena.hyper = add("hyper", "hyper", hyperType());
+      arena.loss = add("loss", "loss", lossType());
+    }
+    arena.out = add("output", "out", outType());
     arena.bytes = llvm::alignTo(arena.bytes, kSlotAlign);
   }
 
@@ -271,8 +315,9 @@ private:
       return create(nnOpName(node.op), l, type, operands,
                     {b.getNamedAttr("alpha", b.getF32FloatAttr(node.attr))});
     case OpKind::Step:
-      return create(nnOpName(node.op), l, type, operands,
-                    {b.getNamedAttr("threshold", b.getF32FloatAttr(node.attr))});
+      return create(
+          nnOpName(node.op), l, type, operands,
+          {b.getNamedAttr("threshold", b.getF32FloatAttr(node.attr))});
     default:
       return create(nnOpName(node.op), l, type, operands);
     }
@@ -333,11 +378,6 @@ private:
   func::FuncOp genForward() {
     SmallVector<Type> args = paramTypes();
     args.push_back(xType());
-    if (prog.forward.results.size() != 1) {
-      emitError(loc(prog.modelLoc))
-          << "internal error: forward graph must have one result";
-      return nullptr;
-    }
     func::FuncOp f = createFunc("forward", args, {outType()});
     if (!genBody(f, prog.forward, 1))
       return nullptr;
@@ -348,11 +388,6 @@ private:
   func::FuncOp genLoss() {
     SmallVector<Type> args = paramTypes();
     args.append({xType(), yType(), wType()});
-    if (prog.loss.results.size() != 2) {
-      emitError(loc(prog.modelLoc))
-          << "internal error: loss graph must have two results";
-      return nullptr;
-    }
     func::FuncOp f = createFunc("loss", args, {lossType(), outType()});
     f->setAttr("nn.loss", b.getUnitAttr());
     if (!genBody(f, prog.loss, 3))
@@ -366,9 +401,8 @@ private:
     Block *entry = f.addEntryBlock();
     b.setInsertionPointToStart(entry);
     ValueRange args = entry->getArguments();
-    FailureOr<SmallVector<Value>> results =
-        genGraph(g, args.take_front(prog.params.size()),
-                 args.take_back(numInputs));
+    FailureOr<SmallVector<Value>> results = genGraph(
+        g, args.take_front(prog.params.size()), args.take_back(numInputs));
     if (failed(results))
       return false;
     b.create<func::ReturnOp>(loc(prog.modelLoc), *results);
@@ -387,13 +421,14 @@ private:
     const Optimizer &opt = prog.train.optimizer;
     f->setAttr("nn.grad_of", SymbolRefAttr::get(loss));
     f->setAttr("nn.num_params", b.getI64IntegerAttr(prog.params.size()));
-    f->setAttr("nn.optimizer",
-               b.getDictionaryAttr(
-                   {b.getNamedAttr("kind", b.getStringAttr(optimizerName(opt.kind))),
-                    b.getNamedAttr("momentum", b.getF32FloatAttr(opt.momentum)),
-                    b.getNamedAttr("beta1", b.getF32FloatAttr(opt.beta1)),
-                    b.getNamedAttr("beta2", b.getF32FloatAttr(opt.beta2)),
-                    b.getNamedAttr("eps", b.getF32FloatAttr(opt.eps))}));
+    f->setAttr(
+        "nn.optimizer",
+        b.getDictionaryAttr(
+            {b.getNamedAttr("kind", b.getStringAttr(optimizerName(opt.kind))),
+             b.getNamedAttr("momentum", b.getF32FloatAttr(opt.momentum)),
+             b.getNamedAttr("beta1", b.getF32FloatAttr(opt.beta1)),
+             b.getNamedAttr("beta2", b.getF32FloatAttr(opt.beta2)),
+             b.getNamedAttr("eps", b.getF32FloatAttr(opt.eps))}));
     return f;
   }
 
@@ -408,16 +443,16 @@ private:
     if (callee == "train_step") {
       for (size_t i = n; i < n + s; ++i)
         ins.push_back(i);
-      ins.append({arena.x(), arena.y(), arena.w(), arena.hyper()});
-      outs.append({arena.loss(), arena.out()});
+      ins.append({arena.x, arena.y, arena.w, arena.hyper});
+      outs.append({arena.loss, arena.out});
       for (size_t i = 0; i < n + s; ++i)
         outs.push_back(i);
     } else if (callee == "loss") {
-      ins.append({arena.x(), arena.y(), arena.w()});
-      outs.append({arena.loss(), arena.out()});
+      ins.append({arena.x, arena.y, arena.w});
+      outs.append({arena.loss, arena.out});
     } else {
-      ins.push_back(arena.x());
-      outs.push_back(arena.out());
+      ins.push_back(arena.x);
+      outs.push_back(arena.out);
     }
   }
 
@@ -436,6 +471,10 @@ private:
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(f.addEntryBlock());
     Value base = f.getArgument(0);
+    if (!callee) {
+      b.create<func::ReturnOp>(l);
+      return;
+    }
 
     SmallVector<size_t> ins, outs;
     entrySlots(callee.getSymName(), ins, outs);
@@ -446,7 +485,8 @@ private:
       const Slot &s = arena.slots[slot];
       Value shift = b.create<arith::ConstantIndexOp>(l, s.offset);
       auto type = MemRefType::get(s.type.getShape(), s.type.getElementType());
-      views[slot] = b.create<memref::ViewOp>(l, type, base, shift, ValueRange{});
+      views[slot] =
+          b.create<memref::ViewOp>(l, type, base, shift, ValueRange{});
     }
     SmallVector<Value> args;
     for (size_t slot : ins)
@@ -480,10 +520,18 @@ private:
   static void printInit(llvm::raw_ostream &os, const Init &init) {
     os << "init ";
     switch (init.kind) {
-    case Init::Zeros: os << "zeros"; break;
-    case Init::Const: os << "const " << fmt(init.a); break;
-    case Init::Uniform: os << "uniform " << fmt(init.a) << " " << fmt(init.b); break;
-    case Init::Normal: os << "normal " << fmt(init.a) << " " << fmt(init.b); break;
+    case Init::Zeros:
+      os << "zeros";
+      break;
+    case Init::Const:
+      os << "const " << fmt(init.a);
+      break;
+    case Init::Uniform:
+      os << "uniform " << fmt(init.a) << " " << fmt(init.b);
+      break;
+    case Init::Normal:
+      os << "normal " << fmt(init.a) << " " << fmt(init.b);
+      break;
     case Init::Literal:
       os << "literal";
       for (float v : init.values)
@@ -494,7 +542,8 @@ private:
   }
 
   /// The descriptor text of docs/internals.md, NUL-terminated, as an
-  /// external constant the runtime links against.
+  /// external constant the runtime links against. Without a train section
+  /// the optimizer/train/data records are left out.
   void genDescriptor() {
     const TrainConfig &train = prog.train;
     const Optimizer &opt = train.optimizer;
@@ -504,13 +553,13 @@ private:
        << "source " << prog.sourceFile << "\n"
        << "model " << prog.modelName << "\n"
        << "batch " << batch << "\n"
-       << "arena " << arena.bytes << "\n"
-       << "optimizer " << optimizerName(opt.kind) << " lr=" << fmt(opt.lr)
-       << " momentum=" << fmt(opt.momentum) << " beta1=" << fmt(opt.beta1)
-       << " beta2=" << fmt(opt.beta2) << " eps=" << fmt(opt.eps) << "\n"
-       << "train epochs=" << train.epochs << " seed=" << train.seed
-       << " classification=" << (train.classification ? 1 : 0) << "\n";
-    if (train.present) {
+       << "arena " << arena.bytes << "\n";
+    if (training()) {
+      os << "optimizer " << optimizerName(opt.kind) << " lr=" << fmt(opt.lr)
+         << " momentum=" << fmt(opt.momentum) << " beta1=" << fmt(opt.beta1)
+         << " beta2=" << fmt(opt.beta2) << " eps=" << fmt(opt.eps) << "\n"
+         << "train epochs=" << train.epochs << " seed=" << train.seed
+         << " classification=" << (train.classification ? 1 : 0) << "\n";
       const Dataset &d = train.data;
       if (d.kind == Dataset::FashionMnist) {
         os << "data fashion_mnist " << d.dir << "\n";
@@ -548,8 +597,7 @@ OwningOpRef<ModuleOp> mlirGen(MLIRContext &context, const Program &prog,
                               int64_t batch) {
   context.loadDialect<nn::NNDialect, func::FuncDialect, arith::ArithDialect,
                       memref::MemRefDialect,
-                      bufferization::BufferizationDialect,
-                      LLVM::LLVMDialect>();
+                      bufferization::BufferizationDialect, LLVM::LLVMDialect>();
   return MLIRGenImpl(context, prog, batch).gen();
 }
 

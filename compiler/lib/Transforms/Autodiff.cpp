@@ -61,10 +61,10 @@ public:
   /// operands depends on a parameter; otherwise it is off the param->loss
   /// path and is skipped (pruned).
   LogicalResult visit(Operation *op) {
-    bool onPath = llvm::any_of(op->getResults(),
-                               [&](Value r) { return adjoint(r); }) &&
-                  llvm::any_of(op->getOperands(),
-                               [&](Value v) { return varied.contains(v); });
+    bool onPath =
+        llvm::any_of(op->getResults(), [&](Value r) { return adjoint(r); }) &&
+        llvm::any_of(op->getOperands(),
+                     [&](Value v) { return varied.contains(v); });
     return onPath ? rule(op) : success();
   }
 
@@ -298,8 +298,8 @@ FailureOr<unsigned> checkSignatures(func::FuncOp train, func::FuncOp loss,
                                     const Optimizer &opt) {
   FunctionType lt = loss.getFunctionType(), tt = train.getFunctionType();
   if (lt.getNumInputs() < 3 || lt.getNumResults() != 2 ||
-      lt.getResult(0) != RankedTensorType::get({}, Float32Type::get(
-                                                       loss.getContext())))
+      lt.getResult(0) !=
+          RankedTensorType::get({}, Float32Type::get(loss.getContext())))
     return loss.emitError("expected @")
            << loss.getSymName()
            << "(P..., x, y, w) -> (tensor<f32>, out) to differentiate";
@@ -315,7 +315,8 @@ FailureOr<unsigned> checkSignatures(func::FuncOp train, func::FuncOp loss,
     for (unsigned s = 0; s < opt.statesPerParam; ++s)
       ins.push_back(lt.getInput(i));
   ins.append(lt.getInputs().end() - 3, lt.getInputs().end());
-  ins.push_back(RankedTensorType::get({4}, Float32Type::get(loss.getContext())));
+  ins.push_back(
+      RankedTensorType::get({4}, Float32Type::get(loss.getContext())));
   outs.append(lt.getResults().begin(), lt.getResults().end());
   outs.append(ins.begin(), ins.begin() + n + k);
   auto expected = FunctionType::get(loss.getContext(), ins, outs);
@@ -329,6 +330,8 @@ FailureOr<unsigned> checkSignatures(func::FuncOp train, func::FuncOp loss,
 /// Builds the body of one train step declaration.
 LogicalResult buildTrainStep(func::FuncOp train) {
   auto gradOf = train->getAttrOfType<FlatSymbolRefAttr>("nn.grad_of");
+  if (!gradOf)
+    return train.emitError("'nn.grad_of' must be a symbol reference");
   if (!train.isDeclaration())
     return train.emitError("'nn.grad_of' function already has a body");
   auto loss = SymbolTable::lookupNearestSymbolFrom<func::FuncOp>(train, gradOf);
@@ -393,9 +396,9 @@ LogicalResult buildTrainStep(func::FuncOp train) {
       results.push_back(p);
       states.append(s.begin(), s.end());
     } else if (opt->kind == "sgd") {
-      results.push_back(b.create<nn::SgdUpdateOp>(loc, TypeRange{t},
-                                                  ValueRange{p, g, hyper})
-                            ->getResult(0));
+      results.push_back(
+          b.create<nn::SgdUpdateOp>(loc, TypeRange{t}, ValueRange{p, g, hyper})
+              ->getResult(0));
     } else if (opt->kind == "momentum") {
       Operation *u = b.create<nn::MomentumUpdateOp>(
           loc, TypeRange{t, t}, ValueRange{p, g, s[0], hyper},
@@ -417,6 +420,12 @@ LogicalResult buildTrainStep(func::FuncOp train) {
 }
 
 struct AutodiffPass : nnc::impl::AutodiffBase<AutodiffPass> {
+  // The backward and optimizer ops are nn ops even if @loss has none.
+  void getDependentDialects(DialectRegistry &registry) const override {
+    AutodiffBase::getDependentDialects(registry);
+    registry.insert<nn::NNDialect>();
+  }
+
   void runOnOperation() override {
     SmallVector<func::FuncOp> steps;
     for (auto f : getOperation().getOps<func::FuncOp>())

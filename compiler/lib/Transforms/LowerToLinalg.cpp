@@ -21,6 +21,9 @@
 #include "nnc/Dialect/NN/NNOps.h"
 #include "nnc/Transforms/Passes.h"
 
+#include <cstdio>
+#include <cstdlib>
+
 namespace nnc {
 #define GEN_PASS_DEF_LOWERTOLINALG
 #include "nnc/Transforms/Passes.h.inc"
@@ -32,7 +35,8 @@ using namespace nnc;
 namespace {
 using utils::IteratorType;
 /// Computes the values a linalg.generic body yields from its block arguments.
-using BodyFn = function_ref<SmallVector<Value>(OpBuilder &, Location, ValueRange)>;
+using BodyFn =
+    function_ref<SmallVector<Value>(OpBuilder &, Location, ValueRange)>;
 
 //===----------------------------------------------------------------------===//
 // Building blocks
@@ -52,8 +56,9 @@ Value empty(OpBuilder &b, Location loc, ArrayRef<int64_t> shape) {
 
 /// tensor.empty filled with `v` (the init of a reduction).
 Value filled(OpBuilder &b, Location loc, ArrayRef<int64_t> shape, double v) {
-  return b.create<linalg::FillOp>(loc, ValueRange{f32(b, loc, v)},
-                                  ValueRange{empty(b, loc, shape)})
+  return b
+      .create<linalg::FillOp>(loc, ValueRange{f32(b, loc, v)},
+                              ValueRange{empty(b, loc, shape)})
       .getResult(0);
 }
 
@@ -70,7 +75,9 @@ AffineMap identityMap(MLIRContext *ctx, unsigned n) {
 }
 
 /// (d0, ..., d{n-1}) -> (d0): a per-sample [B] operand.
-AffineMap batchMap(MLIRContext *ctx, unsigned n) { return dimsMap(ctx, n, {0}); }
+AffineMap batchMap(MLIRContext *ctx, unsigned n) {
+  return dimsMap(ctx, n, {0});
+}
 
 /// (d0, ..., d{n-1}) -> (d0, ..., d{n-2}): one value per row of the last axis.
 AffineMap rowMap(MLIRContext *ctx, unsigned n) {
@@ -78,7 +85,9 @@ AffineMap rowMap(MLIRContext *ctx, unsigned n) {
 }
 
 /// (d0, ..., d{n-1}) -> (): a scalar operand.
-AffineMap scalarMap(MLIRContext *ctx, unsigned n) { return AffineMap::get(n, 0, {}, ctx); }
+AffineMap scalarMap(MLIRContext *ctx, unsigned n) {
+  return AffineMap::get(n, 0, {}, ctx);
+}
 
 SmallVector<IteratorType> parallel(unsigned n) {
   return SmallVector<IteratorType>(n, IteratorType::parallel);
@@ -99,9 +108,9 @@ SmallVector<IteratorType> reducePerSample(unsigned n) {
 }
 
 /// A linalg.generic yielding `body(block arguments)` into `inits`.
-SmallVector<Value> generic(OpBuilder &b, Location loc, ValueRange inputs, ValueRange inits,
-                           ArrayRef<AffineMap> maps, ArrayRef<IteratorType> iters,
-                           BodyFn body) {
+SmallVector<Value> generic(OpBuilder &b, Location loc, ValueRange inputs,
+                           ValueRange inits, ArrayRef<AffineMap> maps,
+                           ArrayRef<IteratorType> iters, BodyFn body) {
   auto op = b.create<linalg::GenericOp>(
       loc, TypeRange(inits), inputs, inits, maps, iters,
       [&](OpBuilder &nb, Location nl, ValueRange args) {
@@ -152,9 +161,10 @@ std::pair<Value, AffineMap> alignInput(OpBuilder &b, Location loc, Value v,
 
 /// One parallel generic computing `fn(operands)` elementwise over
 /// `resultType`, broadcasting each operand NumPy-style.
-Value broadcastElementwise(OpBuilder &b, Location loc, RankedTensorType resultType,
-                           ValueRange operands,
-                           function_ref<Value(OpBuilder &, Location, ValueRange)> fn) {
+Value broadcastElementwise(
+    OpBuilder &b, Location loc, RankedTensorType resultType,
+    ValueRange operands,
+    function_ref<Value(OpBuilder &, Location, ValueRange)> fn) {
   SmallVector<Value> inputs;
   SmallVector<AffineMap> maps;
   for (Value v : operands) {
@@ -164,7 +174,8 @@ Value broadcastElementwise(OpBuilder &b, Location loc, RankedTensorType resultTy
   }
   unsigned rank = resultType.getRank();
   maps.push_back(identityMap(b.getContext(), rank));
-  return generic(b, loc, inputs, empty(b, loc, resultType.getShape()), maps, parallel(rank),
+  return generic(b, loc, inputs, empty(b, loc, resultType.getShape()), maps,
+                 parallel(rank),
                  [&](OpBuilder &nb, Location nl, ValueRange args) {
                    return SmallVector<Value>{fn(nb, nl, args.drop_back())};
                  })[0];
@@ -175,11 +186,12 @@ Value rowMax(OpBuilder &b, Location loc, Value x) {
   auto type = cast<RankedTensorType>(x.getType());
   unsigned n = type.getRank();
   MLIRContext *ctx = b.getContext();
-  return generic(b, loc, x, filled(b, loc, type.getShape().drop_back(), -INFINITY),
-                 {identityMap(ctx, n), rowMap(ctx, n)}, reduceLast(n),
-                 [](OpBuilder &nb, Location nl, ValueRange a) {
-                   return SmallVector<Value>{nb.create<arith::MaximumFOp>(nl, a[0], a[1])};
-                 })[0];
+  return generic(
+      b, loc, x, filled(b, loc, type.getShape().drop_back(), -INFINITY),
+      {identityMap(ctx, n), rowMap(ctx, n)}, reduceLast(n),
+      [](OpBuilder &nb, Location nl, ValueRange a) {
+        return SmallVector<Value>{nb.create<arith::MaximumFOp>(nl, a[0], a[1])};
+      })[0];
 }
 
 /// s[r] = sum_j exp(x[r, j] - m[r]).
@@ -187,11 +199,14 @@ Value rowSumExp(OpBuilder &b, Location loc, Value x, Value max) {
   auto type = cast<RankedTensorType>(x.getType());
   unsigned n = type.getRank();
   MLIRContext *ctx = b.getContext();
-  return generic(b, loc, ValueRange{x, max}, filled(b, loc, type.getShape().drop_back(), 0.0),
-                 {identityMap(ctx, n), rowMap(ctx, n), rowMap(ctx, n)}, reduceLast(n),
-                 [](OpBuilder &nb, Location nl, ValueRange a) {
-                   Value e = nb.create<math::ExpOp>(nl, nb.create<arith::SubFOp>(nl, a[0], a[1]));
-                   return SmallVector<Value>{nb.create<arith::AddFOp>(nl, a[2], e)};
+  return generic(b, loc, ValueRange{x, max},
+                 filled(b, loc, type.getShape().drop_back(), 0.0),
+                 {identityMap(ctx, n), rowMap(ctx, n), rowMap(ctx, n)},
+                 reduceLast(n), [](OpBuilder &nb, Location nl, ValueRange a) {
+                   Value e = nb.create<math::ExpOp>(
+                       nl, nb.create<arith::SubFOp>(nl, a[0], a[1]));
+                   return SmallVector<Value>{
+                       nb.create<arith::AddFOp>(nl, a[2], e)};
                  })[0];
 }
 
@@ -209,9 +224,10 @@ Value clampProb(OpBuilder &b, Location loc, Value p) {
   return b.create<arith::MinimumFOp>(loc, lo, f32(b, loc, 1.0 - 1e-7));
 }
 
-Value selectGt(OpBuilder &b, Location loc, Value x, Value threshold, Value ifTrue,
-               Value ifFalse) {
-  Value gt = b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::OGT, x, threshold);
+Value selectGt(OpBuilder &b, Location loc, Value x, Value threshold,
+               Value ifTrue, Value ifFalse) {
+  Value gt =
+      b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::OGT, x, threshold);
   return b.create<arith::SelectOp>(loc, gt, ifTrue, ifFalse);
 }
 
@@ -225,34 +241,45 @@ Value hyperAt(OpBuilder &b, Location loc, Value hyper, int64_t i) {
 // nn.matmul
 //===----------------------------------------------------------------------===//
 
-// matmul(a, b) => linalg.matmul(a, b, fill(0));
-// {transpose_a} => linalg.matmul_transpose_a, {transpose_b} => linalg.matmul_transpose_b,
-// both => generic c[m, n] += a[k, m] * b[n, k]
+// matmul(a, b) => linalg.matmul(a, b, fill(0))
+//   {transpose_a} => linalg.matmul_transpose_a
+//   {transpose_b} => linalg.matmul_transpose_b
+//   both          => generic c[m, n] += a[k, m] * b[n, k]
 struct MatMulLowering : OpConversionPattern<nn::MatMulOp> {
   using OpConversionPattern::OpConversionPattern;
-  LogicalResult matchAndRewrite(nn::MatMulOp op, OpAdaptor adaptor,
-                                ConversionPatternRewriter &rewriter) const override {
+  LogicalResult
+  matchAndRewrite(nn::MatMulOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
     RankedTensorType type = op.getType();
     Value init = filled(rewriter, loc, type.getShape(), 0.0);
-    ValueRange ins{adaptor.getA(), adaptor.getB()};
+    SmallVector<Value> ins{adaptor.getA(), adaptor.getB()};
     Value result;
     if (!op.getTransposeA() && !op.getTransposeB()) {
-      result = rewriter.create<linalg::MatmulOp>(loc, TypeRange{type}, ins, init).getResult(0);
+      result =
+          rewriter.create<linalg::MatmulOp>(loc, TypeRange{type}, ins, init)
+              .getResult(0);
     } else if (!op.getTransposeB()) {
-      result = rewriter.create<linalg::MatmulTransposeAOp>(loc, TypeRange{type}, ins, init)
+      result = rewriter
+                   .create<linalg::MatmulTransposeAOp>(loc, TypeRange{type},
+                                                       ins, init)
                    .getResult(0);
     } else if (!op.getTransposeA()) {
-      result = rewriter.create<linalg::MatmulTransposeBOp>(loc, TypeRange{type}, ins, init)
+      result = rewriter
+                   .create<linalg::MatmulTransposeBOp>(loc, TypeRange{type},
+                                                       ins, init)
                    .getResult(0);
     } else {
       MLIRContext *ctx = rewriter.getContext();
       result = generic(rewriter, loc, ins, init,
-                       {dimsMap(ctx, 3, {2, 0}), dimsMap(ctx, 3, {1, 2}), dimsMap(ctx, 3, {0, 1})},
-                       {IteratorType::parallel, IteratorType::parallel, IteratorType::reduction},
+                       {dimsMap(ctx, 3, {2, 0}), dimsMap(ctx, 3, {1, 2}),
+                        dimsMap(ctx, 3, {0, 1})},
+                       {IteratorType::parallel, IteratorType::parallel,
+                        IteratorType::reduction},
                        [](OpBuilder &b, Location l, ValueRange a) {
                          Value prod = b.create<arith::MulFOp>(l, a[0], a[1]);
-                         return SmallVector<Value>{b.create<arith::AddFOp>(l, a[2], prod)};
+                         return SmallVector<Value>{
+                             b.create<arith::AddFOp>(l, a[2], prod)};
                        })[0];
     }
     rewriter.replaceOp(op, result);
@@ -294,13 +321,14 @@ Value scalar(nn::TanhOp, OpBuilder &b, Location l, ValueRange a) {
 }
 // leaky_relu(x) = x > 0 ? x : alpha x
 Value scalar(nn::LeakyReluOp op, OpBuilder &b, Location l, ValueRange a) {
-  Value scaled = b.create<arith::MulFOp>(l, constant(b, l, op.getAlphaAttr()), a[0]);
+  Value scaled =
+      b.create<arith::MulFOp>(l, constant(b, l, op.getAlphaAttr()), a[0]);
   return selectGt(b, l, a[0], f32(b, l, 0.0), a[0], scaled);
 }
 // step(x) = x > t ? 1 : 0
 Value scalar(nn::StepOp op, OpBuilder &b, Location l, ValueRange a) {
-  return selectGt(b, l, a[0], constant(b, l, op.getThresholdAttr()), f32(b, l, 1.0),
-                  f32(b, l, 0.0));
+  return selectGt(b, l, a[0], constant(b, l, op.getThresholdAttr()),
+                  f32(b, l, 1.0), f32(b, l, 0.0));
 }
 // relu_grad(x, dy) = x > 0 ? dy : 0
 Value scalar(nn::ReluGradOp, OpBuilder &b, Location l, ValueRange a) {
@@ -308,29 +336,36 @@ Value scalar(nn::ReluGradOp, OpBuilder &b, Location l, ValueRange a) {
 }
 // leaky_relu_grad(x, dy) = x > 0 ? dy : alpha dy
 Value scalar(nn::LeakyReluGradOp op, OpBuilder &b, Location l, ValueRange a) {
-  Value scaled = b.create<arith::MulFOp>(l, constant(b, l, op.getAlphaAttr()), a[1]);
+  Value scaled =
+      b.create<arith::MulFOp>(l, constant(b, l, op.getAlphaAttr()), a[1]);
   return selectGt(b, l, a[0], f32(b, l, 0.0), a[1], scaled);
 }
 // sigmoid_grad(y, dy) = dy y (1 - y)
 Value scalar(nn::SigmoidGradOp, OpBuilder &b, Location l, ValueRange a) {
   Value oneMinusY = b.create<arith::SubFOp>(l, f32(b, l, 1.0), a[0]);
-  return b.create<arith::MulFOp>(l, b.create<arith::MulFOp>(l, a[1], a[0]), oneMinusY);
+  return b.create<arith::MulFOp>(l, b.create<arith::MulFOp>(l, a[1], a[0]),
+                                 oneMinusY);
 }
 // tanh_grad(y, dy) = dy (1 - y^2)
 Value scalar(nn::TanhGradOp, OpBuilder &b, Location l, ValueRange a) {
   Value ySq = b.create<arith::MulFOp>(l, a[0], a[0]);
-  return b.create<arith::MulFOp>(l, a[1], b.create<arith::SubFOp>(l, f32(b, l, 1.0), ySq));
+  return b.create<arith::MulFOp>(
+      l, a[1], b.create<arith::SubFOp>(l, f32(b, l, 1.0), ySq));
 }
 
-// op(x, ...) => generic { scalar(op)(x[bcast], ...) }, broadcasting maps per operand
+// op(x, ...) => generic { scalar(op)(x[bcast], ...) }, one broadcasting map
+//   per operand
 template <typename OpTy>
 struct ElementwiseLowering : OpConversionPattern<OpTy> {
   using OpConversionPattern<OpTy>::OpConversionPattern;
-  LogicalResult matchAndRewrite(OpTy op, typename OpTy::Adaptor adaptor,
-                                ConversionPatternRewriter &rewriter) const override {
+  LogicalResult
+  matchAndRewrite(OpTy op, typename OpTy::Adaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
     Value result = broadcastElementwise(
-        rewriter, op.getLoc(), cast<RankedTensorType>(op.getType()), adaptor.getOperands(),
-        [&](OpBuilder &b, Location l, ValueRange a) { return scalar(op, b, l, a); });
+        rewriter, op.getLoc(), cast<RankedTensorType>(op.getType()),
+        adaptor.getOperands(), [&](OpBuilder &b, Location l, ValueRange a) {
+          return scalar(op, b, l, a);
+        });
     rewriter.replaceOp(op, result);
     return success();
   }
@@ -340,11 +375,13 @@ struct ElementwiseLowering : OpConversionPattern<OpTy> {
 // Softmax and its gradient (over the last axis)
 //===----------------------------------------------------------------------===//
 
-// softmax(x)[r, j] => m = max_j x; s = sum_j exp(x - m); exp(x[r, j] - m[r]) / s[r]
+// softmax(x)[r, j] => m = max_j x; s = sum_j exp(x - m);
+//   exp(x[r, j] - m[r]) / s[r]
 struct SoftmaxLowering : OpConversionPattern<nn::SoftmaxOp> {
   using OpConversionPattern::OpConversionPattern;
-  LogicalResult matchAndRewrite(nn::SoftmaxOp op, OpAdaptor adaptor,
-                                ConversionPatternRewriter &rewriter) const override {
+  LogicalResult
+  matchAndRewrite(nn::SoftmaxOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
     Value x = adaptor.getX();
     RankedTensorType type = op.getType();
@@ -352,12 +389,16 @@ struct SoftmaxLowering : OpConversionPattern<nn::SoftmaxOp> {
     MLIRContext *ctx = rewriter.getContext();
     Value max = rowMax(rewriter, loc, x);
     Value sum = rowSumExp(rewriter, loc, x, max);
-    Value y = generic(rewriter, loc, ValueRange{x, max, sum}, empty(rewriter, loc, type.getShape()),
-                      {identityMap(ctx, n), rowMap(ctx, n), rowMap(ctx, n), identityMap(ctx, n)},
-                      parallel(n), [](OpBuilder &b, Location l, ValueRange a) {
-                        Value e = b.create<math::ExpOp>(l, b.create<arith::SubFOp>(l, a[0], a[1]));
-                        return SmallVector<Value>{b.create<arith::DivFOp>(l, e, a[2])};
-                      })[0];
+    Value y = generic(
+        rewriter, loc, ValueRange{x, max, sum},
+        empty(rewriter, loc, type.getShape()),
+        {identityMap(ctx, n), rowMap(ctx, n), rowMap(ctx, n),
+         identityMap(ctx, n)},
+        parallel(n), [](OpBuilder &b, Location l, ValueRange a) {
+          Value e =
+              b.create<math::ExpOp>(l, b.create<arith::SubFOp>(l, a[0], a[1]));
+          return SmallVector<Value>{b.create<arith::DivFOp>(l, e, a[2])};
+        })[0];
     rewriter.replaceOp(op, y);
     return success();
   }
@@ -366,24 +407,28 @@ struct SoftmaxLowering : OpConversionPattern<nn::SoftmaxOp> {
 // softmax_grad(y, dy)[r, j] => s[r] = sum_j dy y; y[r, j] (dy[r, j] - s[r])
 struct SoftmaxGradLowering : OpConversionPattern<nn::SoftmaxGradOp> {
   using OpConversionPattern::OpConversionPattern;
-  LogicalResult matchAndRewrite(nn::SoftmaxGradOp op, OpAdaptor adaptor,
-                                ConversionPatternRewriter &rewriter) const override {
+  LogicalResult
+  matchAndRewrite(nn::SoftmaxGradOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
     Value y = adaptor.getY(), dy = adaptor.getDy();
     RankedTensorType type = op.getType();
     unsigned n = type.getRank();
     MLIRContext *ctx = rewriter.getContext();
     AffineMap id = identityMap(ctx, n), row = rowMap(ctx, n);
-    Value s = generic(rewriter, loc, ValueRange{dy, y},
-                      filled(rewriter, loc, type.getShape().drop_back(), 0.0), {id, id, row},
-                      reduceLast(n), [](OpBuilder &b, Location l, ValueRange a) {
-                        Value prod = b.create<arith::MulFOp>(l, a[0], a[1]);
-                        return SmallVector<Value>{b.create<arith::AddFOp>(l, a[2], prod)};
-                      })[0];
-    Value dx = generic(rewriter, loc, ValueRange{y, dy, s}, empty(rewriter, loc, type.getShape()),
-                       {id, id, row, id}, parallel(n), [](OpBuilder &b, Location l, ValueRange a) {
+    Value s = generic(
+        rewriter, loc, ValueRange{dy, y},
+        filled(rewriter, loc, type.getShape().drop_back(), 0.0), {id, id, row},
+        reduceLast(n), [](OpBuilder &b, Location l, ValueRange a) {
+          Value prod = b.create<arith::MulFOp>(l, a[0], a[1]);
+          return SmallVector<Value>{b.create<arith::AddFOp>(l, a[2], prod)};
+        })[0];
+    Value dx = generic(rewriter, loc, ValueRange{y, dy, s},
+                       empty(rewriter, loc, type.getShape()), {id, id, row, id},
+                       parallel(n), [](OpBuilder &b, Location l, ValueRange a) {
                          Value diff = b.create<arith::SubFOp>(l, a[1], a[2]);
-                         return SmallVector<Value>{b.create<arith::MulFOp>(l, a[0], diff)};
+                         return SmallVector<Value>{
+                             b.create<arith::MulFOp>(l, a[0], diff)};
                        })[0];
     rewriter.replaceOp(op, dx);
     return success();
@@ -402,39 +447,49 @@ Value isLabel(OpBuilder &b, Location l, Value label) {
 }
 
 // cross_entropy(z, label)[b] => m = max_c z; s = sum_c exp(z - m);
-//   zl[b] = sum_c (c == label[b] ? z[b, c] : 0); l[b] = (log s[b] + m[b]) - zl[b]
+//   zl[b] = sum_c (c == label[b] ? z[b, c] : 0);
+//   l[b] = (log s[b] + m[b]) - zl[b]
 struct CrossEntropyLowering : OpConversionPattern<nn::CrossEntropyOp> {
   using OpConversionPattern::OpConversionPattern;
-  LogicalResult matchAndRewrite(nn::CrossEntropyOp op, OpAdaptor adaptor,
-                                ConversionPatternRewriter &rewriter) const override {
+  LogicalResult
+  matchAndRewrite(nn::CrossEntropyOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
     Value z = adaptor.getLogits(), labels = adaptor.getLabels();
     ArrayRef<int64_t> batch = op.getType().getShape();
     MLIRContext *ctx = rewriter.getContext();
-    AffineMap id = identityMap(ctx, 2), row = rowMap(ctx, 2), vec = identityMap(ctx, 1);
+    AffineMap id = identityMap(ctx, 2), row = rowMap(ctx, 2),
+              vec = identityMap(ctx, 1);
     Value max = rowMax(rewriter, loc, z);
     Value sum = rowSumExp(rewriter, loc, z, max);
-    Value picked = generic(rewriter, loc, ValueRange{z, labels}, filled(rewriter, loc, batch, 0.0),
-                           {id, row, row}, reduceLast(2), [](OpBuilder &b, Location l, ValueRange a) {
-                             Value zc = b.create<arith::SelectOp>(l, isLabel(b, l, a[1]), a[0],
-                                                                  f32(b, l, 0.0));
-                             return SmallVector<Value>{b.create<arith::AddFOp>(l, a[2], zc)};
-                           })[0];
-    Value loss = generic(rewriter, loc, ValueRange{max, sum, picked}, empty(rewriter, loc, batch),
-                         {vec, vec, vec, vec}, parallel(1), [](OpBuilder &b, Location l, ValueRange a) {
-                           Value lse = b.create<arith::AddFOp>(l, b.create<math::LogOp>(l, a[1]), a[0]);
-                           return SmallVector<Value>{b.create<arith::SubFOp>(l, lse, a[2])};
-                         })[0];
+    Value picked = generic(
+        rewriter, loc, ValueRange{z, labels}, filled(rewriter, loc, batch, 0.0),
+        {id, row, row}, reduceLast(2),
+        [](OpBuilder &b, Location l, ValueRange a) {
+          Value zc = b.create<arith::SelectOp>(l, isLabel(b, l, a[1]), a[0],
+                                               f32(b, l, 0.0));
+          return SmallVector<Value>{b.create<arith::AddFOp>(l, a[2], zc)};
+        })[0];
+    Value loss = generic(
+        rewriter, loc, ValueRange{max, sum, picked},
+        empty(rewriter, loc, batch), {vec, vec, vec, vec}, parallel(1),
+        [](OpBuilder &b, Location l, ValueRange a) {
+          Value lse =
+              b.create<arith::AddFOp>(l, b.create<math::LogOp>(l, a[1]), a[0]);
+          return SmallVector<Value>{b.create<arith::SubFOp>(l, lse, a[2])};
+        })[0];
     rewriter.replaceOp(op, loss);
     return success();
   }
 };
 
-// cross_entropy_grad(z, label, dl)[b, c] => (exp(z[b, c] - m[b]) / s[b] - (c == label[b])) dl[b]
+// cross_entropy_grad(z, label, dl)[b, c] =>
+//   (exp(z[b, c] - m[b]) / s[b] - (c == label[b])) dl[b]
 struct CrossEntropyGradLowering : OpConversionPattern<nn::CrossEntropyGradOp> {
   using OpConversionPattern::OpConversionPattern;
-  LogicalResult matchAndRewrite(nn::CrossEntropyGradOp op, OpAdaptor adaptor,
-                                ConversionPatternRewriter &rewriter) const override {
+  LogicalResult
+  matchAndRewrite(nn::CrossEntropyGradOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
     Value z = adaptor.getLogits();
     MLIRContext *ctx = rewriter.getContext();
@@ -442,13 +497,16 @@ struct CrossEntropyGradLowering : OpConversionPattern<nn::CrossEntropyGradOp> {
     Value max = rowMax(rewriter, loc, z);
     Value sum = rowSumExp(rewriter, loc, z, max);
     Value dz = generic(
-        rewriter, loc, ValueRange{z, max, sum, adaptor.getLabels(), adaptor.getDl()},
-        empty(rewriter, loc, op.getType().getShape()), {id, row, row, row, row, id}, parallel(2),
+        rewriter, loc,
+        ValueRange{z, max, sum, adaptor.getLabels(), adaptor.getDl()},
+        empty(rewriter, loc, op.getType().getShape()),
+        {id, row, row, row, row, id}, parallel(2),
         [](OpBuilder &b, Location l, ValueRange a) {
-          Value e = b.create<math::ExpOp>(l, b.create<arith::SubFOp>(l, a[0], a[1]));
+          Value e =
+              b.create<math::ExpOp>(l, b.create<arith::SubFOp>(l, a[0], a[1]));
           Value softmax = b.create<arith::DivFOp>(l, e, a[2]);
-          Value onehot = b.create<arith::SelectOp>(l, isLabel(b, l, a[3]), f32(b, l, 1.0),
-                                                   f32(b, l, 0.0));
+          Value onehot = b.create<arith::SelectOp>(
+              l, isLabel(b, l, a[3]), f32(b, l, 1.0), f32(b, l, 0.0));
           Value diff = b.create<arith::SubFOp>(l, softmax, onehot);
           return SmallVector<Value>{b.create<arith::MulFOp>(l, diff, a[4])};
         })[0];
@@ -471,18 +529,21 @@ Value lossTerm(nn::BceOp, OpBuilder &b, Location l, Value p, Value t) {
   Value pc = clampProb(b, l, p);
   Value one = f32(b, l, 1.0);
   Value pos = b.create<arith::MulFOp>(l, t, b.create<math::LogOp>(l, pc));
-  Value neg = b.create<arith::MulFOp>(l, b.create<arith::SubFOp>(l, one, t),
-                                      b.create<math::LogOp>(l, b.create<arith::SubFOp>(l, one, pc)));
+  Value neg = b.create<arith::MulFOp>(
+      l, b.create<arith::SubFOp>(l, one, t),
+      b.create<math::LogOp>(l, b.create<arith::SubFOp>(l, one, pc)));
   return b.create<arith::NegFOp>(l, b.create<arith::AddFOp>(l, pos, neg));
 }
 // d mse term / dp: 2 (p - t)
 Value lossTerm(nn::MseGradOp, OpBuilder &b, Location l, Value p, Value t) {
-  return b.create<arith::MulFOp>(l, f32(b, l, 2.0), b.create<arith::SubFOp>(l, p, t));
+  return b.create<arith::MulFOp>(l, f32(b, l, 2.0),
+                                 b.create<arith::SubFOp>(l, p, t));
 }
 // d bce term / dp: (pc - t) / (pc (1 - pc))
 Value lossTerm(nn::BceGradOp, OpBuilder &b, Location l, Value p, Value t) {
   Value pc = clampProb(b, l, p);
-  Value denom = b.create<arith::MulFOp>(l, pc, b.create<arith::SubFOp>(l, f32(b, l, 1.0), pc));
+  Value denom = b.create<arith::MulFOp>(
+      l, pc, b.create<arith::SubFOp>(l, f32(b, l, 1.0), pc));
   return b.create<arith::DivFOp>(l, b.create<arith::SubFOp>(l, pc, t), denom);
 }
 
@@ -490,26 +551,30 @@ Value lossTerm(nn::BceGradOp, OpBuilder &b, Location l, Value p, Value t) {
 template <typename OpTy>
 struct PerSampleLossLowering : OpConversionPattern<OpTy> {
   using OpConversionPattern<OpTy>::OpConversionPattern;
-  LogicalResult matchAndRewrite(OpTy op, typename OpTy::Adaptor adaptor,
-                                ConversionPatternRewriter &rewriter) const override {
+  LogicalResult
+  matchAndRewrite(OpTy op, typename OpTy::Adaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
     auto predType = cast<RankedTensorType>(adaptor.getPred().getType());
     unsigned n = predType.getRank();
     ArrayRef<int64_t> batch = op.getType().getShape();
     MLIRContext *ctx = rewriter.getContext();
     AffineMap id = identityMap(ctx, n);
-    Value sum = generic(rewriter, loc, ValueRange{adaptor.getPred(), adaptor.getTarget()},
-                        filled(rewriter, loc, batch, 0.0), {id, id, batchMap(ctx, n)},
-                        reducePerSample(n), [&](OpBuilder &b, Location l, ValueRange a) {
-                          Value term = lossTerm(op, b, l, a[0], a[1]);
-                          return SmallVector<Value>{b.create<arith::AddFOp>(l, a[2], term)};
-                        })[0];
+    Value sum = generic(
+        rewriter, loc, ValueRange{adaptor.getPred(), adaptor.getTarget()},
+        filled(rewriter, loc, batch, 0.0), {id, id, batchMap(ctx, n)},
+        reducePerSample(n), [&](OpBuilder &b, Location l, ValueRange a) {
+          Value term = lossTerm(op, b, l, a[0], a[1]);
+          return SmallVector<Value>{b.create<arith::AddFOp>(l, a[2], term)};
+        })[0];
     double d = perSample(predType);
-    Value mean = generic(rewriter, loc, sum, empty(rewriter, loc, batch),
-                         {identityMap(ctx, 1), identityMap(ctx, 1)}, parallel(1),
-                         [&](OpBuilder &b, Location l, ValueRange a) {
-                           return SmallVector<Value>{b.create<arith::DivFOp>(l, a[0], f32(b, l, d))};
-                         })[0];
+    Value mean =
+        generic(rewriter, loc, sum, empty(rewriter, loc, batch),
+                {identityMap(ctx, 1), identityMap(ctx, 1)}, parallel(1),
+                [&](OpBuilder &b, Location l, ValueRange a) {
+                  return SmallVector<Value>{
+                      b.create<arith::DivFOp>(l, a[0], f32(b, l, d))};
+                })[0];
     rewriter.replaceOp(op, mean);
     return success();
   }
@@ -519,22 +584,24 @@ struct PerSampleLossLowering : OpConversionPattern<OpTy> {
 template <typename OpTy>
 struct PerSampleLossGradLowering : OpConversionPattern<OpTy> {
   using OpConversionPattern<OpTy>::OpConversionPattern;
-  LogicalResult matchAndRewrite(OpTy op, typename OpTy::Adaptor adaptor,
-                                ConversionPatternRewriter &rewriter) const override {
+  LogicalResult
+  matchAndRewrite(OpTy op, typename OpTy::Adaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
     auto type = cast<RankedTensorType>(op.getType());
     unsigned n = type.getRank();
     MLIRContext *ctx = rewriter.getContext();
     AffineMap id = identityMap(ctx, n);
     double d = perSample(type);
-    Value dp = generic(rewriter, loc,
-                       ValueRange{adaptor.getPred(), adaptor.getTarget(), adaptor.getDl()},
-                       empty(rewriter, loc, type.getShape()), {id, id, batchMap(ctx, n), id},
-                       parallel(n), [&](OpBuilder &b, Location l, ValueRange a) {
-                         Value term = lossTerm(op, b, l, a[0], a[1]);
-                         Value mean = b.create<arith::DivFOp>(l, term, f32(b, l, d));
-                         return SmallVector<Value>{b.create<arith::MulFOp>(l, mean, a[2])};
-                       })[0];
+    Value dp = generic(
+        rewriter, loc,
+        ValueRange{adaptor.getPred(), adaptor.getTarget(), adaptor.getDl()},
+        empty(rewriter, loc, type.getShape()), {id, id, batchMap(ctx, n), id},
+        parallel(n), [&](OpBuilder &b, Location l, ValueRange a) {
+          Value term = lossTerm(op, b, l, a[0], a[1]);
+          Value mean = b.create<arith::DivFOp>(l, term, f32(b, l, d));
+          return SmallVector<Value>{b.create<arith::MulFOp>(l, mean, a[2])};
+        })[0];
     rewriter.replaceOp(op, dp);
     return success();
   }
@@ -547,32 +614,37 @@ struct PerSampleLossGradLowering : OpConversionPattern<OpTy> {
 /// sum_b w[b] as a tensor<f32>.
 Value sumWeights(OpBuilder &b, Location loc, Value w) {
   MLIRContext *ctx = b.getContext();
-  return generic(b, loc, w, filled(b, loc, {}, 0.0), {identityMap(ctx, 1), scalarMap(ctx, 1)},
-                 {IteratorType::reduction}, [](OpBuilder &nb, Location l, ValueRange a) {
-                   return SmallVector<Value>{nb.create<arith::AddFOp>(l, a[1], a[0])};
-                 })[0];
+  return generic(
+      b, loc, w, filled(b, loc, {}, 0.0),
+      {identityMap(ctx, 1), scalarMap(ctx, 1)}, {IteratorType::reduction},
+      [](OpBuilder &nb, Location l, ValueRange a) {
+        return SmallVector<Value>{nb.create<arith::AddFOp>(l, a[1], a[0])};
+      })[0];
 }
 
 // weighted_mean(l, w) => swl = sum_b w l; sw = sum_b w; swl / sw
 struct WeightedMeanLowering : OpConversionPattern<nn::WeightedMeanOp> {
   using OpConversionPattern::OpConversionPattern;
-  LogicalResult matchAndRewrite(nn::WeightedMeanOp op, OpAdaptor adaptor,
-                                ConversionPatternRewriter &rewriter) const override {
+  LogicalResult
+  matchAndRewrite(nn::WeightedMeanOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
     MLIRContext *ctx = rewriter.getContext();
     AffineMap vec = identityMap(ctx, 1), scalar = scalarMap(ctx, 1);
-    Value swl = generic(rewriter, loc, ValueRange{adaptor.getL(), adaptor.getW()},
-                        filled(rewriter, loc, {}, 0.0), {vec, vec, scalar},
-                        {IteratorType::reduction}, [](OpBuilder &b, Location l, ValueRange a) {
-                          Value wl = b.create<arith::MulFOp>(l, a[1], a[0]);
-                          return SmallVector<Value>{b.create<arith::AddFOp>(l, a[2], wl)};
-                        })[0];
+    Value swl = generic(
+        rewriter, loc, ValueRange{adaptor.getL(), adaptor.getW()},
+        filled(rewriter, loc, {}, 0.0), {vec, vec, scalar},
+        {IteratorType::reduction}, [](OpBuilder &b, Location l, ValueRange a) {
+          Value wl = b.create<arith::MulFOp>(l, a[1], a[0]);
+          return SmallVector<Value>{b.create<arith::AddFOp>(l, a[2], wl)};
+        })[0];
     Value sw = sumWeights(rewriter, loc, adaptor.getW());
     AffineMap none = AffineMap::get(0, 0, {}, ctx);
-    Value mean = generic(rewriter, loc, ValueRange{swl, sw}, empty(rewriter, loc, {}),
-                         {none, none, none}, {}, [](OpBuilder &b, Location l, ValueRange a) {
-                           return SmallVector<Value>{b.create<arith::DivFOp>(l, a[0], a[1])};
-                         })[0];
+    Value mean = generic(
+        rewriter, loc, ValueRange{swl, sw}, empty(rewriter, loc, {}),
+        {none, none, none}, {}, [](OpBuilder &b, Location l, ValueRange a) {
+          return SmallVector<Value>{b.create<arith::DivFOp>(l, a[0], a[1])};
+        })[0];
     rewriter.replaceOp(op, mean);
     return success();
   }
@@ -581,18 +653,21 @@ struct WeightedMeanLowering : OpConversionPattern<nn::WeightedMeanOp> {
 // weighted_mean_grad(w, dL)[b] => w[b] dL / sum_b w
 struct WeightedMeanGradLowering : OpConversionPattern<nn::WeightedMeanGradOp> {
   using OpConversionPattern::OpConversionPattern;
-  LogicalResult matchAndRewrite(nn::WeightedMeanGradOp op, OpAdaptor adaptor,
-                                ConversionPatternRewriter &rewriter) const override {
+  LogicalResult
+  matchAndRewrite(nn::WeightedMeanGradOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
     MLIRContext *ctx = rewriter.getContext();
     AffineMap vec = identityMap(ctx, 1), scalar = scalarMap(ctx, 1);
     Value sw = sumWeights(rewriter, loc, adaptor.getW());
-    Value dl = generic(rewriter, loc, ValueRange{adaptor.getW(), adaptor.getDl(), sw},
-                       empty(rewriter, loc, op.getType().getShape()), {vec, scalar, scalar, vec},
-                       parallel(1), [](OpBuilder &b, Location l, ValueRange a) {
-                         Value wdL = b.create<arith::MulFOp>(l, a[0], a[1]);
-                         return SmallVector<Value>{b.create<arith::DivFOp>(l, wdL, a[2])};
-                       })[0];
+    Value dl = generic(
+        rewriter, loc, ValueRange{adaptor.getW(), adaptor.getDl(), sw},
+        empty(rewriter, loc, op.getType().getShape()),
+        {vec, scalar, scalar, vec}, parallel(1),
+        [](OpBuilder &b, Location l, ValueRange a) {
+          Value wdL = b.create<arith::MulFOp>(l, a[0], a[1]);
+          return SmallVector<Value>{b.create<arith::DivFOp>(l, wdL, a[2])};
+        })[0];
     rewriter.replaceOp(op, dl);
     return success();
   }
@@ -602,12 +677,14 @@ struct WeightedMeanGradLowering : OpConversionPattern<nn::WeightedMeanGradOp> {
 // nn.unbroadcast
 //===----------------------------------------------------------------------===//
 
-// unbroadcast(g : [A, M, N]) : [1, N] => s[n] = sum_{a, m} g[a, m, n] (generic reduction);
+// unbroadcast(g : [A, M, N]) : [1, N] =>
+//   s[n] = sum_{a, m} g[a, m, n] (generic reduction);
 //   expand_shape s : [N] -> [1, N]
 struct UnbroadcastLowering : OpConversionPattern<nn::UnbroadcastOp> {
   using OpConversionPattern::OpConversionPattern;
-  LogicalResult matchAndRewrite(nn::UnbroadcastOp op, OpAdaptor adaptor,
-                                ConversionPatternRewriter &rewriter) const override {
+  LogicalResult
+  matchAndRewrite(nn::UnbroadcastOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
     Value g = adaptor.getG();
     RankedTensorType type = op.getType();
@@ -615,7 +692,8 @@ struct UnbroadcastLowering : OpConversionPattern<nn::UnbroadcastOp> {
       rewriter.replaceOp(op, g);
       return success();
     }
-    ArrayRef<int64_t> from = op.getG().getType().getShape(), to = type.getShape();
+    ArrayRef<int64_t> from = op.getG().getType().getShape(),
+                      to = type.getShape();
     unsigned n = from.size(), offset = n - to.size();
     SmallVector<IteratorType> iters;
     SmallVector<unsigned> keptDims;
@@ -623,7 +701,8 @@ struct UnbroadcastLowering : OpConversionPattern<nn::UnbroadcastOp> {
     SmallVector<bool> keep; // over the result's dims
     for (unsigned i = 0; i < n; ++i) {
       bool summed = i < offset || (to[i - offset] == 1 && from[i] != 1);
-      iters.push_back(summed ? IteratorType::reduction : IteratorType::parallel);
+      iters.push_back(summed ? IteratorType::reduction
+                             : IteratorType::parallel);
       if (i >= offset)
         keep.push_back(!summed);
       if (!summed) {
@@ -635,10 +714,12 @@ struct UnbroadcastLowering : OpConversionPattern<nn::UnbroadcastOp> {
     Value sum = generic(rewriter, loc, g, filled(rewriter, loc, keptShape, 0.0),
                         {identityMap(ctx, n), dimsMap(ctx, n, keptDims)}, iters,
                         [](OpBuilder &b, Location l, ValueRange a) {
-                          return SmallVector<Value>{b.create<arith::AddFOp>(l, a[1], a[0])};
+                          return SmallVector<Value>{
+                              b.create<arith::AddFOp>(l, a[1], a[0])};
                         })[0];
     if (keptShape.size() != to.size())
-      sum = rewriter.create<tensor::ExpandShapeOp>(loc, type, sum, unitDimGroups(keep));
+      sum = rewriter.create<tensor::ExpandShapeOp>(loc, type, sum,
+                                                   unitDimGroups(keep));
     rewriter.replaceOp(op, sum);
     return success();
   }
@@ -657,23 +738,27 @@ SmallVector<Value> elementwise(OpBuilder &b, Location loc, ValueRange inputs,
   SmallVector<Value> inits;
   for (unsigned i = 0; i < numResults; ++i)
     inits.push_back(empty(b, loc, type.getShape()));
-  SmallVector<AffineMap> maps(inputs.size() + numResults, identityMap(b.getContext(), n));
+  SmallVector<AffineMap> maps(inputs.size() + numResults,
+                              identityMap(b.getContext(), n));
   return generic(b, loc, inputs, inits, maps, parallel(n), body);
 }
 
 // sgd_update(p, g) => p - lr g
 struct SgdUpdateLowering : OpConversionPattern<nn::SgdUpdateOp> {
   using OpConversionPattern::OpConversionPattern;
-  LogicalResult matchAndRewrite(nn::SgdUpdateOp op, OpAdaptor adaptor,
-                                ConversionPatternRewriter &rewriter) const override {
+  LogicalResult
+  matchAndRewrite(nn::SgdUpdateOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
     Value lr = hyperAt(rewriter, loc, adaptor.getHyper(), 0);
-    rewriter.replaceOp(op, elementwise(rewriter, loc, ValueRange{adaptor.getP(), adaptor.getG()}, 1,
-                                       [&](OpBuilder &b, Location l, ValueRange a) {
-                                         Value step = b.create<arith::MulFOp>(l, lr, a[1]);
-                                         return SmallVector<Value>{
-                                             b.create<arith::SubFOp>(l, a[0], step)};
-                                       }));
+    rewriter.replaceOp(
+        op,
+        elementwise(rewriter, loc, ValueRange{adaptor.getP(), adaptor.getG()},
+                    1, [&](OpBuilder &b, Location l, ValueRange a) {
+                      Value step = b.create<arith::MulFOp>(l, lr, a[1]);
+                      return SmallVector<Value>{
+                          b.create<arith::SubFOp>(l, a[0], step)};
+                    }));
     return success();
   }
 };
@@ -681,63 +766,107 @@ struct SgdUpdateLowering : OpConversionPattern<nn::SgdUpdateOp> {
 // momentum_update(p, g, v) => v' = mu v + g; p' = p - lr v'
 struct MomentumUpdateLowering : OpConversionPattern<nn::MomentumUpdateOp> {
   using OpConversionPattern::OpConversionPattern;
-  LogicalResult matchAndRewrite(nn::MomentumUpdateOp op, OpAdaptor adaptor,
-                                ConversionPatternRewriter &rewriter) const override {
+  LogicalResult
+  matchAndRewrite(nn::MomentumUpdateOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
     Value lr = hyperAt(rewriter, loc, adaptor.getHyper(), 0);
     Value mu = constant(rewriter, loc, op.getMomentumAttr());
     rewriter.replaceOp(
-        op, elementwise(rewriter, loc, ValueRange{adaptor.getP(), adaptor.getG(), adaptor.getV()},
-                        2, [&](OpBuilder &b, Location l, ValueRange a) {
-                          Value v = b.create<arith::AddFOp>(l, b.create<arith::MulFOp>(l, mu, a[2]),
-                                                            a[1]);
-                          Value p = b.create<arith::SubFOp>(l, a[0], b.create<arith::MulFOp>(l, lr, v));
-                          return SmallVector<Value>{p, v};
-                        }));
+        op,
+        elementwise(rewriter, loc,
+                    ValueRange{adaptor.getP(), adaptor.getG(), adaptor.getV()},
+                    2, [&](OpBuilder &b, Location l, ValueRange a) {
+                      Value v = b.create<arith::AddFOp>(
+                          l, b.create<arith::MulFOp>(l, mu, a[2]), a[1]);
+                      Value p = b.create<arith::SubFOp>(
+                          l, a[0], b.create<arith::MulFOp>(l, lr, v));
+                      return SmallVector<Value>{p, v};
+                    }));
     return success();
   }
 };
 
-// adam_update(p, g, m, v) => m' = b1 m + (1 - b1) g; v' = b2 v + (1 - b2) g^2;
-//   p' = p - (lr / (1 - b1^t)) m' / (sqrt(v') / sqrt(1 - b2^t) + eps)   (PyTorch's order)
+/// The decimal an f32 attribute was written as (its shortest round-trip
+/// form: 0.999 for 0.999000013f). PyTorch evaluates 1 - beta and beta^t in
+/// double from that decimal; doing the same keeps (1 - beta2) exact to f32
+/// instead of off by 1e-5 relative.
+double writtenValue(const APFloat &v) {
+  float f = v.convertToFloat();
+  for (int digits = 1; digits < 9; ++digits) {
+    char text[32];
+    std::snprintf(text, sizeof(text), "%.*g", digits, static_cast<double>(f));
+    double shortest = std::strtod(text, nullptr);
+    if (static_cast<float>(shortest) == f)
+      return shortest;
+  }
+  return f;
+}
+
+// adam_update(p, g, m, v) =>
+//   m' = b1 m + (1 - b1) g; v' = b2 v + ((1 - b2) g) g;
+//   p' = p - (lr / (1 - b1^t)) (m' / (sqrt(v') / sqrt(1 - b2^t) + eps))
+// in PyTorch's evaluation order, with the bias corrections in f64 (PyTorch
+// computes them with Python floats).
 struct AdamUpdateLowering : OpConversionPattern<nn::AdamUpdateOp> {
   using OpConversionPattern::OpConversionPattern;
-  LogicalResult matchAndRewrite(nn::AdamUpdateOp op, OpAdaptor adaptor,
-                                ConversionPatternRewriter &rewriter) const override {
+  LogicalResult
+  matchAndRewrite(nn::AdamUpdateOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
-    double beta1 = op.getBeta1().convertToDouble(), beta2 = op.getBeta2().convertToDouble();
-    Value lr = hyperAt(rewriter, loc, adaptor.getHyper(), 0);
-    Value t = hyperAt(rewriter, loc, adaptor.getHyper(), 1);
-    Value one = f32(rewriter, loc, 1.0);
-    // Bias corrections, once per tensor: 1 - beta^t.
-    auto correction = [&](double beta) -> Value {
-      Value pow = rewriter.create<math::PowFOp>(loc, f32(rewriter, loc, beta), t);
-      return rewriter.create<arith::SubFOp>(loc, one, pow);
+    double beta1 = writtenValue(op.getBeta1()),
+           beta2 = writtenValue(op.getBeta2());
+    Type f64 = rewriter.getF64Type(), f32Type = rewriter.getF32Type();
+    auto toF64 = [&](Value v) -> Value {
+      return rewriter.create<arith::ExtFOp>(loc, f64, v);
     };
-    Value stepSize = rewriter.create<arith::DivFOp>(loc, lr, correction(beta1));
-    Value bc2Sqrt = rewriter.create<math::SqrtOp>(loc, correction(beta2));
-    Value b1 = f32(rewriter, loc, beta1), oneMinusB1 = f32(rewriter, loc, 1.0 - beta1);
-    Value b2 = f32(rewriter, loc, beta2), oneMinusB2 = f32(rewriter, loc, 1.0 - beta2);
+    auto toF32 = [&](Value v) -> Value {
+      return rewriter.create<arith::TruncFOp>(loc, f32Type, v);
+    };
+    auto f64Const = [&](double v) -> Value {
+      return rewriter.create<arith::ConstantOp>(loc,
+                                                rewriter.getF64FloatAttr(v));
+    };
+    Value lr = toF64(hyperAt(rewriter, loc, adaptor.getHyper(), 0));
+    Value t = toF64(hyperAt(rewriter, loc, adaptor.getHyper(), 1));
+    // 1 - beta^t, once per tensor.
+    auto correction = [&](double beta) -> Value {
+      Value pow = rewriter.create<math::PowFOp>(loc, f64Const(beta), t);
+      return rewriter.create<arith::SubFOp>(loc, f64Const(1.0), pow);
+    };
+    Value stepSize =
+        toF32(rewriter.create<arith::DivFOp>(loc, lr, correction(beta1)));
+    Value bc2Sqrt =
+        toF32(rewriter.create<math::SqrtOp>(loc, correction(beta2)));
+    Value b1 = constant(rewriter, loc, op.getBeta1Attr()),
+          oneMinusB1 = f32(rewriter, loc, 1.0 - beta1);
+    Value b2 = constant(rewriter, loc, op.getBeta2Attr()),
+          oneMinusB2 = f32(rewriter, loc, 1.0 - beta2);
     Value eps = constant(rewriter, loc, op.getEpsAttr());
     rewriter.replaceOp(
-        op, elementwise(rewriter, loc,
-                        ValueRange{adaptor.getP(), adaptor.getG(), adaptor.getM(), adaptor.getV()},
-                        3, [&](OpBuilder &b, Location l, ValueRange a) {
-                          Value g = a[1];
-                          auto mul = [&](Value x, Value y) -> Value {
-                            return b.create<arith::MulFOp>(l, x, y);
-                          };
-                          auto add = [&](Value x, Value y) -> Value {
-                            return b.create<arith::AddFOp>(l, x, y);
-                          };
-                          Value m = add(mul(b1, a[2]), mul(oneMinusB1, g));
-                          Value v = add(mul(b2, a[3]), mul(oneMinusB2, mul(g, g)));
-                          Value denom = add(
-                              b.create<arith::DivFOp>(l, b.create<math::SqrtOp>(l, v), bc2Sqrt), eps);
-                          Value step = mul(stepSize, b.create<arith::DivFOp>(l, m, denom));
-                          Value p = b.create<arith::SubFOp>(l, a[0], step);
-                          return SmallVector<Value>{p, m, v};
-                        }));
+        op,
+        elementwise(rewriter, loc,
+                    ValueRange{adaptor.getP(), adaptor.getG(), adaptor.getM(),
+                               adaptor.getV()},
+                    3, [&](OpBuilder &b, Location l, ValueRange a) {
+                      Value g = a[1];
+                      auto mul = [&](Value x, Value y) -> Value {
+                        return b.create<arith::MulFOp>(l, x, y);
+                      };
+                      auto add = [&](Value x, Value y) -> Value {
+                        return b.create<arith::AddFOp>(l, x, y);
+                      };
+                      Value m = add(mul(b1, a[2]), mul(oneMinusB1, g));
+                      Value v = add(mul(b2, a[3]), mul(mul(oneMinusB2, g), g));
+                      Value denom =
+                          add(b.create<arith::DivFOp>(
+                                  l, b.create<math::SqrtOp>(l, v), bc2Sqrt),
+                              eps);
+                      Value step =
+                          mul(stepSize, b.create<arith::DivFOp>(l, m, denom));
+                      Value p = b.create<arith::SubFOp>(l, a[0], step);
+                      return SmallVector<Value>{p, m, v};
+                    }));
     return success();
   }
 };
@@ -751,24 +880,31 @@ struct LowerToLinalgPass : nnc::impl::LowerToLinalgBase<LowerToLinalgPass> {
     MLIRContext *ctx = &getContext();
     ConversionTarget target(*ctx);
     target.addIllegalDialect<nn::NNDialect>();
-    target.addLegalDialect<linalg::LinalgDialect, tensor::TensorDialect, arith::ArithDialect,
-                           math::MathDialect, func::FuncDialect>();
+    target.addLegalDialect<linalg::LinalgDialect, tensor::TensorDialect,
+                           arith::ArithDialect, math::MathDialect,
+                           func::FuncDialect>();
     RewritePatternSet patterns(ctx);
-    patterns.add<MatMulLowering, SoftmaxLowering, SoftmaxGradLowering, CrossEntropyLowering,
-                 CrossEntropyGradLowering, WeightedMeanLowering, WeightedMeanGradLowering,
+    patterns.add<MatMulLowering, SoftmaxLowering, SoftmaxGradLowering,
+                 CrossEntropyLowering, CrossEntropyGradLowering,
+                 WeightedMeanLowering, WeightedMeanGradLowering,
                  UnbroadcastLowering, SgdUpdateLowering, MomentumUpdateLowering,
                  AdamUpdateLowering>(ctx);
-    patterns.add<ElementwiseLowering<nn::AddOp>, ElementwiseLowering<nn::SubOp>,
-                 ElementwiseLowering<nn::MulOp>, ElementwiseLowering<nn::DivOp>,
-                 ElementwiseLowering<nn::NegOp>, ElementwiseLowering<nn::ReluOp>,
-                 ElementwiseLowering<nn::SigmoidOp>, ElementwiseLowering<nn::TanhOp>,
-                 ElementwiseLowering<nn::LeakyReluOp>, ElementwiseLowering<nn::StepOp>,
-                 ElementwiseLowering<nn::ReluGradOp>, ElementwiseLowering<nn::LeakyReluGradOp>,
-                 ElementwiseLowering<nn::SigmoidGradOp>, ElementwiseLowering<nn::TanhGradOp>>(ctx);
-    patterns.add<PerSampleLossLowering<nn::MseOp>, PerSampleLossLowering<nn::BceOp>,
-                 PerSampleLossGradLowering<nn::MseGradOp>,
-                 PerSampleLossGradLowering<nn::BceGradOp>>(ctx);
-    if (failed(applyPartialConversion(getOperation(), target, std::move(patterns))))
+    patterns.add<
+        ElementwiseLowering<nn::AddOp>, ElementwiseLowering<nn::SubOp>,
+        ElementwiseLowering<nn::MulOp>, ElementwiseLowering<nn::DivOp>,
+        ElementwiseLowering<nn::NegOp>, ElementwiseLowering<nn::ReluOp>,
+        ElementwiseLowering<nn::SigmoidOp>, ElementwiseLowering<nn::TanhOp>,
+        ElementwiseLowering<nn::LeakyReluOp>, ElementwiseLowering<nn::StepOp>,
+        ElementwiseLowering<nn::ReluGradOp>,
+        ElementwiseLowering<nn::LeakyReluGradOp>,
+        ElementwiseLowering<nn::SigmoidGradOp>,
+        ElementwiseLowering<nn::TanhGradOp>>(ctx);
+    patterns
+        .add<PerSampleLossLowering<nn::MseOp>, PerSampleLossLowering<nn::BceOp>,
+             PerSampleLossGradLowering<nn::MseGradOp>,
+             PerSampleLossGradLowering<nn::BceGradOp>>(ctx);
+    if (failed(applyPartialConversion(getOperation(), target,
+                                      std::move(patterns))))
       signalPassFailure();
   }
 };

@@ -37,11 +37,12 @@ int main(int argc, char **argv) {
 #endif
 
   mlir::DialectRegistry registry;
-  registry.insert<nnc::nn::NNDialect, mlir::func::FuncDialect, mlir::arith::ArithDialect,
-                  mlir::tensor::TensorDialect, mlir::linalg::LinalgDialect,
-                  mlir::math::MathDialect, mlir::scf::SCFDialect, mlir::memref::MemRefDialect,
-                  mlir::bufferization::BufferizationDialect, mlir::vector::VectorDialect,
-                  mlir::LLVM::LLVMDialect>();
+  registry.insert<nnc::nn::NNDialect, mlir::func::FuncDialect,
+                  mlir::arith::ArithDialect, mlir::tensor::TensorDialect,
+                  mlir::linalg::LinalgDialect, mlir::math::MathDialect,
+                  mlir::scf::SCFDialect, mlir::memref::MemRefDialect,
+                  mlir::bufferization::BufferizationDialect,
+                  mlir::vector::VectorDialect, mlir::LLVM::LLVMDialect>();
   mlir::func::registerInlinerExtension(registry);
   return mlir::asMainReturnCode(
       mlir::MlirOptMain(argc, argv, "nnc optimizer driver\n", registry));

@@ -23,7 +23,8 @@ namespace fs = std::filesystem;
 #define NNC_STDLIB_DIR "/work/main/stdlib"
 #endif
 
-static const char *kHelp = R"(nnc - compile neural-network model files (.nn) to native training binaries
+static const char *kHelp =
+    R"(nnc - compile neural-network model files (.nn) to native training binaries
 
 usage:
   nnc build FILE [-o OUT] [--emit=STAGE] [--batch N] [--runtime-lib PATH]
@@ -112,9 +113,9 @@ int parseArgs(int argc, char **argv, Args &a) {
     } else if (s == "--json" && a.command == "summary") {
       a.json = true;
     } else if (s[0] == '-' && s.size() > 1) {
-      return usageError("unknown option '" + s + "'" +
-                        (a.command.empty() ? "" : " for 'nnc " + a.command +
-                                                      "'"));
+      return usageError(
+          "unknown option '" + s + "'" +
+          (a.command.empty() ? "" : " for 'nnc " + a.command + "'"));
     } else if (a.file.empty() && !a.command.empty()) {
       a.file = s;
     } else {

@@ -56,6 +56,7 @@ def main():
     ok = True
     if metadata.get("format") != "nnc":
         print(f"note: checkpoint metadata format is {metadata.get('format')!r}, expected 'nnc'")
+
     def check(name, have, want, abs_tol):
         diff = np.abs(have - want)
         print(f"maxdiff {name} {diff.max():.3e}")

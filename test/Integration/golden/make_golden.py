@@ -6,7 +6,7 @@ For each case below it writes, next to this script:
                              exactly one full-batch step and the runtime's shuffle cannot change the result)
   <case>.init.safetensors    the initial parameters (and zero optimizer state) in nnc's checkpoint layout, for
                              `train --resume`: names `<Model>.denseK.weight` [in, out] (input-major, y = x @ W + b)
-                             and `<Model>.denseK.bias` [out], state `<param>.m` / `<param>.v`, metadata format=nnc
+                             and `<Model>.denseK.bias` [out], state `<param>.m` / `<param>.v`, metadata format=nnc, model, step=0, epoch=0
   <case>.expected.json       the loss and model outputs at the initial parameters, every parameter's gradient
                              there, the loss before every step, and the parameters (and optimizer state) after
                              `steps` optimizer steps
@@ -247,7 +247,9 @@ def main():
         tensors = [(k, init[k]) for k in names]
         if case["optimizer"]["kind"] == "adam":
             tensors += [(f"{k}.{s}", np.zeros_like(init[k])) for k in names for s in "mv"]
-        safetensors_io.write(os.path.join(HERE, f"{case['name']}.init.safetensors"), tensors, {"format": "nnc"})
+        # The runtime's checkpoint metadata (runtime/Checkpoint.cpp): before the first step.
+        metadata = {"format": "nnc", "model": case["model"], "step": "0", "epoch": "0"}
+        safetensors_io.write(os.path.join(HERE, f"{case['name']}.init.safetensors"), tensors, metadata)
         write_nn(case, x, y)
         expected = {
             "case": case["name"],

@@ -4,7 +4,7 @@ File layout (https://huggingface.co/docs/safetensors): u64 little-endian N, then
 {"__metadata__": {str: str}, "<name>": {"dtype": "F32", "shape": [...], "data_offsets": [begin, end]}, ...}
 (padded with spaces to a multiple of 8), then the tensor bytes, row-major little-endian, offsets relative to
 the end of the header. nnc writes parameters under their qualified names (`MLP.dense1.weight`, input-major
-[in, out]), optimizer state as `<param>.m` / `<param>.v`, and metadata {"format": "nnc"}.
+[in, out]), optimizer state as `<param>.m` / `<param>.v`, and metadata {"format": "nnc", "model": <name>, "step": <n>, "epoch": <n>} (runtime/Checkpoint.cpp).
 """
 import json
 import struct

@@ -72,8 +72,8 @@ LogicalResult inferBroadcast(std::optional<Location> loc,
 
 /// Checks dl : [B] where B = dim 0 of `batched`.
 template <typename OpTy>
-LogicalResult checkPerSample(std::optional<Location> loc, RankedTensorType batched,
-                             RankedTensorType dl) {
+LogicalResult checkPerSample(std::optional<Location> loc,
+                             RankedTensorType batched, RankedTensorType dl) {
   if (dl.getRank() != 1 || dl.getDimSize(0) != batched.getDimSize(0))
     return fail<OpTy>(loc, "expects the per-sample gradient to have shape [",
                       batched.getDimSize(0), "], got ", dl);
@@ -88,7 +88,8 @@ LogicalResult checkLossOperands(std::optional<Location> loc, Value pred,
   if (failed(requireRanked<OpTy>(loc, {pred, target})))
     return failure();
   if (pred.getType() != target.getType())
-    return fail<OpTy>(loc, "expects prediction and target of the same type, got ",
+    return fail<OpTy>(loc,
+                      "expects prediction and target of the same type, got ",
                       pred.getType(), " and ", target.getType());
   if (rankedType(pred).getRank() < 1)
     return fail<OpTy>(loc, "expects a batched prediction [B, ...]");
@@ -101,7 +102,8 @@ LogicalResult inferUpdate(std::optional<Location> loc, Value p, ValueRange same,
                           unsigned numResults, SmallVectorImpl<Type> &results) {
   for (Value v : same)
     if (v.getType() != p.getType())
-      return fail<OpTy>(loc, "expects gradient and state of the parameter's type ",
+      return fail<OpTy>(loc,
+                        "expects gradient and state of the parameter's type ",
                         p.getType(), ", got ", v.getType());
   results.append(numResults, p.getType());
   return success();
@@ -112,7 +114,8 @@ LogicalResult inferUpdate(std::optional<Location> loc, Value p, ValueRange same,
 // nn.matmul: op(a) : [M, K], op(b) : [K, N] -> [M, N]
 //===----------------------------------------------------------------------===//
 
-LogicalResult MatMulOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+LogicalResult MatMulOp::inferReturnTypes(MLIRContext *,
+                                         std::optional<Location> loc,
                                          Adaptor adaptor,
                                          SmallVectorImpl<Type> &results) {
   if (failed(requireRanked<MatMulOp>(loc, adaptor.getOperands())))
@@ -136,9 +139,9 @@ LogicalResult MatMulOp::inferReturnTypes(MLIRContext *, std::optional<Location> 
 //===----------------------------------------------------------------------===//
 
 #define NN_BROADCAST_INFER(OP)                                                 \
-  LogicalResult OP::inferReturnTypes(MLIRContext *, std::optional<Location> loc, \
-                                     Adaptor adaptor,                          \
-                                     SmallVectorImpl<Type> &results) {         \
+  LogicalResult OP::inferReturnTypes(                                          \
+      MLIRContext *, std::optional<Location> loc, Adaptor adaptor,             \
+      SmallVectorImpl<Type> &results) {                                        \
     return inferBroadcast<OP>(loc, adaptor, results);                          \
   }
 NN_BROADCAST_INFER(AddOp)
@@ -158,32 +161,35 @@ LogicalResult CrossEntropyOp::inferReturnTypes(MLIRContext *,
                                                SmallVectorImpl<Type> &results) {
   if (failed(requireRanked<CrossEntropyOp>(loc, adaptor.getOperands())))
     return failure();
-  auto z = rankedType(adaptor.getLogits()), labels = rankedType(adaptor.getLabels());
+  auto z = rankedType(adaptor.getLogits()),
+       labels = rankedType(adaptor.getLabels());
   if (z.getRank() != 2)
     return fail<CrossEntropyOp>(loc, "expects 2-D logits [B, C], got ", z);
   if (labels.getRank() != 1 || !labels.getElementType().isInteger(32) ||
       labels.getDimSize(0) != z.getDimSize(0))
     return fail<CrossEntropyOp>(loc, "expects i32 labels of shape [",
                                 z.getDimSize(0), "], got ", labels);
-  results.push_back(RankedTensorType::get({z.getDimSize(0)}, z.getElementType()));
+  results.push_back(
+      RankedTensorType::get({z.getDimSize(0)}, z.getElementType()));
   return success();
 }
 
 // logits : [B, C], labels : [B] i32, dl : [B] -> [B, C]
-LogicalResult CrossEntropyGradOp::inferReturnTypes(MLIRContext *ctx,
-                                                   std::optional<Location> loc,
-                                                   Adaptor adaptor,
-                                                   SmallVectorImpl<Type> &results) {
+LogicalResult CrossEntropyGradOp::inferReturnTypes(
+    MLIRContext *ctx, std::optional<Location> loc, Adaptor adaptor,
+    SmallVectorImpl<Type> &results) {
   if (failed(requireRanked<CrossEntropyGradOp>(loc, adaptor.getOperands())))
     return failure();
-  auto z = rankedType(adaptor.getLogits()), labels = rankedType(adaptor.getLabels());
+  auto z = rankedType(adaptor.getLogits()),
+       labels = rankedType(adaptor.getLabels());
   if (z.getRank() != 2)
     return fail<CrossEntropyGradOp>(loc, "expects 2-D logits [B, C], got ", z);
   if (labels.getRank() != 1 || !labels.getElementType().isInteger(32) ||
       labels.getDimSize(0) != z.getDimSize(0))
     return fail<CrossEntropyGradOp>(loc, "expects i32 labels of shape [",
                                     z.getDimSize(0), "], got ", labels);
-  if (failed(checkPerSample<CrossEntropyGradOp>(loc, z, rankedType(adaptor.getDl()))))
+  if (failed(checkPerSample<CrossEntropyGradOp>(loc, z,
+                                                rankedType(adaptor.getDl()))))
     return failure();
   results.push_back(z);
   return success();
@@ -191,13 +197,15 @@ LogicalResult CrossEntropyGradOp::inferReturnTypes(MLIRContext *ctx,
 
 // pred, target : [B, ...] -> [B]
 #define NN_LOSS_INFER(OP)                                                      \
-  LogicalResult OP::inferReturnTypes(MLIRContext *, std::optional<Location> loc, \
-                                     Adaptor adaptor,                          \
-                                     SmallVectorImpl<Type> &results) {         \
-    if (failed(checkLossOperands<OP>(loc, adaptor.getPred(), adaptor.getTarget()))) \
+  LogicalResult OP::inferReturnTypes(                                          \
+      MLIRContext *, std::optional<Location> loc, Adaptor adaptor,             \
+      SmallVectorImpl<Type> &results) {                                        \
+    if (failed(checkLossOperands<OP>(loc, adaptor.getPred(),                   \
+                                     adaptor.getTarget())))                    \
       return failure();                                                        \
     auto p = rankedType(adaptor.getPred());                                    \
-    results.push_back(RankedTensorType::get({p.getDimSize(0)}, p.getElementType())); \
+    results.push_back(                                                         \
+        RankedTensorType::get({p.getDimSize(0)}, p.getElementType()));         \
     return success();                                                          \
   }
 NN_LOSS_INFER(MseOp)
@@ -206,10 +214,11 @@ NN_LOSS_INFER(BceOp)
 
 // pred, target : [B, ...], dl : [B] -> [B, ...]
 #define NN_LOSS_GRAD_INFER(OP)                                                 \
-  LogicalResult OP::inferReturnTypes(MLIRContext *, std::optional<Location> loc, \
-                                     Adaptor adaptor,                          \
-                                     SmallVectorImpl<Type> &results) {         \
-    if (failed(checkLossOperands<OP>(loc, adaptor.getPred(), adaptor.getTarget())) || \
+  LogicalResult OP::inferReturnTypes(                                          \
+      MLIRContext *, std::optional<Location> loc, Adaptor adaptor,             \
+      SmallVectorImpl<Type> &results) {                                        \
+    if (failed(checkLossOperands<OP>(loc, adaptor.getPred(),                   \
+                                     adaptor.getTarget())) ||                  \
         failed(requireRanked<OP>(loc, adaptor.getDl())) ||                     \
         failed(checkPerSample<OP>(loc, rankedType(adaptor.getPred()),          \
                                   rankedType(adaptor.getDl()))))               \
@@ -230,23 +239,25 @@ LogicalResult WeightedMeanOp::inferReturnTypes(MLIRContext *,
     return failure();
   auto l = rankedType(adaptor.getL());
   if (l.getRank() != 1 || adaptor.getW().getType() != l)
-    return fail<WeightedMeanOp>(loc, "expects losses and weights of the same 1-D type, got ",
-                                l, " and ", adaptor.getW().getType());
+    return fail<WeightedMeanOp>(
+        loc, "expects losses and weights of the same 1-D type, got ", l,
+        " and ", adaptor.getW().getType());
   results.push_back(RankedTensorType::get({}, l.getElementType()));
   return success();
 }
 
 // w : [B], dL : tensor<f32> -> [B]
-LogicalResult WeightedMeanGradOp::inferReturnTypes(MLIRContext *,
-                                                   std::optional<Location> loc,
-                                                   Adaptor adaptor,
-                                                   SmallVectorImpl<Type> &results) {
+LogicalResult
+WeightedMeanGradOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                     Adaptor adaptor,
+                                     SmallVectorImpl<Type> &results) {
   if (failed(requireRanked<WeightedMeanGradOp>(loc, adaptor.getOperands())))
     return failure();
   auto w = rankedType(adaptor.getW());
   if (w.getRank() != 1 || rankedType(adaptor.getDl()).getRank() != 0)
-    return fail<WeightedMeanGradOp>(loc, "expects 1-D weights and a 0-D loss gradient, got ",
-                                    w, " and ", adaptor.getDl().getType());
+    return fail<WeightedMeanGradOp>(
+        loc, "expects 1-D weights and a 0-D loss gradient, got ", w, " and ",
+        adaptor.getDl().getType());
   results.push_back(w);
   return success();
 }
@@ -262,8 +273,8 @@ LogicalResult UnbroadcastOp::verify() {
   ArrayRef<int64_t> to = getType().getShape();
   auto shape = broadcastShapes(to, from);
   if (to.size() > from.size() || !shape || ArrayRef<int64_t>(*shape) != from)
-    return emitOpError("result type ") << getType() << " does not broadcast to "
-                                       << getG().getType();
+    return emitOpError("result type ")
+           << getType() << " does not broadcast to " << getG().getType();
   return success();
 }
 
@@ -271,25 +282,29 @@ LogicalResult UnbroadcastOp::verify() {
 // Optimizer updates
 //===----------------------------------------------------------------------===//
 
-LogicalResult SgdUpdateOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+LogicalResult SgdUpdateOp::inferReturnTypes(MLIRContext *,
+                                            std::optional<Location> loc,
                                             Adaptor adaptor,
                                             SmallVectorImpl<Type> &results) {
-  return inferUpdate<SgdUpdateOp>(loc, adaptor.getP(), {adaptor.getG()}, 1, results);
+  return inferUpdate<SgdUpdateOp>(loc, adaptor.getP(), {adaptor.getG()}, 1,
+                                  results);
 }
 
-LogicalResult MomentumUpdateOp::inferReturnTypes(MLIRContext *,
-                                                 std::optional<Location> loc,
-                                                 Adaptor adaptor,
-                                                 SmallVectorImpl<Type> &results) {
-  return inferUpdate<MomentumUpdateOp>(loc, adaptor.getP(),
-                                       {adaptor.getG(), adaptor.getV()}, 2, results);
+LogicalResult
+MomentumUpdateOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                   Adaptor adaptor,
+                                   SmallVectorImpl<Type> &results) {
+  return inferUpdate<MomentumUpdateOp>(
+      loc, adaptor.getP(), {adaptor.getG(), adaptor.getV()}, 2, results);
 }
 
-LogicalResult AdamUpdateOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+LogicalResult AdamUpdateOp::inferReturnTypes(MLIRContext *,
+                                             std::optional<Location> loc,
                                              Adaptor adaptor,
                                              SmallVectorImpl<Type> &results) {
   return inferUpdate<AdamUpdateOp>(
-      loc, adaptor.getP(), {adaptor.getG(), adaptor.getM(), adaptor.getV()}, 3, results);
+      loc, adaptor.getP(), {adaptor.getG(), adaptor.getM(), adaptor.getV()}, 3,
+      results);
 }
 
 #define GET_OP_CLASSES

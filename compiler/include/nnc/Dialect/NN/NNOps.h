@@ -21,8 +21,8 @@
 namespace nnc::nn {
 /// The NumPy broadcast of two shapes: right-aligned, each pair of dims equal
 /// or one of them 1. Returns std::nullopt if the shapes are incompatible.
-std::optional<llvm::SmallVector<int64_t>> broadcastShapes(llvm::ArrayRef<int64_t> a,
-                                                          llvm::ArrayRef<int64_t> b);
+std::optional<llvm::SmallVector<int64_t>>
+broadcastShapes(llvm::ArrayRef<int64_t> a, llvm::ArrayRef<int64_t> b);
 } // namespace nnc::nn
 
 #define GET_OP_CLASSES

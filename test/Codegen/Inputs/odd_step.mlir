@@ -1,0 +1,68 @@
+// A hand-written training step over the arena (see docs/internals.md), shaped like what MLIRGen,
+// nn-autodiff, inlining and nn-lower-to-linalg produce for one dense layer with ReLU and SGD.
+// M=3 (batch), K=5 (inputs), N=7 (outputs); arena slots, 64-byte aligned (byte offsets):
+//   x[3,5]@0 w[5,7]@64 b[7]@256 hyper[4]@320 h[3,7]@384 dy[3,7]@512 dw[5,7]@640 dx[3,5]@832, 896 bytes.
+//   h = relu(x w + b); dw = x^T dy; dx = dy w^T; w <- w - hyper[0] dw (in place).
+#map_mn = affine_map<(i, j) -> (i, j)>
+#map_n = affine_map<(i, j) -> (j)>
+#loc_model = loc("odd.nn":1:1)
+#loc_fwd = loc("odd.nn":4:7)
+#loc_relu = loc("odd.nn":5:7)
+#loc_bwd = loc("odd.nn":9:3)
+module {
+  llvm.mlir.global external constant @nnc_model_desc("nnc-model 1\0Abatch 3\0A\00") {addr_space = 0 : i32}
+  func.func @nnc_train_step(%arena: memref<896xi8>) {
+    %off_x = arith.constant 0 : index
+    %v_x = memref.view %arena[%off_x][] : memref<896xi8> to memref<3x5xf32>
+    %off_w = arith.constant 64 : index
+    %v_w = memref.view %arena[%off_w][] : memref<896xi8> to memref<5x7xf32>
+    %off_b = arith.constant 256 : index
+    %v_b = memref.view %arena[%off_b][] : memref<896xi8> to memref<7xf32>
+    %off_hyper = arith.constant 320 : index
+    %v_hyper = memref.view %arena[%off_hyper][] : memref<896xi8> to memref<4xf32>
+    %off_h = arith.constant 384 : index
+    %v_h = memref.view %arena[%off_h][] : memref<896xi8> to memref<3x7xf32>
+    %off_dy = arith.constant 512 : index
+    %v_dy = memref.view %arena[%off_dy][] : memref<896xi8> to memref<3x7xf32>
+    %off_dw = arith.constant 640 : index
+    %v_dw = memref.view %arena[%off_dw][] : memref<896xi8> to memref<5x7xf32>
+    %off_dx = arith.constant 832 : index
+    %v_dx = memref.view %arena[%off_dx][] : memref<896xi8> to memref<3x5xf32>
+    %x = bufferization.to_tensor %v_x restrict : memref<3x5xf32>
+    %w = bufferization.to_tensor %v_w restrict : memref<5x7xf32>
+    %b = bufferization.to_tensor %v_b restrict : memref<7xf32>
+    %hyper = bufferization.to_tensor %v_hyper restrict : memref<4xf32>
+    %dy = bufferization.to_tensor %v_dy restrict : memref<3x7xf32>
+    %zero = arith.constant 0.000000e+00 : f32
+    %c0 = arith.constant 0 : index
+    %e_mn = tensor.empty() : tensor<3x7xf32>
+    %f_mn = linalg.fill ins(%zero : f32) outs(%e_mn : tensor<3x7xf32>) -> tensor<3x7xf32> loc(#loc_fwd)
+    %xw = linalg.matmul ins(%x, %w : tensor<3x5xf32>, tensor<5x7xf32>) outs(%f_mn : tensor<3x7xf32>) -> tensor<3x7xf32> loc(#loc_fwd)
+    %e_h = tensor.empty() : tensor<3x7xf32>
+    %h = linalg.generic {indexing_maps = [#map_mn, #map_n, #map_mn], iterator_types = ["parallel", "parallel"]} ins(%xw, %b : tensor<3x7xf32>, tensor<7xf32>) outs(%e_h : tensor<3x7xf32>) {
+    ^bb0(%a: f32, %bias: f32, %out: f32):
+      %s = arith.addf %a, %bias : f32
+      %r = arith.maximumf %s, %zero : f32
+      linalg.yield %r : f32
+    } -> tensor<3x7xf32> loc(#loc_relu)
+    %e_kn = tensor.empty() : tensor<5x7xf32>
+    %f_kn = linalg.fill ins(%zero : f32) outs(%e_kn : tensor<5x7xf32>) -> tensor<5x7xf32> loc(#loc_bwd)
+    %dw = linalg.matmul_transpose_a ins(%x, %dy : tensor<3x5xf32>, tensor<3x7xf32>) outs(%f_kn : tensor<5x7xf32>) -> tensor<5x7xf32> loc(#loc_bwd)
+    %e_mk = tensor.empty() : tensor<3x5xf32>
+    %f_mk = linalg.fill ins(%zero : f32) outs(%e_mk : tensor<3x5xf32>) -> tensor<3x5xf32> loc(#loc_bwd)
+    %dx = linalg.matmul_transpose_b ins(%dy, %w : tensor<3x7xf32>, tensor<5x7xf32>) outs(%f_mk : tensor<3x5xf32>) -> tensor<3x5xf32> loc(#loc_bwd)
+    %lr = tensor.extract %hyper[%c0] : tensor<4xf32>
+    %e_w = tensor.empty() : tensor<5x7xf32>
+    %wn = linalg.generic {indexing_maps = [#map_mn, #map_mn, #map_mn], iterator_types = ["parallel", "parallel"]} ins(%w, %dw : tensor<5x7xf32>, tensor<5x7xf32>) outs(%e_w : tensor<5x7xf32>) {
+    ^bb0(%wi: f32, %gi: f32, %out: f32):
+      %step = arith.mulf %lr, %gi : f32
+      %upd = arith.subf %wi, %step : f32
+      linalg.yield %upd : f32
+    } -> tensor<5x7xf32> loc(#loc_bwd)
+    bufferization.materialize_in_destination %h in restrict writable %v_h : (tensor<3x7xf32>, memref<3x7xf32>) -> ()
+    bufferization.materialize_in_destination %dw in restrict writable %v_dw : (tensor<5x7xf32>, memref<5x7xf32>) -> ()
+    bufferization.materialize_in_destination %dx in restrict writable %v_dx : (tensor<3x5xf32>, memref<3x5xf32>) -> ()
+    bufferization.materialize_in_destination %wn in restrict writable %v_w : (tensor<5x7xf32>, memref<5x7xf32>) -> ()
+    return
+  } loc(#loc_model)
+}

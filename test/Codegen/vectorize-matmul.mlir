@@ -1,0 +1,19 @@
+// The `vector` stage on a dense-layer training step (matmul, matmul_transpose_a,
+// matmul_transpose_b, bias + relu, SGD): the matmuls are split over 2 threads
+// (along m or n, never k), tiled and lowered to outer products (vector.fma of
+// an nr-wide row of B by a broadcast element of A) with the C tile kept in
+// registers across k; matmul_transpose_b reads an explicit transpose of B.
+// RUN: nnc-codegen-test --emit=vector --nthreads=2 %S/Inputs/mlp_step.mlir | FileCheck %s
+
+// CHECK-LABEL: func.func @nnc_train_step
+// CHECK-NOT: linalg.matmul
+// x @ w, [64,784]x[784,256]: two threads, then the k loop carries the C tile
+// (mr x nr = 6x16 on AVX2 with m peeled, 4x64 on AVX-512).
+// CHECK: scf.forall (%{{.*}}) in (2)
+// CHECK: %[[ACC:.+]] = scf.for {{.*}} iter_args(%{{.*}} = %{{.*}}) -> (vector<{{4|6}}x{{16|64}}xf32>)
+// CHECK: vector.broadcast %{{.*}} : f32 to vector<{{16|64}}xf32>
+// CHECK: vector.fma %{{.*}}, %{{.*}}, %{{.*}} : vector<{{16|64}}xf32>
+// CHECK: scf.forall.in_parallel
+// CHECK-NOT: linalg.matmul
+// CHECK-NOT: linalg.generic
+// CHECK: return
