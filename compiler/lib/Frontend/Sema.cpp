@@ -1145,6 +1145,7 @@ void Sema::run(Program &p) {
       continue;
     }
     p.modelName = m.name;
+    p.modelLoc = m.loc;
     if (!m.args.empty() && m.args[0].type)
       type(*m.args[0].type, p.input, true);
     buildForward(m, p, true);
@@ -1152,6 +1153,7 @@ void Sema::run(Program &p) {
   // A trained model from an import.
   if (selected && p.modelName.empty()) {
     p.modelName = selected->name;
+    p.modelLoc = selected->loc;
     if (!selected->args.empty() && selected->args[0].type)
       type(*selected->args[0].type, p.input, true);
     buildForward(*selected, p, true);

@@ -22,9 +22,7 @@
 #include "mlir/Transforms/Passes.h"
 #include "nnc/Dialect/NN/NNDialect.h"
 #include "nnc/Transforms/Passes.h"
-#ifdef NNC_HAVE_CODEGEN
 #include "nnc/Codegen.h"
-#endif
 
 int main(int argc, char **argv) {
   mlir::registerCanonicalizerPass();
@@ -32,9 +30,7 @@ int main(int argc, char **argv) {
   mlir::registerInlinerPass();
   mlir::registerSymbolDCEPass();
   nnc::registerNNPasses();
-#ifdef NNC_HAVE_CODEGEN
   nnc::registerCodegenPipelines();
-#endif
 
   mlir::DialectRegistry registry;
   registry.insert<nnc::nn::NNDialect, mlir::func::FuncDialect,

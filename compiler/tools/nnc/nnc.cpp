@@ -7,9 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "nnc/Frontend.h"
-#ifdef NNC_HAVE_DRIVER
 #include "nnc/Driver.h"
-#endif
 
 #include <cstring>
 #include <filesystem>
@@ -129,17 +127,11 @@ int parseArgs(int argc, char **argv, Args &a) {
   return -1;
 }
 
-#ifdef NNC_HAVE_DRIVER
 const std::map<std::string, Stage> kStages = {
     {"nn", Stage::NN},         {"grad", Stage::Grad},
     {"linalg", Stage::Linalg}, {"vector", Stage::Vector},
     {"llvm", Stage::LLVM},     {"llvm-ir", Stage::LLVMIR},
     {"asm", Stage::Asm}};
-#else
-const std::map<std::string, int> kStages = {
-    {"nn", 0},   {"grad", 0},    {"linalg", 0}, {"vector", 0},
-    {"llvm", 0}, {"llvm-ir", 0}, {"asm", 0}};
-#endif
 
 int run(int argc, char **argv) {
   Args a;
@@ -173,7 +165,6 @@ int run(int argc, char **argv) {
     printSummary(prog, std::cout, a.json);
     return 0;
   }
-#ifdef NNC_HAVE_DRIVER
   BuildOptions opts;
   opts.emit = a.emit.empty() ? Stage::Binary : kStages.at(a.emit);
   opts.output = a.output.empty() ? fs::path(a.file).stem().string() : a.output;
@@ -188,11 +179,6 @@ int run(int argc, char **argv) {
         (self.parent_path() / ".." / "lib" / "libnnrt.a").lexically_normal();
   }
   return buildProgram(prog, opts);
-#else
-  std::cerr << "error: stage not available: this nnc was built without the "
-               "back end (NNCDriver)\n";
-  return 1;
-#endif
 }
 
 } // namespace
