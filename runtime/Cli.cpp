@@ -202,7 +202,12 @@ int run(const Options &o, const ModelDesc &d, const EntryPoints &ep) {
   initParams(d, arena, seed);
   setThreads(o);
   std::string load = strFlag(o, "load");
-  if ((o.command == "eval" || o.command == "predict") && load.empty())
+  if (!d.trainable() && o.command != "predict" && o.command != "params")
+    throw Error("model " + d.model + " has no train section: only 'predict' "
+                "and 'params' are available");
+  // A model without a train section predicts with its initial parameters.
+  if ((o.command == "eval" || (o.command == "predict" && d.trainable())) &&
+      load.empty())
     throw Error("'" + o.command + "' needs --load FILE");
   CheckpointMeta meta;
   if (!load.empty())

@@ -332,13 +332,19 @@ void Parser::dataset(const std::vector<std::string> &f) {
 }
 
 void Parser::validate() {
-  static const char *required[] = {"model",      "batch",       "arena",
-                                   "optimizer",  "train",       "data",
-                                   "slot input", "slot target", "slot weight",
-                                   "slot hyper", "slot loss",   "slot output"};
+  static const char *required[] = {"model", "batch", "arena", "slot input",
+                                   "slot output"};
+  static const char *requiredToTrain[] = {"train",       "data",
+                                          "slot target", "slot weight",
+                                          "slot hyper",  "slot loss"};
   for (const char *r : required)
     if (!seen.count(r))
       fail(std::string("missing '") + r + "' record");
+  const bool trainable = seen.count("optimizer");
+  for (const char *r : requiredToTrain)
+    if (trainable != bool(seen.count(r)))
+      fail(std::string(trainable ? "missing '" : "unexpected '") + r +
+           "' record" + (trainable ? "" : " without an 'optimizer' record"));
   if (d.params.empty())
     fail("no 'slot param' records");
   auto need = [&](bool ok, const std::string &msg) {
@@ -346,18 +352,24 @@ void Parser::validate() {
       fail(msg);
   };
   const int64_t b = d.batch;
-  for (const Slot *s : {&d.x, &d.y, &d.out})
+  std::vector<const Slot *> batched = {&d.x, &d.out};
+  if (trainable)
+    batched.push_back(&d.y);
+  for (const Slot *s : batched)
     need(!s->shape.empty() && s->shape[0] == b,
          s->role + " slot '" + s->name + "' must have shape [B=" +
              std::to_string(b) + ", ...], got " + shapeStr(s->shape));
   need(d.x.dtype == DType::F32, "the input slot must be f32");
-  need(d.w.shape == std::vector<int64_t>{b} && d.w.dtype == DType::F32,
-       "the weight slot must be f32 [B]");
-  need(d.hyper.shape == std::vector<int64_t>{4} && d.hyper.dtype == DType::F32,
-       "the hyper slot must be f32 [4]");
-  need(d.loss.shape.empty() && d.loss.dtype == DType::F32,
-       "the loss slot must be an f32 scalar");
   need(d.out.dtype == DType::F32, "the output slot must be f32");
+  if (trainable) {
+    need(d.w.shape == std::vector<int64_t>{b} && d.w.dtype == DType::F32,
+         "the weight slot must be f32 [B]");
+    need(d.hyper.shape == std::vector<int64_t>{4} &&
+             d.hyper.dtype == DType::F32,
+         "the hyper slot must be f32 [4]");
+    need(d.loss.shape.empty() && d.loss.dtype == DType::F32,
+         "the loss slot must be an f32 scalar");
+  }
   if (d.classification)
     need(d.y.dtype == DType::I32 && d.y.shape.size() == 1 &&
              d.out.shape.size() == 2,
@@ -365,8 +377,11 @@ void Parser::validate() {
 
   // Slots are 64-aligned (checked per slot) and must not overlap.
   std::vector<const Slot *> all = d.persistent();
-  for (const Slot *s : {&d.x, &d.y, &d.w, &d.hyper, &d.loss, &d.out})
-    all.push_back(s);
+  all.push_back(&d.x);
+  all.push_back(&d.out);
+  if (trainable)
+    for (const Slot *s : {&d.y, &d.w, &d.hyper, &d.loss})
+      all.push_back(s);
   std::sort(all.begin(), all.end(),
             [](const Slot *a, const Slot *c) { return a->offset < c->offset; });
   for (size_t i = 1; i < all.size(); ++i)

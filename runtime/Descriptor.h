@@ -61,6 +61,9 @@ struct ModelDesc {
   std::vector<Slot> params, state;
   Slot x, y, w, hyper, loss, out;
 
+  /// False for a model without a `train` section: the descriptor then has no
+  /// optimizer/train/data records and only param, input and output slots.
+  bool trainable() const { return !optimizer.empty(); }
   /// Number of classes (out's last dim) for classification models.
   int64_t classes() const { return out.shape.back(); }
   /// Params then state: everything a checkpoint holds.
