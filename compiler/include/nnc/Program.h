@@ -53,17 +53,42 @@ struct Param {
 
 /// Graph operations. Operands are indices of earlier nodes in the same graph.
 /// Elementwise binaries broadcast with NumPy rules (right-aligned dims).
+/// Images are NHWC: [N, H, W, C]; conv weights are HWCF: [KH, KW, C, F].
+/// A "window" is Node::ints = {kh, kw, sh, sw, dh, dw, pt, pb, pl, pr}
+/// (kernel, stride, dilation, padding top/bottom/left/right); output size
+/// OH = (H + pt + pb - dh*(kh-1) - 1) / sh + 1, likewise OW.
 enum class OpKind {
-  Input,        ///< graph input `index` (0 = x, 1 = y, 2 = w sample weights)
+  Input,        ///< graph input `index` (0 = x, 1 = y, 2 = w sample weights,
+                ///< 3 = hyper [4], train-mode loss graph only)
   Param,        ///< program parameter `index`
+  Buffer,       ///< program buffer `index` (not trained: running statistics)
   Const,        ///< literal tensor: `values` (row-major), `type`
   MatMul,       ///< [M,K] @ [K,N] -> [M,N]
   Add, Sub, Mul, Div, ///< broadcasting elementwise
   Neg,
   Relu, Sigmoid, Tanh,
+  Sqrt,         ///< elementwise square root
   LeakyRelu,    ///< attr = alpha
   Step,         ///< attr = threshold; 1 if x > t else 0; forward only
   Softmax,      ///< over the last axis, max-subtracted
+  Conv2D,       ///< (x [N,H,W,C], w [KH,KW,C,F]) -> [N,OH,OW,F]; ints = window
+                ///< (kh, kw repeat w's dims); zero padding; no bias (an Add)
+  MaxPool,      ///< (x [N,H,W,C]) -> [N,OH,OW,C]; ints = window (dh = dw = 1);
+                ///< padding never wins the max (-inf)
+  AvgPool,      ///< (x [N,H,W,C]) -> [N,OH,OW,C]; ints = window (dh = dw = 1);
+                ///< sum over the window / (kh*kw): padding counts as zeros
+                ///< (PyTorch count_include_pad=True)
+  Reshape,      ///< (x) -> `type`: same element count, row-major order
+  Concat,       ///< (x0, x1, ...) -> concatenation along axis ints[0]; all
+                ///< other dims equal
+  SumTo,        ///< (x) -> `type`: sums x over the dims that broadcasting
+                ///< would add or stretch to get from `type` to x's shape (the
+                ///< adjoint of broadcasting; nn.unbroadcast)
+  DropoutMask,  ///< (hyper) -> `type` f32: each element 0 with probability
+                ///< attr = p, else 1/(1-p); a counter-based hash of (hyper[1]
+                ///< = step, hyper[2] = seed, ints[0] = salt, element index)
+  FlipLR,       ///< (x [N,H,W,C], hyper) -> x with each sample flipped along W
+                ///< with probability 1/2 (hash of step, seed, ints[0] = salt, n)
   CrossEntropy, ///< (logits [B,C], labels i32 [B], w [B]) -> scalar: weighted
                 ///< mean over samples of -log softmax(logits)[label]
   Mse,          ///< (pred, target, w [B]) -> scalar: weighted mean over
@@ -77,8 +102,9 @@ struct Node {
   std::vector<int> operands;
   TensorType type;  ///< result type (may contain kBatch)
   Loc loc;          ///< source location of the expression that made it
-  int index = -1;   ///< Input / Param index
-  double attr = 0;  ///< LeakyRelu alpha, Step threshold
+  int index = -1;   ///< Input / Param / Buffer index
+  double attr = 0;  ///< LeakyRelu alpha, Step threshold, DropoutMask p
+  std::vector<int64_t> ints; ///< window, Concat axis, random salt (see OpKind)
   std::vector<float> values; ///< Const
 };
 
@@ -134,10 +160,18 @@ struct Program {
   TensorType input;      ///< x, e.g. f32[B,784]
   TensorType target;     ///< y, e.g. i32[B] or f32[B,2]
   std::vector<Param> params;
-  /// forward: inputs {x}; results {model output}.
+  /// Non-trained state kept with the parameters (arena, checkpoints): batch
+  /// norm running mean (init zeros) and variance (init ones).
+  std::vector<Param> buffers;
+  /// forward, eval mode (dropout and flips are identities, batch norm uses
+  /// the running statistics): inputs {x}; results {model output}.
   Graph forward;
-  /// loss: inputs {x, y, w}; results {scalar loss, model output}.
+  /// loss, train mode (dropout, flips, batch statistics): inputs {x, y, w,
+  /// hyper}; results {scalar loss, model output, buffers' new values...}
+  /// (one per buffer, in order).
   Graph loss;
+  /// loss, eval mode: inputs {x, y, w}; results {scalar loss, model output}.
+  Graph evalLoss;
   TrainConfig train;
   std::vector<LayerInfo> layers;
 };
