@@ -185,9 +185,13 @@ void scheduleContraction(ScriptBuilder &sb, const std::string &h,
   int64_t mt = m, nt = n;
   std::string tiled = h;
   bool parallel = threads > 1 && 2 * m * n * k >= (1 << 20);
+  // A tall, narrow C (convolutions as im2col GEMMs: m = N*OH*OW, n = F)
+  // splits m even when a slice needs a peeled remainder: splitting n would
+  // make both threads stream all of A.
+  bool tall = m % threads == 0 && m >= 4 * n;
   bool splitM = m % threads == 0 && !peelM && (m / threads) % mr == 0;
   bool splitN = n % threads == 0 && !peelN && (n / threads) % nr == 0;
-  if (parallel && (splitM || (!splitN && m % threads == 0))) {
+  if (parallel && (splitM || tall || (!splitN && m % threads == 0))) {
     mt = m / threads;
     peelM = mt > mr && mt % mr != 0;
     tiled = sb.tileUsingForall(tiled, {mt, 0, 0});
@@ -282,6 +286,12 @@ void emitVectorization(ScriptBuilder &sb) {
   sb.line("} : !transform.any_op");
   sb.line("transform.foreach %funcs : !transform.any_op {");
   sb.line("^bb0(%f: !transform.any_op):");
+  // Tiles whose loops are all 1 but the last (im2col copies, pooling windows)
+  // keep maps like (n, oh + kh, ...) that the vectorizer rejects; dropping
+  // the unit dims leaves 1-D generics with identity maps.
+  sb.line("  transform.apply_patterns to %f {");
+  sb.line("    transform.apply_patterns.linalg.fold_unit_extent_dims_via_slices");
+  sb.line("  } : !transform.any_op");
   sb.line("  %fv = transform.structured.vectorize_children_and_apply_patterns "
           "%f : (!transform.any_op) -> !transform.any_op");
   sb.line("  transform.apply_patterns to %fv {");
