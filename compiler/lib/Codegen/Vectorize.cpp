@@ -23,6 +23,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/IR/LinalgInterfaces.h"
+#include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Transform/IR/TransformOps.h"
 #include "mlir/Dialect/Transform/Interfaces/TransformInterfaces.h"
@@ -338,6 +339,11 @@ LogicalResult nnc::runVectorize(ModuleOp module, int threads) {
   // Functions left private and unused after inlining are not scheduled.
   PassManager dce(ctx);
   dce.addPass(createSymbolDCEPass());
+  // Chains of elementwise generics (bias + activation, the optimizer's
+  // arithmetic) become one loop nest: one pass over memory instead of one
+  // per op.
+  dce.addPass(createLinalgElementwiseOpFusionPass());
+  dce.addPass(createCanonicalizerPass());
   if (failed(dce.run(module)))
     return failure();
   materializeTransposedRhs(module);
