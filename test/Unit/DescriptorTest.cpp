@@ -83,6 +83,36 @@ TEST(Descriptor, ParsesAdamClassifier) {
   EXPECT_EQ(d.persistent().size(), 3u);
 }
 
+// Buffers come after the optimizer state, in a model without a train section
+// too (batch norm running statistics used by predict).
+TEST(Descriptor, ParsesBuffersAfterStateAndWithoutTrainSection) {
+  std::string text = replaced(kAdam, "slot input x",
+                              "slot buffer bn.var f32 2 576\n"
+                              "init const 1\n"
+                              "slot input x");
+  text = replaced(text, "arena 1024", "arena 1088");
+  ModelDesc d = parseDescriptor(text);
+  ASSERT_EQ(d.buffers.size(), 1u);
+  EXPECT_EQ(d.buffers[0].offset, 576);
+  EXPECT_EQ(d.persistent().size(), 4u); // W, W.m, W.v, bn.var
+  EXPECT_EQ(d.persistent()[3]->name, "bn.var");
+
+  ModelDesc p = parseDescriptor("nnc-model 1\n"
+                                "source p.nn\n"
+                                "model P\n"
+                                "batch 1\n"
+                                "arena 256\n"
+                                "slot param W f32 2 0\n"
+                                "init zeros\n"
+                                "slot buffer mean f32 2 64\n"
+                                "init zeros\n"
+                                "slot input x f32 1,2 128\n"
+                                "slot output out f32 1,2 192\n");
+  EXPECT_FALSE(p.trainable());
+  ASSERT_EQ(p.buffers.size(), 1u);
+  EXPECT_EQ(p.buffers[0].name, "mean");
+}
+
 struct Malformed {
   const char *from, *to, *message;
 };
