@@ -7,8 +7,9 @@
 // and an eval-mode loss graph. Prints each function's signature and, per op,
 // `name (operand types) -> (result types) {sorted attributes}` (stable whether
 // or not the nn dialect registers the op yet), then the descriptor.
-// `nnc-mlirgen-test bad-axis` / `no-eval-loss` break the Program to check
-// MLIRGen's internal-error diagnostics. Used by test/MLIRGen/cnn.test.
+// `nnc-mlirgen-test bad-axis` / `bad-window` / `no-eval-loss` break the
+// Program to check MLIRGen's internal-error diagnostics. Used by
+// test/MLIRGen/cnn.test.
 //
 //===----------------------------------------------------------------------===//
 #include "nnc/MLIRGen.h"
@@ -161,6 +162,10 @@ int main(int argc, char **argv) {
     for (Node &n : prog.forward.nodes)
       if (n.op == OpKind::Concat)
         n.ints = {-5};
+  if (argc > 1 && !std::strcmp(argv[1], "bad-window"))
+    for (Node &n : prog.forward.nodes)
+      if (n.op == OpKind::Conv2D)
+        n.ints.pop_back();
   if (argc > 1 && !std::strcmp(argv[1], "no-eval-loss"))
     prog.evalLoss = Graph();
 

@@ -370,12 +370,12 @@ private:
         return fail(l, "no " + what + " " + Twine(node.index));
       return values[node.index];
     };
-    auto ints = [&](size_t n) {
-      if (node.ints.size() != n)
-        return fail(l, Twine(nnOpName(node.op)) + " needs " + Twine(n) +
-                           " integer attributes, got " +
-                           Twine(node.ints.size()));
-      return FailureOr<Value>(Value());
+    auto needInts = [&](size_t n) -> LogicalResult {
+      if (node.ints.size() == n)
+        return success();
+      return emitError(l) << "internal error: " << nnOpName(node.op)
+                          << " needs " << n << " integer attributes, got "
+                          << node.ints.size();
     };
     // Node::ints windows: {kh, kw, sh, sw, dh, dw, pt, pb, pl, pr}.
     auto pair = [&](size_t i) {
@@ -412,14 +412,14 @@ private:
           nnOpName(node.op), l, type, operands,
           {b.getNamedAttr("threshold", b.getF32FloatAttr(node.attr))});
     case OpKind::Conv2D:
-      if (failed(ints(10)))
+      if (failed(needInts(10)))
         return failure();
       return create(nnOpName(node.op), l, type, operands,
                     {b.getNamedAttr("stride", pair(2)),
                      b.getNamedAttr("dilation", pair(4)), padding()});
     case OpKind::MaxPool:
     case OpKind::AvgPool:
-      if (failed(ints(10)))
+      if (failed(needInts(10)))
         return failure();
       if (node.ints[4] != 1 || node.ints[5] != 1)
         return fail(l, "pooling with dilation");
@@ -427,7 +427,7 @@ private:
                     {b.getNamedAttr("kernel", pair(0)),
                      b.getNamedAttr("stride", pair(2)), padding()});
     case OpKind::Concat: {
-      if (failed(ints(1)))
+      if (failed(needInts(1)))
         return failure();
       int64_t rank = type.getRank(), axis = node.ints[0];
       if (axis < -rank || axis >= rank)
@@ -439,14 +439,14 @@ private:
                     {b.getNamedAttr("axis", b.getI64IntegerAttr(axis))});
     }
     case OpKind::DropoutMask:
-      if (failed(ints(1)))
+      if (failed(needInts(1)))
         return failure();
       return create(
           nnOpName(node.op), l, type, operands,
           {b.getNamedAttr("p", b.getF32FloatAttr(node.attr)),
            b.getNamedAttr("salt", b.getI64IntegerAttr(node.ints[0]))});
     case OpKind::FlipLR:
-      if (failed(ints(1)))
+      if (failed(needInts(1)))
         return failure();
       return create(
           nnOpName(node.op), l, type, operands,
