@@ -1,7 +1,7 @@
 //===- Checkpoint.cpp - safetensors writer and checked reader -------------===//
 //
 // Layout written: [u64 N][JSON header, N bytes][tensors in descriptor order:
-// params then state, each numel * 4 bytes]. The reader accepts any tensor
+// params, state, buffers, each numel * 4 bytes]. The reader accepts any tensor
 // order and offsets, but requires exactly the model's set of names with its
 // dtypes and shapes, offsets that tile the data section without overlap, and
 // a file exactly 8 + N + data bytes long.
@@ -176,9 +176,12 @@ CheckpointMeta loadCheckpoint(const std::string &path, const ModelDesc &d,
     copies.push_back({&s, b});
     want.erase(w);
   }
-  if (!want.empty())
-    throw fail("missing tensor '" + want.begin()->first + "' with shape " +
-               shapeJson(want.begin()->second->shape));
+  if (!want.empty()) {
+    const Slot &s = *want.begin()->second;
+    throw fail("missing tensor '" + s.name + "'" +
+               (s.role == "param" ? "" : " (" + s.role + ")") + " with shape " +
+               shapeJson(s.shape));
+  }
   std::sort(ranges.begin(), ranges.end());
   uint64_t end = 0;
   for (auto [b, e] : ranges) {

@@ -3,9 +3,9 @@
 // Checkpoints are safetensors files (huggingface.co/docs/safetensors): an
 // 8-byte little-endian header length N, N bytes of JSON (padded with spaces
 // to a multiple of 8), then the raw little-endian tensor data. The header maps
-// every param and state slot name to {"dtype": "F32"|"I32", "shape": [...],
-// "data_offsets": [begin, end]} (offsets relative to the data section) and
-// holds `__metadata__` {"format": "nnc", "model": name, "step": "t",
+// every param, state and buffer slot name to {"dtype": "F32"|"I32", "shape":
+// [...], "data_offsets": [begin, end]} (offsets relative to the data section)
+// and holds `__metadata__` {"format": "nnc", "model": name, "step": "t",
 // "epoch": "e"} (string values, as the format requires).
 //
 //===----------------------------------------------------------------------===//

@@ -40,13 +40,15 @@ commands:
     --batch B          must equal the compiled batch (%4$lld); to change it,
                        rebuild with `nnc build --batch B`
     --lr X             learning rate (default %7$g)
-    --seed S           seed of initialisation and shuffling (default %8$lld)
+    --seed S           seed of initialisation, shuffling and the random
+                       streams of dropout and flips (default %8$lld)
     --data DIR         Fashion-MNIST directory (fashion_mnist models only)
     --limit-batches N  stop each epoch after N batches (the test set is
                        still evaluated in full)
     --metrics FILE     append one JSON object per epoch to FILE
     --save FILE        write a safetensors checkpoint after training
-    --resume FILE      start from a checkpoint (params, optimizer state, step)
+    --resume FILE      start from a checkpoint (params, optimizer state,
+                       buffers, step)
     --threads T        worker threads (default 2, or $OMP_NUM_THREADS)
   eval       --load FILE [--data DIR] [--threads T]
              loss (and accuracy) of a checkpoint on the test set
@@ -54,7 +56,8 @@ commands:
              FILE: whitespace-separated floats, one sample per line; prints
              the model output per sample (and class=<argmax> for classifiers)
   params     [--load FILE] [--seed S]
-             print every parameter: name, shape, values (fresh init without
+             print every parameter, then every buffer (running statistics,
+             marked '(buffer)'): name, shape, values (fresh init without
              --load)
   gradcheck  [--samples K] [--seed S] [--threads T]
              compare the compiled gradient with central finite differences
@@ -203,7 +206,8 @@ int run(const Options &o, const ModelDesc &d, const EntryPoints &ep) {
   setThreads(o);
   std::string load = strFlag(o, "load");
   if (!d.trainable() && o.command != "predict" && o.command != "params")
-    throw Error("model " + d.model + " has no train section: only 'predict' "
+    throw Error("model " + d.model +
+                " has no train section: only 'predict' "
                 "and 'params' are available");
   // A model without a train section predicts with its initial parameters.
   if ((o.command == "eval" || (o.command == "predict" && d.trainable())) &&
@@ -274,11 +278,13 @@ int run(const Options &o, const ModelDesc &d, const EntryPoints &ep) {
     return 0;
   }
   if (o.command == "params") {
-    for (const Slot &p : d.params) {
-      std::printf("%s [%s] ", p.name.c_str(), shapeStr(p.shape).c_str());
-      printFloats(arena.f32(p), p.numel());
-      std::printf("\n");
-    }
+    for (const std::vector<Slot> *slots : {&d.params, &d.buffers})
+      for (const Slot &p : *slots) {
+        std::printf("%s [%s] %s", p.name.c_str(), shapeStr(p.shape).c_str(),
+                    slots == &d.buffers ? "(buffer) " : "");
+        printFloats(arena.f32(p), p.numel());
+        std::printf("\n");
+      }
     return 0;
   }
   // gradcheck
@@ -288,7 +294,7 @@ int run(const Options &o, const ModelDesc &d, const EntryPoints &ep) {
                 d.optimizer + ")");
   int64_t k = intFlag(o, "samples", 20, 1, INT64_MAX);
   Dataset train = trainSet(d, "");
-  return gradCheck(d, ep, arena, train, k) ? 0 : 1;
+  return gradCheck(d, ep, arena, train, k, seed) ? 0 : 1;
 }
 
 } // namespace

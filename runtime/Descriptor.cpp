@@ -6,7 +6,8 @@
 // and missing records are errors. After parsing, the whole descriptor is
 // checked: slot roles and shapes (x/y/w/out lead with B, w [B], hyper [4],
 // loss scalar), slots 64-aligned, inside the arena and not overlapping, one
-// init per param, optimizer state `<param>.v` (momentum) or `<param>.m` and
+// init per param and buffer, buffers f32, optimizer state `<param>.v`
+// (momentum) or `<param>.m` and
 // `<param>.v` (adam) with the param's shape, and the inline dataset's sizes.
 //
 //===----------------------------------------------------------------------===//
@@ -35,6 +36,8 @@ std::vector<const Slot *> ModelDesc::persistent() const {
     all.push_back(&s);
   for (const Slot &s : state)
     all.push_back(&s);
+  for (const Slot &s : buffers)
+    all.push_back(&s);
   return all;
 }
 
@@ -59,7 +62,8 @@ private:
   int lineNo = 0;
   ModelDesc d;
   std::set<std::string> seen;
-  int roleRank = 0; // slots must come in role order
+  int roleRank = 0;         // slots must come in role order
+  Slot *lastInit = nullptr; // the slot the next `init` record belongs to
 
   [[noreturn]] void fail(const std::string &msg) const {
     throw Error(lineNo ? "model descriptor line " + std::to_string(lineNo) +
@@ -137,7 +141,7 @@ std::string Parser::keyValue(const std::string &field,
 
 ModelDesc Parser::parse() {
   size_t pos = 0;
-  bool expectInit = false;
+  bool expectInit = false; // after a param or buffer slot
   while (pos < text.size()) {
     size_t nl = text.find('\n', pos);
     std::string line =
@@ -164,7 +168,7 @@ ModelDesc Parser::parse() {
   if (lineNo == 0)
     fail("empty descriptor");
   if (expectInit)
-    fail("missing 'init' after 'slot param " + d.params.back().name + "'");
+    fail("missing 'init' after the last 'slot " + lastInit->role + "'");
   lineNo = 0; // whole-descriptor checks
   validate();
   return std::move(d);
@@ -174,10 +178,11 @@ void Parser::record(const std::vector<std::string> &f, const std::string &line,
                     bool &expectInit) {
   const std::string &kind = f[0];
   if (expectInit != (kind == "init"))
-    fail(expectInit ? "expected 'init' after 'slot param'"
-                    : "'init' must follow a 'slot param' record");
+    fail(expectInit ? "expected 'init' after 'slot " + lastInit->role + "'"
+                    : "'init' must follow a 'slot param' or 'slot buffer' "
+                      "record");
   if (kind == "init") {
-    init(f, d.params.back());
+    init(f, *lastInit);
     expectInit = false;
   } else if (kind == "nnc-model") {
     once(kind);
@@ -229,24 +234,24 @@ void Parser::record(const std::vector<std::string> &f, const std::string &line,
     dataset(f);
   } else if (kind == "slot") {
     slot(f);
-    expectInit = f[1] == "param";
+    expectInit = f[1] == "param" || f[1] == "buffer";
   } else {
     fail("unknown record '" + kind + "'");
   }
 }
 
 void Parser::slot(const std::vector<std::string> &f) {
-  static const char *roles[] = {"param",  "state", "input", "target",
-                                "weight", "hyper", "loss",  "output"};
+  static const char *roles[] = {"param",  "state", "buffer", "input", "target",
+                                "weight", "hyper", "loss",   "output"};
   expectFields(f, 6);
   int rank = 0;
-  while (rank < 8 && f[1] != roles[rank])
+  while (rank < 9 && f[1] != roles[rank])
     ++rank;
-  if (rank == 8)
+  if (rank == 9)
     fail("unknown slot role '" + f[1] + "'");
   if (rank < roleRank)
-    fail("slot role '" + f[1] + "' out of order (param, state, input, " +
-         "target, weight, hyper, loss, output)");
+    fail("slot role '" + f[1] + "' out of order (param, state, buffer, " +
+         "input, target, weight, hyper, loss, output)");
   roleRank = rank;
   Slot s;
   s.role = f[1];
@@ -265,13 +270,17 @@ void Parser::slot(const std::vector<std::string> &f) {
          std::to_string(s.offset + s.bytes()) + " > " +
          std::to_string(d.arenaBytes) + " bytes)");
   if (rank == 0) {
-    d.params.push_back(s);
+    lastInit = &d.params.emplace_back(s);
   } else if (rank == 1) {
     d.state.push_back(s);
+  } else if (rank == 2) {
+    if (s.dtype != DType::F32)
+      fail("buffer '" + s.name + "' must be f32");
+    lastInit = &d.buffers.emplace_back(s);
   } else {
     once("slot " + s.role);
     Slot *dst[] = {&d.x, &d.y, &d.w, &d.hyper, &d.loss, &d.out};
-    *dst[rank - 2] = s;
+    *dst[rank - 3] = s;
   }
 }
 
@@ -334,9 +343,8 @@ void Parser::dataset(const std::vector<std::string> &f) {
 void Parser::validate() {
   static const char *required[] = {"model", "batch", "arena", "slot input",
                                    "slot output"};
-  static const char *requiredToTrain[] = {"train",       "data",
-                                          "slot target", "slot weight",
-                                          "slot hyper",  "slot loss"};
+  static const char *requiredToTrain[] = {
+      "train", "data", "slot target", "slot weight", "slot hyper", "slot loss"};
   for (const char *r : required)
     if (!seen.count(r))
       fail(std::string("missing '") + r + "' record");

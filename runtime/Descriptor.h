@@ -4,11 +4,13 @@
 // The compiled object carries `nnc_model_desc`, a text description of the model
 // (docs/internals.md, "The model descriptor"): batch size, arena size,
 // optimizer, training configuration, dataset, and one slot per tensor in the
-// arena with its byte offset. parseDescriptor checks every line and the
-// consistency of the whole (shapes, offsets, optimizer state) so the rest of
-// the runtime can trust it. Shapes with B = compiled batch:
+// arena with its byte offset (params, optimizer state, buffers such as batch
+// norm running statistics, x, y, w, hyper, loss, out). parseDescriptor checks
+// every line and the consistency of the whole (shapes, offsets, optimizer
+// state) so the rest of the runtime can trust it. Shapes with B = compiled
+// batch:
 //   x [B, ...] (f32), y [B, ...] (f32 or i32 labels [B]), w [B], hyper [4],
-//   loss scalar, out [B, ...]; every param/state slot is its own shape.
+//   loss scalar, out [B, ...]; every param/state/buffer slot is its own shape.
 //
 //===----------------------------------------------------------------------===//
 #ifndef NNRT_DESCRIPTOR_H
@@ -22,7 +24,7 @@ namespace nnrt {
 
 enum class DType { F32, I32 };
 
-/// How a parameter is filled before training (the `init` record).
+/// How a parameter or buffer is filled before training (the `init` record).
 struct InitSpec {
   enum Kind { Zeros, Const, Uniform, Normal, Literal } kind = Zeros;
   double a = 0;              ///< Const: value; Uniform: low; Normal: mean.
@@ -32,12 +34,13 @@ struct InitSpec {
 
 /// One tensor in the arena (the `slot` record). Elements are 4 bytes.
 struct Slot {
-  std::string role; ///< param state input target weight hyper loss output
+  std::string role; ///< param state buffer input target weight hyper loss
+                    ///< output
   std::string name;
   DType dtype = DType::F32;
   std::vector<int64_t> shape; ///< empty for a scalar
   int64_t offset = 0;         ///< bytes from the arena base, 64-aligned
-  InitSpec init;              ///< params only
+  InitSpec init;              ///< params and buffers
 
   int64_t numel() const;
   int64_t bytes() const { return numel() * 4; }
@@ -59,14 +62,18 @@ struct ModelDesc {
   int64_t dataRows = 0;
   std::vector<float> dataX, dataY;
   std::vector<Slot> params, state;
+  /// Not trained, but written by nnc_train_step and checkpointed (batch norm
+  /// running statistics).
+  std::vector<Slot> buffers;
   Slot x, y, w, hyper, loss, out;
 
   /// False for a model without a `train` section: the descriptor then has no
-  /// optimizer/train/data records and only param, input and output slots.
+  /// optimizer/train/data records and only param, buffer, input and output
+  /// slots.
   bool trainable() const { return !optimizer.empty(); }
   /// Number of classes (out's last dim) for classification models.
   int64_t classes() const { return out.shape.back(); }
-  /// Params then state: everything a checkpoint holds.
+  /// Params, state, buffers: everything a checkpoint holds.
   std::vector<const Slot *> persistent() const;
 };
 

@@ -1,9 +1,10 @@
 //===- GradCheck.cpp - Analytic vs central-difference gradients -----------===//
 //
-// Analytic: hyper = [1, 1, 0, 0], one nnc_train_step, g = p - p' (SGD:
-// p' = p - lr g with lr = 1), params restored afterwards.
+// Analytic: hyper = [1, 1, seed, 0], one nnc_train_step, g = p - p' (SGD:
+// p' = p - lr g with lr = 1), params and buffers restored afterwards.
 // Numeric: gn = (L(p + h) - L(p - h)) / ((p + h) - (p - h)), the denominator
-// taken from the f32 values actually stored, with L from nnc_eval_step (f32).
+// taken from the f32 values actually stored, with L from nnc_train_loss (f32,
+// train mode, the same hyper: the function the step differentiated).
 //
 // Step and tolerance, fixed up front (not tuned to pass):
 //   h = 1e-2 max(1, |p|). The central-difference error is about
@@ -28,21 +29,21 @@
 namespace nnrt {
 
 bool gradCheck(const ModelDesc &d, const EntryPoints &ep, Arena &arena,
-               const Dataset &ds, int64_t samples) {
+               const Dataset &ds, int64_t samples, uint64_t seed) {
   const int64_t count = std::min(d.batch, ds.n);
   std::vector<int64_t> order(count);
   for (int64_t i = 0; i < count; ++i)
     order[i] = i;
   fillBatch(d, ds, order.data(), count, arena);
 
-  // Snapshot params, take one lr = 1 SGD step, read g, restore.
-  std::vector<std::vector<float>> p0, grad;
+  // Snapshot params and buffers (the step writes both), take one lr = 1 SGD
+  // step, read g, restore.
+  std::vector<std::vector<float>> p0, r0, grad;
   for (const Slot &p : d.params)
     p0.emplace_back(arena.f32(p), arena.f32(p) + p.numel());
-  float *hyper = arena.f32(d.hyper);
-  hyper[0] = 1;
-  hyper[1] = 1;
-  hyper[2] = hyper[3] = 0;
+  for (const Slot &r : d.buffers)
+    r0.emplace_back(arena.f32(r), arena.f32(r) + r.numel());
+  setHyper(d, arena, 1, 1, seed);
   ep.trainStep(arena.base());
   const double loss = *arena.f32(d.loss);
   for (size_t k = 0; k < d.params.size(); ++k) {
@@ -52,12 +53,14 @@ bool gradCheck(const ModelDesc &d, const EntryPoints &ep, Arena &arena,
       grad[k][i] = p0[k][i] - p1[i];
     std::memcpy(arena.f32(d.params[k]), p0[k].data(), p0[k].size() * 4);
   }
+  for (size_t k = 0; k < d.buffers.size(); ++k)
+    std::memcpy(arena.f32(d.buffers[k]), r0[k].data(), r0[k].size() * 4);
 
   std::printf("gradcheck: %lld samples, loss %.6g; h = 1e-2 max(1,|p|); pass "
               "iff |ga-gn| <= 1e-3 max(1,|L|) + 1e-2 max(|ga|,|gn|)\n",
               (long long)count, loss);
-  auto evalLoss = [&] {
-    ep.evalStep(arena.base());
+  auto trainLoss = [&] {
+    ep.trainLoss(arena.base());
     return double(*arena.f32(d.loss));
   };
   bool pass = std::isfinite(loss);
@@ -73,9 +76,9 @@ bool gradCheck(const ModelDesc &d, const EntryPoints &ep, Arena &arena,
       const double h = 1e-2 * std::max(1.0, std::fabs(double(orig)));
       const float plus = float(orig + h), minus = float(orig - h);
       v[i] = plus;
-      double lp = evalLoss();
+      double lp = trainLoss();
       v[i] = minus;
-      double lm = evalLoss();
+      double lm = trainLoss();
       v[i] = orig;
       double gn = (lp - lm) / (double(plus) - double(minus));
       double ga = grad[k][i];

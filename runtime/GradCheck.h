@@ -2,8 +2,10 @@
 //
 // For models compiled with plain SGD: the analytic gradient is recovered from
 // one nnc_train_step with lr = 1 (p' = p - g, so g = p - p'), the numeric one
-// from central differences of nnc_eval_step's loss. Both on the first batch
-// of the training set. Prints a line per parameter and PASS/FAIL.
+// from central differences of nnc_train_loss's loss: the same train-mode
+// function (same hyper, so the same dropout masks and flips) that the step
+// differentiates. Both on the first batch of the training set. Prints a line
+// per parameter and PASS/FAIL.
 //
 //===----------------------------------------------------------------------===//
 #ifndef NNRT_GRADCHECK_H
@@ -17,9 +19,10 @@
 namespace nnrt {
 
 /// Checks up to `samples` elements of every parameter (all when it has no
-/// more). Returns true on PASS. The arena's params are left as they were.
+/// more). hyper = [1, 1, seed mod 2^24, 0]. Returns true on PASS. The
+/// arena's params and buffers are left as they were.
 bool gradCheck(const ModelDesc &d, const EntryPoints &ep, Arena &arena,
-               const Dataset &ds, int64_t samples);
+               const Dataset &ds, int64_t samples, uint64_t seed);
 
 } // namespace nnrt
 

@@ -39,6 +39,15 @@ std::vector<int64_t> epochOrder(int64_t n, uint64_t seed, int64_t epoch) {
   return order;
 }
 
+void setHyper(const ModelDesc &d, Arena &arena, double lr, int64_t t,
+              uint64_t seed) {
+  float *hyper = arena.f32(d.hyper);
+  hyper[0] = float(lr);
+  hyper[1] = float(t);
+  hyper[2] = float(seed % (uint64_t(1) << 24));
+  hyper[3] = 0;
+}
+
 int64_t countCorrect(const ModelDesc &d, Arena &arena, int64_t count) {
   const int64_t c = d.classes();
   const float *out = arena.f32(d.out); // [B, C]
@@ -85,7 +94,6 @@ int64_t train(const ModelDesc &d, const EntryPoints &ep, Arena &arena,
     steps = std::min(steps, opts.limitBatches);
   const int64_t lastEpoch = opts.firstEpoch + opts.epochs;
   int64_t t = opts.step;
-  float *hyper = arena.f32(d.hyper);
   Progress progress;
   for (int64_t e = opts.firstEpoch; e < lastEpoch; ++e) {
     auto epochStart = Clock::now();
@@ -96,10 +104,7 @@ int64_t train(const ModelDesc &d, const EntryPoints &ep, Arena &arena,
       auto stepStart = Clock::now();
       int64_t count = std::min(b, trainSet.n - s * b);
       fillBatch(d, trainSet, &order[s * b], count, arena);
-      ++t;
-      hyper[0] = float(opts.lr);
-      hyper[1] = float(t);
-      hyper[2] = hyper[3] = 0;
+      setHyper(d, arena, opts.lr, ++t, opts.seed);
       ep.trainStep(arena.base());
       trainSeconds += secondsSince(stepStart);
       float loss = *arena.f32(d.loss);

@@ -2,10 +2,10 @@
 //
 // Drives the compiled entry points over a Dataset. Per step: fillBatch puts B
 // samples into x [B, X], y [B, Y], w [B] (w = 0 on the padding rows of a last
-// partial batch), hyper [4] = [lr, t, 0, 0] with t the 1-based global step,
-// then the entry point writes loss (scalar, the w-weighted mean over the
-// batch) and out [B, ...]. Epoch losses are sample-weighted means of the step
-// losses; accuracy compares argmax(out[i, :]) with the label y[i].
+// partial batch), hyper [4] = [lr, t, seed mod 2^24, 0] (hyperFor) with t the
+// 1-based global step, then the entry point writes loss (scalar, the w-weighted
+// mean over the batch) and out [B, ...]. Epoch losses are sample-weighted means
+// of the step losses; accuracy compares argmax(out[i, :]) with the label y[i].
 //
 //===----------------------------------------------------------------------===//
 #ifndef NNRT_TRAIN_H
@@ -27,7 +27,13 @@ struct EntryPoints {
   void (*trainStep)(char *);
   void (*evalStep)(char *);
   void (*predict)(char *);
+  void (*trainLoss)(char *); ///< train-mode loss and out, no update
 };
+
+/// Writes hyper = [lr, t, seed mod 2^24, 0] (the seed exact in f32; it and t
+/// drive the train-mode random streams: dropout masks, flips).
+void setHyper(const ModelDesc &d, Arena &arena, double lr, int64_t t,
+              uint64_t seed);
 
 /// Sample order for an epoch: a Fisher-Yates shuffle of 0..n-1 driven by
 /// std::mt19937_64 seeded with {seed, epoch} (epoch 0-based), so the order is

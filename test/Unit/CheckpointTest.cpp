@@ -1,9 +1,10 @@
 //===- CheckpointTest.cpp - safetensors round trip and corrupt files ------===//
 //
-// A saved checkpoint is valid safetensors and loads back bit-exactly with its
-// step and epoch; every corruption (truncation, bad JSON, wrong shape, huge
-// header length, missing or extra tensor, other model) is an Error naming the
-// file; a failed save leaves no file behind.
+// A saved checkpoint is valid safetensors and loads back bit-exactly (params
+// and buffers) with its step and epoch; every corruption (truncation, bad
+// JSON, wrong shape, huge header length, missing or extra tensor, missing or
+// misshapen buffer, other model) is an Error naming the file; a failed save
+// leaves no file behind.
 //
 //===----------------------------------------------------------------------===//
 #include "Checkpoint.h"
@@ -23,7 +24,7 @@ namespace {
 
 class CheckpointTest : public ::testing::Test {
 protected:
-  ModelDesc d = parseDescriptor(nnc_model_desc); // W [2,1], b [1]
+  ModelDesc d = parseDescriptor(nnc_model_desc); // W [2,1], b [1], ymean [1]
   Arena arena{d.arenaBytes};
   TempDir tmp;
   std::string file = tmp.path("ck.safetensors");
@@ -31,6 +32,7 @@ protected:
   void SetUp() override {
     initParams(d, arena, 42);
     arena.f32(d.params[1])[0] = 0.25f;
+    arena.f32(d.buffers[0])[0] = -0.75f;
     saveCheckpoint(file, d, arena, {17, 3});
   }
   /// The error message of loading `path` into a fresh arena.
@@ -67,9 +69,11 @@ TEST_F(CheckpointTest, RoundTrip) {
   CheckpointMeta m = loadCheckpoint(file, d, other);
   EXPECT_EQ(m.step, 17);
   EXPECT_EQ(m.epoch, 3);
-  for (const Slot &p : d.params)
-    EXPECT_EQ(std::memcmp(other.at(p), arena.at(p), p.bytes()), 0) << p.name;
+  for (const Slot *p : d.persistent())
+    EXPECT_EQ(std::memcmp(other.at(*p), arena.at(*p), p->bytes()), 0)
+        << p->name;
   EXPECT_EQ(other.f32(d.params[1])[0], 0.25f);
+  EXPECT_EQ(other.f32(d.buffers[0])[0], -0.75f);
 }
 
 TEST_F(CheckpointTest, IsSafetensors) {
@@ -86,10 +90,15 @@ TEST_F(CheckpointTest, IsSafetensors) {
   EXPECT_EQ(h["W"]["shape"], nlohmann::json({2, 1}));
   EXPECT_EQ(h["W"]["data_offsets"], nlohmann::json({0, 8}));
   EXPECT_EQ(h["b"]["data_offsets"], nlohmann::json({8, 12}));
-  EXPECT_EQ(bytes.size(), 8 + n + 12);
-  float b;
+  EXPECT_EQ(h["ymean"]["dtype"], "F32");
+  EXPECT_EQ(h["ymean"]["shape"], nlohmann::json({1}));
+  EXPECT_EQ(h["ymean"]["data_offsets"], nlohmann::json({12, 16}));
+  EXPECT_EQ(bytes.size(), 8 + n + 16);
+  float b, ymean;
   std::memcpy(&b, bytes.data() + 8 + n + 8, 4);
+  std::memcpy(&ymean, bytes.data() + 8 + n + 12, 4);
   EXPECT_EQ(b, 0.25f);
+  EXPECT_EQ(ymean, -0.75f);
 }
 
 TEST_F(CheckpointTest, RejectsTruncated) {
@@ -97,7 +106,7 @@ TEST_F(CheckpointTest, RejectsTruncated) {
   writeFile(file, bytes.substr(0, bytes.size() - 1));
   std::string e = loadError(file);
   EXPECT_EQ(e.rfind(file + ": ", 0), 0u) << e;
-  EXPECT_NE(e.find("outside the 11-byte data section"), std::string::npos) << e;
+  EXPECT_NE(e.find("outside the 15-byte data section"), std::string::npos) << e;
   writeFile(file, bytes.substr(0, 5));
   EXPECT_NE(loadError(file).find("shorter than the 8-byte header length"),
             std::string::npos);
@@ -138,7 +147,7 @@ TEST_F(CheckpointTest, RejectsWrongDtypeAndOffsets) {
             std::string::npos);
   h["W"]["data_offsets"] = {0, 1000};
   rewriteHeader(h.dump());
-  EXPECT_NE(loadError(file).find("outside the 12-byte data section"),
+  EXPECT_NE(loadError(file).find("outside the 16-byte data section"),
             std::string::npos);
 }
 
@@ -172,6 +181,26 @@ TEST_F(CheckpointTest, RejectsMissingExtraAndForeign) {
   h.erase("__metadata__");
   rewriteHeader(h.dump());
   EXPECT_NE(loadError(file).find("no __metadata__"), std::string::npos);
+}
+
+// A checkpoint without a buffer, or with a buffer of another shape (e.g.
+// saved by a model whose batch norm had other channels), is refused.
+TEST_F(CheckpointTest, RejectsMissingOrMisshapenBuffer) {
+  nlohmann::json h = header();
+  nlohmann::json ymean = h["ymean"];
+  h.erase("ymean");
+  rewriteHeader(h.dump());
+  std::string e = loadError(file);
+  EXPECT_NE(e.find("missing tensor 'ymean' (buffer) with shape [1]"),
+            std::string::npos)
+      << e;
+  h["ymean"] = ymean;
+  h["ymean"]["shape"] = {1, 1};
+  rewriteHeader(h.dump());
+  e = loadError(file);
+  EXPECT_NE(e.find("tensor 'ymean' has shape [1,1], the model needs [1]"),
+            std::string::npos)
+      << e;
 }
 
 TEST_F(CheckpointTest, RejectsMissingFile) {

@@ -73,11 +73,15 @@ TEST_F(Cli, TrainSaveLoadPredictEval) {
   r = run("params --load " + p("ck"));
   ASSERT_EQ(r.status, 0) << r.err;
   std::istringstream lines(r.out);
-  std::string w, b;
+  std::string w, b, ymean;
   std::getline(lines, w);
   std::getline(lines, b);
+  std::getline(lines, ymean);
   ASSERT_EQ(w.rfind("W [2,1] ", 0), 0u) << r.out;
   ASSERT_EQ(b.rfind("b [1] ", 0), 0u) << r.out;
+  // The buffer was trained (running mean of y, from 1) and saved.
+  ASSERT_EQ(ymean.rfind("ymean [1] (buffer) ", 0), 0u) << r.out;
+  EXPECT_NE(ymean, "ymean [1] (buffer) 1");
   std::vector<double> wv = numbers(w.substr(8)), bv = numbers(b.substr(6));
   ASSERT_EQ(wv.size(), 2u);
   ASSERT_EQ(bv.size(), 1u);
@@ -107,7 +111,8 @@ TEST_F(Cli, FreshParamsAreSeeded) {
   ASSERT_EQ(a.status, 0) << a.err;
   EXPECT_EQ(a.out, b.out);
   EXPECT_NE(a.out, c.out);
-  EXPECT_NE(a.out.find("b [1] 0\n"), std::string::npos) << a.out;
+  EXPECT_NE(a.out.find("b [1] 0\nymean [1] (buffer) 1\n"), std::string::npos)
+      << a.out;
 }
 
 TEST_F(Cli, TrainingIsDeterministicAndResumable) {
@@ -126,7 +131,11 @@ TEST_F(Cli, TrainingIsDeterministicAndResumable) {
 }
 
 TEST_F(Cli, GradcheckPassesAndCatchesWrongGradient) {
+  // The fake model's train mode drops a sample chosen by (t, seed): gradcheck
+  // passes only if its differences see the same hyper as the step.
   Result r = run("gradcheck");
+  EXPECT_EQ(r.status, 0) << r.out << r.err;
+  r = run("gradcheck --seed 2");
   EXPECT_EQ(r.status, 0) << r.out << r.err;
   EXPECT_NE(r.out.find("gradcheck W [2,1]: 2/2 elements"), std::string::npos)
       << r.out;

@@ -18,7 +18,7 @@ TEST(Descriptor, ParsesFakeModel) {
   EXPECT_EQ(d.model, "Fake");
   EXPECT_EQ(d.source, "fake.nn");
   EXPECT_EQ(d.batch, 4);
-  EXPECT_EQ(d.arenaBytes, 512);
+  EXPECT_EQ(d.arenaBytes, 576);
   EXPECT_EQ(d.optimizer, "sgd");
   EXPECT_FLOAT_EQ(d.lr, 0.1);
   EXPECT_EQ(d.epochs, 2);
@@ -34,7 +34,16 @@ TEST(Descriptor, ParsesFakeModel) {
   EXPECT_EQ(d.params[0].init.kind, InitSpec::Uniform);
   EXPECT_EQ(d.params[0].init.a, -0.5);
   EXPECT_EQ(d.params[1].init.kind, InitSpec::Zeros);
-  EXPECT_EQ(d.x.offset, 128);
+  ASSERT_EQ(d.buffers.size(), 1u);
+  EXPECT_EQ(d.buffers[0].name, "ymean");
+  EXPECT_EQ(d.buffers[0].role, "buffer");
+  EXPECT_EQ(d.buffers[0].shape, (std::vector<int64_t>{1}));
+  EXPECT_EQ(d.buffers[0].offset, 128);
+  EXPECT_EQ(d.buffers[0].init.kind, InitSpec::Const);
+  EXPECT_EQ(d.buffers[0].init.a, 1);
+  ASSERT_EQ(d.persistent().size(), 3u); // W, b, ymean
+  EXPECT_EQ(d.persistent()[2], &d.buffers[0]);
+  EXPECT_EQ(d.x.offset, 192);
   EXPECT_EQ(d.x.perSample(), 2);
   EXPECT_TRUE(d.loss.shape.empty());
   EXPECT_EQ(d.out.shape, (std::vector<int64_t>{4, 1}));
@@ -74,6 +83,36 @@ TEST(Descriptor, ParsesAdamClassifier) {
   EXPECT_EQ(d.persistent().size(), 3u);
 }
 
+// Buffers come after the optimizer state, in a model without a train section
+// too (batch norm running statistics used by predict).
+TEST(Descriptor, ParsesBuffersAfterStateAndWithoutTrainSection) {
+  std::string text = replaced(kAdam, "slot input x",
+                              "slot buffer bn.var f32 2 576\n"
+                              "init const 1\n"
+                              "slot input x");
+  text = replaced(text, "arena 1024", "arena 1088");
+  ModelDesc d = parseDescriptor(text);
+  ASSERT_EQ(d.buffers.size(), 1u);
+  EXPECT_EQ(d.buffers[0].offset, 576);
+  EXPECT_EQ(d.persistent().size(), 4u); // W, W.m, W.v, bn.var
+  EXPECT_EQ(d.persistent()[3]->name, "bn.var");
+
+  ModelDesc p = parseDescriptor("nnc-model 1\n"
+                                "source p.nn\n"
+                                "model P\n"
+                                "batch 1\n"
+                                "arena 256\n"
+                                "slot param W f32 2 0\n"
+                                "init zeros\n"
+                                "slot buffer mean f32 2 64\n"
+                                "init zeros\n"
+                                "slot input x f32 1,2 128\n"
+                                "slot output out f32 1,2 192\n");
+  EXPECT_FALSE(p.trainable());
+  ASSERT_EQ(p.buffers.size(), 1u);
+  EXPECT_EQ(p.buffers[0].name, "mean");
+}
+
 struct Malformed {
   const char *from, *to, *message;
 };
@@ -101,7 +140,7 @@ INSTANTIATE_TEST_SUITE_P(
         Malformed{"batch 4", "batch -4", "line 4: 'batch' must be positive"},
         Malformed{"batch 4", "batch  4", "empty field"},
         Malformed{"batch 4\n", "batch 4\n\n", "line 5: empty line"},
-        Malformed{"arena 512", "arena 512\nbatch 4", "duplicate 'batch'"},
+        Malformed{"arena 576", "arena 576\nbatch 4", "duplicate 'batch'"},
         Malformed{"model Fake", "modle Fake", "unknown record 'modle'"},
         Malformed{"sgd lr=0.1", "sgd lr=0.1x", "expected a finite number"},
         Malformed{"sgd lr=0.1", "rmsprop lr=0.1", "unknown optimizer"},
@@ -124,17 +163,31 @@ INSTANTIATE_TEST_SUITE_P(
         Malformed{"f32 2,1 0", "f32 2,1 32", "not 64-byte aligned"},
         Malformed{"f32 2,1 0", "f32 2,0 0", "bad dimension"},
         Malformed{"f32 2,1 0", "f64 2,1 0", "unknown dtype 'f64'"},
-        Malformed{"scalar 384", "scalar 512", "ends past the arena"},
+        Malformed{"scalar 448", "scalar 576", "ends past the arena"},
         Malformed{"f32 1 64", "f32 1 0", "overlap"},
         Malformed{"slot param b", "slot bias b", "unknown slot role"},
-        Malformed{"slot loss loss f32 scalar 384\n", "", "missing 'slot loss'"},
+        Malformed{"slot loss loss f32 scalar 448\n", "", "missing 'slot loss'"},
         Malformed{"slot hyper hyper f32 4", "slot hyper hyper f32 3",
                   "hyper slot must be f32 [4]"},
         Malformed{"slot input x f32 4,2", "slot input x f32 2,4",
                   "must have shape [B=4"},
-        Malformed{"slot input x f32 4,2 128\n",
-                  "slot input x f32 4,2 128\nslot param c f32 1 128\n",
+        Malformed{"slot input x f32 4,2 192\n",
+                  "slot input x f32 4,2 192\nslot param c f32 1 192\n",
                   "out of order"},
+        // Buffers: after params and state, before x; f32; an init each; their
+        // own space and name.
+        Malformed{"init const 1\n", "",
+                  "line 16: expected 'init' after 'slot buffer'"},
+        Malformed{"slot buffer ymean f32", "slot buffer ymean i32",
+                  "buffer 'ymean' must be f32"},
+        Malformed{"slot buffer ymean f32 1 128\ninit const 1\n"
+                  "slot input x f32 4,2 192\n",
+                  "slot input x f32 4,2 192\n"
+                  "slot buffer ymean f32 1 128\ninit const 1\n",
+                  "slot role 'buffer' out of order"},
+        Malformed{"ymean f32 1 128", "ymean f32 1 64", "overlap"},
+        Malformed{"ymean f32 1 128", "W f32 1 128", "duplicate slot name 'W'"},
+        Malformed{"init const 1", "init const one", "expected a finite number"},
         Malformed{"optimizer sgd", "optimizer momentum",
                   "needs 2 state slots, got 0"}));
 

@@ -20,11 +20,13 @@ extern "C" const char nnc_model_desc[];
 extern "C" void nnc_train_step(char *arena);
 extern "C" void nnc_eval_step(char *arena);
 extern "C" void nnc_predict(char *arena);
+extern "C" void nnc_train_loss(char *arena);
 
 namespace nnrt::test {
 
 inline EntryPoints fakeModel() {
-  return {nnc_model_desc, nnc_train_step, nnc_eval_step, nnc_predict};
+  return {nnc_model_desc, nnc_train_step, nnc_eval_step, nnc_predict,
+          nnc_train_loss};
 }
 
 class TempDir {

@@ -2,7 +2,8 @@
 //
 // With the fake model (B = 4, 6 samples: one full and one half-padded batch),
 // evaluate must weight the padded batch by its 2 real samples only, training
-// must lower the loss, and hyper must carry [lr, t].
+// must lower the loss and update the buffer, and hyper must carry
+// [lr, t, seed mod 2^24, 0].
 //
 //===----------------------------------------------------------------------===//
 #include "Descriptor.h"
@@ -35,13 +36,17 @@ TEST(Train, LowersLossAndCountsSteps) {
   TrainOptions o;
   o.epochs = 5;
   o.lr = 0.1;
-  o.seed = 1;
+  o.seed = (uint64_t(5) << 24) + 3; // hyper[2] = 3
   testing::internal::CaptureStdout();
   int64_t steps = train(d, fakeModel(), a, ds, ds, o);
   std::string out = testing::internal::GetCapturedStdout();
   EXPECT_EQ(steps, 10); // 2 batches per epoch
   EXPECT_EQ(a.f32(d.hyper)[1], 10.0f);
   EXPECT_FLOAT_EQ(a.f32(d.hyper)[0], 0.1f);
+  EXPECT_EQ(a.f32(d.hyper)[2], 3.0f);
+  EXPECT_EQ(a.f32(d.hyper)[3], 0.0f);
+  // ymean started at 0 (fresh arena): the train step wrote it.
+  EXPECT_NE(a.f32(d.buffers[0])[0], 0.0f);
   EXPECT_LT(evaluate(d, fakeModel(), a, ds).loss, before / 2);
   EXPECT_NE(out.find("epoch 5/5  train_loss "), std::string::npos) << out;
   o.limitBatches = 1;

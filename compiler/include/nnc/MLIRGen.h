@@ -1,10 +1,11 @@
 //===- MLIRGen.h - From an analysed Program to the nn dialect ---*- C++ -*-===//
 //
 // MLIRGen turns a Program into one MLIR module with static shapes (the batch
-// dimension B replaced by the compiled batch): @forward, @loss, the
-// @train_step declaration that nn-autodiff fills in, the arena entry points
-// @nnc_train_step / @nnc_eval_step / @nnc_predict, and the model descriptor
-// global @nnc_model_desc (docs/internals.md describes all of them).
+// dimension B replaced by the compiled batch): @forward, @loss (train mode),
+// @eval_loss, the @train_step declaration that nn-autodiff fills in, the arena
+// entry points @nnc_train_step / @nnc_eval_step / @nnc_train_loss /
+// @nnc_predict, and the model descriptor global @nnc_model_desc
+// (docs/internals.md describes all of them).
 //
 //===----------------------------------------------------------------------===//
 #ifndef NNC_MLIRGEN_H

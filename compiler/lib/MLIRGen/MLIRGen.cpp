@@ -2,12 +2,13 @@
 //
 // Emits one module per program, all shapes static (B = the compiled batch):
 // each Graph node becomes one nn op (or an arith.constant) located at the
-// node's source position, @forward and @loss are functions of the parameters
-// and the graph inputs, @train_step is a declaration carrying what
-// nn-autodiff needs (nn.grad_of, nn.num_params, nn.optimizer), and three
-// entry wrappers move tensors between the runtime's byte arena and those
-// functions. The arena layout (64-byte aligned slots) is written into the
-// descriptor string @nnc_model_desc that the runtime parses.
+// node's source position; @forward, @loss (train mode) and @eval_loss are
+// functions of the parameters, the buffers and the graph inputs; @train_step
+// is a declaration carrying what nn-autodiff needs (nn.grad_of,
+// nn.num_params, nn.optimizer); and four entry wrappers move tensors between
+// the runtime's byte arena and those functions. The arena layout (64-byte
+// aligned slots) is written into the descriptor string @nnc_model_desc that the
+// runtime parses.
 //
 //===----------------------------------------------------------------------===//
 
@@ -42,11 +43,12 @@ struct Slot {
   int64_t offset = 0;
 };
 
-/// The arena in descriptor order: params (n), states, x, y, w, hyper, loss,
-/// out. Without a train section only params, x and out exist.
+/// The arena in descriptor order: params (n), states, buffers, x, y, w,
+/// hyper, loss, out. Without a train section only params, buffers, x and out
+/// exist.
 struct Arena {
   std::vector<Slot> slots;
-  size_t numParams = 0, numStates = 0;
+  size_t numParams = 0, numStates = 0, numBuffers = 0;
   size_t x = 0, y = 0, w = 0, hyper = 0, loss = 0, out = 0; ///< slot indices
   int64_t bytes = 0;
 };
@@ -78,6 +80,24 @@ StringRef nnOpName(OpKind kind) {
     return "nn.step";
   case OpKind::Softmax:
     return "nn.softmax";
+  case OpKind::Sqrt:
+    return "nn.sqrt";
+  case OpKind::Conv2D:
+    return "nn.conv2d";
+  case OpKind::MaxPool:
+    return "nn.max_pool";
+  case OpKind::AvgPool:
+    return "nn.avg_pool";
+  case OpKind::Reshape:
+    return "nn.reshape";
+  case OpKind::Concat:
+    return "nn.concat";
+  case OpKind::SumTo:
+    return "nn.unbroadcast";
+  case OpKind::DropoutMask:
+    return "nn.dropout_mask";
+  case OpKind::FlipLR:
+    return "nn.flip_lr";
   case OpKind::CrossEntropy:
     return "nn.cross_entropy";
   case OpKind::Mse:
@@ -86,6 +106,7 @@ StringRef nnOpName(OpKind kind) {
     return "nn.bce";
   case OpKind::Input:
   case OpKind::Param:
+  case OpKind::Buffer:
   case OpKind::Const:
     break;
   }
@@ -115,8 +136,11 @@ public:
       emitError(modelLoc) << "batch size must be positive, got " << batch;
       return nullptr;
     }
+    const Graph &evalLoss = evalLossGraph();
     if (!checkResults(prog.forward, 1, "forward") ||
-        (training() && !checkResults(prog.loss, 2, "loss")))
+        (training() &&
+         (!checkResults(prog.loss, 2 + prog.buffers.size(), "loss") ||
+          !checkResults(evalLoss, 2, "eval loss"))))
       return nullptr;
     module = ModuleOp::create(modelLoc);
     b.setInsertionPointToEnd(module->getBody());
@@ -124,18 +148,33 @@ public:
     func::FuncOp forward = genForward();
     if (!forward)
       return nullptr;
+    const Arena &a = arena;
+    SmallVector<size_t> p = slotRange(0, a.numParams);
+    SmallVector<size_t> s = slotRange(a.numParams, a.numStates);
+    SmallVector<size_t> r = slotRange(a.numParams + a.numStates, a.numBuffers);
     if (training()) {
       func::FuncOp loss = genLoss();
-      if (!loss)
+      func::FuncOp eval = genEvalLoss(evalLoss);
+      if (!loss || !eval)
         return nullptr;
-      genEntry("nnc_train_step", genTrainStepDecl(loss));
-      genEntry("nnc_eval_step", loss);
+      // train_step: P S R x y w hyper -> loss out P' S' R'
+      genEntry("nnc_train_step", genTrainStepDecl(loss),
+               concat({p, s, r, {a.x, a.y, a.w, a.hyper}}),
+               concat({{a.loss, a.out}, p, s, r}));
+      // eval_loss: P R x y w -> loss out
+      genEntry("nnc_eval_step", eval, concat({p, r, {a.x, a.y, a.w}}),
+               {a.loss, a.out});
+      // loss: P R x y w hyper -> loss out (R' is dropped)
+      genEntry("nnc_train_loss", loss, concat({p, r, {a.x, a.y, a.w, a.hyper}}),
+               {a.loss, a.out});
     } else {
-      // The runtime links all three entry points; these do nothing.
-      genEntry("nnc_train_step", nullptr);
-      genEntry("nnc_eval_step", nullptr);
+      // The runtime links all four entry points; these do nothing.
+      for (StringRef name :
+           {"nnc_train_step", "nnc_eval_step", "nnc_train_loss"})
+        genEntry(name, nullptr, {}, {});
     }
-    genEntry("nnc_predict", forward);
+    // forward: P R x -> out
+    genEntry("nnc_predict", forward, concat({p, r, {a.x}}), {a.out});
     genDescriptor();
     return std::move(module);
   }
@@ -148,9 +187,35 @@ private:
   OwningOpRef<ModuleOp> module;
   Arena arena;
 
-  /// A model without a train section only predicts: no @loss, @train_step
-  /// or y/w/hyper/loss slots.
+  /// A model without a train section only predicts: no @loss, @eval_loss,
+  /// @train_step or y/w/hyper/loss slots.
   bool training() const { return prog.train.present; }
+
+  /// Program::evalLoss, or Program::loss while the frontend leaves evalLoss
+  /// empty: the two graphs are the same when there are no buffers and no
+  /// random (train-mode) nodes.
+  const Graph &evalLossGraph() const {
+    if (!prog.evalLoss.results.empty() || !prog.buffers.empty())
+      return prog.evalLoss;
+    for (const Node &n : prog.loss.nodes)
+      if (n.op == OpKind::DropoutMask || n.op == OpKind::FlipLR)
+        return prog.evalLoss;
+    return prog.loss;
+  }
+
+  static SmallVector<size_t> slotRange(size_t first, size_t count) {
+    SmallVector<size_t> v;
+    for (size_t i = first; i < first + count; ++i)
+      v.push_back(i);
+    return v;
+  }
+  static SmallVector<size_t>
+  concat(std::initializer_list<ArrayRef<size_t>> parts) {
+    SmallVector<size_t> v;
+    for (ArrayRef<size_t> part : parts)
+      v.append(part.begin(), part.end());
+    return v;
+  }
 
   bool checkResults(const Graph &g, size_t n, StringRef name) {
     bool ok = g.results.size() == n;
@@ -189,10 +254,13 @@ private:
     return tensorType(ElemType::F32, dims);
   }
 
-  // Function signatures (docs/internals.md). P = params, S = optimizer state.
-  SmallVector<Type> paramTypes() {
+  // Function signatures (docs/internals.md). P = params, S = optimizer state,
+  // R = buffers.
+  SmallVector<Type> paramTypes() { return shapesOf(prog.params); }
+  SmallVector<Type> bufferTypes() { return shapesOf(prog.buffers); }
+  SmallVector<Type> shapesOf(ArrayRef<Param> params) {
     SmallVector<Type> types;
-    for (const Param &p : prog.params)
+    for (const Param &p : params)
       types.push_back(f32Type(p.shape));
     return types;
   }
@@ -228,7 +296,7 @@ private:
   }
 
   /// Slots in descriptor order; states in the order of @train_step's S
-  /// arguments.
+  /// arguments, buffers in the order of R.
   void layoutArena() {
     auto add = [&](std::string role, std::string name, RankedTensorType type) {
       int64_t offset = llvm::alignTo(arena.bytes, kSlotAlign);
@@ -245,6 +313,9 @@ private:
       for (int64_t k = 0; k < statesPerParam(); ++k)
         add("state", p.name + suffixes[k], f32Type(p.shape));
     arena.numStates = statesPerParam() * prog.params.size();
+    for (const Param &r : prog.buffers)
+      add("buffer", r.name, f32Type(r.shape));
+    arena.numBuffers = prog.buffers.size();
     arena.x = add("input", "x", xType());
     if (training()) {
       arena.y = add("target", "y", yType());
@@ -256,10 +327,14 @@ private:
     arena.bytes = llvm::alignTo(arena.bytes, kSlotAlign);
   }
 
-  /// Emits `g`'s nodes into the current block; `inputs` are the values of
-  /// Input nodes by index. Returns the values of g.results.
-  FailureOr<SmallVector<Value>> genGraph(const Graph &g, ValueRange params,
-                                         ValueRange inputs) {
+  /// The values of Param, Buffer and Input nodes (by index) in a function.
+  struct Leaves {
+    ValueRange params, buffers, inputs;
+  };
+
+  /// Emits `g`'s nodes into the current block. Returns the values of
+  /// g.results.
+  FailureOr<SmallVector<Value>> genGraph(const Graph &g, const Leaves &leaves) {
     SmallVector<Value> values;
     for (auto [i, node] : llvm::enumerate(g.nodes)) {
       Location l = loc(node.loc);
@@ -271,7 +346,7 @@ private:
         }
         operands.push_back(values[o]);
       }
-      FailureOr<Value> v = genNode(node, l, operands, params, inputs);
+      FailureOr<Value> v = genNode(node, l, operands, leaves);
       if (failed(v))
         return failure();
       values.push_back(*v);
@@ -288,17 +363,35 @@ private:
   }
 
   FailureOr<Value> genNode(const Node &node, Location l, ValueRange operands,
-                           ValueRange params, ValueRange inputs) {
+                           const Leaves &leaves) {
     RankedTensorType type = tensorType(node.type);
+    auto leaf = [&](ValueRange values, StringRef what) -> FailureOr<Value> {
+      if (node.index < 0 || node.index >= (int)values.size())
+        return fail(l, "no " + what + " " + Twine(node.index));
+      return values[node.index];
+    };
+    auto needInts = [&](size_t n) -> LogicalResult {
+      if (node.ints.size() == n)
+        return success();
+      return emitError(l) << "internal error: " << nnOpName(node.op)
+                          << " needs " << n << " integer attributes, got "
+                          << node.ints.size();
+    };
+    // Node::ints windows: {kh, kw, sh, sw, dh, dw, pt, pb, pl, pr}.
+    auto pair = [&](size_t i) {
+      return b.getDenseI64ArrayAttr({node.ints[i], node.ints[i + 1]});
+    };
+    auto padding = [&] {
+      return b.getNamedAttr(
+          "padding", b.getDenseI64ArrayAttr(ArrayRef(node.ints).slice(6, 4)));
+    };
     switch (node.op) {
     case OpKind::Input:
-      if (node.index < 0 || node.index >= (int)inputs.size())
-        return fail(l, "no graph input " + Twine(node.index));
-      return inputs[node.index];
+      return leaf(leaves.inputs, "graph input");
     case OpKind::Param:
-      if (node.index < 0 || node.index >= (int)params.size())
-        return fail(l, "no parameter " + Twine(node.index));
-      return params[node.index];
+      return leaf(leaves.params, "parameter");
+    case OpKind::Buffer:
+      return leaf(leaves.buffers, "buffer");
     case OpKind::Const:
       return genConst(node, l, type);
     case OpKind::CrossEntropy:
@@ -318,6 +411,46 @@ private:
       return create(
           nnOpName(node.op), l, type, operands,
           {b.getNamedAttr("threshold", b.getF32FloatAttr(node.attr))});
+    case OpKind::Conv2D:
+      if (failed(needInts(10)))
+        return failure();
+      return create(nnOpName(node.op), l, type, operands,
+                    {b.getNamedAttr("stride", pair(2)),
+                     b.getNamedAttr("dilation", pair(4)), padding()});
+    case OpKind::MaxPool:
+    case OpKind::AvgPool:
+      if (failed(needInts(10)))
+        return failure();
+      if (node.ints[4] != 1 || node.ints[5] != 1)
+        return fail(l, "pooling with dilation");
+      return create(nnOpName(node.op), l, type, operands,
+                    {b.getNamedAttr("kernel", pair(0)),
+                     b.getNamedAttr("stride", pair(2)), padding()});
+    case OpKind::Concat: {
+      if (failed(needInts(1)))
+        return failure();
+      int64_t rank = type.getRank(), axis = node.ints[0];
+      if (axis < -rank || axis >= rank)
+        return fail(l, "concat axis " + Twine(axis) +
+                           " out of range for rank " + Twine(rank));
+      if (axis < 0)
+        axis += rank;
+      return create(nnOpName(node.op), l, type, operands,
+                    {b.getNamedAttr("axis", b.getI64IntegerAttr(axis))});
+    }
+    case OpKind::DropoutMask:
+      if (failed(needInts(1)))
+        return failure();
+      return create(
+          nnOpName(node.op), l, type, operands,
+          {b.getNamedAttr("p", b.getF32FloatAttr(node.attr)),
+           b.getNamedAttr("salt", b.getI64IntegerAttr(node.ints[0]))});
+    case OpKind::FlipLR:
+      if (failed(needInts(1)))
+        return failure();
+      return create(
+          nnOpName(node.op), l, type, operands,
+          {b.getNamedAttr("salt", b.getI64IntegerAttr(node.ints[0]))});
     default:
       return create(nnOpName(node.op), l, type, operands);
     }
@@ -374,49 +507,61 @@ private:
     return f;
   }
 
-  /// @forward(P..., %x) -> %out
+  /// @forward(P..., R..., %x) -> %out (eval mode)
   func::FuncOp genForward() {
-    SmallVector<Type> args = paramTypes();
-    args.push_back(xType());
-    func::FuncOp f = createFunc("forward", args, {outType()});
-    if (!genBody(f, prog.forward, 1))
-      return nullptr;
-    return f;
+    return genFunc("forward", prog.forward, {xType()}, {outType()});
   }
 
-  /// @loss(P..., %x, %y, %w) -> (%loss: tensor<f32>, %out) {nn.loss}
+  /// @loss(P..., R..., %x, %y, %w, %hyper) -> (%loss: tensor<f32>, %out,
+  /// R'...) {nn.loss} (train mode)
   func::FuncOp genLoss() {
-    SmallVector<Type> args = paramTypes();
-    args.append({xType(), yType(), wType()});
-    func::FuncOp f = createFunc("loss", args, {lossType(), outType()});
-    f->setAttr("nn.loss", b.getUnitAttr());
-    if (!genBody(f, prog.loss, 3))
-      return nullptr;
+    SmallVector<Type> results = {lossType(), outType()};
+    results.append(bufferTypes());
+    func::FuncOp f = genFunc("loss", prog.loss,
+                             {xType(), yType(), wType(), hyperType()}, results);
+    if (f)
+      f->setAttr("nn.loss", b.getUnitAttr());
     return f;
   }
 
-  /// Fills `f` with `g`; the last `numInputs` arguments are the graph inputs.
-  bool genBody(func::FuncOp f, const Graph &g, unsigned numInputs) {
+  /// @eval_loss(P..., R..., %x, %y, %w) -> (%loss: tensor<f32>, %out)
+  func::FuncOp genEvalLoss(const Graph &g) {
+    return genFunc("eval_loss", g, {xType(), yType(), wType()},
+                   {lossType(), outType()});
+  }
+
+  /// func.func private @name(P..., R..., inputs...) -> results, filled with
+  /// `g`.
+  func::FuncOp genFunc(StringRef name, const Graph &g, ArrayRef<Type> inputs,
+                       ArrayRef<Type> results) {
+    SmallVector<Type> args = paramTypes();
+    args.append(bufferTypes());
+    args.append(inputs.begin(), inputs.end());
+    func::FuncOp f = createFunc(name, args, results);
     OpBuilder::InsertionGuard guard(b);
     Block *entry = f.addEntryBlock();
     b.setInsertionPointToStart(entry);
-    ValueRange args = entry->getArguments();
-    FailureOr<SmallVector<Value>> results = genGraph(
-        g, args.take_front(prog.params.size()), args.take_back(numInputs));
-    if (failed(results))
-      return false;
-    b.create<func::ReturnOp>(loc(prog.modelLoc), *results);
-    return true;
+    ValueRange all = entry->getArguments();
+    size_t n = prog.params.size(), m = prog.buffers.size();
+    FailureOr<SmallVector<Value>> values = genGraph(
+        g, {all.take_front(n), all.slice(n, m), all.drop_front(n + m)});
+    if (failed(values))
+      return nullptr;
+    b.create<func::ReturnOp>(loc(prog.modelLoc), *values);
+    return f;
   }
 
-  /// @train_step(P..., S..., %x, %y, %w, %hyper) -> (%loss, %out, P'..., S'...)
+  /// @train_step(P..., S..., R..., %x, %y, %w, %hyper)
+  ///     -> (%loss, %out, P'..., S'..., R'...)
   func::FuncOp genTrainStepDecl(func::FuncOp loss) {
     SmallVector<Type> args = paramTypes();
     args.append(stateTypes());
+    args.append(bufferTypes());
     args.append({xType(), yType(), wType(), hyperType()});
     SmallVector<Type> results = {lossType(), outType()};
     results.append(paramTypes());
     results.append(stateTypes());
+    results.append(bufferTypes());
     func::FuncOp f = createFunc("train_step", args, results);
     const Optimizer &opt = prog.train.optimizer;
     f->setAttr("nn.grad_of", SymbolRefAttr::get(loss));
@@ -432,39 +577,18 @@ private:
     return f;
   }
 
-  /// The arena slots that feed `callee`'s arguments and receive its results.
-  /// train_step: P S x y w hyper -> loss out P' S'; loss: P x y w -> loss
-  /// out; forward: P x -> out.
-  void entrySlots(StringRef callee, SmallVector<size_t> &ins,
-                  SmallVector<size_t> &outs) {
-    size_t n = arena.numParams, s = arena.numStates;
-    for (size_t i = 0; i < n; ++i)
-      ins.push_back(i);
-    if (callee == "train_step") {
-      for (size_t i = n; i < n + s; ++i)
-        ins.push_back(i);
-      ins.append({arena.x, arena.y, arena.w, arena.hyper});
-      outs.append({arena.loss, arena.out});
-      for (size_t i = 0; i < n + s; ++i)
-        outs.push_back(i);
-    } else if (callee == "loss") {
-      ins.append({arena.x, arena.y, arena.w});
-      outs.append({arena.loss, arena.out});
-    } else {
-      ins.push_back(arena.x);
-      outs.push_back(arena.out);
-    }
-  }
-
   /// func.func @name(%arena: memref<NBYTESxi8>): view every slot, read the
-  /// inputs (`to_tensor restrict`), call `callee`, and materialize each result
-  /// in its slot. A slot that is read and written (P, S in train_step) gets a
+  /// `ins` slots (`to_tensor restrict`) as `callee`'s arguments, call it, and
+  /// materialize its first outs.size() results in the `outs` slots (further
+  /// results are dropped). A slot that is read and written (P, S, R in
+  /// train_step) gets a
   /// materialize WITHOUT `restrict`: `restrict` promises that no to_tensor
   /// reads the same buffer, and breaking that promise lets empty-tensor
   /// elimination overwrite a parameter while the backward pass still reads it.
   /// Write-only slots (loss, out) keep `restrict` so results are computed
   /// directly into the arena.
-  void genEntry(StringRef name, func::FuncOp callee) {
+  void genEntry(StringRef name, func::FuncOp callee, ArrayRef<size_t> ins,
+                ArrayRef<size_t> outs) {
     Location l = loc(prog.modelLoc);
     auto arenaType = MemRefType::get({arena.bytes}, b.getI8Type());
     func::FuncOp f = createFunc(name, {arenaType}, {}, /*isPrivate=*/false);
@@ -476,8 +600,6 @@ private:
       return;
     }
 
-    SmallVector<size_t> ins, outs;
-    entrySlots(callee.getSymName(), ins, outs);
     std::set<size_t> used(ins.begin(), ins.end());
     used.insert(outs.begin(), outs.end());
     std::map<size_t, Value> views;
@@ -582,6 +704,8 @@ private:
          << shapeStr(s.type) << " " << s.offset << "\n";
       if (s.role == "param")
         printInit(os, prog.params[i].init);
+      if (s.role == "buffer")
+        printInit(os, prog.buffers[i - arena.numParams - arena.numStates].init);
     }
     text.push_back('\0');
     auto type = LLVM::LLVMArrayType::get(b.getI8Type(), text.size());
