@@ -14,6 +14,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <random>
 #include <zlib.h>
 
 namespace nnrt {
@@ -155,8 +156,34 @@ Dataset tensorsDataset(const ModelDesc &d) {
   return ds;
 }
 
+Dataset syntheticDataset(const ModelDesc &d, uint64_t seed) {
+  if (d.y.dtype != DType::I32 || d.y.perSample() != 1)
+    throw Error("synthetic data gives one i32 label per sample, but the "
+                "model's target is not i32[B]");
+  Dataset ds;
+  ds.n = d.syntheticSamples;
+  ds.xPer = d.x.perSample();
+  ds.yPer = 1;
+  std::mt19937_64 rng(seed);
+  std::uniform_real_distribution<float> u(0.0f, 1.0f);
+  ds.x.resize(ds.n * ds.xPer);
+  for (float &v : ds.x)
+    v = u(rng);
+  std::uniform_int_distribution<int32_t> label(0, d.syntheticClasses - 1);
+  ds.yI.resize(ds.n);
+  for (int32_t &v : ds.yI)
+    v = label(rng);
+  return ds;
+}
+
 static Dataset loadSplit(const ModelDesc &d, const std::string &dirOverride,
                          const std::string &split) {
+  if (d.syntheticSamples > 0) {
+    if (!dirOverride.empty())
+      throw Error("--data applies only to fashion_mnist models; this model "
+                  "has synthetic data");
+    return syntheticDataset(d, d.seed);
+  }
   if (d.tensorsData) {
     if (!dirOverride.empty())
       throw Error("--data applies only to fashion_mnist models; this model "

@@ -49,8 +49,13 @@ Dataset loadFashionMnist(const ModelDesc &d, const std::string &dir,
 /// The descriptor's inline `data tensors` dataset.
 Dataset tensorsDataset(const ModelDesc &d);
 
+/// `data synthetic`: samples rows of x ~ U(0, 1) and i32 labels uniform in
+/// [0, classes), from std::mt19937_64(seed) (x row-major, then the labels).
+Dataset syntheticDataset(const ModelDesc &d, uint64_t seed);
+
 /// Training and test sets for d (`data tensors`: the same set twice).
 /// `dirOverride` replaces the fashion_mnist directory when not empty.
+/// `data synthetic`: the same set twice, drawn from d.seed.
 Dataset trainSet(const ModelDesc &d, const std::string &dirOverride);
 Dataset testSet(const ModelDesc &d, const std::string &dirOverride);
 

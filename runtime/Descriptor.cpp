@@ -227,8 +227,14 @@ void Parser::record(const std::vector<std::string> &f, const std::string &line,
       d.tensorsData = true;
     } else if (f.size() >= 3 && f[1] == "fashion_mnist") {
       d.dataDir = line.substr(std::string("data fashion_mnist ").size());
+    } else if (f.size() == 4 && f[1] == "synthetic") {
+      d.syntheticSamples = integer(f[2]);
+      d.syntheticClasses = integer(f[3]);
+      if (d.syntheticSamples < 1 || d.syntheticClasses < 1)
+        fail("data synthetic needs positive samples and classes");
     } else {
-      fail("expected 'data tensors' or 'data fashion_mnist <dir>'");
+      fail("expected 'data tensors', 'data fashion_mnist <dir>' or 'data "
+           "synthetic <samples> <classes>'");
     }
   } else if (kind == "dataset") {
     dataset(f);

@@ -58,6 +58,8 @@ struct ModelDesc {
   bool classification = false;
   bool tensorsData = false; ///< `data tensors` (else fashion_mnist)
   std::string dataDir;      ///< fashion_mnist
+  /// `data synthetic <samples> <classes>` (samples > 0 when present).
+  int64_t syntheticSamples = 0, syntheticClasses = 0;
   /// `data tensors`: N rows; x [N, x.perSample()], y [N, y.perSample()].
   int64_t dataRows = 0;
   std::vector<float> dataX, dataY;

@@ -164,6 +164,32 @@ TEST(FashionMnist, RejectsMismatchedFiles) {
   EXPECT_NE(e.find("images are 27x28"), std::string::npos) << e;
 }
 
+TEST(Synthetic, DrawsUniformPixelsAndLabelsFromTheSeed) {
+  std::string text = replaced(kMnist, "data fashion_mnist /nonexistent",
+                              "data synthetic 500 3");
+  ModelDesc d = parseDescriptor(text);
+  Dataset a = trainSet(d, ""), b = testSet(d, "");
+  ASSERT_EQ(a.n, 500);
+  EXPECT_EQ(a.xPer, 784);
+  EXPECT_EQ(a.x, b.x); // the same set twice
+  EXPECT_EQ(a.yI, b.yI);
+  EXPECT_GE(*std::min_element(a.x.begin(), a.x.end()), 0.0f);
+  EXPECT_LT(*std::max_element(a.x.begin(), a.x.end()), 1.0f);
+  std::vector<int> perClass(3);
+  for (int32_t y : a.yI)
+    ++perClass.at(y);
+  for (int c : perClass) // 500/3 each; 4 sigma ~ 42
+    EXPECT_NEAR(c, 500.0 / 3, 42);
+  d.seed = 1;
+  EXPECT_NE(trainSet(d, "").x, a.x);
+  EXPECT_NE(errorOf([&] { trainSet(d, "/tmp"); }).find("synthetic"),
+            std::string::npos);
+  EXPECT_NE(errorOf([&] {
+              parseDescriptor(replaced(text, "synthetic 500 3", "synthetic 0 3"));
+            }).find("positive samples"),
+            std::string::npos);
+}
+
 TEST(FashionMnist, ReadsInstalledTestSet) {
   const std::string dir = "/usr/share/datasets/fashion-mnist";
   if (!std::filesystem::exists(dir + "/t10k-images-idx3-ubyte.gz"))

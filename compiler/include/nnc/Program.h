@@ -122,8 +122,11 @@ struct Optimizer {
 };
 
 struct Dataset {
-  enum Kind { FashionMnist, Tensors } kind = FashionMnist;
+  enum Kind { FashionMnist, Tensors, Synthetic } kind = FashionMnist;
   std::string dir = "/usr/share/datasets/fashion-mnist"; ///< FashionMnist
+  /// Synthetic: `samples` rows of x ~ U(0, 1) and labels uniform in
+  /// [0, classes), drawn from the run's seed (benchmarks).
+  int64_t samples = 0, classes = 0;
   /// Tensors: the whole dataset inline, N rows each (row-major).
   std::vector<int64_t> xShape, yShape; ///< [N, ...]
   std::vector<float> x, y;

@@ -685,6 +685,8 @@ private:
       const Dataset &d = train.data;
       if (d.kind == Dataset::FashionMnist) {
         os << "data fashion_mnist " << d.dir << "\n";
+      } else if (d.kind == Dataset::Synthetic) {
+        os << "data synthetic " << d.samples << " " << d.classes << "\n";
       } else {
         os << "data tensors\n";
         auto dataset = [&](StringRef name, ArrayRef<int64_t> shape,
