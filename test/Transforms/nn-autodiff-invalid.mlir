@@ -3,7 +3,7 @@
 // nn.step on the path from the parameter %W to the loss: the error points at
 // the step op of @loss (the backward ops keep the forward op's location).
 func.func private @loss(%W: tensor<2x1xf32>, %x: tensor<4x2xf32>, %y: tensor<4x1xf32>,
-                        %w: tensor<4xf32>) -> (tensor<f32>, tensor<4x1xf32>) {
+                        %w: tensor<4xf32>, %hyper: tensor<4xf32>) -> (tensor<f32>, tensor<4x1xf32>) {
   %z = nn.matmul %x, %W : tensor<4x2xf32>, tensor<2x1xf32> -> tensor<4x1xf32>
   // expected-error @below {{step is not differentiable; it lies on the path from a parameter to the loss}}
   %s = nn.step %z {threshold = 0.5 : f32} : tensor<4x1xf32>
@@ -19,7 +19,7 @@ func.func private @train_step(tensor<2x1xf32>, tensor<4x2xf32>, tensor<4x1xf32>,
 
 // An op without a gradient rule on the path is an error at that op.
 func.func private @loss(%W: tensor<4x1xf32>, %x: tensor<4x1xf32>, %y: tensor<4x1xf32>,
-                        %w: tensor<4xf32>) -> (tensor<f32>, tensor<4x1xf32>) {
+                        %w: tensor<4xf32>, %hyper: tensor<4xf32>) -> (tensor<f32>, tensor<4x1xf32>) {
   // expected-error @below {{no gradient rule for 'arith.maximumf' on the path from a parameter to the loss}}
   %m = arith.maximumf %x, %W : tensor<4x1xf32>
   %l = nn.mse %m, %y : tensor<4x1xf32>, tensor<4x1xf32> -> tensor<4xf32>
@@ -33,7 +33,7 @@ func.func private @train_step(tensor<4x1xf32>, tensor<4x1xf32>, tensor<4x1xf32>,
 // -----
 
 func.func private @loss(%W: tensor<2xf32>, %x: tensor<4x2xf32>, %y: tensor<4x2xf32>,
-                        %w: tensor<4xf32>) -> (tensor<f32>, tensor<4x2xf32>) {
+                        %w: tensor<4xf32>, %hyper: tensor<4xf32>) -> (tensor<f32>, tensor<4x2xf32>) {
   %z = nn.add %x, %W : tensor<4x2xf32>, tensor<2xf32> -> tensor<4x2xf32>
   %l = nn.mse %z, %y : tensor<4x2xf32>, tensor<4x2xf32> -> tensor<4xf32>
   %loss = nn.weighted_mean %l, %w : tensor<4xf32>, tensor<4xf32> -> tensor<f32>
@@ -49,7 +49,7 @@ func.func private @train_step(tensor<2xf32>, tensor<4x2xf32>, tensor<4x2xf32>, t
 // -----
 
 func.func private @loss(%W: tensor<2xf32>, %x: tensor<4x2xf32>, %y: tensor<4x2xf32>,
-                        %w: tensor<4xf32>) -> (tensor<f32>, tensor<4x2xf32>) {
+                        %w: tensor<4xf32>, %hyper: tensor<4xf32>) -> (tensor<f32>, tensor<4x2xf32>) {
   %z = nn.add %x, %W : tensor<4x2xf32>, tensor<2xf32> -> tensor<4x2xf32>
   %l = nn.mse %z, %y : tensor<4x2xf32>, tensor<4x2xf32> -> tensor<4xf32>
   %loss = nn.weighted_mean %l, %w : tensor<4xf32>, tensor<4xf32> -> tensor<f32>
@@ -63,7 +63,7 @@ func.func private @train_step(tensor<2xf32>, tensor<4x2xf32>, tensor<4x2xf32>, t
 // -----
 
 func.func private @loss(%W: tensor<2xf32>, %x: tensor<4x2xf32>, %y: tensor<4x2xf32>,
-                        %w: tensor<4xf32>) -> (tensor<f32>, tensor<4x2xf32>) {
+                        %w: tensor<4xf32>, %hyper: tensor<4xf32>) -> (tensor<f32>, tensor<4x2xf32>) {
   %z = nn.add %x, %W : tensor<4x2xf32>, tensor<2xf32> -> tensor<4x2xf32>
   %l = nn.mse %z, %y : tensor<4x2xf32>, tensor<4x2xf32> -> tensor<4xf32>
   %loss = nn.weighted_mean %l, %w : tensor<4xf32>, tensor<4xf32> -> tensor<f32>
@@ -79,7 +79,7 @@ func.func private @train_step(tensor<2xf32>, tensor<2xf32>, tensor<2xf32>, tenso
 // -----
 
 func.func private @loss(%W: tensor<2xf32>, %x: tensor<4x2xf32>, %y: tensor<4x2xf32>,
-                        %w: tensor<4xf32>) -> (tensor<f32>, tensor<4x2xf32>)
+                        %w: tensor<4xf32>, %hyper: tensor<4xf32>) -> (tensor<f32>, tensor<4x2xf32>)
 // expected-error @below {{'nn.grad_of' must name a single-block function}}
 func.func private @train_step(tensor<2xf32>, tensor<4x2xf32>, tensor<4x2xf32>, tensor<4xf32>,
                               tensor<4xf32>) -> (tensor<f32>, tensor<4x2xf32>, tensor<2xf32>)

@@ -7,7 +7,7 @@
 func.func private @mlp_loss(%W1: tensor<2x2xf32>, %b1: tensor<2xf32>,
                             %W2: tensor<2x2xf32>, %b2: tensor<2xf32>,
                             %x: tensor<1x2xf32>, %y: tensor<1x2xf32>,
-                            %w: tensor<1xf32>) -> (tensor<f32>, tensor<1x2xf32>)
+                            %w: tensor<1xf32>, %hyper: tensor<4xf32>) -> (tensor<f32>, tensor<1x2xf32>)
     attributes {nn.loss} {
   %xw = nn.matmul %x, %W1 : tensor<1x2xf32>, tensor<2x2xf32> -> tensor<1x2xf32>
   %z = nn.add %xw, %b1 : tensor<1x2xf32>, tensor<2xf32> -> tensor<1x2xf32>
@@ -64,7 +64,7 @@ func.func private @mlp_train_step(tensor<2x2xf32>, tensor<2xf32>, tensor<2x2xf32
 // never reaches the loss (%unused) is passed through with its state.
 func.func private @adam_loss(%W: tensor<3x1xf32>, %unused: tensor<5xf32>,
                              %x: tensor<4x3xf32>, %y: tensor<4x1xf32>,
-                             %w: tensor<4xf32>) -> (tensor<f32>, tensor<4x1xf32>) {
+                             %w: tensor<4xf32>, %hyper: tensor<4xf32>) -> (tensor<f32>, tensor<4x1xf32>) {
   %z = nn.matmul %x, %W : tensor<4x3xf32>, tensor<3x1xf32> -> tensor<4x1xf32>
   %p = nn.sigmoid %z : tensor<4x1xf32>
   %l = nn.bce %p, %y : tensor<4x1xf32>, tensor<4x1xf32> -> tensor<4xf32>
@@ -100,7 +100,7 @@ func.func private @adam_train_step(tensor<3x1xf32>, tensor<5xf32>,
 // itself, so its adjoint is a sum built with nn.add. tanh, softmax and
 // cross-entropy; a transposed forward matmul.
 func.func private @fan_loss(%W: tensor<3x3xf32>, %x: tensor<2x3xf32>,
-                            %y: tensor<2xi32>, %w: tensor<2xf32>)
+                            %y: tensor<2xi32>, %w: tensor<2xf32>, %hyper: tensor<4xf32>)
     -> (tensor<f32>, tensor<2x3xf32>) {
   %a = nn.matmul %x, %W {transpose_b} : tensor<2x3xf32>, tensor<3x3xf32> -> tensor<2x3xf32>
   %t = nn.tanh %a : tensor<2x3xf32>
@@ -153,7 +153,7 @@ func.func private @fan_train_step(tensor<3x3xf32>, tensor<3x3xf32>, tensor<2x3xf
 // (applied to the input only), which is fine.
 func.func private @arith_loss(%a: tensor<2x3xf32>, %s: tensor<1x3xf32>,
                               %x: tensor<2x3xf32>, %y: tensor<2x3xf32>,
-                              %w: tensor<2xf32>) -> (tensor<f32>, tensor<2x3xf32>) {
+                              %w: tensor<2xf32>, %hyper: tensor<4xf32>) -> (tensor<f32>, tensor<2x3xf32>) {
   %m = nn.step %x {threshold = 0.0 : f32} : tensor<2x3xf32>
   %d = nn.sub %m, %a : tensor<2x3xf32>, tensor<2x3xf32> -> tensor<2x3xf32>
   %q = nn.div %d, %s : tensor<2x3xf32>, tensor<1x3xf32> -> tensor<2x3xf32>
@@ -194,7 +194,7 @@ func.func private @arith_train_step(tensor<2x3xf32>, tensor<1x3xf32>, tensor<2x3
 // Every backward op carries the location of the forward op it
 // differentiates; the optimizer updates carry the train step's.
 func.func private @loc_loss(%W: tensor<2x2xf32>, %x: tensor<3x2xf32>, %y: tensor<3x2xf32>,
-                            %w: tensor<3xf32>) -> (tensor<f32>, tensor<3x2xf32>) {
+                            %w: tensor<3xf32>, %hyper: tensor<4xf32>) -> (tensor<f32>, tensor<3x2xf32>) {
   %z = nn.matmul %x, %W : tensor<3x2xf32>, tensor<2x2xf32> -> tensor<3x2xf32> loc("mlp.nn":5:9)
   %h = nn.relu %z : tensor<3x2xf32> loc("mlp.nn":6:9)
   %l = nn.mse %h, %y : tensor<3x2xf32>, tensor<3x2xf32> -> tensor<3xf32> loc("mlp.nn":7:10)
@@ -216,7 +216,7 @@ func.func private @loc_train_step(tensor<2x2xf32>, tensor<3x2xf32>, tensor<3x2xf
 
 // %out gets no seed: a step that only feeds %out is never differentiated.
 func.func private @noseed_loss(%W: tensor<2x1xf32>, %x: tensor<4x2xf32>, %y: tensor<4x1xf32>,
-                               %w: tensor<4xf32>) -> (tensor<f32>, tensor<4x1xf32>) {
+                               %w: tensor<4xf32>, %hyper: tensor<4xf32>) -> (tensor<f32>, tensor<4x1xf32>) {
   %z = nn.matmul %x, %W : tensor<4x2xf32>, tensor<2x1xf32> -> tensor<4x1xf32>
   %p = nn.sigmoid %z : tensor<4x1xf32>
   %out = nn.step %p {threshold = 0.5 : f32} : tensor<4x1xf32>
