@@ -18,7 +18,7 @@
 func.func private @loss(%W1: tensor<2x2xf32>, %b1: tensor<2xf32>,
                         %W2: tensor<2x2xf32>, %b2: tensor<2xf32>,
                         %x: tensor<1x2xf32>, %y: tensor<1x2xf32>,
-                        %w: tensor<1xf32>) -> (tensor<f32>, tensor<1x2xf32>)
+                        %w: tensor<1xf32>, %hyper: tensor<4xf32>) -> (tensor<f32>, tensor<1x2xf32>)
     attributes {nn.loss} {
   %xw = nn.matmul %x, %W1 : tensor<1x2xf32>, tensor<2x2xf32> -> tensor<1x2xf32>
   %z = nn.add %xw, %b1 : tensor<1x2xf32>, tensor<2xf32> -> tensor<1x2xf32>

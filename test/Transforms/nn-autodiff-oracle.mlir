@@ -25,7 +25,7 @@
 
 func.func private @loss(%Wt: tensor<4x5xf32>, %b: tensor<4xf32>, %A: tensor<4x4xf32>,
                         %s: tensor<1x4xf32>, %Q: tensor<4x3xf32>, %unused: tensor<2xf32>,
-                        %x: tensor<3x5xf32>, %y: tensor<3xi32>, %w: tensor<3xf32>)
+                        %x: tensor<3x5xf32>, %y: tensor<3xi32>, %w: tensor<3xf32>, %hyper: tensor<4xf32>)
     -> (tensor<f32>, tensor<3x4xf32>) attributes {nn.loss} {
   %xw = nn.matmul %x, %Wt {transpose_b} : tensor<3x5xf32>, tensor<4x5xf32> -> tensor<3x4xf32>
   %z = nn.add %xw, %b : tensor<3x4xf32>, tensor<4xf32> -> tensor<3x4xf32>

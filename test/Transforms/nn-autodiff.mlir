@@ -7,7 +7,7 @@
 func.func private @mlp_loss(%W1: tensor<2x2xf32>, %b1: tensor<2xf32>,
                             %W2: tensor<2x2xf32>, %b2: tensor<2xf32>,
                             %x: tensor<1x2xf32>, %y: tensor<1x2xf32>,
-                            %w: tensor<1xf32>) -> (tensor<f32>, tensor<1x2xf32>)
+                            %w: tensor<1xf32>, %hyper: tensor<4xf32>) -> (tensor<f32>, tensor<1x2xf32>)
     attributes {nn.loss} {
   %xw = nn.matmul %x, %W1 : tensor<1x2xf32>, tensor<2x2xf32> -> tensor<1x2xf32>
   %z = nn.add %xw, %b1 : tensor<1x2xf32>, tensor<2xf32> -> tensor<1x2xf32>
@@ -64,7 +64,7 @@ func.func private @mlp_train_step(tensor<2x2xf32>, tensor<2xf32>, tensor<2x2xf32
 // never reaches the loss (%unused) is passed through with its state.
 func.func private @adam_loss(%W: tensor<3x1xf32>, %unused: tensor<5xf32>,
                              %x: tensor<4x3xf32>, %y: tensor<4x1xf32>,
-                             %w: tensor<4xf32>) -> (tensor<f32>, tensor<4x1xf32>) {
+                             %w: tensor<4xf32>, %hyper: tensor<4xf32>) -> (tensor<f32>, tensor<4x1xf32>) {
   %z = nn.matmul %x, %W : tensor<4x3xf32>, tensor<3x1xf32> -> tensor<4x1xf32>
   %p = nn.sigmoid %z : tensor<4x1xf32>
   %l = nn.bce %p, %y : tensor<4x1xf32>, tensor<4x1xf32> -> tensor<4xf32>
@@ -100,7 +100,7 @@ func.func private @adam_train_step(tensor<3x1xf32>, tensor<5xf32>,
 // itself, so its adjoint is a sum built with nn.add. tanh, softmax and
 // cross-entropy; a transposed forward matmul.
 func.func private @fan_loss(%W: tensor<3x3xf32>, %x: tensor<2x3xf32>,
-                            %y: tensor<2xi32>, %w: tensor<2xf32>)
+                            %y: tensor<2xi32>, %w: tensor<2xf32>, %hyper: tensor<4xf32>)
     -> (tensor<f32>, tensor<2x3xf32>) {
   %a = nn.matmul %x, %W {transpose_b} : tensor<2x3xf32>, tensor<3x3xf32> -> tensor<2x3xf32>
   %t = nn.tanh %a : tensor<2x3xf32>
@@ -153,7 +153,7 @@ func.func private @fan_train_step(tensor<3x3xf32>, tensor<3x3xf32>, tensor<2x3xf
 // (applied to the input only), which is fine.
 func.func private @arith_loss(%a: tensor<2x3xf32>, %s: tensor<1x3xf32>,
                               %x: tensor<2x3xf32>, %y: tensor<2x3xf32>,
-                              %w: tensor<2xf32>) -> (tensor<f32>, tensor<2x3xf32>) {
+                              %w: tensor<2xf32>, %hyper: tensor<4xf32>) -> (tensor<f32>, tensor<2x3xf32>) {
   %m = nn.step %x {threshold = 0.0 : f32} : tensor<2x3xf32>
   %d = nn.sub %m, %a : tensor<2x3xf32>, tensor<2x3xf32> -> tensor<2x3xf32>
   %q = nn.div %d, %s : tensor<2x3xf32>, tensor<1x3xf32> -> tensor<2x3xf32>
@@ -194,7 +194,7 @@ func.func private @arith_train_step(tensor<2x3xf32>, tensor<1x3xf32>, tensor<2x3
 // Every backward op carries the location of the forward op it
 // differentiates; the optimizer updates carry the train step's.
 func.func private @loc_loss(%W: tensor<2x2xf32>, %x: tensor<3x2xf32>, %y: tensor<3x2xf32>,
-                            %w: tensor<3xf32>) -> (tensor<f32>, tensor<3x2xf32>) {
+                            %w: tensor<3xf32>, %hyper: tensor<4xf32>) -> (tensor<f32>, tensor<3x2xf32>) {
   %z = nn.matmul %x, %W : tensor<3x2xf32>, tensor<2x2xf32> -> tensor<3x2xf32> loc("mlp.nn":5:9)
   %h = nn.relu %z : tensor<3x2xf32> loc("mlp.nn":6:9)
   %l = nn.mse %h, %y : tensor<3x2xf32>, tensor<3x2xf32> -> tensor<3xf32> loc("mlp.nn":7:10)
@@ -216,7 +216,7 @@ func.func private @loc_train_step(tensor<2x2xf32>, tensor<3x2xf32>, tensor<3x2xf
 
 // %out gets no seed: a step that only feeds %out is never differentiated.
 func.func private @noseed_loss(%W: tensor<2x1xf32>, %x: tensor<4x2xf32>, %y: tensor<4x1xf32>,
-                               %w: tensor<4xf32>) -> (tensor<f32>, tensor<4x1xf32>) {
+                               %w: tensor<4xf32>, %hyper: tensor<4xf32>) -> (tensor<f32>, tensor<4x1xf32>) {
   %z = nn.matmul %x, %W : tensor<4x2xf32>, tensor<2x1xf32> -> tensor<4x1xf32>
   %p = nn.sigmoid %z : tensor<4x1xf32>
   %out = nn.step %p {threshold = 0.5 : f32} : tensor<4x1xf32>
@@ -236,3 +236,125 @@ func.func private @noseed_train_step(tensor<2x1xf32>, tensor<4x2xf32>, tensor<4x
 // CHECK: %[[GRAD_W:.+]] = nn.matmul %{{.+}}, %[[DZ]] {transpose_a} :
 // CHECK: %[[NEW_W:.+]] = nn.sgd_update %{{.+}}, %[[GRAD_W]],
 // CHECK: return %{{.+}}, %[[OUT]], %[[NEW_W]] :
+
+// Two convolutions: the first one's input is data (only dw), the second's
+// input depends on a parameter (dx and dw), with stride, dilation and
+// asymmetric padding carried over to the gradient ops.
+func.func private @conv_loss(%w1: tensor<3x3x1x2xf32>, %w2: tensor<2x2x2x3xf32>,
+                             %x: tensor<2x5x5x1xf32>, %y: tensor<2x3x3x3xf32>, %wt: tensor<2xf32>,
+                             %hyper: tensor<4xf32>) -> (tensor<f32>, tensor<2x3x3x3xf32>) {
+  %a = nn.conv2d %x, %w1 {stride = array<i64: 1, 1>, dilation = array<i64: 1, 1>, padding = array<i64: 1, 1, 1, 1>}
+      : tensor<2x5x5x1xf32>, tensor<3x3x1x2xf32> -> tensor<2x5x5x2xf32>
+  %b = nn.conv2d %a, %w2 {stride = array<i64: 2, 1>, dilation = array<i64: 1, 2>, padding = array<i64: 0, 1, 0, 0>}
+      : tensor<2x5x5x2xf32>, tensor<2x2x2x3xf32> -> tensor<2x3x3x3xf32>
+  %l = nn.mse %b, %y : tensor<2x3x3x3xf32>, tensor<2x3x3x3xf32> -> tensor<2xf32>
+  %loss = nn.weighted_mean %l, %wt : tensor<2xf32>, tensor<2xf32> -> tensor<f32>
+  return %loss, %b : tensor<f32>, tensor<2x3x3x3xf32>
+}
+func.func private @conv_train_step(tensor<3x3x1x2xf32>, tensor<2x2x2x3xf32>, tensor<2x5x5x1xf32>,
+                                   tensor<2x3x3x3xf32>, tensor<2xf32>, tensor<4xf32>)
+    -> (tensor<f32>, tensor<2x3x3x3xf32>, tensor<3x3x1x2xf32>, tensor<2x2x2x3xf32>)
+    attributes {nn.grad_of = @conv_loss, nn.num_params = 2 : i64, nn.optimizer = {kind = "sgd"}}
+
+// CHECK-LABEL: func.func private @conv_train_step(
+// CHECK-SAME: %[[W1:arg[0-9]+]]: tensor<3x3x1x2xf32>, %[[W2:arg[0-9]+]]: tensor<2x2x2x3xf32>, %[[X:arg[0-9]+]]: tensor<2x5x5x1xf32>
+// CHECK: %[[A:.+]] = nn.conv2d %[[X]], %[[W1]]
+// CHECK: %[[B:.+]] = nn.conv2d %[[A]], %[[W2]]
+// CHECK: %[[DB:.+]] = nn.mse_grad %[[B]],
+// CHECK: %[[DA:.+]] = nn.conv2d_grad_input %[[DB]], %[[W2]] {dilation = array<i64: 1, 2>, padding = array<i64: 0, 1, 0, 0>, stride = array<i64: 2, 1>} : tensor<2x3x3x3xf32>, tensor<2x2x2x3xf32> -> tensor<2x5x5x2xf32>
+// CHECK: %[[GRAD_W2:.+]] = nn.conv2d_grad_filter %[[A]], %[[DB]] {dilation = array<i64: 1, 2>, padding = array<i64: 0, 1, 0, 0>, stride = array<i64: 2, 1>} : tensor<2x5x5x2xf32>, tensor<2x3x3x3xf32> -> tensor<2x2x2x3xf32>
+// x is data: no gradient with respect to it.
+// CHECK-NOT: nn.conv2d_grad_input
+// CHECK: %[[GRAD_W1:.+]] = nn.conv2d_grad_filter %[[X]], %[[DA]] {dilation = array<i64: 1, 1>, padding = array<i64: 1, 1, 1, 1>, stride = array<i64: 1, 1>} : tensor<2x5x5x1xf32>, tensor<2x5x5x2xf32> -> tensor<3x3x1x2xf32>
+// CHECK: nn.sgd_update %[[W1]], %[[GRAD_W1]],
+// CHECK: nn.sgd_update %[[W2]], %[[GRAD_W2]],
+
+// The other CNN rules, and the general signature: @loss(P..., A...) ->
+// (loss, out, E...) with a buffer %r among A, passed through, and its update
+// %r2 among E, returned last and not differentiated. flip_lr, broadcast_to,
+// sqrt, max/avg pool, concat, dropout_mask (a constant for autodiff),
+// reshape and unbroadcast; momentum reads the hyper-parameters, the last
+// argument.
+func.func private @cnn_loss(%w: tensor<3x3x1x2xf32>, %s: tensor<1x1x1x2xf32>, %k: tensor<16x4xf32>,
+                            %r: tensor<2xf32>, %x: tensor<2x4x4x1xf32>, %y: tensor<2x4xf32>,
+                            %wt: tensor<2xf32>, %hyper: tensor<4xf32>)
+    -> (tensor<f32>, tensor<2x4xf32>, tensor<2xf32>) attributes {nn.loss} {
+  %c = nn.conv2d %x, %w {stride = array<i64: 1, 1>, dilation = array<i64: 1, 1>, padding = array<i64: 1, 1, 1, 1>}
+      : tensor<2x4x4x1xf32>, tensor<3x3x1x2xf32> -> tensor<2x4x4x2xf32>
+  %f = nn.flip_lr %c, %hyper {salt = 1 : i64} : tensor<2x4x4x2xf32>, tensor<4xf32> -> tensor<2x4x4x2xf32>
+  %sb = nn.broadcast_to %s : tensor<1x1x1x2xf32> -> tensor<2x4x4x2xf32>
+  %a = nn.add %f, %sb : tensor<2x4x4x2xf32>, tensor<2x4x4x2xf32> -> tensor<2x4x4x2xf32>
+  %q = nn.mul %a, %a : tensor<2x4x4x2xf32>, tensor<2x4x4x2xf32> -> tensor<2x4x4x2xf32>
+  %sq = nn.sqrt %q : tensor<2x4x4x2xf32>
+  %m = nn.max_pool %sq {kernel = array<i64: 2, 2>, stride = array<i64: 2, 2>, padding = array<i64: 0, 0, 0, 0>}
+      : tensor<2x4x4x2xf32> -> tensor<2x2x2x2xf32>
+  %v = nn.avg_pool %a {kernel = array<i64: 3, 3>, stride = array<i64: 2, 2>, padding = array<i64: 1, 0, 1, 0>}
+      : tensor<2x4x4x2xf32> -> tensor<2x2x2x2xf32>
+  %cat = nn.concat %m, %v {axis = 3 : i64} : tensor<2x2x2x2xf32>, tensor<2x2x2x2xf32> -> tensor<2x2x2x4xf32>
+  %mask = nn.dropout_mask %hyper {p = 0.5 : f32, salt = 2 : i64} : tensor<4xf32> -> tensor<2x2x2x4xf32>
+  %d = nn.mul %cat, %mask : tensor<2x2x2x4xf32>, tensor<2x2x2x4xf32> -> tensor<2x2x2x4xf32>
+  %flat = nn.reshape %d : tensor<2x2x2x4xf32> -> tensor<2x16xf32>
+  %out = nn.matmul %flat, %k : tensor<2x16xf32>, tensor<16x4xf32> -> tensor<2x4xf32>
+  %e = nn.unbroadcast %out : tensor<2x4xf32> -> tensor<1x4xf32>
+  %o2 = nn.sub %out, %e : tensor<2x4xf32>, tensor<1x4xf32> -> tensor<2x4xf32>
+  %l = nn.mse %o2, %y : tensor<2x4xf32>, tensor<2x4xf32> -> tensor<2xf32>
+  %loss = nn.weighted_mean %l, %wt : tensor<2xf32>, tensor<2xf32> -> tensor<f32>
+  %r2 = nn.add %r, %l : tensor<2xf32>, tensor<2xf32> -> tensor<2xf32>
+  return %loss, %out, %r2 : tensor<f32>, tensor<2x4xf32>, tensor<2xf32>
+}
+func.func private @cnn_train_step(tensor<3x3x1x2xf32>, tensor<1x1x1x2xf32>, tensor<16x4xf32>,
+                                  tensor<3x3x1x2xf32>, tensor<1x1x1x2xf32>, tensor<16x4xf32>,
+                                  tensor<2xf32>, tensor<2x4x4x1xf32>, tensor<2x4xf32>, tensor<2xf32>, tensor<4xf32>)
+    -> (tensor<f32>, tensor<2x4xf32>, tensor<3x3x1x2xf32>, tensor<1x1x1x2xf32>, tensor<16x4xf32>,
+        tensor<3x3x1x2xf32>, tensor<1x1x1x2xf32>, tensor<16x4xf32>, tensor<2xf32>)
+    attributes {nn.grad_of = @cnn_loss, nn.num_params = 3 : i64,
+                nn.optimizer = {kind = "momentum", momentum = 0.9 : f32}}
+
+// CHECK-LABEL: func.func private @cnn_train_step(
+// CHECK-SAME: %[[W:arg[0-9]+]]: tensor<3x3x1x2xf32>, %[[S:arg[0-9]+]]: tensor<1x1x1x2xf32>, %[[K:arg[0-9]+]]: tensor<16x4xf32>,
+// CHECK-SAME: %[[VW:arg[0-9]+]]: tensor<3x3x1x2xf32>, %[[VS:arg[0-9]+]]: tensor<1x1x1x2xf32>, %[[VK:arg[0-9]+]]: tensor<16x4xf32>,
+// CHECK-SAME: %[[R:arg[0-9]+]]: tensor<2xf32>, %[[X:arg[0-9]+]]: tensor<2x4x4x1xf32>, %[[Y:arg[0-9]+]]: tensor<2x4xf32>, %[[WT:arg[0-9]+]]: tensor<2xf32>, %[[HYPER:arg[0-9]+]]: tensor<4xf32>)
+// CHECK: %[[C:.+]] = nn.conv2d %[[X]], %[[W]]
+// CHECK: %[[F:.+]] = nn.flip_lr %[[C]], %[[HYPER]] {salt = 1 : i64}
+// CHECK: %[[A:.+]] = nn.add %[[F]],
+// CHECK: %[[SQ:.+]] = nn.sqrt
+// CHECK: %[[MASK:.+]] = nn.dropout_mask %[[HYPER]]
+// CHECK: %[[FLAT:.+]] = nn.reshape
+// CHECK: %[[OUT:.+]] = nn.matmul %[[FLAT]], %[[K]] :
+// CHECK: %[[L:.+]] = nn.mse
+// CHECK: %[[LOSS:.+]] = nn.weighted_mean %[[L]], %[[WT]]
+// CHECK: %[[R2:.+]] = nn.add %[[R]], %[[L]]
+// o2 = out - unbroadcast(out): the unbroadcast's adjoint is a broadcast_to.
+// CHECK: %[[DO2:.+]] = nn.mse_grad
+// CHECK: %[[DE:.+]] = nn.unbroadcast %[[DO2]] : tensor<2x4xf32> -> tensor<1x4xf32>
+// CHECK: %[[NDE:.+]] = nn.neg %[[DE]]
+// CHECK: %[[BDE:.+]] = nn.broadcast_to %[[NDE]] : tensor<1x4xf32> -> tensor<2x4xf32>
+// CHECK: %[[DOUT:.+]] = nn.add %[[DO2]], %[[BDE]]
+// CHECK: %[[DFLAT:.+]] = nn.matmul %[[DOUT]], %[[K]] {transpose_b}
+// CHECK: %[[GRAD_K:.+]] = nn.matmul %[[FLAT]], %[[DOUT]] {transpose_a}
+// reshape back, then through the mask (no gradient for the mask itself).
+// CHECK: %[[DD:.+]] = nn.reshape %[[DFLAT]] : tensor<2x16xf32> -> tensor<2x2x2x4xf32>
+// CHECK: %[[DCAT:.+]] = nn.mul %[[DD]], %[[MASK]]
+// CHECK-NOT: nn.dropout_mask
+// concat: one slice per operand at its offset along the axis.
+// CHECK: %[[DM:.+]] = nn.slice %[[DCAT]] {axis = 3 : i64, offset = 0 : i64} : tensor<2x2x2x4xf32> -> tensor<2x2x2x2xf32>
+// CHECK: %[[DV:.+]] = nn.slice %[[DCAT]] {axis = 3 : i64, offset = 2 : i64} : tensor<2x2x2x4xf32> -> tensor<2x2x2x2xf32>
+// CHECK: %[[DA1:.+]] = nn.avg_pool_grad %[[DV]] {kernel = array<i64: 3, 3>, padding = array<i64: 1, 0, 1, 0>, stride = array<i64: 2, 2>} : tensor<2x2x2x2xf32> -> tensor<2x4x4x2xf32>
+// CHECK: %[[DSQ:.+]] = nn.max_pool_grad %[[SQ]], %[[DM]] {kernel = array<i64: 2, 2>, padding = array<i64: 0, 0, 0, 0>, stride = array<i64: 2, 2>} : tensor<2x4x4x2xf32>, tensor<2x2x2x2xf32> -> tensor<2x4x4x2xf32>
+// sqrt: dq = dsq / (2 sq).
+// CHECK: %[[TWO_SQ:.+]] = nn.add %[[SQ]], %[[SQ]]
+// CHECK: %[[DQ:.+]] = nn.div %[[DSQ]], %[[TWO_SQ]]
+// q = a * a and a also feeds avg_pool: da = davg + dq a + dq a.
+// CHECK: %[[P1:.+]] = nn.mul %[[DQ]], %[[A]]
+// CHECK: %[[ACC:.+]] = nn.add %[[DA1]], %[[P1]]
+// CHECK: %[[P2:.+]] = nn.mul %[[DQ]], %[[A]]
+// CHECK: %[[DAF:.+]] = nn.add %[[ACC]], %[[P2]]
+// broadcast_to: its operand's gradient is an unbroadcast; flip_lr: flip back
+// with the same salt and hyper-parameters.
+// CHECK: %[[GRAD_S:.+]] = nn.unbroadcast %[[DAF]] : tensor<2x4x4x2xf32> -> tensor<1x1x1x2xf32>
+// CHECK: %[[DC:.+]] = nn.flip_lr %[[DAF]], %[[HYPER]] {salt = 1 : i64}
+// CHECK: %[[GRAD_W:.+]] = nn.conv2d_grad_filter %[[X]], %[[DC]]
+// CHECK: %[[NEW_W:[^,]+]], %[[NEW_VW:[^,]+]] = nn.momentum_update %[[W]], %[[GRAD_W]], %[[VW]], %[[HYPER]]
+// CHECK: %[[NEW_S:[^,]+]], %[[NEW_VS:[^,]+]] = nn.momentum_update %[[S]], %[[GRAD_S]], %[[VS]], %[[HYPER]]
+// CHECK: %[[NEW_K:[^,]+]], %[[NEW_VK:[^,]+]] = nn.momentum_update %[[K]], %[[GRAD_K]], %[[VK]], %[[HYPER]]
+// CHECK: return %[[LOSS]], %[[OUT]], %[[NEW_W]], %[[NEW_S]], %[[NEW_K]], %[[NEW_VW]], %[[NEW_VS]], %[[NEW_VK]], %[[R2]] :

@@ -1,17 +1,21 @@
 //===- Autodiff.cpp - Reverse-mode autodiff (the nn-autodiff pass) --------===//
 //
-// Gives every `@train_step` declaration carrying `nn.grad_of = @loss` a body:
-// the forward ops of `@loss` are cloned (its arguments P..., x, y, w mapped to
-// the train step's), then walked in reverse accumulating adjoints from the
-// seed dL = 1 for the scalar loss (result 0; the model output `%out` gets no
-// seed). Each op has one gradient rule in the table in `Backward::rule`; every
-// backward op takes the location of the forward op it differentiates, so
-// diagnostics and debug info point at the model's source line. Only adjoints
-// on a path from a parameter to the loss are computed; fan-out is summed with
-// `nn.add`. Finally the optimizer named by `nn.optimizer` updates each
-// parameter and threads its state: the body returns (loss, out, P'..., S'...).
-// A parameter that does not reach the loss is passed through unchanged with
-// its state, as PyTorch's optimizers skip parameters whose grad is None.
+// Gives every `@train_step` declaration carrying `nn.grad_of = @loss` a body.
+// `@loss(P..., A...) -> (loss, out, E...)` is differentiated with respect to
+// its first n = `nn.num_params` arguments P: its forward ops are cloned into
+// `@train_step(P..., S..., A...)` (A, e.g. buffers, x, y, w and the hyper-
+// parameters, passed through), then walked in reverse accumulating adjoints
+// from the seed dL = 1 for the scalar loss (result 0; the model output `%out`
+// and the extra results E get no seed). Each op has one gradient rule in the
+// table in `Backward::rule`; every backward op takes the location of the
+// forward op it differentiates, so diagnostics and debug info point at the
+// model's source line. Only adjoints on a path from a parameter to the loss
+// are computed; fan-out is summed with `nn.add`. Finally the optimizer named
+// by `nn.optimizer` updates each parameter with lr and t from the last
+// argument (tensor<4xf32>) and threads its state: the body returns (loss,
+// out, P'..., S'..., E...). A parameter that does not reach the loss is
+// passed through unchanged with its state, as PyTorch's optimizers skip
+// parameters whose grad is None.
 //
 //===----------------------------------------------------------------------===//
 
@@ -110,6 +114,8 @@ LogicalResult Backward::rule(Operation *op) {
                            << ", which depends on a parameter";
   };
   auto unit = b.getUnitAttr();
+  // The forward op's attributes (window sizes, salt), for its gradient op.
+  ArrayRef<NamedAttribute> attrs = op->getAttrDictionary().getValue();
   auto matmul = [&](Value l, Value r, bool ta, bool tb, Type t) {
     SmallVector<NamedAttribute, 2> attrs;
     if (ta)
@@ -246,6 +252,77 @@ LogicalResult Backward::rule(Operation *op) {
         });
         return noGrad(1, "weights");
       })
+      // y = sqrt(x): dx = dy / (2 y)
+      .Case<nn::SqrtOp>([&](auto) {
+        d(0, [&] {
+          Value y = op->getResult(0);
+          Value twoY = emit<nn::AddOp>(loc, yTy, {y, y});
+          return emit<nn::DivOp>(loc, yTy, {dy, twoY});
+        });
+        return success();
+      })
+      // y = conv2d(x, w): dx = conv2d_grad_input(dy, w),
+      // dw = conv2d_grad_filter(x, dy) (same stride, dilation, padding)
+      .Case<nn::Conv2DOp>([&](auto) {
+        d(0, [&] {
+          return emit<nn::Conv2DGradInputOp>(loc, ty(0), {dy, x(1)}, attrs);
+        });
+        d(1, [&] {
+          return emit<nn::Conv2DGradFilterOp>(loc, ty(1), {x(0), dy}, attrs);
+        });
+        return success();
+      })
+      // y = max_pool(x): dx = max_pool_grad(x, dy) (to each window's first max)
+      .Case<nn::MaxPoolOp>([&](auto) {
+        d(0, [&] {
+          return emit<nn::MaxPoolGradOp>(loc, ty(0), {x(0), dy}, attrs);
+        });
+        return success();
+      })
+      // y = avg_pool(x): dx = avg_pool_grad(dy) (dy / (KH KW) over each window)
+      .Case<nn::AvgPoolOp>([&](auto) {
+        d(0, [&] { return emit<nn::AvgPoolGradOp>(loc, ty(0), {dy}, attrs); });
+        return success();
+      })
+      // y = reshape(x): dx = reshape(dy) back to x's shape
+      .Case<nn::ReshapeOp>([&](auto) {
+        d(0, [&] { return emit<nn::ReshapeOp>(loc, ty(0), {dy}); });
+        return success();
+      })
+      // y = concat(x0, x1, ...) {axis}: dx_i = slice(dy) {axis, offset_i},
+      // offset_i = sum_{j < i} size_j along the axis
+      .Case<nn::ConcatOp>([&](nn::ConcatOp cat) {
+        int64_t axis = cat.getAxis(), offset = 0;
+        for (unsigned i = 0; i < op->getNumOperands(); ++i) {
+          d(i, [&] {
+            return emit<nn::SliceOp>(
+                loc, ty(i), {dy},
+                {b.getNamedAttr("axis", cat.getAxisAttr()),
+                 b.getNamedAttr("offset", b.getI64IntegerAttr(offset))});
+          });
+          offset += cast<RankedTensorType>(ty(i)).getDimSize(axis);
+        }
+        return success();
+      })
+      // y = unbroadcast(g): dg = broadcast_to(dy)
+      .Case<nn::UnbroadcastOp>([&](auto) {
+        d(0, [&] { return emit<nn::BroadcastToOp>(loc, ty(0), {dy}); });
+        return success();
+      })
+      // y = broadcast_to(x): dx = unbroadcast(dy)
+      .Case<nn::BroadcastToOp>([&](auto) {
+        d(0, [&] { return unbroadcast(loc, dy, ty(0)); });
+        return success();
+      })
+      // y = flip_lr(x, hyper) {salt}: a permutation that is its own inverse,
+      // so dx = flip_lr(dy, hyper) {salt}
+      .Case<nn::FlipLrOp>([&](auto) {
+        d(0, [&] { return emit<nn::FlipLrOp>(loc, ty(0), {dy, x(1)}, attrs); });
+        return noGrad(1, "hyper-parameters");
+      })
+      // y = dropout_mask(hyper): depends on no parameter.
+      .Case<nn::DropoutMaskOp>(
+          [&](auto) { return noGrad(0, "hyper-parameters"); })
       // y = x > t ? 1 : 0: zero almost everywhere, undefined at t.
       .Case<nn::StepOp>([&](auto) {
         return op->emitError()
@@ -292,39 +369,49 @@ FailureOr<Optimizer> getOptimizer(func::FuncOp train) {
   return opt;
 }
 
-/// Checks that @train_step(P..., S..., x, y, w, hyper) -> (loss, out, P'...,
-/// S'...) matches @loss(P..., x, y, w) -> (loss, out); returns n.
-FailureOr<unsigned> checkSignatures(func::FuncOp train, func::FuncOp loss,
-                                    const Optimizer &opt) {
+/// The shape of a train step: n parameters, k optimizer state tensors, m
+/// pass-through arguments A and e extra results E of @loss.
+struct Signature {
+  unsigned n, k, m, e;
+};
+
+/// Checks that @train_step(P..., S..., A...) -> (loss, out, P'..., S'...,
+/// E...) matches @loss(P..., A...) -> (loss, out, E...) with n =
+/// nn.num_params and the hyper-parameters tensor<4xf32> last in A.
+FailureOr<Signature> checkSignatures(func::FuncOp train, func::FuncOp loss,
+                                     const Optimizer &opt) {
+  MLIRContext *ctx = loss.getContext();
   FunctionType lt = loss.getFunctionType(), tt = train.getFunctionType();
-  if (lt.getNumInputs() < 3 || lt.getNumResults() != 2 ||
-      lt.getResult(0) !=
-          RankedTensorType::get({}, Float32Type::get(loss.getContext())))
+  auto numParams = train->getAttrOfType<IntegerAttr>("nn.num_params");
+  if (!numParams)
+    return train.emitError("missing integer attribute 'nn.num_params'");
+  auto hyperType = RankedTensorType::get({4}, Float32Type::get(ctx));
+  int64_t n = numParams.getInt();
+  if (n < 0 || n >= lt.getNumInputs() || lt.getInputs().back() != hyperType ||
+      lt.getNumResults() < 2 ||
+      lt.getResult(0) != RankedTensorType::get({}, Float32Type::get(ctx)))
     return loss.emitError("expected @")
-           << loss.getSymName()
-           << "(P..., x, y, w) -> (tensor<f32>, out) to differentiate";
-  unsigned n = lt.getNumInputs() - 3, k = n * opt.statesPerParam;
-  if (auto attr = train->getAttrOfType<IntegerAttr>("nn.num_params");
-      attr && attr.getInt() != n)
-    return train.emitError("'nn.num_params' is ")
-           << attr.getInt() << " but @" << loss.getSymName() << " has " << n
-           << " parameters";
+           << loss.getSymName() << "(P..., A..., tensor<4xf32>) -> "
+           << "(tensor<f32>, out, E...) with " << n
+           << " parameters P (nn.num_params) to differentiate";
+  Signature sig{
+      static_cast<unsigned>(n), static_cast<unsigned>(n) * opt.statesPerParam,
+      lt.getNumInputs() - static_cast<unsigned>(n), lt.getNumResults() - 2};
   SmallVector<Type> ins, outs;
   ins.append(lt.getInputs().begin(), lt.getInputs().begin() + n);
-  for (unsigned i = 0; i < n; ++i)
+  for (unsigned i = 0; i < sig.n; ++i)
     for (unsigned s = 0; s < opt.statesPerParam; ++s)
       ins.push_back(lt.getInput(i));
-  ins.append(lt.getInputs().end() - 3, lt.getInputs().end());
-  ins.push_back(
-      RankedTensorType::get({4}, Float32Type::get(loss.getContext())));
-  outs.append(lt.getResults().begin(), lt.getResults().end());
-  outs.append(ins.begin(), ins.begin() + n + k);
-  auto expected = FunctionType::get(loss.getContext(), ins, outs);
+  ins.append(lt.getInputs().begin() + n, lt.getInputs().end());
+  outs.append(lt.getResults().begin(), lt.getResults().begin() + 2);
+  outs.append(ins.begin(), ins.begin() + sig.n + sig.k);
+  outs.append(lt.getResults().begin() + 2, lt.getResults().end());
+  auto expected = FunctionType::get(ctx, ins, outs);
   if (tt != expected)
     return train.emitError("expected type ")
            << expected << " for the '" << opt.kind << "' train step of @"
            << loss.getSymName() << ", got " << tt;
-  return n;
+  return sig;
 }
 
 /// Builds the body of one train step declaration.
@@ -340,19 +427,19 @@ LogicalResult buildTrainStep(func::FuncOp train) {
   FailureOr<Optimizer> opt = getOptimizer(train);
   if (failed(opt))
     return failure();
-  FailureOr<unsigned> numParams = checkSignatures(train, loss, *opt);
-  if (failed(numParams))
+  FailureOr<Signature> sig = checkSignatures(train, loss, *opt);
+  if (failed(sig))
     return failure();
-  unsigned n = *numParams, k = n * opt->statesPerParam;
+  unsigned n = sig->n, k = sig->k;
 
-  // Forward: clone @loss with P -> P and (x, y, w) -> (x, y, w).
+  // Forward: clone @loss with P -> P and A -> A.
   Block *body = train.addEntryBlock();
   OpBuilder b = OpBuilder::atBlockEnd(body);
   auto args = train.getArguments();
   IRMapping map;
   for (unsigned i = 0; i < n; ++i)
     map.map(loss.getArgument(i), args[i]);
-  for (unsigned j = 0; j < 3; ++j)
+  for (unsigned j = 0; j < sig->m; ++j)
     map.map(loss.getArgument(n + j), args[n + k + j]);
   Block &lossBody = loss.getBody().front();
   SmallVector<Operation *> forward;
@@ -414,6 +501,8 @@ LogicalResult buildTrainStep(func::FuncOp train) {
     }
   }
   results.append(states);
+  for (Value extra : ret->getOperands().drop_front(2))
+    results.push_back(map.lookupOrDefault(extra));
   b.create<func::ReturnOp>(loc, results);
   train->removeAttr("nn.grad_of");
   return success();

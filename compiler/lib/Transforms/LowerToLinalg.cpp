@@ -16,6 +16,8 @@
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Utils/ReshapeOpsUtils.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/Transforms/DialectConversion.h"
 #include "nnc/Dialect/NN/NNDialect.h"
 #include "nnc/Dialect/NN/NNOps.h"
@@ -318,6 +320,9 @@ Value scalar(nn::SigmoidOp, OpBuilder &b, Location l, ValueRange a) {
 }
 Value scalar(nn::TanhOp, OpBuilder &b, Location l, ValueRange a) {
   return b.create<math::TanhOp>(l, a[0]);
+}
+Value scalar(nn::SqrtOp, OpBuilder &b, Location l, ValueRange a) {
+  return b.create<math::SqrtOp>(l, a[0]);
 }
 // leaky_relu(x) = x > 0 ? x : alpha x
 Value scalar(nn::LeakyReluOp op, OpBuilder &b, Location l, ValueRange a) {
@@ -872,6 +877,614 @@ struct AdamUpdateLowering : OpConversionPattern<nn::AdamUpdateOp> {
 };
 
 //===----------------------------------------------------------------------===//
+// Convolution and pooling (NHWC): im2col + GEMM, col2im, window reductions
+//===----------------------------------------------------------------------===//
+
+/// Sizes of one 2-D window op: input [N, H, W, C], kernel [KH, KW], output
+/// [N, OH, OW, *], padded input [N, Hp, Wp, C].
+struct Geometry {
+  int64_t n, h, w, c, kh, kw, sh, sw, dh, dw, pt, pb, pl, pr, oh, ow;
+  int64_t hp() const { return h + pt + pb; }
+  int64_t wp() const { return w + pl + pr; }
+  bool padded() const { return pt || pb || pl || pr; }
+  /// The output [N, OH, OW, C] (for col2im and pools).
+  SmallVector<int64_t> outShape() const { return {n, oh, ow, c}; }
+
+  Geometry(ArrayRef<int64_t> x, ArrayRef<int64_t> kernel,
+           ArrayRef<int64_t> stride, ArrayRef<int64_t> dilation,
+           ArrayRef<int64_t> padding)
+      : n(x[0]), h(x[1]), w(x[2]), c(x[3]), kh(kernel[0]), kw(kernel[1]),
+        sh(stride[0]), sw(stride[1]), dh(dilation[0]), dw(dilation[1]),
+        pt(padding[0]), pb(padding[1]), pl(padding[2]), pr(padding[3]) {
+    oh = (hp() - dh * (kh - 1) - 1) / sh + 1;
+    ow = (wp() - dw * (kw - 1) - 1) / sw + 1;
+  }
+};
+
+SmallVector<OpFoldResult> indices(OpBuilder &b, ArrayRef<int64_t> v) {
+  return getAsIndexOpFoldResult(b.getContext(), v);
+}
+
+/// x [N, H, W, C] padded to [N, Hp, Wp, C] with `value` (no op if unpadded).
+Value padInput(OpBuilder &b, Location loc, Value x, const Geometry &g,
+               double value) {
+  if (!g.padded())
+    return x;
+  auto type = RankedTensorType::get({g.n, g.hp(), g.wp(), g.c}, b.getF32Type());
+  return b.create<tensor::PadOp>(loc, type, x, indices(b, {0, g.pt, g.pl, 0}),
+                                 indices(b, {0, g.pb, g.pr, 0}),
+                                 f32(b, loc, value));
+}
+
+/// (n, i, j, a, b, c) -> (n, i sh + a dh, j sw + b dw, c): the window element
+/// of output (i, j) at kernel offset (a, b) in the padded input.
+AffineMap windowMap(MLIRContext *ctx, const Geometry &g) {
+  auto d = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
+  return AffineMap::get(
+      6, 0, {d(0), d(1) * g.sh + d(3) * g.dh, d(2) * g.sw + d(4) * g.dw, d(5)},
+      ctx);
+}
+
+/// im2col as a [N OH OW, KH KW C] matrix (c innermost, so the copy vectorizes
+/// along C): col[n, i, j, a, b, c] = xp[n, i sh + a dh, j sw + b dw, c].
+/// A 1x1 kernel with stride 1 and no padding is x itself, collapsed.
+Value im2col(OpBuilder &b, Location loc, Value x, const Geometry &g) {
+  if (g.kh == 1 && g.kw == 1 && g.sh == 1 && g.sw == 1 && !g.padded())
+    return b.create<tensor::CollapseShapeOp>(
+        loc, x, ArrayRef<ReassociationIndices>{{0, 1, 2}, {3}});
+  MLIRContext *ctx = b.getContext();
+  Value col = generic(b, loc, padInput(b, loc, x, g, 0.0),
+                      empty(b, loc, {g.n, g.oh, g.ow, g.kh, g.kw, g.c}),
+                      {windowMap(ctx, g), identityMap(ctx, 6)}, parallel(6),
+                      [](OpBuilder &, Location, ValueRange a) {
+                        return SmallVector<Value>{a[0]};
+                      })[0];
+  return b.create<tensor::CollapseShapeOp>(
+      loc, col, ArrayRef<ReassociationIndices>{{0, 1, 2}, {3, 4, 5}});
+}
+
+/// [A, B, C, D] -> [A B C, D] (an output or filter as a GEMM operand).
+Value collapseLast(OpBuilder &b, Location loc, Value v) {
+  return b.create<tensor::CollapseShapeOp>(
+      loc, v, ArrayRef<ReassociationIndices>{{0, 1, 2}, {3}});
+}
+
+/// [A B C, D] -> type [A, B, C, D].
+Value expandLast(OpBuilder &b, Location loc, Value v, ArrayRef<int64_t> shape) {
+  return b.create<tensor::ExpandShapeOp>(
+      loc, RankedTensorType::get(shape, b.getF32Type()), v,
+      ArrayRef<ReassociationIndices>{{0, 1, 2}, {3}});
+}
+
+/// col2im and the pool gradients: starting from zeros [N, Hp, Wp, C], for
+/// each kernel offset (a, b) adds term(a, b) [N, OH, OW, C] into the strided
+/// window slice xp[:, a dh : .. : sh, b dw : .. : sw, :], then drops the
+/// padding. `add(a, b, slice)` returns slice + term(a, b) (one elementwise
+/// generic with the slice as its init, so it bufferizes in place).
+Value scatterWindows(OpBuilder &b, Location loc, const Geometry &g,
+                     function_ref<Value(int64_t, int64_t, Value)> add) {
+  Value acc = filled(b, loc, {g.n, g.hp(), g.wp(), g.c}, 0.0);
+  auto sliceType = RankedTensorType::get(g.outShape(), b.getF32Type());
+  auto sizes = indices(b, g.outShape()),
+       strides = indices(b, {1, g.sh, g.sw, 1});
+  for (int64_t a = 0; a < g.kh; ++a)
+    for (int64_t bb = 0; bb < g.kw; ++bb) {
+      auto offsets = indices(b, {0, a * g.dh, bb * g.dw, 0});
+      Value slice = b.create<tensor::ExtractSliceOp>(loc, sliceType, acc,
+                                                     offsets, sizes, strides);
+      acc = b.create<tensor::InsertSliceOp>(loc, add(a, bb, slice), acc,
+                                            offsets, sizes, strides);
+    }
+  if (!g.padded())
+    return acc;
+  return b.create<tensor::ExtractSliceOp>(
+      loc, RankedTensorType::get({g.n, g.h, g.w, g.c}, b.getF32Type()), acc,
+      indices(b, {0, g.pt, g.pl, 0}), indices(b, {g.n, g.h, g.w, g.c}),
+      indices(b, {1, 1, 1, 1}));
+}
+
+/// slice + fn(inputs...) elementwise over [N, OH, OW, C], into the slice.
+Value addInto(OpBuilder &b, Location loc, Value slice, ValueRange inputs,
+              function_ref<Value(OpBuilder &, Location, ValueRange)> fn) {
+  SmallVector<AffineMap> maps(inputs.size() + 1,
+                              identityMap(b.getContext(), 4));
+  return generic(b, loc, inputs, slice, maps, parallel(4),
+                 [&](OpBuilder &nb, Location l, ValueRange a) {
+                   Value term = fn(nb, l, a.drop_back());
+                   return SmallVector<Value>{
+                       nb.create<arith::AddFOp>(l, a.back(), term)};
+                 })[0];
+}
+
+// conv2d(x, w) => expand(matmul(im2col(pad(x)) [N OH OW, KH KW C],
+//                               collapse(w) [KH KW C, F])) : [N, OH, OW, F]
+struct Conv2DLowering : OpConversionPattern<nn::Conv2DOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(nn::Conv2DOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Geometry g(op.getX().getType().getShape(),
+               op.getW().getType().getShape().take_front(2), op.getStride(),
+               op.getDilation(), op.getPadding());
+    int64_t f = op.getType().getDimSize(3);
+    Value col = im2col(rewriter, loc, adaptor.getX(), g);
+    Value y =
+        rewriter
+            .create<linalg::MatmulOp>(
+                loc,
+                ValueRange{col, collapseLast(rewriter, loc, adaptor.getW())},
+                filled(rewriter, loc, {g.n * g.oh * g.ow, f}, 0.0))
+            .getResult(0);
+    rewriter.replaceOp(op,
+                       expandLast(rewriter, loc, y, op.getType().getShape()));
+    return success();
+  }
+};
+
+// conv2d_grad_filter(x, dy) => expand(matmul_transpose_a(
+//     im2col(pad(x)) [N OH OW, KH KW C], collapse(dy) [N OH OW, F]))
+//   : [KH, KW, C, F]
+struct Conv2DGradFilterLowering : OpConversionPattern<nn::Conv2DGradFilterOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(nn::Conv2DGradFilterOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    ArrayRef<int64_t> wShape = op.getType().getShape();
+    Geometry g(op.getX().getType().getShape(), wShape.take_front(2),
+               op.getStride(), op.getDilation(), op.getPadding());
+    Value col = im2col(rewriter, loc, adaptor.getX(), g);
+    Value dw =
+        rewriter
+            .create<linalg::MatmulTransposeAOp>(
+                loc,
+                ValueRange{col, collapseLast(rewriter, loc, adaptor.getDy())},
+                filled(rewriter, loc, {g.kh * g.kw * g.c, wShape[3]}, 0.0))
+            .getResult(0);
+    rewriter.replaceOp(op, expandLast(rewriter, loc, dw, wShape));
+    return success();
+  }
+};
+
+// conv2d_grad_input(dy, w) =>
+//   dcol = matmul_transpose_b(collapse(dy) [N OH OW, F], collapse(w) [KH KW C,
+//   F])
+//          as [N, OH, OW, KH, KW, C];
+//   col2im: dxp[:, a dh + i sh, b dw + j sw, :] += dcol[:, i, j, a, b, :]
+//   for each (a, b) (strided slices); dx = dxp without the padding
+// The GEMM does the F-long dot products at full speed; col2im is KH KW
+// elementwise adds over [N, OH, OW, C] (the size of im2col), contiguous in C.
+struct Conv2DGradInputLowering : OpConversionPattern<nn::Conv2DGradInputOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(nn::Conv2DGradInputOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    ArrayRef<int64_t> wShape = op.getW().getType().getShape();
+    Geometry g(op.getType().getShape(), wShape.take_front(2), op.getStride(),
+               op.getDilation(), op.getPadding());
+    int64_t rows = g.n * g.oh * g.ow, k = g.kh * g.kw * g.c;
+    Value dcol2d =
+        rewriter
+            .create<linalg::MatmulTransposeBOp>(
+                loc,
+                ValueRange{collapseLast(rewriter, loc, adaptor.getDy()),
+                           collapseLast(rewriter, loc, adaptor.getW())},
+                filled(rewriter, loc, {rows, k}, 0.0))
+            .getResult(0);
+    Value dcol = rewriter.create<tensor::ExpandShapeOp>(
+        loc,
+        RankedTensorType::get({g.n, g.oh, g.ow, g.kh, g.kw, g.c},
+                              rewriter.getF32Type()),
+        dcol2d, ArrayRef<ReassociationIndices>{{0, 1, 2}, {3, 4, 5}});
+    auto termType = RankedTensorType::get(g.outShape(), rewriter.getF32Type());
+    Value dx = scatterWindows(
+        rewriter, loc, g, [&](int64_t a, int64_t b, Value slice) {
+          Value term = rewriter.create<tensor::ExtractSliceOp>(
+              loc, termType, dcol, indices(rewriter, {0, 0, 0, a, b, 0}),
+              indices(rewriter, {g.n, g.oh, g.ow, 1, 1, g.c}),
+              indices(rewriter, {1, 1, 1, 1, 1, 1}));
+          return addInto(
+              rewriter, loc, slice, term,
+              [](OpBuilder &, Location, ValueRange t) { return t[0]; });
+        });
+    rewriter.replaceOp(op, dx);
+    return success();
+  }
+};
+
+/// An unread [KH, KW] operand mapped to the kernel loops (a, b): linalg
+/// derives loop bounds from operand dims, and a, b only occur in i sh + a.
+/// (linalg.pooling_* ops take the same "window" operand.)
+Value windowShape(OpBuilder &b, Location loc, const Geometry &g) {
+  return empty(b, loc, {g.kh, g.kw});
+}
+
+/// The pools' window reduction over (n, i, j, a, b, c), c last:
+/// y[n, i, j, c] = combine over (a, b) of xp[n, i sh + a, j sw + b, c].
+Value poolReduce(OpBuilder &b, Location loc, Value xp, const Geometry &g,
+                 double init,
+                 function_ref<Value(OpBuilder &, Location, Value, Value)> fn) {
+  MLIRContext *ctx = b.getContext();
+  SmallVector<IteratorType> iters = parallel(6);
+  iters[3] = iters[4] = IteratorType::reduction;
+  return generic(b, loc, ValueRange{xp, windowShape(b, loc, g)},
+                 filled(b, loc, g.outShape(), init),
+                 {windowMap(ctx, g), dimsMap(ctx, 6, {3, 4}),
+                  dimsMap(ctx, 6, {0, 1, 2, 5})},
+                 iters, [&](OpBuilder &nb, Location l, ValueRange a) {
+                   return SmallVector<Value>{fn(nb, l, a[2], a[0])};
+                 })[0];
+}
+
+Geometry poolGeometry(ArrayRef<int64_t> x, ArrayRef<int64_t> kernel,
+                      ArrayRef<int64_t> stride, ArrayRef<int64_t> padding) {
+  int64_t one[] = {1, 1};
+  return Geometry(x, kernel, stride, one, padding);
+}
+
+// max_pool(x) => y[n, i, j, c] = max_{a, b} pad(x, -inf)[n, i sh + a, j sw + b,
+// c]
+struct MaxPoolLowering : OpConversionPattern<nn::MaxPoolOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(nn::MaxPoolOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Geometry g = poolGeometry(op.getX().getType().getShape(), op.getKernel(),
+                              op.getStride(), op.getPadding());
+    Value xp = padInput(rewriter, loc, adaptor.getX(), g, -INFINITY);
+    rewriter.replaceOp(
+        op,
+        poolReduce(rewriter, loc, xp, g, -INFINITY,
+                   [](OpBuilder &b, Location l, Value acc, Value v) -> Value {
+                     return b.create<arith::MaximumFOp>(l, acc, v);
+                   }));
+    return success();
+  }
+};
+
+// avg_pool(x) => s[n, i, j, c] = sum_{a, b} pad(x, 0)[n, i sh + a, j sw + b,
+// c];
+//   s / (KH KW)
+struct AvgPoolLowering : OpConversionPattern<nn::AvgPoolOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(nn::AvgPoolOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Geometry g = poolGeometry(op.getX().getType().getShape(), op.getKernel(),
+                              op.getStride(), op.getPadding());
+    Value xp = padInput(rewriter, loc, adaptor.getX(), g, 0.0);
+    Value sum =
+        poolReduce(rewriter, loc, xp, g, 0.0,
+                   [](OpBuilder &b, Location l, Value acc, Value v) -> Value {
+                     return b.create<arith::AddFOp>(l, acc, v);
+                   });
+    Value count = f32(rewriter, loc, g.kh * g.kw);
+    rewriter.replaceOp(
+        op, elementwise(rewriter, loc, sum, 1,
+                        [&](OpBuilder &b, Location l, ValueRange a) {
+                          return SmallVector<Value>{
+                              b.create<arith::DivFOp>(l, a[0], count)};
+                        })[0]);
+    return success();
+  }
+};
+
+// max_pool_grad(x, dy) =>
+//   (m, k)[n, i, j, c] = lexicographic max over (a, b) of
+//     (xp[n, i sh + a, j sw + b, c], -(a KW + b)), xp = pad(x, -inf)
+//     (the first maximum in row-major order, whatever the reduction order);
+//   col2im of select(k == a KW + b, dy, 0) over the windows
+struct MaxPoolGradLowering : OpConversionPattern<nn::MaxPoolGradOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(nn::MaxPoolGradOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    MLIRContext *ctx = rewriter.getContext();
+    Geometry g = poolGeometry(op.getX().getType().getShape(), op.getKernel(),
+                              op.getStride(), op.getPadding());
+    Value xp = padInput(rewriter, loc, adaptor.getX(), g, -INFINITY);
+    Type i32 = rewriter.getI32Type();
+    auto i32Const = [&](OpBuilder &b, Location l, int64_t v) -> Value {
+      return b.create<arith::ConstantOp>(l, b.getI32IntegerAttr(v));
+    };
+    Value argInit =
+        rewriter
+            .create<linalg::FillOp>(
+                loc, ValueRange{i32Const(rewriter, loc, g.kh * g.kw)},
+                ValueRange{
+                    rewriter.create<tensor::EmptyOp>(loc, g.outShape(), i32)})
+            .getResult(0);
+    SmallVector<IteratorType> iters = parallel(6);
+    iters[3] = iters[4] = IteratorType::reduction;
+    AffineMap out = dimsMap(ctx, 6, {0, 1, 2, 5});
+    Value argmax = generic(
+        rewriter, loc, ValueRange{xp, windowShape(rewriter, loc, g)},
+        ValueRange{filled(rewriter, loc, g.outShape(), -INFINITY), argInit},
+        {windowMap(ctx, g), dimsMap(ctx, 6, {3, 4}), out, out}, iters,
+        [&](OpBuilder &b, Location l, ValueRange a) {
+          Value ia = b.create<arith::IndexCastOp>(
+              l, i32, b.create<linalg::IndexOp>(l, 3));
+          Value ib = b.create<arith::IndexCastOp>(
+              l, i32, b.create<linalg::IndexOp>(l, 4));
+          Value k = b.create<arith::AddIOp>(
+              l, b.create<arith::MulIOp>(l, ia, i32Const(b, l, g.kw)), ib);
+          Value gt =
+              b.create<arith::CmpFOp>(l, arith::CmpFPredicate::OGT, a[0], a[2]);
+          Value eq =
+              b.create<arith::CmpFOp>(l, arith::CmpFPredicate::OEQ, a[0], a[2]);
+          Value first =
+              b.create<arith::CmpIOp>(l, arith::CmpIPredicate::slt, k, a[3]);
+          Value take = b.create<arith::OrIOp>(
+              l, gt, b.create<arith::AndIOp>(l, eq, first));
+          return SmallVector<Value>{
+              b.create<arith::SelectOp>(l, take, a[0], a[2]),
+              b.create<arith::SelectOp>(l, take, k, a[3])};
+        })[1];
+    Value dy = adaptor.getDy();
+    Value dx = scatterWindows(
+        rewriter, loc, g, [&](int64_t a, int64_t b, Value slice) {
+          return addInto(rewriter, loc, slice, ValueRange{argmax, dy},
+                         [&](OpBuilder &nb, Location l, ValueRange t) -> Value {
+                           Value hit = nb.create<arith::CmpIOp>(
+                               l, arith::CmpIPredicate::eq, t[0],
+                               i32Const(nb, l, a * g.kw + b));
+                           return nb.create<arith::SelectOp>(l, hit, t[1],
+                                                             f32(nb, l, 0.0));
+                         });
+        });
+    rewriter.replaceOp(op, dx);
+    return success();
+  }
+};
+
+// avg_pool_grad(dy) => d = dy / (KH KW); col2im of d over the windows
+struct AvgPoolGradLowering : OpConversionPattern<nn::AvgPoolGradOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(nn::AvgPoolGradOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Geometry g = poolGeometry(op.getType().getShape(), op.getKernel(),
+                              op.getStride(), op.getPadding());
+    Value count = f32(rewriter, loc, g.kh * g.kw);
+    Value d = elementwise(rewriter, loc, adaptor.getDy(), 1,
+                          [&](OpBuilder &b, Location l, ValueRange a) {
+                            return SmallVector<Value>{
+                                b.create<arith::DivFOp>(l, a[0], count)};
+                          })[0];
+    Value dx =
+        scatterWindows(rewriter, loc, g, [&](int64_t, int64_t, Value slice) {
+          return addInto(
+              rewriter, loc, slice, d,
+              [](OpBuilder &, Location, ValueRange t) { return t[0]; });
+        });
+    rewriter.replaceOp(op, dx);
+    return success();
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// Shape ops
+//===----------------------------------------------------------------------===//
+
+// reshape(x) => collapse_shape or expand_shape when one dim grouping maps
+//   the shapes onto each other; else expand(collapse(x) to 1-D)
+struct ReshapeLowering : OpConversionPattern<nn::ReshapeOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(nn::ReshapeOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value x = adaptor.getX();
+    RankedTensorType from = op.getX().getType(), to = op.getType();
+    if (from == to) {
+      rewriter.replaceOp(op, x);
+      return success();
+    }
+    auto all = [](int64_t rank) {
+      return SmallVector<ReassociationIndices>{
+          llvm::to_vector(llvm::seq<int64_t>(0, rank))};
+    };
+    auto groups = getReassociationIndicesForReshape(from, to);
+    if (groups && from.getRank() > to.getRank()) {
+      rewriter.replaceOpWithNewOp<tensor::CollapseShapeOp>(op, to, x, *groups);
+      return success();
+    }
+    if (groups && from.getRank() < to.getRank()) {
+      rewriter.replaceOpWithNewOp<tensor::ExpandShapeOp>(op, to, x, *groups);
+      return success();
+    }
+    // Rank 0 has no dims to group: [] <-> [1, ..., 1] is the empty grouping.
+    auto flat =
+        RankedTensorType::get({from.getNumElements()}, rewriter.getF32Type());
+    Value v = x;
+    if (from.getRank() != 1)
+      v = rewriter.create<tensor::CollapseShapeOp>(
+          loc, flat, v,
+          from.getRank() ? all(from.getRank())
+                         : SmallVector<ReassociationIndices>{});
+    if (to.getRank() != 1)
+      v = rewriter.create<tensor::ExpandShapeOp>(
+          loc, to, v,
+          to.getRank() ? all(to.getRank())
+                       : SmallVector<ReassociationIndices>{});
+    rewriter.replaceOp(op, v);
+    return success();
+  }
+};
+
+// concat(x0, x1, ...) => insert_slice x_k into tensor.empty at offset
+//   sum_{l < k} size_l along the axis
+struct ConcatLowering : OpConversionPattern<nn::ConcatOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(nn::ConcatOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    RankedTensorType type = op.getType();
+    int64_t axis = op.getAxis(), offset = 0;
+    Value result = empty(rewriter, loc, type.getShape());
+    SmallVector<int64_t> offsets(type.getRank(), 0), strides(type.getRank(), 1);
+    for (auto [orig, v] : llvm::zip(op.getInputs(), adaptor.getInputs())) {
+      auto shape = cast<RankedTensorType>(orig.getType()).getShape();
+      offsets[axis] = offset;
+      result = rewriter.create<tensor::InsertSliceOp>(
+          loc, v, result, indices(rewriter, offsets), indices(rewriter, shape),
+          indices(rewriter, strides));
+      offset += shape[axis];
+    }
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+// slice(x) {axis, offset} => extract_slice x[..., offset : offset + size, ...]
+struct SliceLowering : OpConversionPattern<nn::SliceOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(nn::SliceOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    RankedTensorType type = op.getType();
+    SmallVector<int64_t> offsets(type.getRank(), 0), strides(type.getRank(), 1);
+    offsets[op.getAxis()] = op.getOffset();
+    rewriter.replaceOpWithNewOp<tensor::ExtractSliceOp>(
+        op, type, adaptor.getX(), indices(rewriter, offsets),
+        indices(rewriter, type.getShape()), indices(rewriter, strides));
+    return success();
+  }
+};
+
+// broadcast_to(x) : T => generic { x[bcast] } over T
+struct BroadcastToLowering : OpConversionPattern<nn::BroadcastToOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(nn::BroadcastToOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    rewriter.replaceOp(
+        op, broadcastElementwise(
+                rewriter, op.getLoc(), op.getType(), adaptor.getX(),
+                [](OpBuilder &, Location, ValueRange a) { return a[0]; }));
+    return success();
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// Random ops: counter-based hash streams (docs/internals.md "Random streams")
+//===----------------------------------------------------------------------===//
+
+Value i32c(OpBuilder &b, Location loc, uint32_t v) {
+  return b.create<arith::ConstantOp>(
+      loc, b.getI32IntegerAttr(static_cast<int32_t>(v)));
+}
+
+/// u32(hyper[1]) 0x9E3779B1 ^ u32(hyper[2]) 0x85EBCA77 ^ u32(salt) 0xC2B2AE3D,
+/// the part of the hash key shared by all elements (i32 wraps like u32).
+Value streamKey(OpBuilder &b, Location loc, Value hyper, int64_t salt) {
+  Type i32 = b.getI32Type();
+  auto term = [&](int64_t i, uint32_t mult) -> Value {
+    Value u = b.create<arith::FPToUIOp>(loc, i32, hyperAt(b, loc, hyper, i));
+    return b.create<arith::MulIOp>(loc, u, i32c(b, loc, mult));
+  };
+  uint32_t saltTerm = static_cast<uint32_t>(salt) * 0xC2B2AE3Du;
+  Value k =
+      b.create<arith::XOrIOp>(loc, term(1, 0x9E3779B1u), term(2, 0x85EBCA77u));
+  return b.create<arith::XOrIOp>(loc, k, i32c(b, loc, saltTerm));
+}
+
+/// fmix32(key ^ u32(i)), MurmurHash3's finaliser, for an index value i.
+Value hash(OpBuilder &b, Location loc, Value key, Value i) {
+  Value h = b.create<arith::XOrIOp>(
+      loc, key, b.create<arith::IndexCastOp>(loc, b.getI32Type(), i));
+  auto xorShift = [&](unsigned s) {
+    h = b.create<arith::XOrIOp>(
+        loc, h, b.create<arith::ShRUIOp>(loc, h, i32c(b, loc, s)));
+  };
+  xorShift(16);
+  h = b.create<arith::MulIOp>(loc, h, i32c(b, loc, 0x85EBCA6Bu));
+  xorShift(13);
+  h = b.create<arith::MulIOp>(loc, h, i32c(b, loc, 0xC2B2AE35u));
+  xorShift(16);
+  return h;
+}
+
+// dropout_mask(hyper) {p, salt}[i] =>
+//   k = hash(i row-major); (k >> 8) 2^-24 >= p ? 1 / (1 - p) : 0
+struct DropoutMaskLowering : OpConversionPattern<nn::DropoutMaskOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(nn::DropoutMaskOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    RankedTensorType type = op.getType();
+    unsigned rank = type.getRank();
+    Value key = streamKey(rewriter, loc, adaptor.getHyper(), op.getSalt());
+    double p = op.getP().convertToFloat();
+    Value pv = constant(rewriter, loc, op.getPAttr());
+    Value scale = f32(rewriter, loc, 1.0 / (1.0 - p));
+    Value mask = generic(
+        rewriter, loc, ValueRange{}, empty(rewriter, loc, type.getShape()),
+        {identityMap(rewriter.getContext(), rank)}, parallel(rank),
+        [&](OpBuilder &b, Location l, ValueRange) {
+          // i = ((i0 D1 + i1) D2 + i2) ...
+          Value i = rank ? b.create<linalg::IndexOp>(l, 0).getResult()
+                         : b.create<arith::ConstantIndexOp>(l, 0).getResult();
+          for (unsigned d = 1; d < rank; ++d) {
+            Value dim = b.create<arith::ConstantIndexOp>(l, type.getDimSize(d));
+            i = b.create<arith::AddIOp>(l, b.create<arith::MulIOp>(l, i, dim),
+                                        b.create<linalg::IndexOp>(l, d));
+          }
+          Value k = hash(b, l, key, i);
+          Value top = b.create<arith::ShRUIOp>(l, k, i32c(b, l, 8));
+          Value u = b.create<arith::MulFOp>(
+              l, b.create<arith::UIToFPOp>(l, b.getF32Type(), top),
+              f32(b, l, 1.0 / 16777216.0));
+          Value keep =
+              b.create<arith::CmpFOp>(l, arith::CmpFPredicate::OGE, u, pv);
+          return SmallVector<Value>{
+              b.create<arith::SelectOp>(l, keep, scale, f32(b, l, 0.0))};
+        })[0];
+    rewriter.replaceOp(op, mask);
+    return success();
+  }
+};
+
+// flip_lr(x, hyper) {salt}[n, h, w, c] =>
+//   hash(n) >> 31 ? x[n, h, W - 1 - w, c] : x[n, h, w, c]
+struct FlipLrLowering : OpConversionPattern<nn::FlipLrOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(nn::FlipLrOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    MLIRContext *ctx = rewriter.getContext();
+    RankedTensorType type = op.getType();
+    int64_t w = type.getDimSize(2);
+    Value key = streamKey(rewriter, loc, adaptor.getHyper(), op.getSalt());
+    auto d = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
+    AffineMap mirrored =
+        AffineMap::get(4, 0, {d(0), d(1), (w - 1) - d(2), d(3)}, ctx);
+    Value x = adaptor.getX();
+    Value y = generic(
+        rewriter, loc, ValueRange{x, x}, empty(rewriter, loc, type.getShape()),
+        {identityMap(ctx, 4), mirrored, identityMap(ctx, 4)}, parallel(4),
+        [&](OpBuilder &b, Location l, ValueRange a) {
+          Value k = hash(b, l, key, b.create<linalg::IndexOp>(l, 0));
+          Value flip = b.create<arith::CmpIOp>(l, arith::CmpIPredicate::slt, k,
+                                               i32c(b, l, 0));
+          return SmallVector<Value>{
+              b.create<arith::SelectOp>(l, flip, a[1], a[0])};
+        })[0];
+    rewriter.replaceOp(op, y);
+    return success();
+  }
+};
+
+//===----------------------------------------------------------------------===//
 // The pass
 //===----------------------------------------------------------------------===//
 
@@ -888,7 +1501,11 @@ struct LowerToLinalgPass : nnc::impl::LowerToLinalgBase<LowerToLinalgPass> {
                  CrossEntropyLowering, CrossEntropyGradLowering,
                  WeightedMeanLowering, WeightedMeanGradLowering,
                  UnbroadcastLowering, SgdUpdateLowering, MomentumUpdateLowering,
-                 AdamUpdateLowering>(ctx);
+                 AdamUpdateLowering, Conv2DLowering, Conv2DGradInputLowering,
+                 Conv2DGradFilterLowering, MaxPoolLowering, AvgPoolLowering,
+                 MaxPoolGradLowering, AvgPoolGradLowering, ReshapeLowering,
+                 ConcatLowering, SliceLowering, BroadcastToLowering,
+                 DropoutMaskLowering, FlipLrLowering>(ctx);
     patterns.add<
         ElementwiseLowering<nn::AddOp>, ElementwiseLowering<nn::SubOp>,
         ElementwiseLowering<nn::MulOp>, ElementwiseLowering<nn::DivOp>,
@@ -898,7 +1515,8 @@ struct LowerToLinalgPass : nnc::impl::LowerToLinalgBase<LowerToLinalgPass> {
         ElementwiseLowering<nn::ReluGradOp>,
         ElementwiseLowering<nn::LeakyReluGradOp>,
         ElementwiseLowering<nn::SigmoidGradOp>,
-        ElementwiseLowering<nn::TanhGradOp>>(ctx);
+        ElementwiseLowering<nn::TanhGradOp>, ElementwiseLowering<nn::SqrtOp>>(
+        ctx);
     patterns
         .add<PerSampleLossLowering<nn::MseOp>, PerSampleLossLowering<nn::BceOp>,
              PerSampleLossGradLowering<nn::MseGradOp>,

@@ -250,3 +250,304 @@ func.func @adam_attrs(%p: tensor<2xf32>, %hyper: tensor<4xf32>) {
       : tensor<2xf32>, tensor<2xf32>, tensor<2xf32>, tensor<2xf32>, tensor<4xf32> -> tensor<2xf32>, tensor<2xf32>, tensor<2xf32>
   return
 }
+
+// -----
+
+func.func @conv_input_rank(%x: tensor<5x5x2xf32>, %w: tensor<3x3x2x4xf32>) {
+  // expected-error @+2 {{'nn.conv2d' op expects a 4-D input [N, H, W, C], got 'tensor<5x5x2xf32>'}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = nn.conv2d %x, %w {stride = array<i64: 1, 1>, dilation = array<i64: 1, 1>, padding = array<i64: 0, 0, 0, 0>} : tensor<5x5x2xf32>, tensor<3x3x2x4xf32> -> tensor<1x3x3x4xf32>
+  return
+}
+
+// -----
+
+func.func @conv_filter_rank(%x: tensor<1x5x5x2xf32>, %w: tensor<3x3x2xf32>) {
+  // expected-error @+2 {{'nn.conv2d' op expects a 4-D filter [KH, KW, C, F], got 'tensor<3x3x2xf32>'}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = nn.conv2d %x, %w {stride = array<i64: 1, 1>, dilation = array<i64: 1, 1>, padding = array<i64: 0, 0, 0, 0>} : tensor<1x5x5x2xf32>, tensor<3x3x2xf32> -> tensor<1x3x3x4xf32>
+  return
+}
+
+// -----
+
+func.func @conv_stride(%x: tensor<1x5x5x2xf32>, %w: tensor<3x3x2x4xf32>) {
+  // expected-error @+2 {{'nn.conv2d' op expects a stride of 2 values >= 1}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = nn.conv2d %x, %w {stride = array<i64: 0, 1>, dilation = array<i64: 1, 1>, padding = array<i64: 0, 0, 0, 0>} : tensor<1x5x5x2xf32>, tensor<3x3x2x4xf32> -> tensor<1x3x3x4xf32>
+  return
+}
+
+// -----
+
+func.func @conv_stride_size(%x: tensor<1x5x5x2xf32>, %w: tensor<3x3x2x4xf32>) {
+  // expected-error @+2 {{'nn.conv2d' op expects a stride of 2 values >= 1}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = nn.conv2d %x, %w {stride = array<i64: 1>, dilation = array<i64: 1, 1>, padding = array<i64: 0, 0, 0, 0>} : tensor<1x5x5x2xf32>, tensor<3x3x2x4xf32> -> tensor<1x3x3x4xf32>
+  return
+}
+
+// -----
+
+func.func @conv_dilation(%x: tensor<1x5x5x2xf32>, %w: tensor<3x3x2x4xf32>) {
+  // expected-error @+2 {{'nn.conv2d' op expects a dilation of 2 values >= 1}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = nn.conv2d %x, %w {stride = array<i64: 1, 1>, dilation = array<i64: 1, 0>, padding = array<i64: 0, 0, 0, 0>} : tensor<1x5x5x2xf32>, tensor<3x3x2x4xf32> -> tensor<1x3x3x4xf32>
+  return
+}
+
+// -----
+
+func.func @conv_padding_negative(%x: tensor<1x5x5x2xf32>, %w: tensor<3x3x2x4xf32>) {
+  // expected-error @+2 {{'nn.conv2d' op expects a padding of 4 values >= 0 [top, bottom, left, right]}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = nn.conv2d %x, %w {stride = array<i64: 1, 1>, dilation = array<i64: 1, 1>, padding = array<i64: 0, -1, 0, 0>} : tensor<1x5x5x2xf32>, tensor<3x3x2x4xf32> -> tensor<1x3x3x4xf32>
+  return
+}
+
+// -----
+
+func.func @conv_padding_size(%x: tensor<1x5x5x2xf32>, %w: tensor<3x3x2x4xf32>) {
+  // expected-error @+2 {{'nn.conv2d' op expects a padding of 4 values >= 0 [top, bottom, left, right]}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = nn.conv2d %x, %w {stride = array<i64: 1, 1>, dilation = array<i64: 1, 1>, padding = array<i64: 1, 1>} : tensor<1x5x5x2xf32>, tensor<3x3x2x4xf32> -> tensor<1x3x3x4xf32>
+  return
+}
+
+// -----
+
+func.func @conv_channels(%x: tensor<1x5x5x2xf32>, %w: tensor<3x3x3x4xf32>) {
+  // expected-error @+2 {{'nn.conv2d' op expects the filter's input channels 3 to equal the input's 2}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = nn.conv2d %x, %w {stride = array<i64: 1, 1>, dilation = array<i64: 1, 1>, padding = array<i64: 0, 0, 0, 0>} : tensor<1x5x5x2xf32>, tensor<3x3x3x4xf32> -> tensor<1x3x3x4xf32>
+  return
+}
+
+// -----
+
+func.func @conv_window_too_big(%x: tensor<1x5x5x2xf32>, %w: tensor<3x3x2x4xf32>) {
+  // expected-error @+2 {{'nn.conv2d' op window of 7 along W exceeds the padded input size 6}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = nn.conv2d %x, %w {stride = array<i64: 1, 1>, dilation = array<i64: 1, 3>, padding = array<i64: 0, 0, 1, 0>} : tensor<1x5x5x2xf32>, tensor<3x3x2x4xf32> -> tensor<1x3x1x4xf32>
+  return
+}
+
+// -----
+
+func.func @conv_result_type(%x: tensor<1x5x5x2xf32>, %w: tensor<3x3x2x4xf32>) {
+  // expected-error @+2 {{'nn.conv2d' op inferred type(s) 'tensor<1x3x3x4xf32>' are incompatible with return type(s) of operation 'tensor<1x5x5x4xf32>'}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = nn.conv2d %x, %w {stride = array<i64: 1, 1>, dilation = array<i64: 1, 1>, padding = array<i64: 0, 0, 0, 0>} : tensor<1x5x5x2xf32>, tensor<3x3x2x4xf32> -> tensor<1x5x5x4xf32>
+  return
+}
+
+// -----
+
+func.func @conv_grad_input_dy(%dy: tensor<1x3x3x4xf32>, %w: tensor<3x3x2x4xf32>) {
+  // expected-error @+1 {{'nn.conv2d_grad_input' op expects dy (the conv2d output of the result type) of shape 1x4x4x4, got 'tensor<1x3x3x4xf32>'}}
+  %0 = nn.conv2d_grad_input %dy, %w {stride = array<i64: 1, 1>, dilation = array<i64: 1, 1>, padding = array<i64: 0, 0, 0, 0>} : tensor<1x3x3x4xf32>, tensor<3x3x2x4xf32> -> tensor<1x6x6x2xf32>
+  return
+}
+
+// -----
+
+func.func @conv_grad_input_channels(%dy: tensor<1x3x3x4xf32>, %w: tensor<3x3x2x4xf32>) {
+  // expected-error @+1 {{'nn.conv2d_grad_input' op expects the filter's input channels 2 to equal the input's 3}}
+  %0 = nn.conv2d_grad_input %dy, %w {stride = array<i64: 1, 1>, dilation = array<i64: 1, 1>, padding = array<i64: 0, 0, 0, 0>} : tensor<1x3x3x4xf32>, tensor<3x3x2x4xf32> -> tensor<1x5x5x3xf32>
+  return
+}
+
+// -----
+
+func.func @conv_grad_filter_dy(%x: tensor<1x5x5x2xf32>, %dy: tensor<1x3x3x5xf32>) {
+  // expected-error @+1 {{'nn.conv2d_grad_filter' op expects dy (the conv2d output of x and the result type) of shape 1x3x3x4, got 'tensor<1x3x3x5xf32>'}}
+  %0 = nn.conv2d_grad_filter %x, %dy {stride = array<i64: 1, 1>, dilation = array<i64: 1, 1>, padding = array<i64: 0, 0, 0, 0>} : tensor<1x5x5x2xf32>, tensor<1x3x3x5xf32> -> tensor<3x3x2x4xf32>
+  return
+}
+
+// -----
+
+func.func @conv_grad_filter_rank(%x: tensor<1x5x5x2xf32>, %dy: tensor<1x3x3x4xf32>) {
+  // expected-error @+1 {{'nn.conv2d_grad_filter' op expects a 4-D filter [KH, KW, C, F], got 'tensor<9x2x4xf32>'}}
+  %0 = nn.conv2d_grad_filter %x, %dy {stride = array<i64: 1, 1>, dilation = array<i64: 1, 1>, padding = array<i64: 0, 0, 0, 0>} : tensor<1x5x5x2xf32>, tensor<1x3x3x4xf32> -> tensor<9x2x4xf32>
+  return
+}
+
+// -----
+
+func.func @pool_kernel(%x: tensor<1x5x5x2xf32>) {
+  // expected-error @+2 {{'nn.max_pool' op expects a kernel of 2 sizes >= 1}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = nn.max_pool %x {kernel = array<i64: 2, 0>, stride = array<i64: 1, 1>, padding = array<i64: 0, 0, 0, 0>} : tensor<1x5x5x2xf32> -> tensor<1x4x4x2xf32>
+  return
+}
+
+// -----
+
+func.func @pool_padding_kernel(%x: tensor<1x5x5x2xf32>) {
+  // expected-error @+2 {{'nn.avg_pool' op expects padding below the kernel size 2 along H, got 2 and 0}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = nn.avg_pool %x {kernel = array<i64: 2, 2>, stride = array<i64: 1, 1>, padding = array<i64: 2, 0, 0, 0>} : tensor<1x5x5x2xf32> -> tensor<1x6x4x2xf32>
+  return
+}
+
+// -----
+
+func.func @pool_window_too_big(%x: tensor<1x2x5x2xf32>) {
+  // expected-error @+2 {{'nn.max_pool' op window of 3 along H exceeds the padded input size 2}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = nn.max_pool %x {kernel = array<i64: 3, 2>, stride = array<i64: 1, 1>, padding = array<i64: 0, 0, 0, 0>} : tensor<1x2x5x2xf32> -> tensor<1x1x4x2xf32>
+  return
+}
+
+// -----
+
+func.func @pool_rank(%x: tensor<5x5x2xf32>) {
+  // expected-error @+2 {{'nn.avg_pool' op expects a 4-D input [N, H, W, C], got 'tensor<5x5x2xf32>'}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = nn.avg_pool %x {kernel = array<i64: 2, 2>, stride = array<i64: 2, 2>, padding = array<i64: 0, 0, 0, 0>} : tensor<5x5x2xf32> -> tensor<2x2x2xf32>
+  return
+}
+
+// -----
+
+func.func @max_pool_grad_dy(%x: tensor<1x5x5x2xf32>, %dy: tensor<1x3x3x2xf32>) {
+  // expected-error @+2 {{'nn.max_pool_grad' op expects dy (the max_pool output of x) of shape 1x2x2x2, got 'tensor<1x3x3x2xf32>'}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = nn.max_pool_grad %x, %dy {kernel = array<i64: 2, 2>, stride = array<i64: 2, 2>, padding = array<i64: 0, 0, 0, 0>} : tensor<1x5x5x2xf32>, tensor<1x3x3x2xf32> -> tensor<1x5x5x2xf32>
+  return
+}
+
+// -----
+
+func.func @avg_pool_grad_dy(%dy: tensor<1x2x2x3xf32>) {
+  // expected-error @+1 {{'nn.avg_pool_grad' op expects dy (the avg_pool output of the result type) of shape 1x2x2x2, got 'tensor<1x2x2x3xf32>'}}
+  %0 = nn.avg_pool_grad %dy {kernel = array<i64: 2, 2>, stride = array<i64: 2, 2>, padding = array<i64: 0, 0, 0, 0>} : tensor<1x2x2x3xf32> -> tensor<1x5x5x2xf32>
+  return
+}
+
+// -----
+
+func.func @reshape_count(%x: tensor<2x3xf32>) {
+  // expected-error @+1 {{'nn.reshape' op cannot reshape 'tensor<2x3xf32>' (6 elements) to 'tensor<7xf32>' (7 elements)}}
+  %0 = nn.reshape %x : tensor<2x3xf32> -> tensor<7xf32>
+  return
+}
+
+// -----
+
+func.func @concat_empty() {
+  // expected-error @+2 {{'nn.concat' op expects at least one operand}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = "nn.concat"() {axis = 0 : i64} : () -> tensor<2xf32>
+  return
+}
+
+// -----
+
+func.func @concat_axis(%a: tensor<2x3xf32>) {
+  // expected-error @+2 {{'nn.concat' op axis 2 is out of range for rank 2}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = nn.concat %a, %a {axis = 2 : i64} : tensor<2x3xf32>, tensor<2x3xf32> -> tensor<2x6xf32>
+  return
+}
+
+// -----
+
+func.func @concat_shapes(%a: tensor<2x3xf32>, %b: tensor<3x3xf32>) {
+  // expected-error @+2 {{'nn.concat' op expects operands that differ only along axis 1, got 'tensor<2x3xf32>' and 'tensor<3x3xf32>'}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = nn.concat %a, %b {axis = 1 : i64} : tensor<2x3xf32>, tensor<3x3xf32> -> tensor<2x6xf32>
+  return
+}
+
+// -----
+
+func.func @concat_rank(%a: tensor<2x3xf32>, %b: tensor<2x3x1xf32>) {
+  // expected-error @+2 {{'nn.concat' op expects operands that differ only along axis 0, got 'tensor<2x3xf32>' and 'tensor<2x3x1xf32>'}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = nn.concat %a, %b {axis = 0 : i64} : tensor<2x3xf32>, tensor<2x3x1xf32> -> tensor<4x3xf32>
+  return
+}
+
+// -----
+
+func.func @slice_axis(%x: tensor<2x3xf32>) {
+  // expected-error @+1 {{'nn.slice' op axis -1 is out of range for rank 2}}
+  %0 = nn.slice %x {axis = -1 : i64, offset = 0 : i64} : tensor<2x3xf32> -> tensor<2x2xf32>
+  return
+}
+
+// -----
+
+func.func @slice_other_dims(%x: tensor<2x3xf32>) {
+  // expected-error @+1 {{'nn.slice' op expects the result to differ from 'tensor<2x3xf32>' only along axis 1, got 'tensor<1x2xf32>'}}
+  %0 = nn.slice %x {axis = 1 : i64, offset = 0 : i64} : tensor<2x3xf32> -> tensor<1x2xf32>
+  return
+}
+
+// -----
+
+func.func @slice_bounds(%x: tensor<2x3xf32>) {
+  // expected-error @+1 {{'nn.slice' op range [2, 4) is out of bounds for size 3}}
+  %0 = nn.slice %x {axis = 1 : i64, offset = 2 : i64} : tensor<2x3xf32> -> tensor<2x2xf32>
+  return
+}
+
+// -----
+
+func.func @broadcast_to_shape(%x: tensor<2x3xf32>) {
+  // expected-error @+1 {{'nn.broadcast_to' op operand type 'tensor<2x3xf32>' does not broadcast to 'tensor<4x3xf32>'}}
+  %0 = nn.broadcast_to %x : tensor<2x3xf32> -> tensor<4x3xf32>
+  return
+}
+
+// -----
+
+func.func @broadcast_to_rank(%x: tensor<2x3xf32>) {
+  // expected-error @+1 {{'nn.broadcast_to' op operand type 'tensor<2x3xf32>' does not broadcast to 'tensor<3xf32>'}}
+  %0 = nn.broadcast_to %x : tensor<2x3xf32> -> tensor<3xf32>
+  return
+}
+
+// -----
+
+func.func @dropout_p(%h: tensor<4xf32>) {
+  // expected-error @+1 {{'nn.dropout_mask' op expects a drop probability p in [0, 1), got 1}}
+  %0 = nn.dropout_mask %h {p = 1.0 : f32, salt = 0 : i64} : tensor<4xf32> -> tensor<8xf32>
+  return
+}
+
+// -----
+
+func.func @dropout_salt(%h: tensor<4xf32>) {
+  // expected-error @+1 {{'nn.dropout_mask' op expects a salt in [0, 2^32), got -1}}
+  %0 = nn.dropout_mask %h {p = 0.5 : f32, salt = -1 : i64} : tensor<4xf32> -> tensor<8xf32>
+  return
+}
+
+// -----
+
+func.func @dropout_hyper(%h: tensor<3xf32>) {
+  // expected-error @+1 {{'nn.dropout_mask' op operand #0 must be tensor<4xf32>}}
+  %0 = nn.dropout_mask %h {p = 0.5 : f32, salt = 0 : i64} : tensor<3xf32> -> tensor<8xf32>
+  return
+}
+
+// -----
+
+func.func @flip_rank(%x: tensor<2x4x4xf32>, %h: tensor<4xf32>) {
+  // expected-error @+2 {{'nn.flip_lr' op expects a 4-D input [N, H, W, C], got 'tensor<2x4x4xf32>'}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = nn.flip_lr %x, %h {salt = 0 : i64} : tensor<2x4x4xf32>, tensor<4xf32> -> tensor<2x4x4xf32>
+  return
+}
+
+// -----
+
+func.func @flip_salt(%x: tensor<2x4x4x1xf32>, %h: tensor<4xf32>) {
+  // expected-error @+2 {{'nn.flip_lr' op expects a salt in [0, 2^32), got 4294967296}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = nn.flip_lr %x, %h {salt = 4294967296 : i64} : tensor<2x4x4x1xf32>, tensor<4xf32> -> tensor<2x4x4x1xf32>
+  return
+}

@@ -109,3 +109,61 @@ func.func @optimizers(%p: tensor<3x2xf32>, %g: tensor<3x2xf32>, %m: tensor<3x2xf
       -> tensor<3x2xf32>, tensor<3x2xf32>, tensor<3x2xf32>
   return %2#0 : tensor<3x2xf32>
 }
+
+// CHECK-LABEL: func @conv
+func.func @conv(%x: tensor<2x8x6x3xf32>, %w: tensor<3x3x3x4xf32>, %dy: tensor<2x4x3x4xf32>)
+    -> (tensor<2x4x3x4xf32>, tensor<2x8x6x3xf32>, tensor<3x3x3x4xf32>) {
+  // CHECK: nn.conv2d %{{.*}}, %{{.*}} {dilation = array<i64: 1, 2>, padding = array<i64: 1, 0, 2, 1>, stride = array<i64: 2, 2>} : tensor<2x8x6x3xf32>, tensor<3x3x3x4xf32> -> tensor<2x4x3x4xf32>
+  %y = nn.conv2d %x, %w {stride = array<i64: 2, 2>, dilation = array<i64: 1, 2>, padding = array<i64: 1, 0, 2, 1>}
+      : tensor<2x8x6x3xf32>, tensor<3x3x3x4xf32> -> tensor<2x4x3x4xf32>
+  // CHECK: nn.conv2d_grad_input %{{.*}}, %{{.*}} {dilation = array<i64: 1, 2>, padding = array<i64: 1, 0, 2, 1>, stride = array<i64: 2, 2>} : tensor<2x4x3x4xf32>, tensor<3x3x3x4xf32> -> tensor<2x8x6x3xf32>
+  %dx = nn.conv2d_grad_input %dy, %w {stride = array<i64: 2, 2>, dilation = array<i64: 1, 2>, padding = array<i64: 1, 0, 2, 1>}
+      : tensor<2x4x3x4xf32>, tensor<3x3x3x4xf32> -> tensor<2x8x6x3xf32>
+  // CHECK: nn.conv2d_grad_filter %{{.*}}, %{{.*}} {dilation = array<i64: 1, 2>, padding = array<i64: 1, 0, 2, 1>, stride = array<i64: 2, 2>} : tensor<2x8x6x3xf32>, tensor<2x4x3x4xf32> -> tensor<3x3x3x4xf32>
+  %dw = nn.conv2d_grad_filter %x, %dy {stride = array<i64: 2, 2>, dilation = array<i64: 1, 2>, padding = array<i64: 1, 0, 2, 1>}
+      : tensor<2x8x6x3xf32>, tensor<2x4x3x4xf32> -> tensor<3x3x3x4xf32>
+  return %y, %dx, %dw : tensor<2x4x3x4xf32>, tensor<2x8x6x3xf32>, tensor<3x3x3x4xf32>
+}
+
+// CHECK-LABEL: func @pool
+func.func @pool(%x: tensor<2x5x6x3xf32>, %dy: tensor<2x3x3x3xf32>)
+    -> (tensor<2x3x3x3xf32>, tensor<2x5x6x3xf32>, tensor<2x3x3x3xf32>, tensor<2x5x6x3xf32>) {
+  // CHECK: nn.max_pool %{{.*}} {kernel = array<i64: 3, 2>, padding = array<i64: 1, 1, 0, 0>, stride = array<i64: 2, 2>} : tensor<2x5x6x3xf32> -> tensor<2x3x3x3xf32>
+  %m = nn.max_pool %x {kernel = array<i64: 3, 2>, stride = array<i64: 2, 2>, padding = array<i64: 1, 1, 0, 0>}
+      : tensor<2x5x6x3xf32> -> tensor<2x3x3x3xf32>
+  // CHECK: nn.max_pool_grad %{{.*}}, %{{.*}} {kernel = array<i64: 3, 2>, padding = array<i64: 1, 1, 0, 0>, stride = array<i64: 2, 2>} : tensor<2x5x6x3xf32>, tensor<2x3x3x3xf32> -> tensor<2x5x6x3xf32>
+  %dm = nn.max_pool_grad %x, %dy {kernel = array<i64: 3, 2>, stride = array<i64: 2, 2>, padding = array<i64: 1, 1, 0, 0>}
+      : tensor<2x5x6x3xf32>, tensor<2x3x3x3xf32> -> tensor<2x5x6x3xf32>
+  // CHECK: nn.avg_pool %{{.*}} {kernel = array<i64: 3, 2>, padding = array<i64: 1, 1, 0, 0>, stride = array<i64: 2, 2>} : tensor<2x5x6x3xf32> -> tensor<2x3x3x3xf32>
+  %a = nn.avg_pool %x {kernel = array<i64: 3, 2>, stride = array<i64: 2, 2>, padding = array<i64: 1, 1, 0, 0>}
+      : tensor<2x5x6x3xf32> -> tensor<2x3x3x3xf32>
+  // CHECK: nn.avg_pool_grad %{{.*}} {kernel = array<i64: 3, 2>, padding = array<i64: 1, 1, 0, 0>, stride = array<i64: 2, 2>} : tensor<2x3x3x3xf32> -> tensor<2x5x6x3xf32>
+  %da = nn.avg_pool_grad %dy {kernel = array<i64: 3, 2>, stride = array<i64: 2, 2>, padding = array<i64: 1, 1, 0, 0>}
+      : tensor<2x3x3x3xf32> -> tensor<2x5x6x3xf32>
+  return %m, %dm, %a, %da : tensor<2x3x3x3xf32>, tensor<2x5x6x3xf32>, tensor<2x3x3x3xf32>, tensor<2x5x6x3xf32>
+}
+
+// CHECK-LABEL: func @shapes
+func.func @shapes(%x: tensor<2x3x4xf32>, %y: tensor<2x3x1xf32>, %r: tensor<1x4xf32>)
+    -> (tensor<6x4xf32>, tensor<2x3x5xf32>, tensor<2x3x2xf32>, tensor<5x3x4xf32>, tensor<2x3x4xf32>) {
+  // CHECK: nn.reshape %{{.*}} : tensor<2x3x4xf32> -> tensor<6x4xf32>
+  %0 = nn.reshape %x : tensor<2x3x4xf32> -> tensor<6x4xf32>
+  // CHECK: nn.concat %{{.*}}, %{{.*}} {axis = 2 : i64} : tensor<2x3x4xf32>, tensor<2x3x1xf32> -> tensor<2x3x5xf32>
+  %1 = nn.concat %x, %y {axis = 2 : i64} : tensor<2x3x4xf32>, tensor<2x3x1xf32> -> tensor<2x3x5xf32>
+  // CHECK: nn.slice %{{.*}} {axis = 2 : i64, offset = 1 : i64} : tensor<2x3x4xf32> -> tensor<2x3x2xf32>
+  %2 = nn.slice %x {axis = 2 : i64, offset = 1 : i64} : tensor<2x3x4xf32> -> tensor<2x3x2xf32>
+  // CHECK: nn.broadcast_to %{{.*}} : tensor<1x4xf32> -> tensor<5x3x4xf32>
+  %3 = nn.broadcast_to %r : tensor<1x4xf32> -> tensor<5x3x4xf32>
+  // CHECK: nn.sqrt %{{.*}} : tensor<2x3x4xf32>
+  %4 = nn.sqrt %x : tensor<2x3x4xf32>
+  return %0, %1, %2, %3, %4 : tensor<6x4xf32>, tensor<2x3x5xf32>, tensor<2x3x2xf32>, tensor<5x3x4xf32>, tensor<2x3x4xf32>
+}
+
+// CHECK-LABEL: func @random
+func.func @random(%x: tensor<2x4x4x1xf32>, %hyper: tensor<4xf32>) -> (tensor<8x16xf32>, tensor<2x4x4x1xf32>) {
+  // CHECK: nn.dropout_mask %{{.*}} {p = 2.500000e-01 : f32, salt = 3 : i64} : tensor<4xf32> -> tensor<8x16xf32>
+  %0 = nn.dropout_mask %hyper {p = 0.25 : f32, salt = 3 : i64} : tensor<4xf32> -> tensor<8x16xf32>
+  // CHECK: nn.flip_lr %{{.*}}, %{{.*}} {salt = 4 : i64} : tensor<2x4x4x1xf32>, tensor<4xf32> -> tensor<2x4x4x1xf32>
+  %1 = nn.flip_lr %x, %hyper {salt = 4 : i64} : tensor<2x4x4x1xf32>, tensor<4xf32> -> tensor<2x4x4x1xf32>
+  return %0, %1 : tensor<8x16xf32>, tensor<2x4x4x1xf32>
+}

@@ -307,5 +307,295 @@ LogicalResult AdamUpdateOp::inferReturnTypes(MLIRContext *,
       results);
 }
 
+//===----------------------------------------------------------------------===//
+// Convolution and pooling windows
+//===----------------------------------------------------------------------===//
+
+namespace {
+/// The attributes of a 2-D window: kernel [KH, KW], stride and dilation
+/// [h, w], padding [top, bottom, left, right].
+struct Window {
+  ArrayRef<int64_t> kernel, stride, dilation, padding;
+};
+
+/// Checks x : [N, H, W, C] and the window's attributes, and returns the
+/// output shape [N, OH, OW, C] with OH = (H + pt + pb - dh (KH - 1) - 1) / sh
+/// + 1. Pools (`isPool`) also need padding < kernel, so that every window
+/// holds an element of x.
+template <typename OpTy>
+FailureOr<SmallVector<int64_t>>
+windowOutput(std::optional<Location> loc, Type xType, const Window &win,
+             bool isPool, StringRef what = "input") {
+  auto x = dyn_cast<RankedTensorType>(xType);
+  if (!x || x.getRank() != 4)
+    return fail<OpTy>(loc, "expects a 4-D ", what, " [N, H, W, C], got ",
+                      xType);
+  auto positivePair = [](ArrayRef<int64_t> a) {
+    return a.size() == 2 && a[0] >= 1 && a[1] >= 1;
+  };
+  if (!positivePair(win.kernel))
+    return fail<OpTy>(loc, "expects a kernel of 2 sizes >= 1");
+  if (!positivePair(win.stride))
+    return fail<OpTy>(loc, "expects a stride of 2 values >= 1");
+  if (!positivePair(win.dilation))
+    return fail<OpTy>(loc, "expects a dilation of 2 values >= 1");
+  if (win.padding.size() != 4 ||
+      llvm::any_of(win.padding, [](int64_t p) { return p < 0; }))
+    return fail<OpTy>(
+        loc, "expects a padding of 4 values >= 0 [top, bottom, left, right]");
+  SmallVector<int64_t> out(x.getShape());
+  for (unsigned d = 0; d < 2; ++d) {
+    int64_t lo = win.padding[2 * d], hi = win.padding[2 * d + 1];
+    int64_t k = win.kernel[d];
+    if (isPool && (lo >= k || hi >= k))
+      return fail<OpTy>(loc, "expects padding below the kernel size ", k,
+                        " along ", d ? "W" : "H", ", got ", lo, " and ", hi);
+    int64_t span = win.dilation[d] * (k - 1) + 1;
+    int64_t padded = x.getDimSize(1 + d) + lo + hi;
+    if (padded < span)
+      return fail<OpTy>(loc, "window of ", span, " along ", d ? "W" : "H",
+                        " exceeds the padded ", what, " size ", padded);
+    out[1 + d] = (padded - span) / win.stride[d] + 1;
+  }
+  return out;
+}
+
+/// Checks that `actual` has `shape` (the shape a forward op gives).
+template <typename OpTy>
+LogicalResult expectShape(std::optional<Location> loc, StringRef what,
+                          Type actual, ArrayRef<int64_t> shape) {
+  auto t = dyn_cast<RankedTensorType>(actual);
+  if (!t || t.getShape() != shape) {
+    std::string s;
+    llvm::raw_string_ostream os(s);
+    llvm::interleave(shape, os, "x");
+    return fail<OpTy>(loc, "expects ", what, " of shape ", s, ", got ", actual);
+  }
+  return success();
+}
+
+/// The conv2d rule: x [N, H, W, C], w [KH, KW, C, F] -> [N, OH, OW, F].
+template <typename OpTy>
+FailureOr<SmallVector<int64_t>>
+convOutput(std::optional<Location> loc, Type xType, Type wType,
+           ArrayRef<int64_t> stride, ArrayRef<int64_t> dilation,
+           ArrayRef<int64_t> padding) {
+  auto w = dyn_cast<RankedTensorType>(wType);
+  if (!w || w.getRank() != 4)
+    return fail<OpTy>(loc, "expects a 4-D filter [KH, KW, C, F], got ", wType);
+  Window win{w.getShape().take_front(2), stride, dilation, padding};
+  auto out = windowOutput<OpTy>(loc, xType, win, /*isPool=*/false);
+  if (failed(out))
+    return failure();
+  int64_t c = cast<RankedTensorType>(xType).getDimSize(3);
+  if (w.getDimSize(2) != c)
+    return fail<OpTy>(loc, "expects the filter's input channels ",
+                      w.getDimSize(2), " to equal the input's ", c);
+  (*out)[3] = w.getDimSize(3);
+  return out;
+}
+
+/// The pooling rule: x [N, H, W, C] -> [N, OH, OW, C].
+template <typename OpTy>
+FailureOr<SmallVector<int64_t>>
+poolOutput(std::optional<Location> loc, Type xType, ArrayRef<int64_t> kernel,
+           ArrayRef<int64_t> stride, ArrayRef<int64_t> padding) {
+  int64_t one[] = {1, 1};
+  return windowOutput<OpTy>(loc, xType, {kernel, stride, one, padding},
+                            /*isPool=*/true);
+}
+
+/// The random ops' salt is a u32 stream id.
+LogicalResult checkSalt(Operation *op, int64_t salt) {
+  if (salt < 0 || salt > 0xFFFFFFFFll)
+    return op->emitOpError("expects a salt in [0, 2^32), got ") << salt;
+  return success();
+}
+} // namespace
+
+LogicalResult Conv2DOp::inferReturnTypes(MLIRContext *,
+                                         std::optional<Location> loc,
+                                         Adaptor adaptor,
+                                         SmallVectorImpl<Type> &results) {
+  if (failed(requireRanked<Conv2DOp>(loc, adaptor.getOperands())))
+    return failure();
+  auto out = convOutput<Conv2DOp>(loc, adaptor.getX().getType(),
+                                  adaptor.getW().getType(), adaptor.getStride(),
+                                  adaptor.getDilation(), adaptor.getPadding());
+  if (failed(out))
+    return failure();
+  results.push_back(
+      RankedTensorType::get(*out, rankedType(adaptor.getX()).getElementType()));
+  return success();
+}
+
+// dy [N, OH, OW, F], w -> [N, H, W, C] with conv2d(result, w) : dy
+LogicalResult Conv2DGradInputOp::verify() {
+  auto out =
+      convOutput<Conv2DGradInputOp>(getLoc(), getType(), getW().getType(),
+                                    getStride(), getDilation(), getPadding());
+  if (failed(out))
+    return failure();
+  return expectShape<Conv2DGradInputOp>(
+      getLoc(), "dy (the conv2d output of the result type)", getDy().getType(),
+      *out);
+}
+
+// x, dy [N, OH, OW, F] -> [KH, KW, C, F] with conv2d(x, result) : dy
+LogicalResult Conv2DGradFilterOp::verify() {
+  auto out =
+      convOutput<Conv2DGradFilterOp>(getLoc(), getX().getType(), getType(),
+                                     getStride(), getDilation(), getPadding());
+  if (failed(out))
+    return failure();
+  return expectShape<Conv2DGradFilterOp>(
+      getLoc(), "dy (the conv2d output of x and the result type)",
+      getDy().getType(), *out);
+}
+
+#define NN_POOL_INFER(OP)                                                      \
+  LogicalResult OP::inferReturnTypes(                                          \
+      MLIRContext *, std::optional<Location> loc, Adaptor adaptor,             \
+      SmallVectorImpl<Type> &results) {                                        \
+    auto out =                                                                 \
+        poolOutput<OP>(loc, adaptor.getX().getType(), adaptor.getKernel(),     \
+                       adaptor.getStride(), adaptor.getPadding());             \
+    if (failed(out))                                                           \
+      return failure();                                                        \
+    results.push_back(RankedTensorType::get(                                   \
+        *out, rankedType(adaptor.getX()).getElementType()));                   \
+    return success();                                                          \
+  }
+NN_POOL_INFER(MaxPoolOp)
+NN_POOL_INFER(AvgPoolOp)
+#undef NN_POOL_INFER
+
+// x, dy [N, OH, OW, C] -> T(x)
+LogicalResult MaxPoolGradOp::inferReturnTypes(MLIRContext *,
+                                              std::optional<Location> loc,
+                                              Adaptor adaptor,
+                                              SmallVectorImpl<Type> &results) {
+  auto out = poolOutput<MaxPoolGradOp>(loc, adaptor.getX().getType(),
+                                       adaptor.getKernel(), adaptor.getStride(),
+                                       adaptor.getPadding());
+  if (failed(out) ||
+      failed(expectShape<MaxPoolGradOp>(loc, "dy (the max_pool output of x)",
+                                        adaptor.getDy().getType(), *out)))
+    return failure();
+  results.push_back(adaptor.getX().getType());
+  return success();
+}
+
+// dy [N, OH, OW, C] -> [N, H, W, C] with avg_pool(result) : dy
+LogicalResult AvgPoolGradOp::verify() {
+  auto out = poolOutput<AvgPoolGradOp>(getLoc(), getType(), getKernel(),
+                                       getStride(), getPadding());
+  if (failed(out))
+    return failure();
+  return expectShape<AvgPoolGradOp>(
+      getLoc(), "dy (the avg_pool output of the result type)",
+      getDy().getType(), *out);
+}
+
+//===----------------------------------------------------------------------===//
+// Shape ops
+//===----------------------------------------------------------------------===//
+
+LogicalResult ReshapeOp::verify() {
+  if (getX().getType().getNumElements() != getType().getNumElements())
+    return emitOpError("cannot reshape ")
+           << getX().getType() << " (" << getX().getType().getNumElements()
+           << " elements) to " << getType() << " ("
+           << getType().getNumElements() << " elements)";
+  return success();
+}
+
+// x0 [..., A0, ...], x1 [..., A1, ...], ... -> [..., A0 + A1 + ..., ...]
+LogicalResult ConcatOp::inferReturnTypes(MLIRContext *,
+                                         std::optional<Location> loc,
+                                         Adaptor adaptor,
+                                         SmallVectorImpl<Type> &results) {
+  ValueRange inputs = adaptor.getInputs();
+  if (inputs.empty())
+    return fail<ConcatOp>(loc, "expects at least one operand");
+  if (failed(requireRanked<ConcatOp>(loc, inputs)))
+    return failure();
+  auto first = rankedType(inputs[0]);
+  int64_t axis = adaptor.getAxis(), rank = first.getRank();
+  if (axis < 0 || axis >= rank)
+    return fail<ConcatOp>(loc, "axis ", axis, " is out of range for rank ",
+                          rank);
+  SmallVector<int64_t> shape(first.getShape());
+  shape[axis] = 0;
+  for (Value v : inputs) {
+    auto t = rankedType(v);
+    bool same = t.getRank() == rank;
+    for (int64_t d = 0; same && d < rank; ++d)
+      same = d == axis || t.getDimSize(d) == first.getDimSize(d);
+    if (!same)
+      return fail<ConcatOp>(loc,
+                            "expects operands that differ only along axis ",
+                            axis, ", got ", first, " and ", t);
+    shape[axis] += t.getDimSize(axis);
+  }
+  results.push_back(RankedTensorType::get(shape, first.getElementType()));
+  return success();
+}
+
+LogicalResult SliceOp::verify() {
+  RankedTensorType x = getX().getType(), y = getType();
+  int64_t axis = getAxis(), offset = getOffset();
+  if (axis < 0 || axis >= x.getRank())
+    return emitOpError("axis ")
+           << axis << " is out of range for rank " << x.getRank();
+  bool same = x.getRank() == y.getRank();
+  for (int64_t d = 0; same && d < x.getRank(); ++d)
+    same = d == axis || x.getDimSize(d) == y.getDimSize(d);
+  if (!same)
+    return emitOpError("expects the result to differ from ")
+           << x << " only along axis " << axis << ", got " << y;
+  if (offset < 0 || offset + y.getDimSize(axis) > x.getDimSize(axis))
+    return emitOpError("range [")
+           << offset << ", " << offset + y.getDimSize(axis)
+           << ") is out of bounds for size " << x.getDimSize(axis);
+  return success();
+}
+
+LogicalResult BroadcastToOp::verify() {
+  ArrayRef<int64_t> from = getX().getType().getShape();
+  ArrayRef<int64_t> to = getType().getShape();
+  auto shape = broadcastShapes(from, to);
+  if (from.size() > to.size() || !shape || ArrayRef<int64_t>(*shape) != to)
+    return emitOpError("operand type ")
+           << getX().getType() << " does not broadcast to " << getType();
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Random ops
+//===----------------------------------------------------------------------===//
+
+LogicalResult DropoutMaskOp::verify() {
+  float p = getP().convertToFloat();
+  if (!(p >= 0.0f && p < 1.0f))
+    return emitOpError("expects a drop probability p in [0, 1), got ") << p;
+  return checkSalt(*this, getSalt());
+}
+
+LogicalResult FlipLrOp::inferReturnTypes(MLIRContext *,
+                                         std::optional<Location> loc,
+                                         Adaptor adaptor,
+                                         SmallVectorImpl<Type> &results) {
+  auto x = rankedType(adaptor.getX());
+  if (!x || x.getRank() != 4)
+    return fail<FlipLrOp>(loc, "expects a 4-D input [N, H, W, C], got ",
+                          adaptor.getX().getType());
+  if (adaptor.getSalt() < 0 || adaptor.getSalt() > 0xFFFFFFFFll)
+    return fail<FlipLrOp>(loc, "expects a salt in [0, 2^32), got ",
+                          adaptor.getSalt());
+  results.push_back(x);
+  return success();
+}
+
 #define GET_OP_CLASSES
 #include "nnc/Dialect/NN/NNOps.cpp.inc"

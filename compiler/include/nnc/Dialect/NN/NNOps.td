@@ -403,4 +403,273 @@ def NN_AdamUpdateOp : NN_Op<"adam_update", [Pure, InferTypeOpAdaptor]> {
   ];
 }
 
+def NN_SqrtOp : NN_UnaryOp<"sqrt", "sqrt(x)">;
+
+//===----------------------------------------------------------------------===//
+// Convolution and pooling (NHWC; filters [KH, KW, C, F])
+//===----------------------------------------------------------------------===//
+
+class NN_ConvOp<string mnemonic, list<Trait> traits = []>
+    : NN_Op<mnemonic, !listconcat([Pure], traits)> {
+  let results = (outs NN_Tensor:$result);
+}
+
+def NN_Conv2DOp : NN_ConvOp<"conv2d", [InferTypeOpAdaptor]> {
+  let summary = "2-D cross-correlation, NHWC input, [KH, KW, C, F] filter";
+  let description = [{
+    `y[n, i, j, f] = sum_{a, b, c} xp[n, i sh + a dh, j sw + b dw, c] w[a, b, c, f]`
+    where xp is x [N, H, W, C] zero-padded by `padding = [top, bottom, left,
+    right]` and w is [KH, KW, C, F] (no kernel flip). The result is
+    [N, OH, OW, F] with `OH = (H + pt + pb - dh (KH - 1) - 1) / sh + 1`
+    (likewise OW). `stride` and `dilation` are `[h, w]`, at least 1.
+
+    ```mlir
+    %y = nn.conv2d %x, %w {stride = array<i64: 1, 1>, dilation = array<i64: 1, 1>,
+                           padding = array<i64: 1, 1, 1, 1>}
+        : tensor<8x28x28x1xf32>, tensor<3x3x1x32xf32> -> tensor<8x28x28x32xf32>
+    ```
+  }];
+  let arguments = (ins NN_Tensor:$x, NN_Tensor:$w, DenseI64ArrayAttr:$stride,
+                       DenseI64ArrayAttr:$dilation, DenseI64ArrayAttr:$padding);
+  let assemblyFormat = [{
+    $x `,` $w attr-dict `:` type($x) `,` type($w) `->` type($result)
+  }];
+}
+
+def NN_Conv2DGradInputOp : NN_ConvOp<"conv2d_grad_input"> {
+  let summary = "gradient of nn.conv2d with respect to its input";
+  let description = [{
+    `dx = dL/dx` of `y = nn.conv2d(x, w)` given `dy = dL/dy` [N, OH, OW, F]:
+    `dx[n, h, w', c] = sum dy[n, i, j, f] w[a, b, c, f]` over the (i, j, a, b)
+    with `i sh + a dh - pt = h` and `j sw + b dw - pl = w'`. The result type
+    [N, H, W, C] fixes H and W (with a stride above 1, several input sizes
+    give the same OH); conv2d of the result type's shape must give dy's.
+
+    ```mlir
+    %dx = nn.conv2d_grad_input %dy, %w {stride = array<i64: 2, 2>, dilation = array<i64: 1, 1>,
+                                        padding = array<i64: 0, 0, 0, 0>}
+        : tensor<8x13x13x32xf32>, tensor<3x3x1x32xf32> -> tensor<8x28x28x1xf32>
+    ```
+  }];
+  let arguments = (ins NN_Tensor:$dy, NN_Tensor:$w, DenseI64ArrayAttr:$stride,
+                       DenseI64ArrayAttr:$dilation, DenseI64ArrayAttr:$padding);
+  let assemblyFormat = [{
+    $dy `,` $w attr-dict `:` type($dy) `,` type($w) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def NN_Conv2DGradFilterOp : NN_ConvOp<"conv2d_grad_filter"> {
+  let summary = "gradient of nn.conv2d with respect to its filter";
+  let description = [{
+    `dw[a, b, c, f] = sum_{n, i, j} xp[n, i sh + a dh, j sw + b dw, c] dy[n, i, j, f]`
+    for `y = nn.conv2d(x, w)`, xp the zero-padded x. The result type is the
+    filter's [KH, KW, C, F]; conv2d of x with it must give dy's shape.
+
+    ```mlir
+    %dw = nn.conv2d_grad_filter %x, %dy {stride = array<i64: 1, 1>, dilation = array<i64: 1, 1>,
+                                         padding = array<i64: 1, 1, 1, 1>}
+        : tensor<8x28x28x1xf32>, tensor<8x28x28x32xf32> -> tensor<3x3x1x32xf32>
+    ```
+  }];
+  let arguments = (ins NN_Tensor:$x, NN_Tensor:$dy, DenseI64ArrayAttr:$stride,
+                       DenseI64ArrayAttr:$dilation, DenseI64ArrayAttr:$padding);
+  let assemblyFormat = [{
+    $x `,` $dy attr-dict `:` type($x) `,` type($dy) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+class NN_PoolOp<string mnemonic, string what>
+    : NN_Op<mnemonic, [Pure, InferTypeOpAdaptor]> {
+  let summary = "2-D " # what # " pooling, NHWC";
+  let arguments = (ins NN_Tensor:$x, DenseI64ArrayAttr:$kernel,
+                       DenseI64ArrayAttr:$stride, DenseI64ArrayAttr:$padding);
+  let results = (outs NN_Tensor:$result);
+  let assemblyFormat = "$x attr-dict `:` type($x) `->` type($result)";
+}
+
+def NN_MaxPoolOp : NN_PoolOp<"max_pool", "max"> {
+  let description = [{
+    `y[n, i, j, c] = max_{a < KH, b < KW} xp[n, i sh + a, j sw + b, c]` where
+    xp is x [N, H, W, C] padded with -inf by `padding = [top, bottom, left,
+    right]` (each below the kernel size, so every window holds an element of
+    x). The result is [N, OH, OW, C], `OH = (H + pt + pb - KH) / sh + 1`.
+
+    ```mlir
+    %y = nn.max_pool %x {kernel = array<i64: 2, 2>, stride = array<i64: 2, 2>,
+                         padding = array<i64: 0, 0, 0, 0>}
+        : tensor<8x28x28x32xf32> -> tensor<8x14x14x32xf32>
+    ```
+  }];
+}
+
+def NN_AvgPoolOp : NN_PoolOp<"avg_pool", "average"> {
+  let description = [{
+    `y[n, i, j, c] = sum_{a < KH, b < KW} xp[n, i sh + a, j sw + b, c] / (KH KW)`
+    where xp is x [N, H, W, C] zero-padded (padding counts, as PyTorch's
+    `count_include_pad=True`). Shapes as for nn.max_pool.
+
+    ```mlir
+    %y = nn.avg_pool %x {kernel = array<i64: 3, 3>, stride = array<i64: 1, 1>,
+                         padding = array<i64: 1, 1, 1, 1>}
+        : tensor<8x28x28x32xf32> -> tensor<8x28x28x32xf32>
+    ```
+  }];
+}
+
+def NN_MaxPoolGradOp : NN_Op<"max_pool_grad", [Pure, InferTypeOpAdaptor]> {
+  let summary = "gradient of nn.max_pool";
+  let description = [{
+    `dx[n, h, w, c] = sum dy[n, i, j, c]` over the windows (i, j) whose first
+    maximum in row-major order (as PyTorch) is x[n, h, w, c]. dy has the
+    shape nn.max_pool gives for x; the result has x's type.
+
+    ```mlir
+    %dx = nn.max_pool_grad %x, %dy {kernel = array<i64: 2, 2>, stride = array<i64: 2, 2>,
+                                    padding = array<i64: 0, 0, 0, 0>}
+        : tensor<8x28x28x32xf32>, tensor<8x14x14x32xf32> -> tensor<8x28x28x32xf32>
+    ```
+  }];
+  let arguments = (ins NN_Tensor:$x, NN_Tensor:$dy, DenseI64ArrayAttr:$kernel,
+                       DenseI64ArrayAttr:$stride, DenseI64ArrayAttr:$padding);
+  let results = (outs NN_Tensor:$result);
+  let assemblyFormat = [{
+    $x `,` $dy attr-dict `:` type($x) `,` type($dy) `->` type($result)
+  }];
+}
+
+def NN_AvgPoolGradOp : NN_Op<"avg_pool_grad", [Pure]> {
+  let summary = "gradient of nn.avg_pool";
+  let description = [{
+    `dx[n, h, w, c] = sum dy[n, i, j, c] / (KH KW)` over the windows (i, j)
+    that contain (h, w). The result type [N, H, W, C] is the pooled input's;
+    nn.avg_pool of it must give dy's shape.
+
+    ```mlir
+    %dx = nn.avg_pool_grad %dy {kernel = array<i64: 2, 2>, stride = array<i64: 2, 2>,
+                                padding = array<i64: 0, 0, 0, 0>}
+        : tensor<8x14x14x32xf32> -> tensor<8x28x28x32xf32>
+    ```
+  }];
+  let arguments = (ins NN_Tensor:$dy, DenseI64ArrayAttr:$kernel,
+                   DenseI64ArrayAttr:$stride, DenseI64ArrayAttr:$padding);
+  let results = (outs NN_Tensor:$result);
+  let assemblyFormat = "$dy attr-dict `:` type($dy) `->` type($result)";
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Shape ops
+//===----------------------------------------------------------------------===//
+
+def NN_ReshapeOp : NN_Op<"reshape", [Pure]> {
+  let summary = "row-major reshape";
+  let description = [{
+    The elements of x in row-major order, in the result shape; both have the
+    same number of elements.
+
+    ```mlir
+    %y = nn.reshape %x : tensor<8x7x7x64xf32> -> tensor<8x3136xf32>
+    ```
+  }];
+  let arguments = (ins NN_Tensor:$x);
+  let results = (outs NN_Tensor:$result);
+  let assemblyFormat = "$x attr-dict `:` type($x) `->` type($result)";
+  let hasVerifier = 1;
+}
+
+def NN_ConcatOp : NN_Op<"concat", [Pure, InferTypeOpAdaptor]> {
+  let summary = "concatenation along an axis";
+  let description = [{
+    The operands side by side along `axis`; they have the same rank and equal
+    sizes in every other dim. The result's `axis` size is the sum of theirs.
+
+    ```mlir
+    %y = nn.concat %a, %b {axis = 3 : i64}
+        : tensor<8x14x14x32xf32>, tensor<8x14x14x16xf32> -> tensor<8x14x14x48xf32>
+    ```
+  }];
+  let arguments = (ins Variadic<NN_NonScalarTensor>:$inputs, I64Attr:$axis);
+  let results = (outs NN_NonScalarTensor:$result);
+  let assemblyFormat = [{
+    $inputs attr-dict `:` type($inputs) `->` type($result)
+  }];
+}
+
+def NN_SliceOp : NN_Op<"slice", [Pure]> {
+  let summary = "a contiguous range along one axis";
+  let description = [{
+    `x[..., offset : offset + size, ...]` along `axis`, size being the
+    result's `axis` size; every other dim is kept. The gradient of nn.concat.
+
+    ```mlir
+    %b = nn.slice %y {axis = 3 : i64, offset = 32 : i64}
+        : tensor<8x14x14x48xf32> -> tensor<8x14x14x16xf32>
+    ```
+  }];
+  let arguments = (ins NN_NonScalarTensor:$x, I64Attr:$axis, I64Attr:$offset);
+  let results = (outs NN_NonScalarTensor:$result);
+  let assemblyFormat = "$x attr-dict `:` type($x) `->` type($result)";
+  let hasVerifier = 1;
+}
+
+def NN_BroadcastToOp : NN_Op<"broadcast_to", [Pure]> {
+  let summary = "NumPy broadcast to the result shape";
+  let description = [{
+    Repeats x along the leading dims the result adds and along its size-1
+    dims that the result stretches; x's shape must broadcast to the result's.
+    The adjoint of nn.unbroadcast.
+
+    ```mlir
+    %y = nn.broadcast_to %x : tensor<1x64xf32> -> tensor<8x64xf32>
+    ```
+  }];
+  let arguments = (ins NN_Tensor:$x);
+  let results = (outs NN_Tensor:$result);
+  let assemblyFormat = "$x attr-dict `:` type($x) `->` type($result)";
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Random ops (counter-based streams; docs/internals.md "Random streams")
+//===----------------------------------------------------------------------===//
+
+def NN_DropoutMaskOp : NN_Op<"dropout_mask", [Pure]> {
+  let summary = "inverted-dropout mask of a train step";
+  let description = [{
+    Element i (row-major) is 0 when `u < p` and `1 / (1 - p)` otherwise, with
+    `u = (k >> 8) 2^-24` and `k = fmix32(u32(hyper[1]) 0x9E3779B1 ^
+    u32(hyper[2]) 0x85EBCA77 ^ u32(salt) 0xC2B2AE3D ^ u32(i))`: the mask
+    depends only on the step, the seed, the salt and i. `0 <= p < 1`.
+
+    ```mlir
+    %m = nn.dropout_mask %hyper {p = 0.5 : f32, salt = 3 : i64} : tensor<4xf32> -> tensor<8x128xf32>
+    ```
+  }];
+  let arguments = (ins NN_Hyper:$hyper, F32Attr:$p, I64Attr:$salt);
+  let results = (outs NN_Tensor:$result);
+  let assemblyFormat = "$hyper attr-dict `:` type($hyper) `->` type($result)";
+  let hasVerifier = 1;
+}
+
+def NN_FlipLrOp : NN_Op<"flip_lr", [Pure, InferTypeOpAdaptor]> {
+  let summary = "random horizontal flip per sample";
+  let description = [{
+    Sample n of x [N, H, W, C] is reversed along W when bit 31 of
+    `k = fmix32(u32(hyper[1]) 0x9E3779B1 ^ u32(hyper[2]) 0x85EBCA77 ^
+    u32(salt) 0xC2B2AE3D ^ u32(n))` is 1, else copied. Its own adjoint (same
+    salt and hyper).
+
+    ```mlir
+    %y = nn.flip_lr %x, %hyper {salt = 1 : i64} : tensor<8x28x28x1xf32>, tensor<4xf32> -> tensor<8x28x28x1xf32>
+    ```
+  }];
+  let arguments = (ins NN_Tensor:$x, NN_Hyper:$hyper, I64Attr:$salt);
+  let results = (outs NN_Tensor:$result);
+  let assemblyFormat = [{
+    $x `,` $hyper attr-dict `:` type($x) `,` type($hyper) `->` type($result)
+  }];
+}
+
 #endif // NNC_DIALECT_NN_NNOPS
