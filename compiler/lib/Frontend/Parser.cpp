@@ -166,8 +166,7 @@ private:
       } else if (auto *r = dynamic_cast<NNParser::RepeatStmtContext *>(s)) {
         // `repeat` is contextual: any other word here is a malformed statement.
         if (r->IDENT()->getText() != "repeat") {
-          diags.error(stmt.loc, "expected '=' after '" +
-                                    r->IDENT()->getText() +
+          diags.error(stmt.loc, "expected '=' after '" + r->IDENT()->getText() +
                                     "' (or 'repeat N { ... }')");
           failed = true;
           continue;

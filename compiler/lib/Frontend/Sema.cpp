@@ -1,15 +1,20 @@
 //===- Sema.cpp - AST -> Program: names, types, shapes, inlining ----------===//
 //
-// Semantic analysis. Every model call is inlined into a flat typed graph
-// (a model's params are shared across its calls); builtins (layers,
-// activations, operators, losses, initialisers, optimizers, datasets) are
-// resolved and their arguments and shapes checked; the train section gives
-// Program::loss and Program::train. Shapes carry kBatch for `B`. Errors are
+// Semantic analysis. Every model and block call is inlined into flat typed
+// graphs: a model's params are shared across its calls, a block's are per
+// call site (instance `<Block><k>`, params `Net.Block2/conv1.weight`);
+// `repeat N` re-runs statements in the same scope. Block arguments and
+// folded `+ - * /` of numbers are compile-time constants (Scope::consts).
+// Builtins (layers, activations, operators, losses, initialisers,
+// optimizers, datasets) are resolved and their arguments and shapes checked.
+// Three graphs come out: forward and evalLoss in eval mode, loss in train
+// mode (dropout masks, flips, batch statistics and the new running
+// statistics of batch norm). Shapes carry kBatch for `B`. Errors are
 // reported and analysis goes on with an invalid Value (node -1), which
 // silences follow-up errors about the same expression.
 //
 // Param order: creation order while building the forward graph of the
-// trained model: statement order, `param` at its declaration, a dense layer's
+// trained model: statement order, `param` at its declaration, a layer's
 // weight then bias at the call, an inlined model's params at its first call.
 //
 //===----------------------------------------------------------------------===//
@@ -172,7 +177,7 @@ private:
   /// batch statistics and updates bufferNodes. Eval mode: identities and the
   /// running statistics.
   bool trainMode = false;
-  int nextSalt = 0;               ///< random nodes of the train graph
+  int nextSalt = 0;                  ///< random nodes of the train graph
   const Scope *constScope = nullptr; ///< where number() looks up names
   bool recordLayers = false;
   std::set<int> countedParams; ///< params already in a summary row
@@ -287,14 +292,14 @@ private:
   bool number(const ast::Expr &e, double &out);
   bool integer(const ast::Expr &e, const std::string &what, int64_t min,
                int64_t &out);
-  bool checkInt(double v, const Loc &loc, const std::string &what,
-                int64_t min, int64_t &out);
+  bool checkInt(double v, const Loc &loc, const std::string &what, int64_t min,
+                int64_t &out);
   bool intList(const ast::Expr &e, const std::string &what, int64_t min,
                std::vector<int64_t> &out);
   bool pair(const ast::Expr *e, const std::string &what, int64_t min,
             int64_t dflt, int64_t out[2]);
-  bool padding(const ast::Expr *e, const std::string &f,
-               const TensorType &x, std::vector<int64_t> &win);
+  bool padding(const ast::Expr *e, const std::string &f, const TensorType &x,
+               std::vector<int64_t> &win);
   bool window(const ast::Expr &e, const std::string &f, const TensorType &x,
               std::vector<int64_t> &win, int64_t &oh, int64_t &ow);
   bool image(const ast::Expr &e, const std::string &f, const Value &x);
@@ -385,8 +390,10 @@ bool Sema::number(const ast::Expr &e, double &out) {
   case ast::Expr::Binary:
     if (e.text == "@" || !number(*e.args[0], a) || !number(*e.args[1], b))
       return false;
-    out = e.text == "+" ? a + b : e.text == "-" ? a - b : e.text == "*" ? a * b
-                                                                       : a / b;
+    out = e.text == "+"   ? a + b
+          : e.text == "-" ? a - b
+          : e.text == "*" ? a * b
+                          : a / b;
     return true;
   default:
     return false;
@@ -811,8 +818,8 @@ Value Sema::call(const ast::Expr &e, Scope &scope) {
   }
   if (f == "conv2d")
     return conv2d(e, scope);
-  if (f == "max_pool" || f == "maxpool" || f == "avg_pool" ||
-      f == "avgpool" || f == "global_avg_pool" || f == "global_avgpool")
+  if (f == "max_pool" || f == "maxpool" || f == "avg_pool" || f == "avgpool" ||
+      f == "global_avg_pool" || f == "global_avgpool")
     return pool(e, scope);
   if (f == "flatten" || f == "reshape")
     return reshape(e, scope);
@@ -989,7 +996,8 @@ bool Sema::padding(const ast::Expr *e, const std::string &f,
     for (int i = 0; i < 2; ++i) {
       int64_t in = x.dims[1 + i], k = win[i], st = win[2 + i], d = win[4 + i];
       int64_t out = (in + st - 1) / st;
-      int64_t total = std::max<int64_t>((out - 1) * st + (k - 1) * d + 1 - in, 0);
+      int64_t total =
+          std::max<int64_t>((out - 1) * st + (k - 1) * d + 1 - in, 0);
       win[6 + 2 * i] = total / 2;
       win[7 + 2 * i] = total - total / 2;
     }
@@ -1009,7 +1017,8 @@ bool Sema::padding(const ast::Expr *e, const std::string &f,
   else if (p.size() == 2)
     p = {p[0], p[0], p[1], p[1]};
   else if (p.size() != 4) {
-    error(e->loc, f + ": padding must be p, [ph, pw] or [top, bottom, left, "
+    error(e->loc, f +
+                      ": padding must be p, [ph, pw] or [top, bottom, left, "
                       "right], got " +
                       std::to_string(p.size()) + " values");
     return false;
@@ -1020,9 +1029,8 @@ bool Sema::padding(const ast::Expr *e, const std::string &f,
 
 /// Output size of the window `win` over image x: OH = (H + pt + pb - dh (kh
 /// - 1) - 1) / sh + 1, which must be >= 1.
-bool Sema::window(const ast::Expr &e, const std::string &f,
-                  const TensorType &x, std::vector<int64_t> &win, int64_t &oh,
-                  int64_t &ow) {
+bool Sema::window(const ast::Expr &e, const std::string &f, const TensorType &x,
+                  std::vector<int64_t> &win, int64_t &oh, int64_t &ow) {
   int64_t out[2];
   for (int i = 0; i < 2; ++i) {
     int64_t padded = x.dims[1 + i] + win[6 + 2 * i] + win[7 + 2 * i];
@@ -1031,8 +1039,8 @@ bool Sema::window(const ast::Expr &e, const std::string &f,
       error(e.loc, f + ": the kernel " + std::to_string(win[0]) + "x" +
                        std::to_string(win[1]) + " (dilation " +
                        std::to_string(win[4]) + "x" + std::to_string(win[5]) +
-                       ") is larger than the padded input " +
-                       formatType(x) + " (padding top, bottom, left, right " +
+                       ") is larger than the padded input " + formatType(x) +
+                       " (padding top, bottom, left, right " +
                        std::to_string(win[6]) + ", " + std::to_string(win[7]) +
                        ", " + std::to_string(win[8]) + ", " +
                        std::to_string(win[9]) + ")");
@@ -1078,8 +1086,8 @@ Value Sema::conv2d(const ast::Expr &e, Scope &scope) {
   }
   if (!x.ok() || !ok || !image(e, "conv2d", x))
     return {};
-  std::vector<int64_t> win = {kernel[0], kernel[1], stride[0], stride[1],
-                              dil[0],    dil[1]};
+  std::vector<int64_t> win = {kernel[0], kernel[1], stride[0],
+                              stride[1], dil[0],    dil[1]};
   int64_t oh, ow;
   if (!padding(args[4], "conv2d", x.type, win) ||
       !window(e, "conv2d", x.type, win, oh, ow))
@@ -1102,8 +1110,8 @@ Value Sema::conv2d(const ast::Expr &e, Scope &scope) {
   std::string base = scope.paramPrefix + "conv" + std::to_string(k);
   std::string what = "conv2d: input " + formatType(x.type);
   int w = getParam(base + ".weight", wShape, wInit, e.loc, what);
-  int b = bias ? getParam(base + ".bias", {filters}, defaultInit, e.loc, what)
-               : -1;
+  int b =
+      bias ? getParam(base + ".bias", {filters}, defaultInit, e.loc, what) : -1;
   if (w < 0 || (bias && b < 0))
     return {};
   TensorType t{ElemType::F32, {x.type.dims[0], oh, ow, filters}};
@@ -1121,7 +1129,9 @@ Value Sema::pool(const ast::Expr &e, Scope &scope) {
   const std::string &f = e.text;
   bool global = f.rfind("global", 0) == 0;
   bool isMax = f == "max_pool" || f == "maxpool";
-  std::string name = global ? "global_avg_pool" : isMax ? "max_pool" : "avg_pool";
+  std::string name = global  ? "global_avg_pool"
+                     : isMax ? "max_pool"
+                             : "avg_pool";
   std::vector<ArgSpec> spec = {{"x", true}};
   if (!global)
     spec.insert(spec.end(),
@@ -1171,8 +1181,10 @@ Value Sema::reshape(const ast::Expr &e, Scope &scope) {
     return {};
   const std::string &f = e.text;
   if (x.type.elem != ElemType::F32 || x.type.dims.empty()) {
-    error(e.loc, f + ": input must be an f32 tensor with at least one "
-                     "dimension, got " + formatType(x.type));
+    error(e.loc, f +
+                     ": input must be an f32 tensor with at least one "
+                     "dimension, got " +
+                     formatType(x.type));
     return {};
   }
   TensorType t{ElemType::F32, {}};
@@ -1280,12 +1292,14 @@ Value Sema::concat(const ast::Expr &e, Scope &scope) {
   t.dims[axis] = 0;
   for (const Value &x : xs) {
     bool same = x.type.elem == ElemType::F32 &&
-                (int64_t)x.type.dims.size() == rank && x.type.dims[axis] != kBatch;
+                (int64_t)x.type.dims.size() == rank &&
+                x.type.dims[axis] != kBatch;
     for (int64_t i = 0; same && i < rank; ++i)
       same = i == axis || x.type.dims[i] == xs[0].type.dims[i];
     if (!same) {
       error(e.loc, "concat: shapes must be f32 and agree on every dimension "
-                   "but axis " + std::to_string(axis) + ", got " + shapes);
+                   "but axis " +
+                       std::to_string(axis) + ", got " + shapes);
       return {};
     }
     t.dims[axis] += x.type.dims[axis];
@@ -1336,16 +1350,16 @@ Value Sema::batchNorm(const ast::Expr &e, Scope &scope) {
   int64_t c = d.back();
   std::string base = scope.paramPrefix + "bn" + std::to_string(k);
   std::string what = "batch_norm: input " + formatType(x.type);
-  int gamma = getParam(base + ".weight", {c}, Init{Init::Const, 1, 0, {}},
-                       e.loc, what);
+  int gamma =
+      getParam(base + ".weight", {c}, Init{Init::Const, 1, 0, {}}, e.loc, what);
   int beta = getParam(base + ".bias", {c}, Init{}, e.loc, what);
   int rm = getBuffer(base + ".running_mean", {c}, Init{}, e.loc);
-  int rv = getBuffer(base + ".running_var", {c}, Init{Init::Const, 1, 0, {}},
-                     e.loc);
+  int rv =
+      getBuffer(base + ".running_var", {c}, Init{Init::Const, 1, 0, {}}, e.loc);
   if (gamma < 0 || beta < 0 || rm < 0 || rv < 0) {
     if (gamma >= 0 && beta >= 0)
-      error(e.loc, what + " does not match the running statistics of '" +
-                       base + "' (shared with an earlier call)");
+      error(e.loc, what + " does not match the running statistics of '" + base +
+                       "' (shared with an earlier call)");
     return {};
   }
   TensorType vec{ElemType::F32, {c}}, scalar{ElemType::F32, {}};
@@ -1361,19 +1375,19 @@ Value Sema::batchNorm(const ast::Expr &e, Scope &scope) {
     Value wb = add(OpKind::Reshape, {w.node}, wbType, l);
     Value cnt = op(OpKind::Mul, add(OpKind::SumTo, {w.node}, scalar, l),
                    constant((float)(product(d) / c), l), scalar);
-    Value mean = op(OpKind::Div,
-                    add(OpKind::SumTo, {op(OpKind::Mul, x, wb, x.type).node},
-                        vec, l),
-                    cnt, vec);
+    Value mean =
+        op(OpKind::Div,
+           add(OpKind::SumTo, {op(OpKind::Mul, x, wb, x.type).node}, vec, l),
+           cnt, vec);
     xc = op(OpKind::Sub, x, mean, x.type);
     Value sq = op(OpKind::Mul, op(OpKind::Mul, xc, xc, x.type), wb, x.type);
     var = op(OpKind::Div, add(OpKind::SumTo, {sq.node}, vec, l), cnt, vec);
     Value keep = constant((float)(1 - m), l), mom = constant((float)m, l);
-    Value unbiased = op(
-        OpKind::Mul, var,
-        op(OpKind::Div, cnt, op(OpKind::Sub, cnt, constant(1, l), scalar),
-           scalar),
-        vec);
+    Value unbiased =
+        op(OpKind::Mul, var,
+           op(OpKind::Div, cnt, op(OpKind::Sub, cnt, constant(1, l), scalar),
+              scalar),
+           vec);
     bufferNodes[rm] =
         op(OpKind::Add, op(OpKind::Mul, keep, bufferValue(rm), vec),
            op(OpKind::Mul, mom, mean, vec), vec)
@@ -1386,9 +1400,9 @@ Value Sema::batchNorm(const ast::Expr &e, Scope &scope) {
     xc = op(OpKind::Sub, x, bufferValue(rm), x.type);
     var = bufferValue(rv);
   }
-  Value sd = add(OpKind::Sqrt, {op(OpKind::Add, var, constant((float)eps, l),
-                                   vec).node},
-                 vec, l);
+  Value sd =
+      add(OpKind::Sqrt,
+          {op(OpKind::Add, var, constant((float)eps, l), vec).node}, vec, l);
   Value y = op(OpKind::Mul, op(OpKind::Div, xc, sd, x.type), paramValue(gamma),
                x.type);
   y = op(OpKind::Add, y, paramValue(beta), x.type);
@@ -1516,9 +1530,10 @@ Value Sema::inlineModel(const ast::Model &m, const std::vector<Actual> &args,
     if (a.type && type(*a.type, declared, true) && args[i].value.ok() &&
         !(declared == args[i].value.type))
       error(callLoc, std::string(m.isBlock ? "argument '" : "argument '") +
-                         a.name + "' of " + (m.isBlock ? "block '" : "model '") +
-                         m.name + "' must be " + formatType(declared) +
-                         ", got " + formatType(args[i].value.type));
+                         a.name + "' of " +
+                         (m.isBlock ? "block '" : "model '") + m.name +
+                         "' must be " + formatType(declared) + ", got " +
+                         formatType(args[i].value.type));
     if (scope.names.count(a.name) || scope.consts.count(a.name))
       error(a.loc, "duplicate argument '" + a.name + "'");
     if (args[i].constant)
@@ -1594,8 +1609,7 @@ void Sema::stmts(const std::vector<ast::Stmt> &body, Scope &scope,
         break;
       scope.bind(s.name, paramValue(p));
       bool bias = t.dims.size() == 1;
-      addRow(scope, "param", s.loc, t, bias ? -1 : p, bias ? p : -1, 0,
-             s.name);
+      addRow(scope, "param", s.loc, t, bias ? -1 : p, bias ? p : -1, 0, s.name);
       break;
     }
     case ast::Stmt::Assign: {
