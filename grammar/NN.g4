@@ -22,8 +22,8 @@ importDecl : 'import' STRING ';'? ;
 
 modelDecl : 'model' IDENT '(' (typedArg (',' typedArg)*)? ')' ('->' type)? body ;
 
-// Reserved: parameterised blocks (distinct weights per call). Parsed, then
-// rejected by sema as not supported yet.
+// A block is a model whose every call site gets its own parameters; its
+// arguments may be untyped (tensors or compile-time numbers and lists).
 blockDecl : 'block' IDENT '(' (blockArg (',' blockArg)*)? ')' ('->' type)? body ;
 
 typedArg : IDENT ':' type ;
@@ -35,7 +35,12 @@ stmt
   : 'param' IDENT ':' type ('=' expr)? ';'?   # paramStmt
   | IDENT '=' expr ';'?                       # assignStmt
   | 'return' expr ';'?                        # returnStmt
+  | IDENT expr body                           # repeatStmt
   ;
+// `repeat N { ... }` is written as IDENT expr body and the converter checks
+// that the word is `repeat`: like the names of builtins (dense, relu, ...),
+// `repeat` is contextual, not a keyword, so files that use it as a name keep
+// parsing.
 
 trainDecl : 'train' IDENT '{' setting* '}' ;
 

@@ -60,11 +60,12 @@ struct Expr {
 };
 
 struct Stmt {
-  enum Kind { Param, Assign, Return } kind;
+  enum Kind { Param, Assign, Return, Repeat } kind;
   Loc loc;
   std::string name;         ///< Param, Assign
   std::optional<Type> type; ///< Param
-  ExprPtr value;            ///< Assign, Return; Param initialiser (optional)
+  ExprPtr value; ///< Assign, Return; Param initialiser (optional); Repeat count
+  std::vector<Stmt> body; ///< Repeat: the repeated statements
 };
 
 /// A formal argument; blocks may leave the type out.
@@ -74,7 +75,7 @@ struct Arg {
   std::optional<Type> type;
 };
 
-/// `model` or (reserved) `block` definition.
+/// `model` or `block` definition.
 struct Model {
   Loc loc;
   bool isBlock = false;

@@ -67,20 +67,28 @@ private:
       line(2, "Arg " + a.name + (a.type ? ": " + type(*a.type) : ""), a.loc);
     if (m.result)
       line(2, "Result " + type(*m.result), m.result->loc);
-    for (const Stmt &s : m.body) {
+    stmts(2, m.body);
+  }
+
+  void stmts(int indent, const std::vector<Stmt> &body) {
+    for (const Stmt &s : body) {
       switch (s.kind) {
       case Stmt::Param:
-        line(2, "Param " + s.name + ": " + type(*s.type), s.loc);
+        line(indent, "Param " + s.name + ": " + type(*s.type), s.loc);
         break;
       case Stmt::Assign:
-        line(2, "Assign " + s.name, s.loc);
+        line(indent, "Assign " + s.name, s.loc);
         break;
       case Stmt::Return:
-        line(2, "Return", s.loc);
+        line(indent, "Return", s.loc);
+        break;
+      case Stmt::Repeat:
+        line(indent, "Repeat", s.loc);
         break;
       }
       if (s.value)
-        expr(3, *s.value);
+        expr(indent + 1, *s.value);
+      stmts(indent + 1, s.body);
     }
   }
 

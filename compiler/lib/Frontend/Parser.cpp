@@ -142,6 +142,11 @@ private:
   }
 
   void body(NNParser::BodyContext *ctx, ast::Model &model) {
+    model.body = stmts(ctx);
+  }
+
+  std::vector<ast::Stmt> stmts(NNParser::BodyContext *ctx) {
+    std::vector<ast::Stmt> out;
     for (auto *s : ctx->stmt()) {
       ast::Stmt stmt;
       stmt.loc = loc(s);
@@ -158,9 +163,21 @@ private:
       } else if (auto *r = dynamic_cast<NNParser::ReturnStmtContext *>(s)) {
         stmt.kind = ast::Stmt::Return;
         stmt.value = expr(r->expr(), 0);
+      } else if (auto *r = dynamic_cast<NNParser::RepeatStmtContext *>(s)) {
+        // `repeat` is contextual: any other word here is a malformed statement.
+        if (r->IDENT()->getText() != "repeat") {
+          diags.error(stmt.loc, "expected '=' after '" + r->IDENT()->getText() +
+                                    "' (or 'repeat N { ... }')");
+          failed = true;
+          continue;
+        }
+        stmt.kind = ast::Stmt::Repeat;
+        stmt.value = expr(r->expr(), 0);
+        stmt.body = stmts(r->body());
       }
-      model.body.push_back(std::move(stmt));
+      out.push_back(std::move(stmt));
     }
+    return out;
   }
 
   ast::ExprPtr make(ast::Expr::Kind kind, Loc l) {

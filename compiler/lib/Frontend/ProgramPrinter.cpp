@@ -1,7 +1,8 @@
 //===- ProgramPrinter.cpp - `nnc check --print-program` -------------------===//
 //
 // Prints the analysed Program, the frontend's contract with MLIRGen, as text:
-// params in order with their initialisers, both graphs node by node
+// params and buffers in order with their initialisers, the graphs (forward,
+// loss in train mode, eval_loss) node by node
 // (`%i = op operands : type [attr] @loc`), and the train configuration. Tests
 // pin node order, param names and the loss graph's results with it.
 //
@@ -65,6 +66,26 @@ static const char *opName(OpKind op) {
     return "mse";
   case OpKind::Bce:
     return "bce";
+  case OpKind::Buffer:
+    return "buffer";
+  case OpKind::Sqrt:
+    return "sqrt";
+  case OpKind::Conv2D:
+    return "conv2d";
+  case OpKind::MaxPool:
+    return "max_pool";
+  case OpKind::AvgPool:
+    return "avg_pool";
+  case OpKind::Reshape:
+    return "reshape";
+  case OpKind::Concat:
+    return "concat";
+  case OpKind::SumTo:
+    return "sum_to";
+  case OpKind::DropoutMask:
+    return "dropout_mask";
+  case OpKind::FlipLR:
+    return "flip_lr";
   }
   return "?";
 }
@@ -74,12 +95,25 @@ static void printGraph(const char *name, const Graph &g, std::ostream &os) {
   for (size_t i = 0; i < g.nodes.size(); ++i) {
     const Node &n = g.nodes[i];
     os << "  %" << i << " = " << opName(n.op);
-    if (n.op == OpKind::Input || n.op == OpKind::Param)
+    if (n.op == OpKind::Input || n.op == OpKind::Param ||
+        n.op == OpKind::Buffer)
       os << " " << n.index;
     for (size_t k = 0; k < n.operands.size(); ++k)
       os << (k ? ", %" : " %") << n.operands[k];
     if (n.op == OpKind::LeakyRelu || n.op == OpKind::Step)
       os << " {" << num(n.attr) << "}";
+    const auto &w = n.ints;
+    if (n.op == OpKind::Conv2D || n.op == OpKind::MaxPool ||
+        n.op == OpKind::AvgPool)
+      os << " {kernel=" << w[0] << "x" << w[1] << " stride=" << w[2] << "x"
+         << w[3] << " dilation=" << w[4] << "x" << w[5] << " pad=" << w[6]
+         << "," << w[7] << "," << w[8] << "," << w[9] << "}";
+    if (n.op == OpKind::Concat)
+      os << " {axis=" << w[0] << "}";
+    if (n.op == OpKind::DropoutMask)
+      os << " {p=" << num(n.attr) << " salt=" << w[0] << "}";
+    if (n.op == OpKind::FlipLR)
+      os << " {salt=" << w[0] << "}";
     if (n.op == OpKind::Const) {
       os << " [";
       for (size_t k = 0; k < n.values.size(); ++k)
@@ -99,9 +133,11 @@ void nnc::printProgram(const Program &p, std::ostream &os) {
   os << "input " << formatType(p.input) << "\n";
   if (p.train.present)
     os << "target " << formatType(p.target) << "\n";
-  for (size_t i = 0; i < p.params.size(); ++i) {
-    const Param &q = p.params[i];
-    os << "param " << i << " " << q.name << " " << dims(q.shape) << " ";
+  for (size_t i = 0; i < p.params.size() + p.buffers.size(); ++i) {
+    bool buffer = i >= p.params.size();
+    const Param &q = buffer ? p.buffers[i - p.params.size()] : p.params[i];
+    os << (buffer ? "buffer " : "param ") << (buffer ? i - p.params.size() : i)
+       << " " << q.name << " " << dims(q.shape) << " ";
     switch (q.init.kind) {
     case Init::Zeros:
       os << "zeros";
@@ -127,6 +163,7 @@ void nnc::printProgram(const Program &p, std::ostream &os) {
   if (!p.train.present)
     return;
   printGraph("loss", p.loss, os);
+  printGraph("eval_loss", p.evalLoss, os);
   const TrainConfig &t = p.train;
   static const char *opt[] = {"sgd", "momentum", "adam"};
   os << "optimizer " << opt[t.optimizer.kind] << " lr=" << num(t.optimizer.lr)

@@ -1,15 +1,20 @@
 //===- Sema.cpp - AST -> Program: names, types, shapes, inlining ----------===//
 //
-// Semantic analysis. Every model call is inlined into a flat typed graph
-// (a model's params are shared across its calls); builtins (layers,
-// activations, operators, losses, initialisers, optimizers, datasets) are
-// resolved and their arguments and shapes checked; the train section gives
-// Program::loss and Program::train. Shapes carry kBatch for `B`. Errors are
+// Semantic analysis. Every model and block call is inlined into flat typed
+// graphs: a model's params are shared across its calls, a block's are per
+// call site (instance `<Block><k>`, params `Net.Block2/conv1.weight`);
+// `repeat N` re-runs statements in the same scope. Block arguments and
+// folded `+ - * /` of numbers are compile-time constants (Scope::consts).
+// Builtins (layers, activations, operators, losses, initialisers,
+// optimizers, datasets) are resolved and their arguments and shapes checked.
+// Three graphs come out: forward and evalLoss in eval mode, loss in train
+// mode (dropout masks, flips, batch statistics and the new running
+// statistics of batch norm). Shapes carry kBatch for `B`. Errors are
 // reported and analysis goes on with an invalid Value (node -1), which
 // silences follow-up errors about the same expression.
 //
 // Param order: creation order while building the forward graph of the
-// trained model: statement order, `param` at its declaration, a dense layer's
+// trained model: statement order, `param` at its declaration, a layer's
 // weight then bias at the call, an inlined model's params at its first call.
 //
 //===----------------------------------------------------------------------===//
@@ -18,6 +23,7 @@
 #include <cmath>
 #include <functional>
 #include <map>
+#include <optional>
 #include <set>
 
 using namespace nnc;
@@ -34,6 +40,9 @@ namespace {
 
 /// Largest dimension accepted, so that shape products (and MACs) fit int64.
 constexpr int64_t kMaxDim = 1 << 24;
+/// Largest graph built (a bound on `repeat` and nested block expansion).
+constexpr size_t kMaxNodes = 1 << 20;
+constexpr int64_t kMaxRepeat = 4096;
 
 std::string str(const Loc &l) {
   return l.file + ":" + std::to_string(l.line) + ":" + std::to_string(l.col);
@@ -58,15 +67,40 @@ struct Value {
   bool ok() const { return node >= 0; }
 };
 
-/// Names bound in one inlined model instance.
+/// A compile-time number or list of numbers (a block argument such as the
+/// channel count `c1` or a kernel `[1, n]`, or a folded `c * 2`).
+struct Const {
+  std::vector<double> values;
+  bool list = false;
+};
+
+/// Names bound in one inlined model or block instance.
 struct Scope {
   const ast::Model *model = nullptr;
   std::map<std::string, Value> names;
+  std::map<std::string, Const> consts; ///< names bound to compile-time values
   std::map<std::string, Loc> params;   ///< declared param name -> location
   std::map<std::string, int> counters; ///< layer kind -> rows so far
-  int denseCount = 0;
-  std::string prefix; ///< "" or "Enc/" for rows of inlined models
+  /// dense, conv, bn and block instances so far: the <k> in param names.
+  std::map<std::string, int> layers;
+  std::string paramPrefix; ///< "MLP." or, in a block instance, "Net.Res1/"
+  std::string prefix;      ///< "" or "Enc/" for rows of inlined models
   int depth = 0;
+
+  void bind(const std::string &name, Value v) {
+    consts.erase(name);
+    names[name] = v;
+  }
+  void bind(const std::string &name, Const c) {
+    names.erase(name);
+    consts[name] = std::move(c);
+  }
+};
+
+/// An actual argument of a model or block call: a tensor or a constant.
+struct Actual {
+  Value value;
+  std::optional<Const> constant;
 };
 
 /// Argument specification of a builtin.
@@ -80,6 +114,19 @@ enum class BuiltinKind { Layer, Activation, Loss, Init, Optimizer, Dataset };
 const std::map<std::string, BuiltinKind> &builtins() {
   static const std::map<std::string, BuiltinKind> table = {
       {"dense", BuiltinKind::Layer},
+      {"conv2d", BuiltinKind::Layer},
+      {"max_pool", BuiltinKind::Layer},
+      {"maxpool", BuiltinKind::Layer},
+      {"avg_pool", BuiltinKind::Layer},
+      {"avgpool", BuiltinKind::Layer},
+      {"global_avg_pool", BuiltinKind::Layer},
+      {"global_avgpool", BuiltinKind::Layer},
+      {"flatten", BuiltinKind::Layer},
+      {"reshape", BuiltinKind::Layer},
+      {"concat", BuiltinKind::Layer},
+      {"batch_norm", BuiltinKind::Layer},
+      {"dropout", BuiltinKind::Layer},
+      {"flip_lr", BuiltinKind::Layer},
       {"relu", BuiltinKind::Activation},
       {"sigmoid", BuiltinKind::Activation},
       {"tanh", BuiltinKind::Activation},
@@ -124,7 +171,14 @@ private:
   // The graph being built.
   Program *prog = nullptr;
   Graph *graph = nullptr;
-  std::map<int, int> paramNodes; ///< param index -> its Param node
+  std::map<int, int> paramNodes;  ///< param index -> its Param node
+  std::map<int, int> bufferNodes; ///< buffer index -> its current value
+  /// Train mode (Program::loss): dropout and flips draw, batch norm uses the
+  /// batch statistics and updates bufferNodes. Eval mode: identities and the
+  /// running statistics.
+  bool trainMode = false;
+  int nextSalt = 0;                  ///< random nodes of the train graph
+  const Scope *constScope = nullptr; ///< where number() looks up names
   bool recordLayers = false;
   std::set<int> countedParams; ///< params already in a summary row
   bool inLoss = false;
@@ -141,14 +195,42 @@ private:
     return (int)graph->nodes.size() - 1;
   }
   Value add(OpKind op, std::vector<int> operands, TensorType type, Loc loc,
-            double attr = 0) {
+            double attr = 0, std::vector<int64_t> ints = {}) {
     Node n;
     n.op = op;
     n.operands = std::move(operands);
     n.type = type;
     n.loc = std::move(loc);
     n.attr = attr;
+    n.ints = std::move(ints);
     return Value{addNode(std::move(n)), type};
+  }
+  Value constant(float v, const Loc &loc) {
+    Value c = add(OpKind::Const, {}, TensorType{ElemType::F32, {}}, loc);
+    graph->nodes[c.node].values = {v};
+    return c;
+  }
+  /// Current value of buffer `index` (a Buffer node until batch norm in
+  /// train mode replaces it by the updated statistics).
+  Value bufferValue(int index) {
+    auto it = bufferNodes.find(index);
+    if (it == bufferNodes.end()) {
+      Node n;
+      n.op = OpKind::Buffer;
+      n.index = index;
+      n.type = TensorType{ElemType::F32, prog->buffers[index].shape};
+      n.loc = prog->buffers[index].loc;
+      it = bufferNodes.emplace(index, addNode(std::move(n))).first;
+    }
+    return Value{it->second, graph->nodes[it->second].type};
+  }
+  int getBuffer(const std::string &name, const std::vector<int64_t> &shape,
+                const Init &init, const Loc &loc) {
+    for (size_t i = 0; i < prog->buffers.size(); ++i)
+      if (prog->buffers[i].name == name)
+        return prog->buffers[i].shape == shape ? (int)i : -1;
+    prog->buffers.push_back(Param{name, shape, init, loc});
+    return (int)prog->buffers.size() - 1;
   }
   Value paramValue(int index) {
     auto it = paramNodes.find(index);
@@ -180,8 +262,10 @@ private:
     prog->params.push_back(Param{name, shape, init, loc});
     return (int)prog->params.size() - 1;
   }
+  /// A summary row; `weight` and `bias` are param indices (or -1) counted
+  /// as weights and biases unless an earlier call already counted them.
   void addRow(Scope &scope, const std::string &kind, const Loc &loc,
-              const TensorType &out, std::vector<int> params, int64_t macs,
+              const TensorType &out, int weight, int bias, int64_t macs,
               std::string name = "") {
     if (!recordLayers)
       return;
@@ -191,11 +275,11 @@ private:
         (name.empty() ? kind + std::to_string(++scope.counters[kind]) : name);
     row.kind = kind;
     row.outShape = out.dims;
-    for (int p : params) {
+    for (int p : {weight, bias}) {
       if (p < 0 || !countedParams.insert(p).second)
         continue; // shared with an earlier call: counted there
-      int64_t n = product(prog->params[p].shape);
-      (prog->params[p].shape.size() == 1 ? row.biases : row.weights) += n;
+      (p == weight ? row.weights : row.biases) +=
+          product(prog->params[p].shape);
     }
     row.macs = macs;
     row.depth = scope.depth;
@@ -208,6 +292,18 @@ private:
   bool number(const ast::Expr &e, double &out);
   bool integer(const ast::Expr &e, const std::string &what, int64_t min,
                int64_t &out);
+  bool checkInt(double v, const Loc &loc, const std::string &what, int64_t min,
+                int64_t &out);
+  bool intList(const ast::Expr &e, const std::string &what, int64_t min,
+               std::vector<int64_t> &out);
+  bool pair(const ast::Expr *e, const std::string &what, int64_t min,
+            int64_t dflt, int64_t out[2]);
+  bool padding(const ast::Expr *e, const std::string &f, const TensorType &x,
+               std::vector<int64_t> &win);
+  bool window(const ast::Expr &e, const std::string &f, const TensorType &x,
+              std::vector<int64_t> &win, int64_t &oh, int64_t &ow);
+  bool image(const ast::Expr &e, const std::string &f, const Value &x);
+  std::optional<Const> constantArg(const ast::Expr &e);
   bool literal(const ast::Expr &e, std::vector<int64_t> &shape,
                std::vector<float> &values);
   bool init(const ast::Expr &e, const std::vector<int64_t> &shape, Init &out);
@@ -218,8 +314,18 @@ private:
   Value expr(const ast::Expr &e, Scope &scope);
   Value call(const ast::Expr &e, Scope &scope);
   Value binary(const ast::Expr &e, Value a, Value b, Scope &scope);
-  Value inlineModel(const ast::Model &m, const std::vector<Value> &args,
+  Value conv2d(const ast::Expr &e, Scope &scope);
+  Value pool(const ast::Expr &e, Scope &scope);
+  Value reshape(const ast::Expr &e, Scope &scope);
+  Value concat(const ast::Expr &e, Scope &scope);
+  Value batchNorm(const ast::Expr &e, Scope &scope);
+  Value random(const ast::Expr &e, Scope &scope);
+  Value modelCall(const ast::Model &m, const ast::Expr &e, Scope &scope);
+  Value inlineModel(const ast::Model &m, const std::vector<Actual> &args,
                     const Loc &callLoc, Scope *caller);
+  void stmts(const std::vector<ast::Stmt> &body, Scope &scope,
+             const ast::Stmt *&ret, Value &result, bool inRepeat);
+  Value buildLoss(const ast::Expr &le, Program &p, Graph &g, bool train);
   void checkAlone(const ast::Model &m);
   Value buildForward(const ast::Model &m, Program &p, bool layers);
   void train(const ast::Train &t, Program &p);
@@ -259,28 +365,114 @@ bool Sema::type(const ast::Type &t, TensorType &out, bool allowBatch) {
   return ok;
 }
 
+/// A compile-time number: a literal, a name bound to a number (a block
+/// argument), or `+ - * /` and unary `-` of compile-time numbers (folded).
 bool Sema::number(const ast::Expr &e, double &out) {
-  if (e.kind == ast::Expr::Number) {
+  double a, b;
+  switch (e.kind) {
+  case ast::Expr::Number:
     out = e.number;
     return true;
-  }
-  if (e.kind == ast::Expr::Neg && number(*e.args[0], out)) {
+  case ast::Expr::Neg:
+    if (!number(*e.args[0], out))
+      return false;
     out = -out;
     return true;
+  case ast::Expr::Name: {
+    if (!constScope)
+      return false;
+    auto it = constScope->consts.find(e.text);
+    if (it == constScope->consts.end() || it->second.list)
+      return false;
+    out = it->second.values[0];
+    return true;
   }
-  return false;
+  case ast::Expr::Binary:
+    if (e.text == "@" || !number(*e.args[0], a) || !number(*e.args[1], b))
+      return false;
+    out = e.text == "+"   ? a + b
+          : e.text == "-" ? a - b
+          : e.text == "*" ? a * b
+                          : a / b;
+    return true;
+  default:
+    return false;
+  }
+}
+
+bool Sema::checkInt(double v, const Loc &loc, const std::string &what,
+                    int64_t min, int64_t &out) {
+  if (!(v == std::floor(v)) || v < (double)min || v > 1e12) {
+    error(loc, what + " must be an integer" +
+                   (min > 0 ? " >= " + std::to_string(min) : "") +
+                   (min == 0 ? " >= 0" : ""));
+    return false;
+  }
+  out = (int64_t)v;
+  return true;
 }
 
 bool Sema::integer(const ast::Expr &e, const std::string &what, int64_t min,
                    int64_t &out) {
+  double v = 0.5; // not an integer: reported below
+  number(e, v);
+  return checkInt(v, e.loc, what, min, out);
+}
+
+/// An integer, a list of integers `[h, w]`, or a name bound to either; each
+/// element >= min and <= kMaxDim.
+bool Sema::intList(const ast::Expr &e, const std::string &what, int64_t min,
+                   std::vector<int64_t> &out) {
+  out.clear();
+  std::vector<std::pair<double, Loc>> elems;
   double v;
-  if (!number(e, v) || v != std::floor(v) || v < (double)min || v > 1e12) {
-    error(e.loc, what + " must be an integer" +
-                     (min > 0 ? " >= " + std::to_string(min) : "") +
-                     (min == 0 ? " >= 0" : ""));
+  if (e.kind == ast::Expr::Tensor) {
+    for (const auto &a : e.args) {
+      if (!number(*a, v)) {
+        error(a->loc, what + " must be an integer or a list of integers");
+        return false;
+      }
+      elems.push_back({v, a->loc});
+    }
+  } else if (e.kind == ast::Expr::Name && constScope &&
+             constScope->consts.count(e.text)) {
+    for (double c : constScope->consts.at(e.text).values)
+      elems.push_back({c, e.loc});
+  } else if (number(e, v)) {
+    elems.push_back({v, e.loc});
+  } else {
+    error(e.loc, what + " must be an integer or a list of integers");
     return false;
   }
-  out = (int64_t)v;
+  for (auto &[x, loc] : elems) {
+    int64_t i;
+    if (!checkInt(x, loc, what, min, i))
+      return false;
+    if (i > kMaxDim) {
+      error(loc, what + " must be at most " + std::to_string(kMaxDim));
+      return false;
+    }
+    out.push_back(i);
+  }
+  return true;
+}
+
+/// `n` or `[h, w]` (absent: dflt for both).
+bool Sema::pair(const ast::Expr *e, const std::string &what, int64_t min,
+                int64_t dflt, int64_t out[2]) {
+  out[0] = out[1] = dflt;
+  if (!e)
+    return true;
+  std::vector<int64_t> v;
+  if (!intList(*e, what, min, v))
+    return false;
+  if (v.size() != 1 && v.size() != 2) {
+    error(e->loc, what + " must be an integer or [h, w], got " +
+                      std::to_string(v.size()) + " values");
+    return false;
+  }
+  out[0] = v[0];
+  out[1] = v.back();
   return true;
 }
 
@@ -361,8 +553,21 @@ Sema::bindArgs(const ast::Expr &call, const std::vector<ArgSpec> &spec) {
   return out;
 }
 
-/// Initialisers, resolved to Init with concrete bounds. fan_in = shape[0],
-/// fan_out = shape[1] for rank >= 2; both shape[0] for rank 1; 1 for rank 0.
+/// fan_in and fan_out of a weight: [in, out] matrices as in `x @ W`; for
+/// rank >= 3 (conv kernels [kh, kw, C, F]) fan_in is the product of all dims
+/// but the last (kh*kw*C) and fan_out of all but the second-to-last
+/// (kh*kw*F); rank 1: both shape[0]; scalars: 1.
+static void fans(const std::vector<int64_t> &shape, double &in, double &out) {
+  size_t r = shape.size();
+  in = out = r == 0 ? 1 : (double)shape[0];
+  if (r < 2)
+    return;
+  in = (double)product(shape) / (double)shape[r - 1];
+  out = (double)product(shape) / (double)shape[r - 2];
+}
+
+/// Initialisers, resolved to Init with concrete bounds (fan_in and fan_out
+/// from fans()).
 ///   xavier/glorot_uniform: U(-a, a), a = sqrt(6 / (fan_in + fan_out))
 ///   xavier/glorot_normal:  N(0, sqrt(2 / (fan_in + fan_out)))
 ///   he_uniform:            U(-a, a), a = sqrt(6 / fan_in)
@@ -399,8 +604,8 @@ bool Sema::init(const ast::Expr &e, const std::vector<int64_t> &shape,
                  "glorot_normal(), he_uniform() or he_normal()");
     return false;
   }
-  double fanIn = shape.empty() ? 1 : (double)shape[0];
-  double fanOut = shape.size() >= 2 ? (double)shape[1] : fanIn;
+  double fanIn, fanOut;
+  fans(shape, fanIn, fanOut);
   const std::string &f = e.text;
   std::vector<ArgSpec> spec;
   if (f == "constant")
@@ -490,7 +695,7 @@ Value Sema::binary(const ast::Expr &e, Value a, Value b, Scope &scope) {
     TensorType t{ElemType::F32, {a.type.dims[0], b.type.dims[1]}};
     Value v = add(OpKind::MatMul, {a.node, b.node}, t, e.loc);
     // MACs per sample (B = 1): M * K * N.
-    addRow(scope, "matmul", e.loc, t, {},
+    addRow(scope, "matmul", e.loc, t, -1, -1,
            product({a.type.dims[0]}) * product({a.type.dims[1]}) *
                product({b.type.dims[1]}));
     return v;
@@ -508,7 +713,7 @@ Value Sema::binary(const ast::Expr &e, Value a, Value b, Scope &scope) {
       {"/", {OpKind::Div, "div"}}};
   auto [kind, name] = ops.at(op);
   Value v = add(kind, {a.node, b.node}, t, e.loc);
-  addRow(scope, name, e.loc, t, {}, 0);
+  addRow(scope, name, e.loc, t, -1, -1, 0);
   return v;
 }
 
@@ -538,6 +743,16 @@ Value Sema::expr(const ast::Expr &e, Scope &scope) {
     auto it = scope.names.find(e.text);
     if (it != scope.names.end())
       return it->second;
+    auto c = scope.consts.find(e.text);
+    if (c != scope.consts.end()) { // a number or list used as a tensor
+      TensorType t{ElemType::F32, {}};
+      if (c->second.list)
+        t.dims = {(int64_t)c->second.values.size()};
+      Value v = add(OpKind::Const, {}, t, e.loc);
+      for (double d : c->second.values)
+        graph->nodes[v.node].values.push_back((float)d);
+      return v;
+    }
     if (models.count(e.text) || builtins().count(e.text))
       error(e.loc, "'" + e.text + "' is a function: call it, e.g. " + e.text +
                        "(...)");
@@ -554,7 +769,7 @@ Value Sema::expr(const ast::Expr &e, Scope &scope) {
       return {};
     }
     Value v = add(OpKind::Neg, {a.node}, a.type, e.loc);
-    addRow(scope, "neg", e.loc, a.type, {}, 0);
+    addRow(scope, "neg", e.loc, a.type, -1, -1, 0);
     return v;
   }
   case ast::Expr::Binary: {
@@ -572,34 +787,8 @@ Value Sema::call(const ast::Expr &e, Scope &scope) {
   const std::string &f = e.text;
   // A call of a model: inline its body.
   auto mit = models.find(f);
-  if (mit != models.end()) {
-    const ast::Model &m = *mit->second;
-    if (m.isBlock) {
-      error(e.loc, "blocks are not supported yet");
-      return {};
-    }
-    if (!e.named.empty())
-      error(e.named[0].loc,
-            "model '" + f + "' takes positional arguments only");
-    if (e.args.size() != m.args.size()) {
-      error(e.loc, "model '" + f + "' takes " + std::to_string(m.args.size()) +
-                       " argument" + (m.args.size() == 1 ? "" : "s") +
-                       ", got " + std::to_string(e.args.size()));
-      return {};
-    }
-    std::vector<Value> args;
-    bool ok = true;
-    for (const auto &a : e.args) {
-      args.push_back(expr(*a, scope));
-      ok &= args.back().ok();
-    }
-    if (!ok)
-      return {};
-    Value v = inlineModel(m, args, e.loc, &scope);
-    if (inLoss && &m == trained && trainedOutput < 0 && v.ok())
-      trainedOutput = v.node;
-    return v;
-  }
+  if (mit != models.end())
+    return modelCall(*mit->second, e, scope);
   auto bit = builtins().find(f);
   if (bit == builtins().end()) {
     error(e.loc, "unknown function '" + f + "'");
@@ -623,17 +812,30 @@ Value Sema::call(const ast::Expr &e, Scope &scope) {
     break;
   }
 
+  if (bit->second == BuiltinKind::Layer && !scope.model) {
+    error(e.loc, f + ": layers may only be used inside a model");
+    return {};
+  }
+  if (f == "conv2d")
+    return conv2d(e, scope);
+  if (f == "max_pool" || f == "maxpool" || f == "avg_pool" || f == "avgpool" ||
+      f == "global_avg_pool" || f == "global_avgpool")
+    return pool(e, scope);
+  if (f == "flatten" || f == "reshape")
+    return reshape(e, scope);
+  if (f == "concat")
+    return concat(e, scope);
+  if (f == "batch_norm")
+    return batchNorm(e, scope);
+  if (f == "dropout" || f == "flip_lr")
+    return random(e, scope);
   if (f == "dense") {
     auto args = bindArgs(
         e, {{"x", true}, {"units", true}, {"bias", false}, {"init", false}});
-    if (!scope.model) {
-      error(e.loc, "dense: layers may only be used inside a model");
-      return {};
-    }
     Value x = args[0] ? expr(*args[0], scope) : Value{};
     // Dense layers are numbered in dataflow order: in dense(dense(x, 8), 4)
     // the inner one is dense1.
-    int k = ++scope.denseCount;
+    int k = ++scope.layers["dense"];
     int64_t units = 0;
     bool ok = args[1] && integer(*args[1], "dense: units", 1, units);
     if (ok && units > kMaxDim) {
@@ -669,7 +871,7 @@ Value Sema::call(const ast::Expr &e, Scope &scope) {
     Init wInit = defaultInit;
     if (args[3] && !init(*args[3], {in, units}, wInit))
       return {};
-    std::string base = scope.model->name + ".dense" + std::to_string(k);
+    std::string base = scope.paramPrefix + "dense" + std::to_string(k);
     std::string what = "dense: input " + formatType(x.type);
     int w = getParam(base + ".weight", {in, units}, wInit, e.loc, what);
     int b =
@@ -680,7 +882,7 @@ Value Sema::call(const ast::Expr &e, Scope &scope) {
     Value v = add(OpKind::MatMul, {x.node, paramValue(w).node}, t, e.loc);
     if (bias)
       v = add(OpKind::Add, {v.node, paramValue(b).node}, t, e.loc);
-    addRow(scope, "dense", e.loc, t, {w, b},
+    addRow(scope, "dense", e.loc, t, w, b,
            product({x.type.dims[0]}) * in * units, "dense" + std::to_string(k));
     return v;
   }
@@ -718,7 +920,7 @@ Value Sema::call(const ast::Expr &e, Scope &scope) {
     Value v = x;
     if (f != "identity")
       v = add(ops.at(f), {x.node}, x.type, e.loc, attr);
-    addRow(scope, f, e.loc, x.type, {}, 0);
+    addRow(scope, f, e.loc, x.type, -1, -1, 0);
     return v;
   }
 
@@ -768,44 +970,615 @@ Value Sema::call(const ast::Expr &e, Scope &scope) {
   return add(op, {a.node, b.node, 2}, TensorType{ElemType::F32, {}}, e.loc);
 }
 
-/// Inlines model `m` applied to `args`; returns its result.
-Value Sema::inlineModel(const ast::Model &m, const std::vector<Value> &args,
+/// Checks that x is an f32 image [B, H, W, C] for builtin f.
+bool Sema::image(const ast::Expr &e, const std::string &f, const Value &x) {
+  const auto &d = x.type.dims;
+  if (x.type.elem != ElemType::F32 || d.size() != 4 || d[1] == kBatch ||
+      d[2] == kBatch || d[3] == kBatch) {
+    error(e.loc, f + ": input must be an f32 image [B, H, W, C], got " +
+                     formatType(x.type));
+    return false;
+  }
+  return true;
+}
+
+/// Fills the padding of win = {kh, kw, sh, sw, dh, dw, pt, pb, pl, pr} from
+/// `padding=`: "valid" (0), "same", p, [ph, pw] or [top, bottom, left,
+/// right]. "same" follows TensorFlow: OH = ceil(H / sh), total = max((OH-1)
+/// sh + (kh-1) dh + 1 - H, 0), top = total / 2, bottom = total - top (an
+/// even kernel pads more at the bottom); likewise W.
+bool Sema::padding(const ast::Expr *e, const std::string &f,
+                   const TensorType &x, std::vector<int64_t> &win) {
+  win.resize(10, 0);
+  if (!e || (e->kind == ast::Expr::String && e->text == "valid"))
+    return true;
+  if (e->kind == ast::Expr::String && e->text == "same") {
+    for (int i = 0; i < 2; ++i) {
+      int64_t in = x.dims[1 + i], k = win[i], st = win[2 + i], d = win[4 + i];
+      int64_t out = (in + st - 1) / st;
+      int64_t total =
+          std::max<int64_t>((out - 1) * st + (k - 1) * d + 1 - in, 0);
+      win[6 + 2 * i] = total / 2;
+      win[7 + 2 * i] = total - total / 2;
+    }
+    return true;
+  }
+  if (e->kind == ast::Expr::String) {
+    error(e->loc, f + ": unknown padding \"" + e->text +
+                      "\" (expected \"valid\", \"same\", p, [ph, pw] or "
+                      "[top, bottom, left, right])");
+    return false;
+  }
+  std::vector<int64_t> p;
+  if (!intList(*e, f + ": padding", 0, p))
+    return false;
+  if (p.size() == 1)
+    p = {p[0], p[0], p[0], p[0]};
+  else if (p.size() == 2)
+    p = {p[0], p[0], p[1], p[1]};
+  else if (p.size() != 4) {
+    error(e->loc, f +
+                      ": padding must be p, [ph, pw] or [top, bottom, left, "
+                      "right], got " +
+                      std::to_string(p.size()) + " values");
+    return false;
+  }
+  std::copy(p.begin(), p.end(), win.begin() + 6);
+  return true;
+}
+
+/// Output size of the window `win` over image x: OH = (H + pt + pb - dh (kh
+/// - 1) - 1) / sh + 1, which must be >= 1.
+bool Sema::window(const ast::Expr &e, const std::string &f, const TensorType &x,
+                  std::vector<int64_t> &win, int64_t &oh, int64_t &ow) {
+  int64_t out[2];
+  for (int i = 0; i < 2; ++i) {
+    int64_t padded = x.dims[1 + i] + win[6 + 2 * i] + win[7 + 2 * i];
+    int64_t span = win[4 + i] * (win[i] - 1) + 1;
+    if (span > padded) {
+      error(e.loc, f + ": the kernel " + std::to_string(win[0]) + "x" +
+                       std::to_string(win[1]) + " (dilation " +
+                       std::to_string(win[4]) + "x" + std::to_string(win[5]) +
+                       ") is larger than the padded input " + formatType(x) +
+                       " (padding top, bottom, left, right " +
+                       std::to_string(win[6]) + ", " + std::to_string(win[7]) +
+                       ", " + std::to_string(win[8]) + ", " +
+                       std::to_string(win[9]) + ")");
+      return false;
+    }
+    out[i] = (padded - span) / win[2 + i] + 1;
+  }
+  oh = out[0];
+  ow = out[1];
+  return true;
+}
+
+/// conv2d(x, filters, kernel, stride=1, padding="valid", dilation=1,
+/// bias=true, init=...): Conv2D(x, w [kh,kw,C,F]) then Add(bias [F]).
+Value Sema::conv2d(const ast::Expr &e, Scope &scope) {
+  auto args = bindArgs(e, {{"x", true},
+                           {"filters", true},
+                           {"kernel", true},
+                           {"stride", false},
+                           {"padding", false},
+                           {"dilation", false},
+                           {"bias", false},
+                           {"init", false}});
+  Value x = args[0] ? expr(*args[0], scope) : Value{};
+  int k = ++scope.layers["conv"];
+  int64_t filters = 0, kernel[2], stride[2], dil[2];
+  bool ok = args[1] && integer(*args[1], "conv2d: filters", 1, filters);
+  if (ok && filters > kMaxDim) {
+    error(args[1]->loc,
+          "conv2d: filters must be at most " + std::to_string(kMaxDim));
+    ok = false;
+  }
+  ok &= args[2] && pair(args[2], "conv2d: kernel", 1, 1, kernel);
+  ok &= pair(args[3], "conv2d: stride", 1, 1, stride);
+  ok &= pair(args[5], "conv2d: dilation", 1, 1, dil);
+  bool bias = true;
+  if (args[6]) {
+    if (args[6]->kind != ast::Expr::Bool) {
+      error(args[6]->loc, "conv2d: bias must be true or false");
+      ok = false;
+    }
+    bias = args[6]->boolean;
+  }
+  if (!x.ok() || !ok || !image(e, "conv2d", x))
+    return {};
+  std::vector<int64_t> win = {kernel[0], kernel[1], stride[0],
+                              stride[1], dil[0],    dil[1]};
+  int64_t oh, ow;
+  if (!padding(args[4], "conv2d", x.type, win) ||
+      !window(e, "conv2d", x.type, win, oh, ow))
+    return {};
+  int64_t c = x.type.dims[3];
+  std::vector<int64_t> wShape = {kernel[0], kernel[1], c, filters};
+  double macs = (double)oh * ow * filters * kernel[0] * kernel[1] * c;
+  if (macs > 1e15 || (double)product(wShape) > 1e12) {
+    error(e.loc, "conv2d: too large (" + formatType(x.type) + " with " +
+                     std::to_string(filters) + " filters)");
+    return {};
+  }
+  // PyTorch's nn.Conv2d default: weight and bias ~ U(-1/sqrt(fan_in),
+  // 1/sqrt(fan_in)), fan_in = C*kh*kw.
+  double bound = 1.0 / std::sqrt((double)(c * kernel[0] * kernel[1]));
+  Init defaultInit{Init::Uniform, -bound, bound, {}};
+  Init wInit = defaultInit;
+  if (args[7] && !init(*args[7], wShape, wInit))
+    return {};
+  std::string base = scope.paramPrefix + "conv" + std::to_string(k);
+  std::string what = "conv2d: input " + formatType(x.type);
+  int w = getParam(base + ".weight", wShape, wInit, e.loc, what);
+  int b =
+      bias ? getParam(base + ".bias", {filters}, defaultInit, e.loc, what) : -1;
+  if (w < 0 || (bias && b < 0))
+    return {};
+  TensorType t{ElemType::F32, {x.type.dims[0], oh, ow, filters}};
+  Value v = add(OpKind::Conv2D, {x.node, paramValue(w).node}, t, e.loc, 0, win);
+  if (bias)
+    v = add(OpKind::Add, {v.node, paramValue(b).node}, t, e.loc);
+  addRow(scope, "conv2d", e.loc, t, w, b, (int64_t)macs,
+         "conv" + std::to_string(k));
+  return v;
+}
+
+/// max_pool / avg_pool(x, size, stride=size, padding="valid") and
+/// global_avg_pool(x) = AvgPool over H x W, then Reshape to [B, C].
+Value Sema::pool(const ast::Expr &e, Scope &scope) {
+  const std::string &f = e.text;
+  bool global = f.rfind("global", 0) == 0;
+  bool isMax = f == "max_pool" || f == "maxpool";
+  std::string name = global  ? "global_avg_pool"
+                     : isMax ? "max_pool"
+                             : "avg_pool";
+  std::vector<ArgSpec> spec = {{"x", true}};
+  if (!global)
+    spec.insert(spec.end(),
+                {{"size", true}, {"stride", false}, {"padding", false}});
+  auto args = bindArgs(e, spec);
+  Value x = args[0] ? expr(*args[0], scope) : Value{};
+  int64_t size[2] = {1, 1}, stride[2];
+  bool ok = global || (args[1] && pair(args[1], name + ": size", 1, 1, size));
+  ok &= global || pair(args.size() > 2 ? args[2] : nullptr, name + ": stride",
+                       1, 0, stride);
+  if (!x.ok() || !ok || !image(e, name, x))
+    return {};
+  if (global) {
+    size[0] = x.type.dims[1];
+    size[1] = x.type.dims[2];
+  }
+  if (global || !args[2]) { // stride defaults to the size
+    stride[0] = size[0];
+    stride[1] = size[1];
+  }
+  std::vector<int64_t> win = {size[0], size[1], stride[0], stride[1], 1, 1};
+  int64_t oh, ow;
+  if (!padding(global ? nullptr : args[3], name, x.type, win) ||
+      !window(e, name, x.type, win, oh, ow))
+    return {};
+  int64_t c = x.type.dims[3];
+  TensorType t{ElemType::F32, {x.type.dims[0], oh, ow, c}};
+  Value v = add(isMax ? OpKind::MaxPool : OpKind::AvgPool, {x.node}, t, e.loc,
+                0, win);
+  if (global) {
+    t.dims = {x.type.dims[0], c};
+    v = add(OpKind::Reshape, {v.node}, t, e.loc);
+  }
+  addRow(scope, name, e.loc, t, -1, -1, 0);
+  return v;
+}
+
+/// flatten(x): [B, prod(rest)]; reshape(x, [B, d1, ...]) with at most one -1.
+Value Sema::reshape(const ast::Expr &e, Scope &scope) {
+  bool flat = e.text == "flatten";
+  std::vector<ArgSpec> spec = {{"x", true}};
+  if (!flat)
+    spec.push_back({"shape", true});
+  auto args = bindArgs(e, spec);
+  Value x = args[0] ? expr(*args[0], scope) : Value{};
+  if (!x.ok() || (!flat && !args[1]))
+    return {};
+  const std::string &f = e.text;
+  if (x.type.elem != ElemType::F32 || x.type.dims.empty()) {
+    error(e.loc, f +
+                     ": input must be an f32 tensor with at least one "
+                     "dimension, got " +
+                     formatType(x.type));
+    return {};
+  }
+  TensorType t{ElemType::F32, {}};
+  int64_t count = product(x.type.dims);
+  if (flat) {
+    t.dims = {x.type.dims[0],
+              x.type.dims[0] == kBatch ? count : count / x.type.dims[0]};
+  } else {
+    const ast::Expr &s = *args[1];
+    if (s.kind != ast::Expr::Tensor || s.args.empty()) {
+      error(s.loc, "reshape: the shape must be a list such as [B, 7, 7, 64]");
+      return {};
+    }
+    int infer = -1;
+    int64_t known = 1;
+    for (const auto &d : s.args) {
+      double v;
+      if (d->kind == ast::Expr::Name && d->text == "B") {
+        t.dims.push_back(kBatch);
+        continue;
+      }
+      if (number(*d, v) && v == -1 && infer < 0) {
+        infer = (int)t.dims.size();
+        t.dims.push_back(1);
+        continue;
+      }
+      int64_t n;
+      if (!checkInt(number(*d, v) ? v : 0.5, d->loc,
+                    "reshape: a dimension (B, -1 once, or)", 1, n))
+        return {};
+      if (n > kMaxDim) {
+        error(d->loc, "reshape: a dimension must be at most " +
+                          std::to_string(kMaxDim));
+        return {};
+      }
+      t.dims.push_back(n);
+      known *= n;
+      if (known > count)
+        break;
+    }
+    auto batches = [](const std::vector<int64_t> &d) {
+      return std::count(d.begin(), d.end(), kBatch);
+    };
+    bool ok = batches(t.dims) == batches(x.type.dims);
+    if (ok && infer >= 0 && count % known == 0)
+      t.dims[infer] = count / known;
+    else
+      ok &= known == count;
+    if (!ok) {
+      error(e.loc, "reshape: cannot reshape " + formatType(x.type) + " (" +
+                       std::to_string(count) + " elements per sample) to " +
+                       (infer >= 0 ? "a shape with -1 and " +
+                                         std::to_string(known) + " elements"
+                                   : formatType(t)));
+      return {};
+    }
+  }
+  Value v = add(OpKind::Reshape, {x.node}, t, e.loc);
+  addRow(scope, flat ? "flatten" : "reshape", e.loc, t, -1, -1, 0);
+  return v;
+}
+
+/// concat(a, b, ..., axis=-1): all dims but the axis equal.
+Value Sema::concat(const ast::Expr &e, Scope &scope) {
+  if (e.positionalAfterNamed)
+    error(e.loc, "'concat': positional argument after a named argument");
+  int64_t axis = -1;
+  bool ok = true;
+  for (const ast::NamedArg &n : e.named) {
+    double v;
+    if (n.name != "axis") {
+      error(n.loc, "'concat' has no argument named '" + n.name +
+                       "' (expected tensors, then axis)");
+      ok = false;
+    } else if (!number(*n.value, v) || v != std::floor(v) || std::abs(v) > 64) {
+      error(n.value->loc, "concat: axis must be an integer");
+      ok = false;
+    } else {
+      axis = (int64_t)v;
+    }
+  }
+  if (e.args.size() < 2) {
+    error(e.loc, "concat needs at least two tensors");
+    ok = false;
+  }
+  std::vector<Value> xs;
+  for (const auto &a : e.args) {
+    xs.push_back(expr(*a, scope));
+    ok &= xs.back().ok();
+  }
+  if (!ok)
+    return {};
+  int64_t rank = (int64_t)xs[0].type.dims.size();
+  std::string shapes;
+  for (const Value &x : xs)
+    shapes += (shapes.empty() ? "" : ", ") + formatType(x.type);
+  if (axis < -rank || axis >= rank) {
+    error(e.loc, "concat: axis " + std::to_string(axis) +
+                     " is out of range for " + shapes);
+    return {};
+  }
+  if (axis < 0)
+    axis += rank;
+  TensorType t = xs[0].type;
+  t.dims[axis] = 0;
+  for (const Value &x : xs) {
+    bool same = x.type.elem == ElemType::F32 &&
+                (int64_t)x.type.dims.size() == rank &&
+                x.type.dims[axis] != kBatch;
+    for (int64_t i = 0; same && i < rank; ++i)
+      same = i == axis || x.type.dims[i] == xs[0].type.dims[i];
+    if (!same) {
+      error(e.loc, "concat: shapes must be f32 and agree on every dimension "
+                   "but axis " +
+                       std::to_string(axis) + ", got " + shapes);
+      return {};
+    }
+    t.dims[axis] += x.type.dims[axis];
+  }
+  if (t.dims[axis] > kMaxDim) {
+    error(e.loc, "concat: the result is too large: " + shapes);
+    return {};
+  }
+  std::vector<int> operands;
+  for (const Value &x : xs)
+    operands.push_back(x.node);
+  Value v = add(OpKind::Concat, operands, t, e.loc, 0, {axis});
+  addRow(scope, "concat", e.loc, t, -1, -1, 0);
+  return v;
+}
+
+/// batch_norm(x, momentum=0.1, eps=1e-5) over the last (channel) axis, as a
+/// composite of existing ops. Train mode, with wb = w reshaped to [B,1,..,1]
+/// (0 on the padding rows of a partial batch) and n = elements per sample
+/// per channel:
+///   cnt = sum(w) n,  mean = sum(x wb) / cnt,  xc = x - mean,
+///   var = sum(xc^2 wb) / cnt,  y = xc / sqrt(var + eps) gamma + beta,
+///   rm' = (1-m) rm + m mean,  rv' = (1-m) rv + m var cnt / (cnt - 1).
+/// Eval mode: y = (x - rm) / sqrt(rv + eps) gamma + beta.
+Value Sema::batchNorm(const ast::Expr &e, Scope &scope) {
+  auto args = bindArgs(e, {{"x", true}, {"momentum", false}, {"eps", false}});
+  Value x = args[0] ? expr(*args[0], scope) : Value{};
+  int k = ++scope.layers["bn"];
+  double m = 0.1, eps = 1e-5;
+  bool ok = true;
+  if (args[1] && (!number(*args[1], m) || !(m >= 0 && m <= 1))) {
+    error(args[1]->loc, "batch_norm: momentum must be a number in [0, 1]");
+    ok = false;
+  }
+  if (args[2] && (!number(*args[2], eps) || !(eps > 0 && eps < 1e6))) {
+    error(args[2]->loc, "batch_norm: eps must be a positive number");
+    ok = false;
+  }
+  if (!x.ok() || !ok)
+    return {};
+  const auto &d = x.type.dims;
+  if (x.type.elem != ElemType::F32 || d.size() < 2 || d[0] != kBatch ||
+      d.back() == kBatch) {
+    error(e.loc, "batch_norm: input must be f32 [B, ..., C], got " +
+                     formatType(x.type));
+    return {};
+  }
+  int64_t c = d.back();
+  std::string base = scope.paramPrefix + "bn" + std::to_string(k);
+  std::string what = "batch_norm: input " + formatType(x.type);
+  int gamma =
+      getParam(base + ".weight", {c}, Init{Init::Const, 1, 0, {}}, e.loc, what);
+  int beta = getParam(base + ".bias", {c}, Init{}, e.loc, what);
+  int rm = getBuffer(base + ".running_mean", {c}, Init{}, e.loc);
+  int rv =
+      getBuffer(base + ".running_var", {c}, Init{Init::Const, 1, 0, {}}, e.loc);
+  if (gamma < 0 || beta < 0 || rm < 0 || rv < 0) {
+    if (gamma >= 0 && beta >= 0)
+      error(e.loc, what + " does not match the running statistics of '" + base +
+                       "' (shared with an earlier call)");
+    return {};
+  }
+  TensorType vec{ElemType::F32, {c}}, scalar{ElemType::F32, {}};
+  const Loc &l = e.loc;
+  auto op = [&](OpKind kind, Value a, Value b, const TensorType &t) {
+    return add(kind, {a.node, b.node}, t, l);
+  };
+  Value xc, var;
+  if (trainMode) {
+    TensorType wbType{ElemType::F32, std::vector<int64_t>(d.size(), 1)};
+    wbType.dims[0] = kBatch;
+    Value w{2, graph->nodes[2].type};
+    Value wb = add(OpKind::Reshape, {w.node}, wbType, l);
+    Value cnt = op(OpKind::Mul, add(OpKind::SumTo, {w.node}, scalar, l),
+                   constant((float)(product(d) / c), l), scalar);
+    Value mean =
+        op(OpKind::Div,
+           add(OpKind::SumTo, {op(OpKind::Mul, x, wb, x.type).node}, vec, l),
+           cnt, vec);
+    xc = op(OpKind::Sub, x, mean, x.type);
+    Value sq = op(OpKind::Mul, op(OpKind::Mul, xc, xc, x.type), wb, x.type);
+    var = op(OpKind::Div, add(OpKind::SumTo, {sq.node}, vec, l), cnt, vec);
+    Value keep = constant((float)(1 - m), l), mom = constant((float)m, l);
+    Value unbiased =
+        op(OpKind::Mul, var,
+           op(OpKind::Div, cnt, op(OpKind::Sub, cnt, constant(1, l), scalar),
+              scalar),
+           vec);
+    bufferNodes[rm] =
+        op(OpKind::Add, op(OpKind::Mul, keep, bufferValue(rm), vec),
+           op(OpKind::Mul, mom, mean, vec), vec)
+            .node;
+    bufferNodes[rv] =
+        op(OpKind::Add, op(OpKind::Mul, keep, bufferValue(rv), vec),
+           op(OpKind::Mul, mom, unbiased, vec), vec)
+            .node;
+  } else {
+    xc = op(OpKind::Sub, x, bufferValue(rm), x.type);
+    var = bufferValue(rv);
+  }
+  Value sd =
+      add(OpKind::Sqrt,
+          {op(OpKind::Add, var, constant((float)eps, l), vec).node}, vec, l);
+  Value y = op(OpKind::Mul, op(OpKind::Div, xc, sd, x.type), paramValue(gamma),
+               x.type);
+  y = op(OpKind::Add, y, paramValue(beta), x.type);
+  addRow(scope, "batch_norm", e.loc, x.type, gamma, beta, 0,
+         "bn" + std::to_string(k));
+  return y;
+}
+
+/// dropout(x, p) and flip_lr(x): random in train mode (each node its own
+/// salt), identities in eval mode.
+Value Sema::random(const ast::Expr &e, Scope &scope) {
+  bool drop = e.text == "dropout";
+  std::vector<ArgSpec> spec = {{"x", true}};
+  if (drop)
+    spec.push_back({"p", true});
+  auto args = bindArgs(e, spec);
+  Value x = args[0] ? expr(*args[0], scope) : Value{};
+  double p = 0;
+  if (drop && args[1] && (!number(*args[1], p) || !(p >= 0 && p < 1))) {
+    error(args[1]->loc, "dropout: p must be a number in [0, 1)");
+    return {};
+  }
+  if (!x.ok() || (drop && !args[1]))
+    return {};
+  if (drop && x.type.elem != ElemType::F32) {
+    error(e.loc, "dropout: input must be f32, got " + formatType(x.type));
+    return {};
+  }
+  if (!drop && !image(e, "flip_lr", x))
+    return {};
+  Value v = x;
+  if (trainMode && drop) {
+    Value mask = add(OpKind::DropoutMask, {3}, x.type, e.loc, p, {++nextSalt});
+    v = add(OpKind::Mul, {x.node, mask.node}, x.type, e.loc);
+  } else if (trainMode) {
+    v = add(OpKind::FlipLR, {x.node, 3}, x.type, e.loc, 0, {++nextSalt});
+  }
+  addRow(scope, drop ? "dropout" : "flip_lr", e.loc, x.type, -1, -1, 0);
+  return v;
+}
+
+/// A block's untyped argument that is a compile-time number, a list of
+/// numbers `[1, n]`, or a name bound to one; nullopt for a tensor.
+std::optional<Const> Sema::constantArg(const ast::Expr &e) {
+  double v;
+  if (number(e, v))
+    return Const{{v}, false};
+  if (e.kind == ast::Expr::Name && constScope &&
+      constScope->consts.count(e.text))
+    return constScope->consts.at(e.text);
+  if (e.kind != ast::Expr::Tensor || e.args.empty())
+    return std::nullopt;
+  Const c{{}, true};
+  for (const auto &a : e.args) {
+    if (!number(*a, v))
+      return std::nullopt;
+    c.values.push_back(v);
+  }
+  return c;
+}
+
+/// A call of a model (params shared by all its calls) or of a block (params
+/// of its own per call site: instance `<Block><k>`).
+Value Sema::modelCall(const ast::Model &m, const ast::Expr &e, Scope &scope) {
+  const char *what = m.isBlock ? "block" : "model";
+  if (!e.named.empty())
+    error(e.named[0].loc, std::string(what) + " '" + m.name +
+                              "' takes positional arguments only");
+  if (e.args.size() != m.args.size()) {
+    error(e.loc, std::string(what) + " '" + m.name + "' takes " +
+                     std::to_string(m.args.size()) + " argument" +
+                     (m.args.size() == 1 ? "" : "s") + ", got " +
+                     std::to_string(e.args.size()));
+    return {};
+  }
+  if (m.isBlock && !scope.model) {
+    error(e.loc, "block '" + m.name + "' may only be called inside a model");
+    return {};
+  }
+  std::vector<Actual> args;
+  bool ok = true;
+  for (size_t i = 0; i < e.args.size(); ++i) {
+    Actual a;
+    if (m.isBlock && !m.args[i].type)
+      a.constant = constantArg(*e.args[i]);
+    if (!a.constant) {
+      a.value = expr(*e.args[i], scope);
+      ok &= a.value.ok();
+    }
+    args.push_back(std::move(a));
+  }
+  if (!ok)
+    return {};
+  Value v = inlineModel(m, args, e.loc, &scope);
+  if (inLoss && &m == trained && trainedOutput < 0 && v.ok())
+    trainedOutput = v.node;
+  return v;
+}
+
+/// Inlines model or block `m` applied to `args`; returns its result.
+Value Sema::inlineModel(const ast::Model &m, const std::vector<Actual> &args,
                         const Loc &callLoc, Scope *caller) {
   for (const ast::Model *c : callStack)
     if (c == &m) {
-      error(callLoc, "model '" + m.name +
-                         "' calls itself (recursion is not "
-                         "supported)");
+      error(callLoc, std::string(m.isBlock ? "block '" : "model '") + m.name +
+                         "' calls itself (recursion is not supported)");
       return {};
     }
-  callStack.push_back(&m);
   Scope scope;
   scope.model = &m;
-  if (caller) {
+  scope.paramPrefix = m.name + ".";
+  if (caller && m.isBlock) {
+    // Counted after the arguments: instances are numbered in dataflow order.
+    std::string inst = m.name + std::to_string(++caller->layers[m.name]);
+    scope.paramPrefix = caller->paramPrefix + inst + "/";
+    scope.prefix = caller->prefix + inst + "/";
+    scope.depth = caller->depth + 1;
+  } else if (caller) {
     scope.prefix = caller->prefix + m.name + "/";
     scope.depth = caller->depth + 1;
   }
   for (size_t i = 0; i < m.args.size(); ++i) {
     const ast::Arg &a = m.args[i];
     TensorType declared;
-    if (a.type && type(*a.type, declared, true) && args[i].ok() &&
-        !(declared == args[i].type))
-      error(callLoc, "argument '" + a.name + "' of model '" + m.name +
+    if (a.type && type(*a.type, declared, true) && args[i].value.ok() &&
+        !(declared == args[i].value.type))
+      error(callLoc, std::string(m.isBlock ? "argument '" : "argument '") +
+                         a.name + "' of " +
+                         (m.isBlock ? "block '" : "model '") + m.name +
                          "' must be " + formatType(declared) + ", got " +
-                         formatType(args[i].type));
-    if (scope.names.count(a.name))
+                         formatType(args[i].value.type));
+    if (scope.names.count(a.name) || scope.consts.count(a.name))
       error(a.loc, "duplicate argument '" + a.name + "'");
-    scope.names[a.name] = args[i];
+    if (args[i].constant)
+      scope.bind(a.name, *args[i].constant);
+    else
+      scope.bind(a.name, args[i].value);
   }
+  callStack.push_back(&m);
+  const Scope *savedConsts = constScope;
+  constScope = &scope;
   Value result;
   const ast::Stmt *ret = nullptr;
-  for (const ast::Stmt &s : m.body) {
+  stmts(m.body, scope, ret, result, false);
+  constScope = savedConsts;
+  callStack.pop_back();
+  const char *what = m.isBlock ? "block '" : "model '";
+  if (!ret) {
+    error(m.loc, what + m.name + "' has no return statement");
+    return {};
+  }
+  TensorType declared;
+  if (m.result && type(*m.result, declared, true) && result.ok() &&
+      !(declared == result.type)) {
+    error(ret->loc, what + m.name + "' returns " + formatType(result.type) +
+                        " but is declared to return " + formatType(declared));
+    return {};
+  }
+  return result;
+}
+
+/// Runs the statements of a body (or of a repeat) in `scope`.
+void Sema::stmts(const std::vector<ast::Stmt> &body, Scope &scope,
+                 const ast::Stmt *&ret, Value &result, bool inRepeat) {
+  for (const ast::Stmt &s : body) {
     if (ret) {
       error(s.loc, "statement after return");
-      break;
+      return;
     }
     switch (s.kind) {
     case ast::Stmt::Param: {
+      if (inRepeat) {
+        error(s.loc, "'param' is not allowed inside repeat (each iteration "
+                     "would redeclare it; use a block)");
+        break;
+      }
       auto prev = scope.params.find(s.name);
       if (prev != scope.params.end()) {
         error(s.loc, "duplicate param '" + s.name + "' (first declared at " +
@@ -813,58 +1586,76 @@ Value Sema::inlineModel(const ast::Model &m, const std::vector<Value> &args,
         break;
       }
       scope.params[s.name] = s.loc;
+      scope.bind(s.name, Value{});
       TensorType t;
-      if (!type(*s.type, t, false)) {
-        scope.names[s.name] = Value{};
+      if (!type(*s.type, t, false))
         break;
-      }
       if (t.elem != ElemType::F32) {
         error(s.type->loc, "parameters must be f32");
-        scope.names[s.name] = Value{};
         break;
       }
       // Without an initialiser: glorot_uniform for matrices, zeros otherwise.
       Init in;
       if (t.dims.size() >= 2) {
-        double a = std::sqrt(6.0 / (double)(t.dims[0] + t.dims[1]));
+        double fanIn, fanOut;
+        fans(t.dims, fanIn, fanOut);
+        double a = std::sqrt(6.0 / (fanIn + fanOut));
         in = Init{Init::Uniform, -a, a, {}};
       }
-      if (s.value && !init(*s.value, t.dims, in)) {
-        scope.names[s.name] = Value{};
+      if (s.value && !init(*s.value, t.dims, in))
         break;
-      }
-      int p = getParam(m.name + "." + s.name, t.dims, in, s.loc, "param");
-      if (p < 0) {
-        scope.names[s.name] = Value{};
+      int p = getParam(scope.paramPrefix + s.name, t.dims, in, s.loc, "param");
+      if (p < 0)
         break;
-      }
-      scope.names[s.name] = paramValue(p);
-      addRow(scope, "param", s.loc, t, {p}, 0, s.name);
+      scope.bind(s.name, paramValue(p));
+      bool bias = t.dims.size() == 1;
+      addRow(scope, "param", s.loc, t, bias ? -1 : p, bias ? p : -1, 0, s.name);
       break;
     }
-    case ast::Stmt::Assign:
-      scope.names[s.name] = expr(*s.value, scope);
+    case ast::Stmt::Assign: {
+      // `c2 = c * 2` on compile-time numbers stays a number.
+      double v;
+      if (number(*s.value, v))
+        scope.bind(s.name, Const{{v}, false});
+      else
+        scope.bind(s.name, expr(*s.value, scope));
       break;
+    }
     case ast::Stmt::Return:
+      if (inRepeat) {
+        error(s.loc, "'return' is not allowed inside repeat");
+        return;
+      }
       ret = &s;
       result = expr(*s.value, scope);
       break;
+    case ast::Stmt::Repeat: {
+      double v;
+      int64_t n;
+      if (!number(*s.value, v)) {
+        error(s.value->loc, "repeat count must be a compile-time integer (a "
+                            "number or a block's number argument)");
+        break;
+      }
+      if (!checkInt(v, s.value->loc, "repeat count", 0, n))
+        break;
+      if (n > kMaxRepeat) {
+        error(s.value->loc,
+              "repeat count must be at most " + std::to_string(kMaxRepeat));
+        break;
+      }
+      for (int64_t i = 0; i < n; ++i) {
+        if (graph->nodes.size() > kMaxNodes) {
+          error(s.loc, "the graph has more than " + std::to_string(kMaxNodes) +
+                           " nodes (repeat count too large?)");
+          break;
+        }
+        stmts(s.body, scope, ret, result, true);
+      }
+      break;
+    }
     }
   }
-  callStack.pop_back();
-  if (!ret) {
-    error(m.loc, "model '" + m.name + "' has no return statement");
-    return {};
-  }
-  TensorType declared;
-  if (m.result && type(*m.result, declared, true) && result.ok() &&
-      !(declared == result.type)) {
-    error(ret->loc, "model '" + m.name + "' returns " +
-                        formatType(result.type) +
-                        " but is declared to return " + formatType(declared));
-    return {};
-  }
-  return result;
 }
 
 /// Builds `m` alone into p.forward: one Input node per argument.
@@ -872,9 +1663,11 @@ Value Sema::buildForward(const ast::Model &m, Program &p, bool layers) {
   prog = &p;
   graph = &p.forward;
   paramNodes.clear();
+  bufferNodes.clear();
+  trainMode = false;
   recordLayers = layers;
   inLoss = false;
-  std::vector<Value> args;
+  std::vector<Actual> args;
   for (size_t i = 0; i < m.args.size(); ++i) {
     TensorType t;
     if (!m.args[i].type || !type(*m.args[i].type, t, true)) {
@@ -883,7 +1676,7 @@ Value Sema::buildForward(const ast::Model &m, Program &p, bool layers) {
     }
     Value v = add(OpKind::Input, {}, t, m.args[i].loc);
     graph->nodes[v.node].index = (int)i;
-    args.push_back(v);
+    args.push_back({v, std::nullopt});
   }
   Value out = inlineModel(m, args, m.loc, nullptr);
   if (out.ok())
@@ -908,6 +1701,34 @@ bool calls(const ast::Expr &e, const std::string &name) {
     if (calls(*n.value, name))
       return true;
   return false;
+}
+
+/// Builds the loss expression into g: inputs x, y, w (nodes 0, 1, 2) and, in
+/// train mode, hyper (node 3). Leaves trainedOutput set.
+Value Sema::buildLoss(const ast::Expr &le, Program &p, Graph &g, bool train) {
+  prog = &p;
+  graph = &g;
+  paramNodes.clear();
+  bufferNodes.clear();
+  trainMode = train;
+  nextSalt = 0;
+  inLoss = true;
+  trainedOutput = -1;
+  Scope scope; // no model: layers and params are not allowed in the loss
+  const Loc &l = p.train.loc;
+  Value x = add(OpKind::Input, {}, p.input, l);
+  Value y = add(OpKind::Input, {}, p.target, l);
+  add(OpKind::Input, {}, TensorType{ElemType::F32, {kBatch}}, l);
+  if (train)
+    add(OpKind::Input, {}, TensorType{ElemType::F32, {4}}, l);
+  for (size_t i = 0; i < g.nodes.size(); ++i)
+    g.nodes[i].index = (int)i;
+  scope.names = {{"x", x}, {"y", y}};
+  constScope = &scope;
+  Value loss = expr(le, scope);
+  constScope = nullptr;
+  inLoss = false;
+  return loss;
 }
 
 void Sema::train(const ast::Train &t, Program &p) {
@@ -1057,23 +1878,12 @@ void Sema::train(const ast::Train &t, Program &p) {
     return;
   }
 
-  // The loss graph: Input x, y, w are nodes 0, 1, 2.
-  graph = &p.loss;
-  paramNodes.clear();
-  inLoss = true;
-  trainedOutput = -1;
-  Scope scope; // no model: layers and params are not allowed in the loss
-  Value x = add(OpKind::Input, {}, p.input, t.loc);
-  Value y = add(OpKind::Input, {}, p.target, t.loc);
-  Value w = add(OpKind::Input, {}, TensorType{ElemType::F32, {kBatch}}, t.loc);
-  graph->nodes[x.node].index = 0;
-  graph->nodes[y.node].index = 1;
-  graph->nodes[w.node].index = 2;
-  scope.names = {{"x", x}, {"y", y}};
+  // Train mode first; the eval-mode loss only if that had no error (the
+  // same expression would report the same errors again).
   const ast::Expr &le = *settings["loss"]->value;
-  Value loss = expr(le, scope);
-  inLoss = false;
-  if (!loss.ok())
+  int errors = diags.errorCount();
+  Value loss = buildLoss(le, p, p.loss, true);
+  if (!loss.ok() || diags.errorCount() != errors)
     return;
   if (!loss.type.dims.empty()) {
     error(le.loc, "the loss must be a scalar (use cross_entropy, mse or bce), "
@@ -1086,9 +1896,15 @@ void Sema::train(const ast::Train &t, Program &p) {
     return;
   }
   p.loss.results = {loss.node, trainedOutput};
+  for (size_t i = 0; i < p.buffers.size(); ++i)
+    p.loss.results.push_back(bufferValue((int)i).node);
+  Value evalLoss = buildLoss(le, p, p.evalLoss, false);
+  if (!evalLoss.ok())
+    return;
+  p.evalLoss.results = {evalLoss.node, trainedOutput};
   cfg.classification = classification;
   if (cfg.data.kind == Dataset::Tensors && classification) {
-    int64_t classes = p.loss.nodes[trainedOutput].type.dims.back();
+    int64_t classes = p.evalLoss.nodes[trainedOutput].type.dims.back();
     for (float v : cfg.data.y)
       if (v >= (float)classes) {
         error(d.loc, "tensors: label " + std::to_string((int64_t)v) +
@@ -1110,9 +1926,6 @@ void Sema::run(Program &p) {
               "'" + m.name + "' is already defined at " + str(it->second->loc));
       if (builtins().count(m.name))
         error(m.loc, "'" + m.name + "' is the name of a builtin");
-      if (m.isBlock)
-        error(m.loc, "blocks are not supported yet (planned: parameterised "
-                     "blocks with distinct weights per call)");
     }
     if (file.get() != &main)
       for (const ast::Train &t : file->trains)
