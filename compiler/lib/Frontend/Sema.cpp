@@ -41,8 +41,9 @@ namespace {
 /// Largest dimension accepted, so that shape products (and MACs) fit int64.
 constexpr int64_t kMaxDim = 1 << 24;
 /// Largest graph built (a bound on `repeat` and nested block expansion).
-constexpr size_t kMaxNodes = 1 << 20;
+constexpr size_t kMaxNodes = 1 << 18;
 constexpr int64_t kMaxRepeat = 4096;
+constexpr int64_t kMaxRepeatSteps = 1 << 22;
 
 std::string str(const Loc &l) {
   return l.file + ":" + std::to_string(l.line) + ":" + std::to_string(l.col);
@@ -177,7 +178,9 @@ private:
   /// batch statistics and updates bufferNodes. Eval mode: identities and the
   /// running statistics.
   bool trainMode = false;
-  int nextSalt = 0;                  ///< random nodes of the train graph
+  int nextSalt = 0;        ///< random nodes of the train graph
+  int64_t repeatSteps = 0; ///< iterations of all repeats so far
+  bool tooLarge = false;   ///< an expansion limit was hit: stop expanding
   const Scope *constScope = nullptr; ///< where number() looks up names
   bool recordLayers = false;
   std::set<int> countedParams; ///< params already in a summary row
@@ -1505,6 +1508,13 @@ Value Sema::modelCall(const ast::Model &m, const ast::Expr &e, Scope &scope) {
 /// Inlines model or block `m` applied to `args`; returns its result.
 Value Sema::inlineModel(const ast::Model &m, const std::vector<Actual> &args,
                         const Loc &callLoc, Scope *caller) {
+  if (tooLarge || graph->nodes.size() > kMaxNodes) { // blocks doubling up
+    if (!tooLarge)
+      error(callLoc,
+            "the graph has more than " + std::to_string(kMaxNodes) + " nodes");
+    tooLarge = true;
+    return {};
+  }
   for (const ast::Model *c : callStack)
     if (c == &m) {
       error(callLoc, std::string(m.isBlock ? "block '" : "model '") + m.name +
@@ -1645,9 +1655,15 @@ void Sema::stmts(const std::vector<ast::Stmt> &body, Scope &scope,
         break;
       }
       for (int64_t i = 0; i < n; ++i) {
-        if (graph->nodes.size() > kMaxNodes) {
-          error(s.loc, "the graph has more than " + std::to_string(kMaxNodes) +
-                           " nodes (repeat count too large?)");
+        // Nested repeats of (almost) nothing must not hang either.
+        if (tooLarge)
+          break;
+        if (graph->nodes.size() > kMaxNodes ||
+            ++repeatSteps > kMaxRepeatSteps) {
+          error(s.loc, "repeat makes more than " + std::to_string(kMaxNodes) +
+                           " graph nodes or " +
+                           std::to_string(kMaxRepeatSteps) + " iterations");
+          tooLarge = true;
           break;
         }
         stmts(s.body, scope, ret, result, true);
