@@ -358,3 +358,22 @@ func.func private @cnn_train_step(tensor<3x3x1x2xf32>, tensor<1x1x1x2xf32>, tens
 // CHECK: %[[NEW_S:[^,]+]], %[[NEW_VS:[^,]+]] = nn.momentum_update %[[S]], %[[GRAD_S]], %[[VS]], %[[HYPER]]
 // CHECK: %[[NEW_K:[^,]+]], %[[NEW_VK:[^,]+]] = nn.momentum_update %[[K]], %[[GRAD_K]], %[[VK]], %[[HYPER]]
 // CHECK: return %[[LOSS]], %[[OUT]], %[[NEW_W]], %[[NEW_S]], %[[NEW_K]], %[[NEW_VW]], %[[NEW_VS]], %[[NEW_VK]], %[[R2]] :
+
+// slice: the gradient is dy padded with zeros back to x's size along the axis (a concat).
+func.func private @slice_loss(%p: tensor<2x5xf32>, %y: tensor<2x2xf32>, %w: tensor<2xf32>,
+                              %hyper: tensor<4xf32>) -> (tensor<f32>, tensor<2x2xf32>) {
+  %s = nn.slice %p {axis = 1 : i64, offset = 1 : i64} : tensor<2x5xf32> -> tensor<2x2xf32>
+  %l = nn.mse %s, %y : tensor<2x2xf32>, tensor<2x2xf32> -> tensor<2xf32>
+  %loss = nn.weighted_mean %l, %w : tensor<2xf32>, tensor<2xf32> -> tensor<f32>
+  return %loss, %s : tensor<f32>, tensor<2x2xf32>
+}
+func.func private @slice_train_step(tensor<2x5xf32>, tensor<2x2xf32>, tensor<2xf32>, tensor<4xf32>)
+    -> (tensor<f32>, tensor<2x2xf32>, tensor<2x5xf32>)
+    attributes {nn.grad_of = @slice_loss, nn.num_params = 1 : i64, nn.optimizer = {kind = "sgd"}}
+
+// CHECK-LABEL: func.func private @slice_train_step(
+// CHECK: %[[DS:.+]] = nn.mse_grad
+// CHECK: %[[BEFORE:.+]] = arith.constant dense<0.000000e+00> : tensor<2x1xf32>
+// CHECK: %[[AFTER:.+]] = arith.constant dense<0.000000e+00> : tensor<2x2xf32>
+// CHECK: %[[GRAD_P:.+]] = nn.concat %[[BEFORE]], %[[DS]], %[[AFTER]] {axis = 1 : i64} : tensor<2x1xf32>, tensor<2x2xf32>, tensor<2x2xf32> -> tensor<2x5xf32>
+// CHECK: nn.sgd_update %{{.+}}, %[[GRAD_P]],

@@ -7,6 +7,9 @@
 // CHECK-DAG: #[[ID2:.+]] = affine_map<(d0, d1) -> (d0, d1)>
 // CHECK-DAG: #[[LAST2:.+]] = affine_map<(d0, d1) -> (d1)>
 // CHECK-DAG: #[[ROW2:.+]] = affine_map<(d0, d1) -> (d0)>
+// CHECK-DAG: #[[WIN:.+]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1 * 2 + d3, d2 * 2 + d4, d5)>
+// CHECK-DAG: #[[KWIN:.+]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d3, d4)>
+// CHECK-DAG: #[[POOLED:.+]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d2, d5)>
 
 // CHECK-LABEL: func @matmul
 // CHECK-SAME: (%[[A:.+]]: tensor<4x3xf32>, %[[B:.+]]: tensor<3x5xf32>, %[[AT:.+]]: tensor<3x4xf32>, %[[BT:.+]]: tensor<5x3xf32>)
@@ -207,4 +210,153 @@ func.func @optimizers(%p: tensor<3x2xf32>, %g: tensor<3x2xf32>, %m: tensor<3x2xf
       : tensor<3x2xf32>, tensor<3x2xf32>, tensor<3x2xf32>, tensor<3x2xf32>, tensor<4xf32>
       -> tensor<3x2xf32>, tensor<3x2xf32>, tensor<3x2xf32>
   return %2#0, %2#1, %2#2 : tensor<3x2xf32>, tensor<3x2xf32>, tensor<3x2xf32>
+}
+
+// conv2d is im2col + one GEMM: pad, a copy generic gathering windows with C innermost, collapse to
+// [N OH OW, KH KW C], linalg.matmul with the filter collapsed to [KH KW C, F], expand back.
+// CHECK-LABEL: func @conv
+// CHECK-SAME: (%[[X:.+]]: tensor<2x6x6x3xf32>, %[[W:.+]]: tensor<3x3x3x4xf32>, %[[DY:.+]]: tensor<2x3x3x4xf32>, %[[W1:.+]]: tensor<1x1x3x4xf32>)
+// CHECK: %[[XP:.+]] = tensor.pad %[[X]] low[0, 1, 1, 0] high[0, 0, 0, 0]
+// CHECK: %[[COL:.+]] = linalg.generic {indexing_maps = [#[[WIN]], #{{.+}}], iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel", "parallel"]} ins(%[[XP]] : tensor<2x7x7x3xf32>) outs(%{{.+}} : tensor<2x3x3x3x3x3xf32>)
+// CHECK: %[[COL2D:.+]] = tensor.collapse_shape %[[COL]] {{\[\[}}0, 1, 2], [3, 4, 5]] : tensor<2x3x3x3x3x3xf32> into tensor<18x27xf32>
+// CHECK: %[[W2D:.+]] = tensor.collapse_shape %[[W]] {{\[\[}}0, 1, 2], [3]] : tensor<3x3x3x4xf32> into tensor<27x4xf32>
+// CHECK: %[[Y2D:.+]] = linalg.matmul ins(%[[COL2D]], %[[W2D]] : tensor<18x27xf32>, tensor<27x4xf32>)
+// CHECK: %[[Y:.+]] = tensor.expand_shape %[[Y2D]] {{\[\[}}0, 1, 2], [3]] output_shape [2, 3, 3, 4]
+// conv2d_grad_input: dcol = dy2d @ w2d^T, then col2im: KH KW strided slice adds into a zero padded
+// dx, then the padding is cut off.
+// CHECK: %[[DY2D:.+]] = tensor.collapse_shape %[[DY]] {{\[\[}}0, 1, 2], [3]] : tensor<2x3x3x4xf32> into tensor<18x4xf32>
+// CHECK: %[[DCOL2D:.+]] = linalg.matmul_transpose_b ins(%[[DY2D]], %{{.+}} : tensor<18x4xf32>, tensor<27x4xf32>)
+// CHECK: %[[DCOL:.+]] = tensor.expand_shape %[[DCOL2D]] {{\[\[}}0, 1, 2], [3, 4, 5]] output_shape [2, 3, 3, 3, 3, 3]
+// CHECK: %[[ZERO:.+]] = linalg.fill {{.*}} -> tensor<2x7x7x3xf32>
+// CHECK: %[[ACC0:.+]] = tensor.extract_slice %[[ZERO]][0, 0, 0, 0] [2, 3, 3, 3] [1, 2, 2, 1]
+// CHECK: %[[T0:.+]] = tensor.extract_slice %[[DCOL]][0, 0, 0, 0, 0, 0] [2, 3, 3, 1, 1, 3] [1, 1, 1, 1, 1, 1] : tensor<2x3x3x3x3x3xf32> to tensor<2x3x3x3xf32>
+// CHECK: %[[S0:.+]] = linalg.generic {{.*}} ins(%[[T0]] : tensor<2x3x3x3xf32>) outs(%[[ACC0]] : tensor<2x3x3x3xf32>)
+// CHECK: arith.addf
+// CHECK: %[[DXP0:.+]] = tensor.insert_slice %[[S0]] into %[[ZERO]][0, 0, 0, 0] [2, 3, 3, 3] [1, 2, 2, 1]
+// CHECK: tensor.extract_slice %[[DXP0]][0, 0, 1, 0] [2, 3, 3, 3] [1, 2, 2, 1]
+// CHECK-COUNT-7: tensor.insert_slice
+// CHECK: %[[DXP:.+]] = tensor.insert_slice %{{.+}}[0, 2, 2, 0] [2, 3, 3, 3] [1, 2, 2, 1]
+// CHECK: %[[DX:.+]] = tensor.extract_slice %[[DXP]][0, 1, 1, 0] [2, 6, 6, 3] [1, 1, 1, 1] : tensor<2x7x7x3xf32> to tensor<2x6x6x3xf32>
+// conv2d_grad_filter: im2col again, then col^T @ dy2d.
+// CHECK: tensor.pad %[[X]] low[0, 1, 1, 0]
+// CHECK: %[[COLB:.+]] = tensor.collapse_shape %{{.+}} {{\[\[}}0, 1, 2], [3, 4, 5]] : tensor<2x3x3x3x3x3xf32> into tensor<18x27xf32>
+// CHECK: %[[DW2D:.+]] = linalg.matmul_transpose_a ins(%[[COLB]], %{{.+}} : tensor<18x27xf32>, tensor<18x4xf32>) outs(%{{.+}} : tensor<27x4xf32>)
+// CHECK: %[[DW:.+]] = tensor.expand_shape %[[DW2D]] {{\[\[}}0, 1, 2], [3]] output_shape [3, 3, 3, 4]
+// A 1x1 convolution with stride 1 and no padding needs no im2col: x is already [N H W, C].
+// CHECK-NOT: linalg.generic
+// CHECK: %[[X2D:.+]] = tensor.collapse_shape %[[X]] {{\[\[}}0, 1, 2], [3]] : tensor<2x6x6x3xf32> into tensor<72x3xf32>
+// CHECK-NOT: linalg.generic
+// CHECK: %[[P2D:.+]] = linalg.matmul ins(%[[X2D]], %{{.+}} : tensor<72x3xf32>, tensor<3x4xf32>)
+// CHECK: %[[P:.+]] = tensor.expand_shape %[[P2D]]
+// CHECK: return %[[Y]], %[[DX]], %[[DW]], %[[P]]
+func.func @conv(%x: tensor<2x6x6x3xf32>, %w: tensor<3x3x3x4xf32>, %dy: tensor<2x3x3x4xf32>, %w1: tensor<1x1x3x4xf32>)
+    -> (tensor<2x3x3x4xf32>, tensor<2x6x6x3xf32>, tensor<3x3x3x4xf32>, tensor<2x6x6x4xf32>) {
+  %y = nn.conv2d %x, %w {stride = array<i64: 2, 2>, dilation = array<i64: 1, 1>, padding = array<i64: 1, 0, 1, 0>}
+      : tensor<2x6x6x3xf32>, tensor<3x3x3x4xf32> -> tensor<2x3x3x4xf32>
+  %dx = nn.conv2d_grad_input %dy, %w {stride = array<i64: 2, 2>, dilation = array<i64: 1, 1>, padding = array<i64: 1, 0, 1, 0>}
+      : tensor<2x3x3x4xf32>, tensor<3x3x3x4xf32> -> tensor<2x6x6x3xf32>
+  %dw = nn.conv2d_grad_filter %x, %dy {stride = array<i64: 2, 2>, dilation = array<i64: 1, 1>, padding = array<i64: 1, 0, 1, 0>}
+      : tensor<2x6x6x3xf32>, tensor<2x3x3x4xf32> -> tensor<3x3x3x4xf32>
+  %p = nn.conv2d %x, %w1 {stride = array<i64: 1, 1>, dilation = array<i64: 1, 1>, padding = array<i64: 0, 0, 0, 0>}
+      : tensor<2x6x6x3xf32>, tensor<1x1x3x4xf32> -> tensor<2x6x6x4xf32>
+  return %y, %dx, %dw, %p : tensor<2x3x3x4xf32>, tensor<2x6x6x3xf32>, tensor<3x3x3x4xf32>, tensor<2x6x6x4xf32>
+}
+
+// Pools: one window reduction generic (C last, the kernel loops reductions, an unread [KH, KW]
+// operand giving their bounds) over the input padded with -inf (max) or 0 (avg).
+// max_pool_grad recomputes (max, first argmax) and scatters select(argmax == a KW + b, dy, 0)
+// into strided slices; avg_pool_grad scatters dy / (KH KW).
+// CHECK-LABEL: func @pool
+// CHECK-SAME: (%[[X:.+]]: tensor<1x4x5x2xf32>, %[[DY:.+]]: tensor<1x2x3x2xf32>)
+// CHECK: %[[NEG_INF:.+]] = arith.constant 0xFF800000 : f32
+// CHECK: %[[XP:.+]] = tensor.pad %[[X]] low[0, 0, 0, 0] high[0, 0, 1, 0]
+// CHECK: tensor.yield %[[NEG_INF]]
+// CHECK: %[[MAX:.+]] = linalg.generic {indexing_maps = [#{{.+}}, #[[KWIN]], #[[POOLED]]], iterator_types = ["parallel", "parallel", "parallel", "reduction", "reduction", "parallel"]} ins(%[[XP]], %{{.+}} : tensor<1x4x6x2xf32>, tensor<2x2xf32>) outs(%{{.+}} : tensor<1x2x3x2xf32>)
+// CHECK: arith.maximumf
+// CHECK: %[[ARG:.+]]:2 = linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "parallel", "reduction", "reduction", "parallel"]} ins(%{{.+}}, %{{.+}} : tensor<1x4x6x2xf32>, tensor<2x2xf32>) outs(%{{.+}}, %{{.+}} : tensor<1x2x3x2xf32>, tensor<1x2x3x2xi32>)
+// CHECK: linalg.index 3
+// CHECK: linalg.index 4
+// CHECK: arith.cmpi slt
+// CHECK: linalg.generic {{.*}} ins(%[[ARG]]#1, %[[DY]] : tensor<1x2x3x2xi32>, tensor<1x2x3x2xf32>)
+// CHECK: arith.cmpi eq
+// CHECK: arith.select
+// CHECK-COUNT-4: tensor.insert_slice
+// CHECK: %[[DM:.+]] = tensor.extract_slice %{{.+}}[0, 0, 0, 0] [1, 4, 5, 2] [1, 1, 1, 1] : tensor<1x4x6x2xf32> to tensor<1x4x5x2xf32>
+// CHECK: %[[SUM:.+]] = linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "parallel", "reduction", "reduction", "parallel"]}
+// CHECK: arith.addf
+// CHECK: %[[AVG:.+]] = linalg.generic {{.*}} ins(%[[SUM]] : tensor<1x2x3x2xf32>)
+// CHECK: arith.divf
+// CHECK: %[[DYS:.+]] = linalg.generic {{.*}} ins(%[[DY]] : tensor<1x2x3x2xf32>)
+// CHECK: arith.divf
+// CHECK: linalg.generic {{.*}} ins(%[[DYS]] : tensor<1x2x3x2xf32>)
+// CHECK-COUNT-4: tensor.insert_slice
+// CHECK: %[[DA:.+]] = tensor.extract_slice
+// CHECK: return %[[MAX]], %[[DM]], %[[AVG]], %[[DA]]
+func.func @pool(%x: tensor<1x4x5x2xf32>, %dy: tensor<1x2x3x2xf32>)
+    -> (tensor<1x2x3x2xf32>, tensor<1x4x5x2xf32>, tensor<1x2x3x2xf32>, tensor<1x4x5x2xf32>) {
+  %m = nn.max_pool %x {kernel = array<i64: 2, 2>, stride = array<i64: 2, 2>, padding = array<i64: 0, 0, 0, 1>}
+      : tensor<1x4x5x2xf32> -> tensor<1x2x3x2xf32>
+  %dm = nn.max_pool_grad %x, %dy {kernel = array<i64: 2, 2>, stride = array<i64: 2, 2>, padding = array<i64: 0, 0, 0, 1>}
+      : tensor<1x4x5x2xf32>, tensor<1x2x3x2xf32> -> tensor<1x4x5x2xf32>
+  %a = nn.avg_pool %x {kernel = array<i64: 2, 2>, stride = array<i64: 2, 2>, padding = array<i64: 0, 0, 0, 1>}
+      : tensor<1x4x5x2xf32> -> tensor<1x2x3x2xf32>
+  %da = nn.avg_pool_grad %dy {kernel = array<i64: 2, 2>, stride = array<i64: 2, 2>, padding = array<i64: 0, 0, 0, 1>}
+      : tensor<1x2x3x2xf32> -> tensor<1x4x5x2xf32>
+  return %m, %dm, %a, %da : tensor<1x2x3x2xf32>, tensor<1x4x5x2xf32>, tensor<1x2x3x2xf32>, tensor<1x4x5x2xf32>
+}
+
+// reshape is one collapse or expand when the dims group, else a collapse to 1-D and an expand;
+// concat inserts slices into an empty tensor, slice extracts one; broadcast_to is one generic.
+// CHECK-LABEL: func @shapes
+// CHECK-SAME: (%[[X:.+]]: tensor<2x3x4xf32>, %[[Y:.+]]: tensor<2x3x1xf32>, %[[R:.+]]: tensor<1x4xf32>)
+// CHECK: %[[FLAT:.+]] = tensor.collapse_shape %[[X]] {{\[\[}}0, 1], [2]] : tensor<2x3x4xf32> into tensor<6x4xf32>
+// CHECK: %[[SPLIT:.+]] = tensor.expand_shape %[[FLAT]] {{\[\[}}0, 1], [2]] output_shape [2, 3, 4] : tensor<6x4xf32> into tensor<2x3x4xf32>
+// CHECK: %[[ONE_D:.+]] = tensor.collapse_shape %[[X]] {{\[\[}}0, 1, 2]] : tensor<2x3x4xf32> into tensor<24xf32>
+// CHECK: %[[REGROUP:.+]] = tensor.expand_shape %[[ONE_D]] {{\[\[}}0, 1]] output_shape [4, 6] : tensor<24xf32> into tensor<4x6xf32>
+// CHECK: %[[EMPTY:.+]] = tensor.empty() : tensor<2x3x5xf32>
+// CHECK: %[[CAT0:.+]] = tensor.insert_slice %[[X]] into %[[EMPTY]][0, 0, 0] [2, 3, 4] [1, 1, 1]
+// CHECK: %[[CAT:.+]] = tensor.insert_slice %[[Y]] into %[[CAT0]][0, 0, 4] [2, 3, 1] [1, 1, 1]
+// CHECK: %[[SL:.+]] = tensor.extract_slice %[[X]][0, 0, 1] [2, 3, 2] [1, 1, 1] : tensor<2x3x4xf32> to tensor<2x3x2xf32>
+// CHECK: %[[R1:.+]] = tensor.collapse_shape %[[R]] {{\[\[}}0, 1]] : tensor<1x4xf32> into tensor<4xf32>
+// CHECK: %[[BC:.+]] = linalg.generic {{.*}} ins(%[[R1]] : tensor<4xf32>) outs(%{{.+}} : tensor<5x3x4xf32>)
+// CHECK: %[[SQRT:.+]] = linalg.generic
+// CHECK: math.sqrt
+// CHECK: return %[[SPLIT]], %[[REGROUP]], %[[CAT]], %[[SL]], %[[BC]], %[[SQRT]]
+func.func @shapes(%x: tensor<2x3x4xf32>, %y: tensor<2x3x1xf32>, %r: tensor<1x4xf32>)
+    -> (tensor<2x3x4xf32>, tensor<4x6xf32>, tensor<2x3x5xf32>, tensor<2x3x2xf32>, tensor<5x3x4xf32>, tensor<2x3x4xf32>) {
+  %0 = nn.reshape %x : tensor<2x3x4xf32> -> tensor<6x4xf32>
+  %1 = nn.reshape %0 : tensor<6x4xf32> -> tensor<2x3x4xf32>
+  %2 = nn.reshape %x : tensor<2x3x4xf32> -> tensor<4x6xf32>
+  %3 = nn.concat %x, %y {axis = 2 : i64} : tensor<2x3x4xf32>, tensor<2x3x1xf32> -> tensor<2x3x5xf32>
+  %4 = nn.slice %x {axis = 2 : i64, offset = 1 : i64} : tensor<2x3x4xf32> -> tensor<2x3x2xf32>
+  %5 = nn.broadcast_to %r : tensor<1x4xf32> -> tensor<5x3x4xf32>
+  %6 = nn.sqrt %x : tensor<2x3x4xf32>
+  return %1, %2, %3, %4, %5, %6 : tensor<2x3x4xf32>, tensor<4x6xf32>, tensor<2x3x5xf32>, tensor<2x3x2xf32>, tensor<5x3x4xf32>, tensor<2x3x4xf32>
+}
+
+// The random ops hash (step, seed, salt, index) with integer arith in one generic each; flip_lr
+// reads x[n, h, flip ? W - 1 - w : w, c] with tensor.extract (no decreasing indexing map, which
+// upstream tiling gets wrong).
+// CHECK-LABEL: func @random
+// CHECK-SAME: (%[[X:.+]]: tensor<2x3x4x1xf32>, %[[HYPER:.+]]: tensor<4xf32>)
+// CHECK: arith.fptoui
+// CHECK: %[[MASK:.+]] = linalg.generic {{.*}} outs(%{{.+}} : tensor<3x4xf32>)
+// CHECK: linalg.index 0
+// CHECK: linalg.index 1
+// CHECK: arith.index_cast {{.*}} : index to i32
+// CHECK: arith.shrui
+// CHECK: arith.uitofp
+// CHECK: arith.cmpf oge
+// CHECK: arith.select
+// CHECK: %[[FLIP:.+]] = linalg.generic {{.*}} outs(%{{.+}} : tensor<2x3x4x1xf32>)
+// CHECK: %[[W:.+]] = linalg.index 2
+// CHECK: %[[FLIPPED:.+]] = arith.cmpi slt
+// CHECK: %[[MIRRORED:.+]] = arith.subi %{{.+}}, %[[W]] : index
+// CHECK: %[[WSRC:.+]] = arith.select %[[FLIPPED]], %[[MIRRORED]], %[[W]] : index
+// CHECK: tensor.extract %[[X]][%{{.+}}, %{{.+}}, %[[WSRC]], %{{.+}}] : tensor<2x3x4x1xf32>
+// CHECK: return %[[MASK]], %[[FLIP]]
+func.func @random(%x: tensor<2x3x4x1xf32>, %hyper: tensor<4xf32>) -> (tensor<3x4xf32>, tensor<2x3x4x1xf32>) {
+  %m = nn.dropout_mask %hyper {p = 0.25 : f32, salt = 3 : i64} : tensor<4xf32> -> tensor<3x4xf32>
+  %f = nn.flip_lr %x, %hyper {salt = 4 : i64} : tensor<2x3x4x1xf32>, tensor<4xf32> -> tensor<2x3x4x1xf32>
+  return %m, %f : tensor<3x4xf32>, tensor<2x3x4x1xf32>
 }

@@ -304,6 +304,35 @@ LogicalResult Backward::rule(Operation *op) {
         }
         return success();
       })
+      // y = slice(x) {axis, offset}: dx = concat(0, dy, 0) along the axis,
+      // the zeros filling [0, offset) and [offset + size, X)
+      .Case<nn::SliceOp>([&](nn::SliceOp slice) {
+        d(0, [&] {
+          auto xTy = cast<RankedTensorType>(ty(0));
+          int64_t axis = slice.getAxis(), offset = slice.getOffset();
+          int64_t after = xTy.getDimSize(axis) - offset -
+                          cast<RankedTensorType>(yTy).getDimSize(axis);
+          SmallVector<Value> parts;
+          auto zeros = [&](int64_t size) {
+            SmallVector<int64_t> shape(xTy.getShape());
+            shape[axis] = size;
+            auto t = RankedTensorType::get(shape, xTy.getElementType());
+            parts.push_back(b.create<arith::ConstantOp>(
+                loc, DenseElementsAttr::get(t, b.getF32FloatAttr(0.0f))));
+          };
+          if (offset)
+            zeros(offset);
+          parts.push_back(dy);
+          if (after)
+            zeros(after);
+          return parts.size() == 1
+                     ? dy
+                     : emit<nn::ConcatOp>(
+                           loc, xTy, parts,
+                           {b.getNamedAttr("axis", slice.getAxisAttr())});
+        });
+        return success();
+      })
       // y = unbroadcast(g): dg = broadcast_to(dy)
       .Case<nn::UnbroadcastOp>([&](auto) {
         d(0, [&] { return emit<nn::BroadcastToOp>(loc, ty(0), {dy}); });

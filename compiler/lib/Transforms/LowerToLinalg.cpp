@@ -7,6 +7,12 @@
 // indexing maps do the broadcasting; softmax, the losses, their gradients,
 // weighted_mean and unbroadcast to linalg.generic reductions followed by
 // elementwise generics; optimizer updates to one elementwise generic each.
+// Convolutions are shaped for codegen, which has a fast schedule for plain
+// (transposed) matmuls and vectorizes other generics along their last loop:
+// conv2d and conv2d_grad_filter are an im2col copy (C innermost) and one
+// GEMM; conv2d_grad_input is one GEMM to columns and a col2im of KH KW
+// elementwise adds into strided slices (same traffic as im2col, no scatter).
+// Pools are window reductions with C last; their gradients reuse col2im.
 // Nothing is fused here (that is codegen's job). The nn dialect is illegal,
 // so an op without a pattern makes the pass fail.
 //
@@ -1454,30 +1460,33 @@ struct DropoutMaskLowering : OpConversionPattern<nn::DropoutMaskOp> {
 };
 
 // flip_lr(x, hyper) {salt}[n, h, w, c] =>
-//   hash(n) >> 31 ? x[n, h, W - 1 - w, c] : x[n, h, w, c]
+//   x[n, h, hash(n) >> 31 ? W - 1 - w : w, c]   (tensor.extract in the body)
+// A mirrored indexing map (n, h, W - 1 - w, c) would be simpler, but
+// upstream tiling computes negative slice sizes for a decreasing map.
 struct FlipLrLowering : OpConversionPattern<nn::FlipLrOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult
   matchAndRewrite(nn::FlipLrOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
-    MLIRContext *ctx = rewriter.getContext();
     RankedTensorType type = op.getType();
-    int64_t w = type.getDimSize(2);
     Value key = streamKey(rewriter, loc, adaptor.getHyper(), op.getSalt());
-    auto d = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
-    AffineMap mirrored =
-        AffineMap::get(4, 0, {d(0), d(1), (w - 1) - d(2), d(3)}, ctx);
     Value x = adaptor.getX();
     Value y = generic(
-        rewriter, loc, ValueRange{x, x}, empty(rewriter, loc, type.getShape()),
-        {identityMap(ctx, 4), mirrored, identityMap(ctx, 4)}, parallel(4),
-        [&](OpBuilder &b, Location l, ValueRange a) {
-          Value k = hash(b, l, key, b.create<linalg::IndexOp>(l, 0));
+        rewriter, loc, ValueRange{}, empty(rewriter, loc, type.getShape()),
+        {identityMap(rewriter.getContext(), 4)}, parallel(4),
+        [&](OpBuilder &b, Location l, ValueRange) {
+          SmallVector<Value> idx;
+          for (unsigned d = 0; d < 4; ++d)
+            idx.push_back(b.create<linalg::IndexOp>(l, d));
+          Value k = hash(b, l, key, idx[0]);
           Value flip = b.create<arith::CmpIOp>(l, arith::CmpIPredicate::slt, k,
                                                i32c(b, l, 0));
-          return SmallVector<Value>{
-              b.create<arith::SelectOp>(l, flip, a[1], a[0])};
+          Value last =
+              b.create<arith::ConstantIndexOp>(l, type.getDimSize(2) - 1);
+          Value mirrored = b.create<arith::SubIOp>(l, last, idx[2]);
+          idx[2] = b.create<arith::SelectOp>(l, flip, mirrored, idx[2]);
+          return SmallVector<Value>{b.create<tensor::ExtractOp>(l, x, idx)};
         })[0];
     rewriter.replaceOp(op, y);
     return success();

@@ -248,6 +248,17 @@ def check(path):
     print(f"dropout other salt agreement {agree:.3f} {'ok' if agree < 0.7 else 'FAIL'}")
     flips = sum(stream_hash(FLIPS[0][1], FLIPS[0][2], n) >> 31 for n in range(FLIPS[0][3][0]))
     print(f"flip_lr flips {flips} of {FLIPS[0][3][0]} {'ok' if 0 < flips < FLIPS[0][3][0] else 'FAIL'}")
+    # The pool inputs must have windows whose maximum is not unique, or the
+    # first-maximum rule of max_pool_grad goes untested.
+    torch.manual_seed(0)
+    ties = 0
+    for name, inputs, _ in cases():
+        if name.startswith("pool"):
+            _, n, h, w, c, kh, kw, st, p = next(q for q in POOLS if q[0] == name)
+            xp = F.pad(nchw(inputs[0][1]), torch_pad(p), value=float("-inf"))
+            win = xp.unfold(2, kh, st[0]).unfold(3, kw, st[1]).flatten(-2)
+            ties += int((win == win.max(-1, keepdim=True).values).sum(-1).gt(1).sum())
+    print(f"max_pool windows with ties {ties} {'ok' if ties > 0 else 'FAIL'}")
     print(f"checked {len(expected)} tensors, {failed} failed")
 
 

@@ -12,18 +12,21 @@ include "mlir/Pass/PassBase.td"
 def Autodiff : Pass<"nn-autodiff", "mlir::ModuleOp"> {
   let summary = "Give @train_step a body: forward, reverse-mode backward and optimizer update";
   let description = [{
-    For every function declaration carrying `nn.grad_of = @loss`, clones the
-    forward computation of `@loss`, walks it in reverse applying one gradient
-    rule per op (all rules are in one table in Autodiff.cpp), accumulates the
-    gradient of the scalar loss with respect to each parameter argument, and
-    applies the optimizer named by `nn.optimizer` (`nn.sgd_update`,
-    `nn.momentum_update` or `nn.adam_update`). Before:
+    For every function declaration carrying `nn.grad_of = @loss`, where
+    `@loss(P..., A...) -> (loss, out, E...)` and n = `nn.num_params`, clones
+    the forward computation of `@loss`, walks it in reverse applying one
+    gradient rule per op (all rules are in one table in Autodiff.cpp),
+    accumulates the gradient of the scalar loss with respect to each of the
+    first n arguments P, and applies the optimizer named by `nn.optimizer`
+    (`nn.sgd_update`, `nn.momentum_update` or `nn.adam_update`) with lr and t
+    from the last argument, the `tensor<4xf32>` hyper-parameters. Before:
 
     ```mlir
-    func.func private @train_step(tensor<2x2xf32>, ..., tensor<4xf32>) -> (...)
-        attributes {nn.grad_of = @loss, nn.optimizer = {kind = "sgd"}}
+    func.func private @train_step(P..., S..., A...) -> (loss, out, P'..., S'..., E...)
+        attributes {nn.grad_of = @loss, nn.num_params = n : i64, nn.optimizer = {kind = "sgd"}}
     ```
-    After, `@train_step` has a body and no longer references `@loss`.
+    After, `@train_step` has a body and no longer references `@loss`; A is
+    passed through to the cloned forward ops and E returned unchanged.
     Differentiating through a non-differentiable op (`nn.step`) on the path to
     a parameter is an error at that op's location.
   }];
@@ -38,8 +41,12 @@ def LowerToLinalg : Pass<"nn-lower-to-linalg", "mlir::ModuleOp"> {
     (or the transposed variants), elementwise and broadcasting ops become
     `linalg.generic` with broadcasting indexing maps, reductions (softmax,
     losses, unbroadcast) become `linalg.generic` reductions, optimizer updates
-    become elementwise `linalg.generic`. The `nn` dialect is marked illegal,
-    so any op left unlowered is an error.
+    become elementwise `linalg.generic`. Convolutions become im2col copies and
+    `linalg.matmul` / `matmul_transpose_a` / `matmul_transpose_b` (plus a
+    col2im of strided slice adds for the input gradient), pools window
+    reductions, shape ops `tensor` reshapes and slices, and the random ops a
+    counter-based integer hash in a generic. The `nn` dialect is marked
+    illegal, so any op left unlowered is an error.
   }];
   let dependentDialects = ["mlir::linalg::LinalgDialect", "mlir::tensor::TensorDialect",
                            "mlir::arith::ArithDialect", "mlir::math::MathDialect",

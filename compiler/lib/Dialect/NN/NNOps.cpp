@@ -406,11 +406,7 @@ poolOutput(std::optional<Location> loc, Type xType, ArrayRef<int64_t> kernel,
 }
 
 /// The random ops' salt is a u32 stream id.
-LogicalResult checkSalt(Operation *op, int64_t salt) {
-  if (salt < 0 || salt > 0xFFFFFFFFll)
-    return op->emitOpError("expects a salt in [0, 2^32), got ") << salt;
-  return success();
-}
+bool validSalt(int64_t salt) { return salt >= 0 && salt <= 0xFFFFFFFFll; }
 } // namespace
 
 LogicalResult Conv2DOp::inferReturnTypes(MLIRContext *,
@@ -579,7 +575,10 @@ LogicalResult DropoutMaskOp::verify() {
   float p = getP().convertToFloat();
   if (!(p >= 0.0f && p < 1.0f))
     return emitOpError("expects a drop probability p in [0, 1), got ") << p;
-  return checkSalt(*this, getSalt());
+  int64_t salt = getSaltAttr().getInt();
+  if (!validSalt(salt))
+    return emitOpError("expects a salt in [0, 2^32), got ") << salt;
+  return success();
 }
 
 LogicalResult FlipLrOp::inferReturnTypes(MLIRContext *,
@@ -590,9 +589,9 @@ LogicalResult FlipLrOp::inferReturnTypes(MLIRContext *,
   if (!x || x.getRank() != 4)
     return fail<FlipLrOp>(loc, "expects a 4-D input [N, H, W, C], got ",
                           adaptor.getX().getType());
-  if (adaptor.getSalt() < 0 || adaptor.getSalt() > 0xFFFFFFFFll)
-    return fail<FlipLrOp>(loc, "expects a salt in [0, 2^32), got ",
-                          adaptor.getSalt());
+  int64_t salt = adaptor.getSaltAttr().getInt();
+  if (!validSalt(salt))
+    return fail<FlipLrOp>(loc, "expects a salt in [0, 2^32), got ", salt);
   results.push_back(x);
   return success();
 }

@@ -1,8 +1,8 @@
 //===- NNDialect.td - the nn dialect ------------------------*- tablegen -*-===//
 //
 // The `nn` dialect: tensor-level neural-network operations (matmul,
-// broadcasting arithmetic, activations, losses, their gradients and the
-// optimizer updates) produced by MLIRGen, extended by nn-autodiff and lowered
+// broadcasting arithmetic, activations, convolution and pooling, shape and
+// random ops, losses, their gradients and the optimizer updates) produced by MLIRGen, extended by nn-autodiff and lowered
 // by nn-lower-to-linalg. All values are statically shaped f32 tensors, except
 // class labels (i32).
 //
@@ -18,7 +18,7 @@ def NN_Dialect : Dialect {
   let summary = "Tensor-level neural-network operations of nnc";
   let description = [{
     The ops of a neural-network model at the level of the `.nn` language:
-    forward ops, the gradient ops used by reverse-mode autodiff, the
+    forward ops (dense and convolutional, NHWC), the gradient ops used by reverse-mode autodiff, the
     per-sample losses with their weighted mean, and the optimizer updates.
     Every op is pure and works on ranked, statically shaped tensors of f32
     (class labels are i32). Broadcasting follows NumPy (right-aligned dims;
@@ -43,7 +43,7 @@ def NN_Vector : RankedTensorOf<[F32], [HasStaticShapePred, HasAnyRankOfPred<[1]>
                                "1-D statically shaped tensor">;
 // A scalar (the loss).
 def NN_Scalar : 0DTensorOf<[F32]>;
-// The hyper-parameter vector [lr, t, 0, 0].
+// The hyper-parameter vector [lr, t, seed, 0].
 def NN_Hyper : RankedTensorOf<[F32],
     [CPred<"::llvm::cast<::mlir::RankedTensorType>($_self).getShape() == "
            "::llvm::ArrayRef<int64_t>{4}">],

@@ -87,6 +87,7 @@ def NN_NegOp : NN_UnaryOp<"neg", "-x">;
 def NN_ReluOp : NN_UnaryOp<"relu", "max(x, 0)">;
 def NN_SigmoidOp : NN_UnaryOp<"sigmoid", "1 / (1 + exp(-x))">;
 def NN_TanhOp : NN_UnaryOp<"tanh", "tanh(x)">;
+def NN_SqrtOp : NN_UnaryOp<"sqrt", "sqrt(x)">;
 
 def NN_SoftmaxOp : NN_UnaryOp<"softmax", "exp(x - max x) / sum exp(x - max x)",
                               [], NN_NonScalarTensor> {
@@ -329,7 +330,7 @@ def NN_UnbroadcastOp : NN_Op<"unbroadcast", [Pure]> {
 }
 
 //===----------------------------------------------------------------------===//
-// Optimizer updates (hyper = [lr, t, 0, 0])
+// Optimizer updates (hyper = [lr, t, seed, 0])
 //===----------------------------------------------------------------------===//
 
 def NN_SgdUpdateOp : NN_Op<"sgd_update", [Pure, InferTypeOpAdaptor]> {
@@ -402,8 +403,6 @@ def NN_AdamUpdateOp : NN_Op<"adam_update", [Pure, InferTypeOpAdaptor]> {
     }]>
   ];
 }
-
-def NN_SqrtOp : NN_UnaryOp<"sqrt", "sqrt(x)">;
 
 //===----------------------------------------------------------------------===//
 // Convolution and pooling (NHWC; filters [KH, KW, C, F])
