@@ -4,8 +4,8 @@
 // kMaxNesting before the (recursive-descent) ANTLR parser can exhaust the
 // stack, parses with an error listener that reports every syntax error in the
 // house format, converts the parse tree to the AST of nnc/AST.h, and loads
-// imports (relative to the importing file, then the stdlib dir), each file
-// once. ANTLR exceptions are caught and reported; nothing here may crash.
+// imports (relative to the importing file, then the stdlib dir; never the
+// importing file itself), each file once. ANTLR exceptions are caught and reported; nothing here may crash.
 //
 //===----------------------------------------------------------------------===//
 #include "nnc/Frontend.h"
@@ -377,9 +377,14 @@ std::unique_ptr<ast::Module> nnc::parseModule(const std::string &path,
       std::vector<fs::path> candidates = {dir / imp.path};
       if (!stdlibDir.empty())
         candidates.push_back(fs::path(stdlibDir) / imp.path);
+      // A file never imports itself: examples/inception.nn's
+      // `import "inception.nn"` means the stdlib's.
+      std::string self =
+          fs::weakly_canonical(module->files[f]->path, ec).string();
       std::string found, importText;
       for (const fs::path &c : candidates)
-        if (readFile(c.string(), importText)) {
+        if (fs::weakly_canonical(c, ec).string() != self &&
+            readFile(c.string(), importText)) {
           found = c.string();
           break;
         }

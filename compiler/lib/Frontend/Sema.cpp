@@ -153,6 +153,7 @@ const std::map<std::string, BuiltinKind> &builtins() {
       {"adam", BuiltinKind::Optimizer},
       {"fashion_mnist", BuiltinKind::Dataset},
       {"tensors", BuiltinKind::Dataset},
+      {"synthetic", BuiltinKind::Dataset},
   };
   return table;
 }
@@ -1888,9 +1889,23 @@ void Sema::train(const ast::Train &t, Program &p) {
                               "non-negative integers");
           return;
         }
+  } else if (d.kind == ast::Expr::Call && d.text == "synthetic") {
+    // Benchmarks: random inputs and labels of the model's shapes.
+    auto args = bindArgs(d, {{"samples", true}, {"classes", true}});
+    cfg.data.kind = Dataset::Synthetic;
+    if (!args[0] || !args[1] ||
+        !integer(*args[0], "synthetic: samples", 1, cfg.data.samples) ||
+        !integer(*args[1], "synthetic: classes", 1, cfg.data.classes))
+      return;
+    if (!ce) {
+      error(d.loc, "synthetic data has class labels: the loss must use "
+                   "cross_entropy");
+      return;
+    }
+    p.target = TensorType{ElemType::I32, {kBatch}};
   } else {
-    error(d.loc, "expected a dataset: fashion_mnist(dir=...) or "
-                 "tensors(x=..., y=...)");
+    error(d.loc, "expected a dataset: fashion_mnist(dir=...), "
+                 "tensors(x=..., y=...) or synthetic(samples=N, classes=K)");
     return;
   }
 
@@ -1928,6 +1943,13 @@ void Sema::train(const ast::Train &t, Program &p) {
                          " classes");
         return;
       }
+  }
+  if (cfg.data.kind == Dataset::Synthetic) {
+    int64_t classes = p.evalLoss.nodes[trainedOutput].type.dims.back();
+    if (cfg.data.classes > classes)
+      error(d.loc, "synthetic: " + std::to_string(cfg.data.classes) +
+                       " classes, but the model has " +
+                       std::to_string(classes) + " outputs");
   }
 }
 
