@@ -220,10 +220,23 @@ void scheduleContraction(ScriptBuilder &sb, const std::string &h,
 }
 
 /// Any other linalg op: tile [1, ..., 1, v], vectorized along the last loop.
-void scheduleOther(ScriptBuilder &sb, const std::string &h,
-                   ArrayRef<int64_t> ranges, const HostBlocking &hb) {
+/// A big op whose first loop is parallel (the batch, or rows) is first split
+/// into equal slices over the threads: these ops are memory-bound, and each
+/// element is still computed by the same code, so results do not depend on
+/// the thread count.
+void scheduleOther(ScriptBuilder &sb, std::string h, ArrayRef<int64_t> ranges,
+                   bool firstParallel, int threads, const HostBlocking &hb) {
   if (ranges.empty())
     return;
+  int64_t elements = 1;
+  for (int64_t r : ranges)
+    elements *= r;
+  if (threads > 1 && firstParallel && ranges.size() > 1 &&
+      ranges[0] % threads == 0 && elements >= (1 << 16)) {
+    SmallVector<int64_t> slice(ranges.size(), 0);
+    slice[0] = ranges[0] / threads;
+    h = sb.tileUsingForall(h, slice);
+  }
   int64_t cap = 4 * hb.lanes;
   int64_t last = ranges.back();
   int64_t v = pickTile(last, cap);
@@ -329,7 +342,8 @@ void emitVectorization(ScriptBuilder &sb) {
   sb.line("}");
 }
 
-/// Fuses a producer generic into its consumer generic when both are all
+/// Decomposes pads, and fuses a producer generic into its consumer generic
+/// when both are all
 /// parallel (bias + activation, the optimizer's arithmetic): one pass over
 /// memory instead of one per op. Only these patterns: upstream's
 /// linalg-fuse-elementwise-ops also folds reshapes into named ops, which
@@ -340,6 +354,10 @@ void fuseElementwiseChains(ModuleOp module) {
     return g && g.getNumReductionLoops() == 0;
   };
   RewritePatternSet patterns(module.getContext());
+  // tensor.pad -> fill + insert_slice: the fill is scheduled like any op and
+  // the producer of the padded tensor writes straight into its interior
+  // (empty-tensor elimination), instead of a scalar copy loop.
+  patterns.add<linalg::GeneralizePadOpPattern>(module.getContext());
   linalg::populateElementwiseOpsFusionPatterns(
       patterns, [&](OpOperand *operand) {
         return allParallel(operand->get().getDefiningOp()) &&
@@ -383,7 +401,10 @@ LogicalResult nnc::runVectorize(ModuleOp module, int threads) {
     else if (isa<linalg::TransposeOp>(op) && ranges.size() == 2)
       scheduleTranspose(sb, h, ranges, hb);
     else
-      scheduleOther(sb, h, ranges, hb);
+      scheduleOther(sb, h, ranges,
+                    op.getIteratorTypesArray()[0] ==
+                        utils::IteratorType::parallel,
+                    threads, hb);
   });
   if (!ok)
     return failure();
