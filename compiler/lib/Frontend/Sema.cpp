@@ -20,6 +20,7 @@
 //===----------------------------------------------------------------------===//
 #include "nnc/Frontend.h"
 
+#include <algorithm>
 #include <cmath>
 #include <functional>
 #include <map>
@@ -42,6 +43,9 @@ namespace {
 constexpr int64_t kMaxDim = 1 << 24;
 /// Largest graph built (a bound on `repeat` and nested block expansion).
 constexpr size_t kMaxNodes = 1 << 18;
+/// Largest tensor, in elements per sample: with B <= kMaxDim, arena offsets
+/// stay far from int64 overflow.
+constexpr int64_t kMaxElements = int64_t(1) << 31;
 constexpr int64_t kMaxRepeat = 4096;
 constexpr int64_t kMaxRepeatSteps = 1 << 22;
 
@@ -51,6 +55,14 @@ std::string str(const Loc &l) {
 
 bool operator==(const TensorType &a, const TensorType &b) {
   return a.elem == b.elem && a.dims == b.dims;
+}
+
+/// Elements per sample (B counts as 1), in double: it cannot overflow.
+double elements(const TensorType &t) {
+  double n = 1;
+  for (int64_t d : t.dims)
+    n *= d == kBatch ? 1 : d;
+  return n;
 }
 
 int64_t product(const std::vector<int64_t> &dims) {
@@ -194,7 +206,16 @@ private:
   void error(const Loc &loc, const std::string &msg) { diags.error(loc, msg); }
 
   // Graph construction.
+  /// Reports a tensor of more than kMaxElements per sample where it first
+  /// appears (not again in the nodes computed from it).
   int addNode(Node node) {
+    if (elements(node.type) > kMaxElements &&
+        std::none_of(node.operands.begin(), node.operands.end(), [&](int o) {
+          return elements(graph->nodes[o].type) > kMaxElements;
+        }))
+      error(node.loc, formatType(node.type) + " has more than " +
+                          std::to_string(kMaxElements) +
+                          " elements (not counting B)");
     graph->nodes.push_back(std::move(node));
     return (int)graph->nodes.size() - 1;
   }
@@ -1099,7 +1120,7 @@ Value Sema::conv2d(const ast::Expr &e, Scope &scope) {
   int64_t c = x.type.dims[3];
   std::vector<int64_t> wShape = {kernel[0], kernel[1], c, filters};
   double macs = (double)oh * ow * filters * kernel[0] * kernel[1] * c;
-  if (macs > 1e15 || (double)product(wShape) > 1e12) {
+  if (macs > 1e15) {
     error(e.loc, "conv2d: too large (" + formatType(x.type) + " with " +
                      std::to_string(filters) + " filters)");
     return {};
@@ -1158,8 +1179,17 @@ Value Sema::pool(const ast::Expr &e, Scope &scope) {
   }
   std::vector<int64_t> win = {size[0], size[1], stride[0], stride[1], 1, 1};
   int64_t oh, ow;
-  if (!padding(global ? nullptr : args[3], name, x.type, win) ||
-      !window(e, name, x.type, win, oh, ow))
+  if (!padding(global ? nullptr : args[3], name, x.type, win))
+    return {};
+  // A window of padding only would have no input to take the max of.
+  if (win[6] >= size[0] || win[7] >= size[0] || win[8] >= size[1] ||
+      win[9] >= size[1]) {
+    error(args[3]->loc, name + ": padding must be smaller than the window " +
+                            std::to_string(size[0]) + "x" +
+                            std::to_string(size[1]) + " on every side");
+    return {};
+  }
+  if (!window(e, name, x.type, win, oh, ow))
     return {};
   int64_t c = x.type.dims[3];
   TensorType t{ElemType::F32, {x.type.dims[0], oh, ow, c}};
@@ -1775,6 +1805,11 @@ void Sema::train(const ast::Train &t, Program &p) {
       integer(*settings[key]->value, key, min, out);
   };
   intSetting("batch", 1, cfg.batch);
+  if (cfg.batch > kMaxDim) {
+    error(settings["batch"]->value->loc,
+          "batch must be at most " + std::to_string(kMaxDim));
+    cfg.batch = 1;
+  }
   intSetting("epochs", 1, cfg.epochs);
   intSetting("seed", 0, cfg.seed);
 
