@@ -235,57 +235,45 @@ private:
     graph->nodes[c.node].values = {v};
     return c;
   }
-  /// Current value of buffer `index` (a Buffer node until batch norm in
-  /// train mode replaces it by the updated statistics).
-  Value bufferValue(int index) {
-    auto it = bufferNodes.find(index);
-    if (it == bufferNodes.end()) {
+  /// The node of param (op Param) or buffer (op Buffer) `index`, made on
+  /// first use; batch norm in train mode replaces a buffer's node by the
+  /// updated statistics.
+  Value leafValue(OpKind op, int index) {
+    bool isParam = op == OpKind::Param;
+    std::map<int, int> &nodes = isParam ? paramNodes : bufferNodes;
+    const Param &decl = isParam ? prog->params[index] : prog->buffers[index];
+    auto it = nodes.find(index);
+    if (it == nodes.end()) {
       Node n;
-      n.op = OpKind::Buffer;
+      n.op = op;
       n.index = index;
-      n.type = TensorType{ElemType::F32, prog->buffers[index].shape};
-      n.loc = prog->buffers[index].loc;
-      it = bufferNodes.emplace(index, addNode(std::move(n))).first;
+      n.type = TensorType{ElemType::F32, decl.shape};
+      n.loc = decl.loc;
+      it = nodes.emplace(index, addNode(std::move(n))).first;
     }
     return Value{it->second, graph->nodes[it->second].type};
   }
-  int getBuffer(const std::string &name, const std::vector<int64_t> &shape,
-                const Init &init, const Loc &loc) {
-    for (size_t i = 0; i < prog->buffers.size(); ++i)
-      if (prog->buffers[i].name == name)
-        return prog->buffers[i].shape == shape ? (int)i : -1;
-    prog->buffers.push_back(Param{name, shape, init, loc});
-    return (int)prog->buffers.size() - 1;
-  }
-  Value paramValue(int index) {
-    auto it = paramNodes.find(index);
-    if (it == paramNodes.end()) {
-      Node n;
-      n.op = OpKind::Param;
-      n.index = index;
-      n.type = TensorType{ElemType::F32, prog->params[index].shape};
-      n.loc = prog->params[index].loc;
-      it = paramNodes.emplace(index, addNode(std::move(n))).first;
-    }
-    return Value{it->second, graph->nodes[it->second].type};
-  }
-  /// Finds or creates the param `name`. Returns -1 (after an error) if it
-  /// exists with another shape.
+  Value paramValue(int index) { return leafValue(OpKind::Param, index); }
+  Value bufferValue(int index) { return leafValue(OpKind::Buffer, index); }
+  /// Finds or creates the param (or, with `buffer`, the buffer) `name`.
+  /// Returns -1 (after an error) if it exists with another shape.
   int getParam(const std::string &name, const std::vector<int64_t> &shape,
-               const Init &init, const Loc &loc, const std::string &what) {
-    for (size_t i = 0; i < prog->params.size(); ++i) {
-      if (prog->params[i].name != name)
+               const Init &init, const Loc &loc, const std::string &what,
+               bool buffer = false) {
+    std::vector<Param> &decls = buffer ? prog->buffers : prog->params;
+    for (size_t i = 0; i < decls.size(); ++i) {
+      if (decls[i].name != name)
         continue;
-      if (prog->params[i].shape != shape) {
+      if (decls[i].shape != shape) {
         error(loc, what + " needs " + formatType({ElemType::F32, shape}) +
                        " but '" + name + "' (shared with an earlier call) is " +
-                       formatType({ElemType::F32, prog->params[i].shape}));
+                       formatType({ElemType::F32, decls[i].shape}));
         return -1;
       }
       return (int)i;
     }
-    prog->params.push_back(Param{name, shape, init, loc});
-    return (int)prog->params.size() - 1;
+    decls.push_back(Param{name, shape, init, loc});
+    return (int)decls.size() - 1;
   }
   /// A summary row; `weight` and `bias` are param indices (or -1) counted
   /// as weights and biases unless an earlier call already counted them.
@@ -1387,15 +1375,11 @@ Value Sema::batchNorm(const ast::Expr &e, Scope &scope) {
   int gamma =
       getParam(base + ".weight", {c}, Init{Init::Const, 1, 0, {}}, e.loc, what);
   int beta = getParam(base + ".bias", {c}, Init{}, e.loc, what);
-  int rm = getBuffer(base + ".running_mean", {c}, Init{}, e.loc);
-  int rv =
-      getBuffer(base + ".running_var", {c}, Init{Init::Const, 1, 0, {}}, e.loc);
-  if (gamma < 0 || beta < 0 || rm < 0 || rv < 0) {
-    if (gamma >= 0 && beta >= 0)
-      error(e.loc, what + " does not match the running statistics of '" + base +
-                       "' (shared with an earlier call)");
+  int rm = getParam(base + ".running_mean", {c}, Init{}, e.loc, what, true);
+  int rv = getParam(base + ".running_var", {c}, Init{Init::Const, 1, 0, {}},
+                    e.loc, what, true);
+  if (gamma < 0 || beta < 0 || rm < 0 || rv < 0)
     return {};
-  }
   TensorType vec{ElemType::F32, {c}}, scalar{ElemType::F32, {}};
   const Loc &l = e.loc;
   auto op = [&](OpKind kind, Value a, Value b, const TensorType &t) {
