@@ -1964,6 +1964,12 @@ void Sema::train(const ast::Train &t, Program &p) {
       }
   }
   if (cfg.data.kind == Dataset::Synthetic) {
+    // The runtime holds the whole dataset: keep its size far from overflow.
+    if ((double)cfg.data.samples * elements(p.input) > kMaxElements * 256.0)
+      error(d.loc, "synthetic: " + std::to_string(cfg.data.samples) +
+                       " samples of " + formatType(p.input) +
+                       " have more than " + std::to_string(kMaxElements * 256) +
+                       " elements");
     int64_t classes = p.evalLoss.nodes[trainedOutput].type.dims.back();
     if (cfg.data.classes > classes)
       error(d.loc, "synthetic: " + std::to_string(cfg.data.classes) +
