@@ -305,6 +305,21 @@ func.func @pool(%x: tensor<1x4x5x2xf32>, %dy: tensor<1x2x3x2xf32>)
   return %m, %dm, %a, %da : tensor<1x2x3x2xf32>, tensor<1x4x5x2xf32>, tensor<1x2x3x2xf32>, tensor<1x4x5x2xf32>
 }
 
+// avg_pool_grad of windows that tile the input (here global_avg_pool's) is one broadcasting
+// generic over [N, OH, KH, OW, KW, C] and a collapse, with no per-offset slices.
+// CHECK-LABEL: func @avg_pool_grad_tiling
+// CHECK-SAME: (%[[DY:.+]]: tensor<2x1x1x3xf32>)
+// CHECK-NOT: tensor.insert_slice
+// CHECK: %[[D:.+]] = linalg.generic {{.*}} ins(%[[DY]] : tensor<2x1x1x3xf32>) outs(%{{.+}} : tensor<2x1x5x1x4x3xf32>)
+// CHECK: arith.divf
+// CHECK: %[[DX:.+]] = tensor.collapse_shape %[[D]] {{\[\[}}0], [1, 2], [3, 4], [5]] : tensor<2x1x5x1x4x3xf32> into tensor<2x5x4x3xf32>
+// CHECK: return %[[DX]]
+func.func @avg_pool_grad_tiling(%dy: tensor<2x1x1x3xf32>) -> tensor<2x5x4x3xf32> {
+  %dx = nn.avg_pool_grad %dy {kernel = array<i64: 5, 4>, stride = array<i64: 5, 4>, padding = array<i64: 0, 0, 0, 0>}
+      : tensor<2x1x1x3xf32> -> tensor<2x5x4x3xf32>
+  return %dx : tensor<2x5x4x3xf32>
+}
+
 // reshape is one collapse or expand when the dims group, else a collapse to 1-D and an expand;
 // concat inserts slices into an empty tensor, slice extracts one; broadcast_to is one generic.
 // CHECK-LABEL: func @shapes

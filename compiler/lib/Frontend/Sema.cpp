@@ -20,6 +20,7 @@
 //===----------------------------------------------------------------------===//
 #include "nnc/Frontend.h"
 
+#include <algorithm>
 #include <cmath>
 #include <functional>
 #include <map>
@@ -42,6 +43,9 @@ namespace {
 constexpr int64_t kMaxDim = 1 << 24;
 /// Largest graph built (a bound on `repeat` and nested block expansion).
 constexpr size_t kMaxNodes = 1 << 18;
+/// Largest tensor, in elements per sample: with B <= kMaxDim, arena offsets
+/// stay far from int64 overflow.
+constexpr int64_t kMaxElements = int64_t(1) << 31;
 constexpr int64_t kMaxRepeat = 4096;
 constexpr int64_t kMaxRepeatSteps = 1 << 22;
 
@@ -51,6 +55,14 @@ std::string str(const Loc &l) {
 
 bool operator==(const TensorType &a, const TensorType &b) {
   return a.elem == b.elem && a.dims == b.dims;
+}
+
+/// Elements per sample (B counts as 1), in double: it cannot overflow.
+double elements(const TensorType &t) {
+  double n = 1;
+  for (int64_t d : t.dims)
+    n *= d == kBatch ? 1 : d;
+  return n;
 }
 
 int64_t product(const std::vector<int64_t> &dims) {
@@ -194,7 +206,16 @@ private:
   void error(const Loc &loc, const std::string &msg) { diags.error(loc, msg); }
 
   // Graph construction.
+  /// Reports a tensor of more than kMaxElements per sample where it first
+  /// appears (not again in the nodes computed from it).
   int addNode(Node node) {
+    if (elements(node.type) > kMaxElements &&
+        std::none_of(node.operands.begin(), node.operands.end(), [&](int o) {
+          return elements(graph->nodes[o].type) > kMaxElements;
+        }))
+      error(node.loc, formatType(node.type) + " has more than " +
+                          std::to_string(kMaxElements) +
+                          " elements (not counting B)");
     graph->nodes.push_back(std::move(node));
     return (int)graph->nodes.size() - 1;
   }
@@ -214,57 +235,45 @@ private:
     graph->nodes[c.node].values = {v};
     return c;
   }
-  /// Current value of buffer `index` (a Buffer node until batch norm in
-  /// train mode replaces it by the updated statistics).
-  Value bufferValue(int index) {
-    auto it = bufferNodes.find(index);
-    if (it == bufferNodes.end()) {
+  /// The node of param (op Param) or buffer (op Buffer) `index`, made on
+  /// first use; batch norm in train mode replaces a buffer's node by the
+  /// updated statistics.
+  Value leafValue(OpKind op, int index) {
+    bool isParam = op == OpKind::Param;
+    std::map<int, int> &nodes = isParam ? paramNodes : bufferNodes;
+    const Param &decl = isParam ? prog->params[index] : prog->buffers[index];
+    auto it = nodes.find(index);
+    if (it == nodes.end()) {
       Node n;
-      n.op = OpKind::Buffer;
+      n.op = op;
       n.index = index;
-      n.type = TensorType{ElemType::F32, prog->buffers[index].shape};
-      n.loc = prog->buffers[index].loc;
-      it = bufferNodes.emplace(index, addNode(std::move(n))).first;
+      n.type = TensorType{ElemType::F32, decl.shape};
+      n.loc = decl.loc;
+      it = nodes.emplace(index, addNode(std::move(n))).first;
     }
     return Value{it->second, graph->nodes[it->second].type};
   }
-  int getBuffer(const std::string &name, const std::vector<int64_t> &shape,
-                const Init &init, const Loc &loc) {
-    for (size_t i = 0; i < prog->buffers.size(); ++i)
-      if (prog->buffers[i].name == name)
-        return prog->buffers[i].shape == shape ? (int)i : -1;
-    prog->buffers.push_back(Param{name, shape, init, loc});
-    return (int)prog->buffers.size() - 1;
-  }
-  Value paramValue(int index) {
-    auto it = paramNodes.find(index);
-    if (it == paramNodes.end()) {
-      Node n;
-      n.op = OpKind::Param;
-      n.index = index;
-      n.type = TensorType{ElemType::F32, prog->params[index].shape};
-      n.loc = prog->params[index].loc;
-      it = paramNodes.emplace(index, addNode(std::move(n))).first;
-    }
-    return Value{it->second, graph->nodes[it->second].type};
-  }
-  /// Finds or creates the param `name`. Returns -1 (after an error) if it
-  /// exists with another shape.
+  Value paramValue(int index) { return leafValue(OpKind::Param, index); }
+  Value bufferValue(int index) { return leafValue(OpKind::Buffer, index); }
+  /// Finds or creates the param (or, with `buffer`, the buffer) `name`.
+  /// Returns -1 (after an error) if it exists with another shape.
   int getParam(const std::string &name, const std::vector<int64_t> &shape,
-               const Init &init, const Loc &loc, const std::string &what) {
-    for (size_t i = 0; i < prog->params.size(); ++i) {
-      if (prog->params[i].name != name)
+               const Init &init, const Loc &loc, const std::string &what,
+               bool buffer = false) {
+    std::vector<Param> &decls = buffer ? prog->buffers : prog->params;
+    for (size_t i = 0; i < decls.size(); ++i) {
+      if (decls[i].name != name)
         continue;
-      if (prog->params[i].shape != shape) {
+      if (decls[i].shape != shape) {
         error(loc, what + " needs " + formatType({ElemType::F32, shape}) +
                        " but '" + name + "' (shared with an earlier call) is " +
-                       formatType({ElemType::F32, prog->params[i].shape}));
+                       formatType({ElemType::F32, decls[i].shape}));
         return -1;
       }
       return (int)i;
     }
-    prog->params.push_back(Param{name, shape, init, loc});
-    return (int)prog->params.size() - 1;
+    decls.push_back(Param{name, shape, init, loc});
+    return (int)decls.size() - 1;
   }
   /// A summary row; `weight` and `bias` are param indices (or -1) counted
   /// as weights and biases unless an earlier call already counted them.
@@ -1099,7 +1108,7 @@ Value Sema::conv2d(const ast::Expr &e, Scope &scope) {
   int64_t c = x.type.dims[3];
   std::vector<int64_t> wShape = {kernel[0], kernel[1], c, filters};
   double macs = (double)oh * ow * filters * kernel[0] * kernel[1] * c;
-  if (macs > 1e15 || (double)product(wShape) > 1e12) {
+  if (macs > 1e15) {
     error(e.loc, "conv2d: too large (" + formatType(x.type) + " with " +
                      std::to_string(filters) + " filters)");
     return {};
@@ -1158,8 +1167,17 @@ Value Sema::pool(const ast::Expr &e, Scope &scope) {
   }
   std::vector<int64_t> win = {size[0], size[1], stride[0], stride[1], 1, 1};
   int64_t oh, ow;
-  if (!padding(global ? nullptr : args[3], name, x.type, win) ||
-      !window(e, name, x.type, win, oh, ow))
+  if (!padding(global ? nullptr : args[3], name, x.type, win))
+    return {};
+  // A window of padding only would have no input to take the max of.
+  if (win[6] >= size[0] || win[7] >= size[0] || win[8] >= size[1] ||
+      win[9] >= size[1]) {
+    error(args[3]->loc, name + ": padding must be smaller than the window " +
+                            std::to_string(size[0]) + "x" +
+                            std::to_string(size[1]) + " on every side");
+    return {};
+  }
+  if (!window(e, name, x.type, win, oh, ow))
     return {};
   int64_t c = x.type.dims[3];
   TensorType t{ElemType::F32, {x.type.dims[0], oh, ow, c}};
@@ -1357,15 +1375,11 @@ Value Sema::batchNorm(const ast::Expr &e, Scope &scope) {
   int gamma =
       getParam(base + ".weight", {c}, Init{Init::Const, 1, 0, {}}, e.loc, what);
   int beta = getParam(base + ".bias", {c}, Init{}, e.loc, what);
-  int rm = getBuffer(base + ".running_mean", {c}, Init{}, e.loc);
-  int rv =
-      getBuffer(base + ".running_var", {c}, Init{Init::Const, 1, 0, {}}, e.loc);
-  if (gamma < 0 || beta < 0 || rm < 0 || rv < 0) {
-    if (gamma >= 0 && beta >= 0)
-      error(e.loc, what + " does not match the running statistics of '" + base +
-                       "' (shared with an earlier call)");
+  int rm = getParam(base + ".running_mean", {c}, Init{}, e.loc, what, true);
+  int rv = getParam(base + ".running_var", {c}, Init{Init::Const, 1, 0, {}},
+                    e.loc, what, true);
+  if (gamma < 0 || beta < 0 || rm < 0 || rv < 0)
     return {};
-  }
   TensorType vec{ElemType::F32, {c}}, scalar{ElemType::F32, {}};
   const Loc &l = e.loc;
   auto op = [&](OpKind kind, Value a, Value b, const TensorType &t) {
@@ -1775,6 +1789,11 @@ void Sema::train(const ast::Train &t, Program &p) {
       integer(*settings[key]->value, key, min, out);
   };
   intSetting("batch", 1, cfg.batch);
+  if (cfg.batch > kMaxDim) {
+    error(settings["batch"]->value->loc,
+          "batch must be at most " + std::to_string(kMaxDim));
+    cfg.batch = 1;
+  }
   intSetting("epochs", 1, cfg.epochs);
   intSetting("seed", 0, cfg.seed);
 
@@ -1945,6 +1964,12 @@ void Sema::train(const ast::Train &t, Program &p) {
       }
   }
   if (cfg.data.kind == Dataset::Synthetic) {
+    // The runtime holds the whole dataset: keep its size far from overflow.
+    if ((double)cfg.data.samples * elements(p.input) > kMaxElements * 256.0)
+      error(d.loc, "synthetic: " + std::to_string(cfg.data.samples) +
+                       " samples of " + formatType(p.input) +
+                       " have more than " + std::to_string(kMaxElements * 256) +
+                       " elements");
     int64_t classes = p.evalLoss.nodes[trainedOutput].type.dims.back();
     if (cfg.data.classes > classes)
       error(d.loc, "synthetic: " + std::to_string(cfg.data.classes) +

@@ -1248,7 +1248,11 @@ struct MaxPoolGradLowering : OpConversionPattern<nn::MaxPoolGradOp> {
   }
 };
 
-// avg_pool_grad(dy) => d = dy / (KH KW); col2im of d over the windows
+// avg_pool_grad(dy) => d = dy / (KH KW); col2im of d over the windows.
+// Windows that tile the input exactly (stride = kernel, no padding, H = OH
+// KH, W = OW KW; global_avg_pool among them) need no col2im, whose
+// KH KW slices would make a large window take minutes to compile:
+//   dx = collapse(d'[n, i, a, j, b, c] = dy[n, i, j, c] / (KH KW))
 struct AvgPoolGradLowering : OpConversionPattern<nn::AvgPoolGradOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult
@@ -1258,6 +1262,21 @@ struct AvgPoolGradLowering : OpConversionPattern<nn::AvgPoolGradOp> {
     Geometry g = poolGeometry(op.getType().getShape(), op.getKernel(),
                               op.getStride(), op.getPadding());
     Value count = f32(rewriter, loc, g.kh * g.kw);
+    if (!g.padded() && g.sh == g.kh && g.sw == g.kw && g.h == g.oh * g.kh &&
+        g.w == g.ow * g.kw) {
+      SmallVector<int64_t> tiles = {g.n, g.oh, g.kh, g.ow, g.kw, g.c};
+      MLIRContext *ctx = rewriter.getContext();
+      Value d = generic(
+          rewriter, loc, adaptor.getDy(), empty(rewriter, loc, tiles),
+          {dimsMap(ctx, 6, {0, 1, 3, 5}), identityMap(ctx, 6)}, parallel(6),
+          [&](OpBuilder &b, Location l, ValueRange a) {
+            return SmallVector<Value>{b.create<arith::DivFOp>(l, a[0], count)};
+          })[0];
+      rewriter.replaceOpWithNewOp<tensor::CollapseShapeOp>(
+          op, op.getType(), d,
+          ArrayRef<ReassociationIndices>{{0}, {1, 2}, {3, 4}, {5}});
+      return success();
+    }
     Value d = elementwise(rewriter, loc, adaptor.getDy(), 1,
                           [&](OpBuilder &b, Location l, ValueRange a) {
                             return SmallVector<Value>{
