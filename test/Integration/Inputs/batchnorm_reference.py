@@ -85,7 +85,7 @@ for e in range(epochs):
     check(f"epoch {e + 1} train_loss", metrics[e]["train_loss"], loss.item())
     check(f"epoch {e + 1} eval_loss", metrics[e]["test_loss"], eval_loss)
 
-ckpt = safetensors_io.read(ckpt_path)
+ckpt, _ = safetensors_io.read(ckpt_path)
 for n in buf:
     check(n, ckpt[n], buf[n].numpy())
 for n in names:
