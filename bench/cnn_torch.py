@@ -15,17 +15,15 @@ timed, as in the compiled binary. Run it tuned (shared/TOOLCHAIN.md):
 formats and quotes PyTorch's faster one.
 """
 import argparse
-import json
 import os
 import sys
-import time
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from mlp_torch import DATA_DIR, evaluate, load_split  # noqa: E402
+from mlp_torch import DATA_DIR, load_split, train  # noqa: E402
 
 
 class CNN(nn.Module):
@@ -110,42 +108,7 @@ def main():
     model = model.to(memory_format=fmt)
     x_train, x_test = x_train.contiguous(memory_format=fmt), x_test.contiguous(memory_format=fmt)
     opt = torch.optim.Adam(model.parameters(), lr=args.lr, betas=(0.9, 0.999), eps=1e-8, foreach=True)
-    gen = torch.Generator().manual_seed(args.seed)
-    n = x_train.shape[0]
-    nbatches = (n + batch - 1) // batch
-    if args.limit_batches > 0:
-        nbatches = min(nbatches, args.limit_batches)
-
-    for epoch in range(1, args.epochs + 1):
-        perm = torch.randperm(n, generator=gen)
-        xs, ys = x_train[perm].contiguous(memory_format=fmt), y_train[perm]
-        model.train()
-        loss_sum = torch.zeros(())
-        correct = torch.zeros((), dtype=torch.int64)
-        samples = 0
-        t0 = time.perf_counter()
-        for b in range(nbatches):
-            xb, yb = xs[b * batch:(b + 1) * batch], ys[b * batch:(b + 1) * batch]
-            logits = model(xb)
-            loss = F.cross_entropy(logits, yb)
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-            with torch.no_grad():
-                loss_sum += loss.detach() * xb.shape[0]
-                correct += (logits.argmax(1) == yb).sum()
-            samples += xb.shape[0]
-        seconds = time.perf_counter() - t0
-
-        model.eval()
-        test_loss, test_acc = (None, None) if args.no_test else evaluate(model, x_test, y_test)
-        print(json.dumps({
-            "epoch": epoch, "train_loss": loss_sum.item() / samples, "train_acc": 100.0 * correct.item() / samples,
-            "test_loss": test_loss, "test_acc": test_acc, "seconds": seconds, "samples_per_s": samples / seconds,
-            "impl": "pytorch-" + torch.__version__, "threads": args.threads, "batches": nbatches,
-            "channels_last": args.channels_last,
-        }), flush=True)
-
+    train(model, opt, x_train, y_train, x_test, y_test, batch, args, fmt, channels_last=args.channels_last)
 
 if __name__ == "__main__":
     main()
