@@ -320,6 +320,22 @@ func.func @avg_pool_grad_tiling(%dy: tensor<2x1x1x3xf32>) -> tensor<2x5x4x3xf32>
   return %dx : tensor<2x5x4x3xf32>
 }
 
+// max_pool_grad over windows that tile the input (2x2, stride 2): the first-maximum index per window, then
+// one generic routing dy to it over x viewed as [N, OH, KH, OW, KW, C], collapsed back; no col2im slices.
+// CHECK-LABEL: func @max_pool_grad_tiling
+// CHECK-SAME: (%[[X:.+]]: tensor<2x4x6x3xf32>, %[[DY:.+]]: tensor<2x2x3x3xf32>)
+// CHECK-NOT: tensor.insert_slice
+// CHECK: %[[ARG:.+]]:2 = linalg.generic {{.*}} ins(%[[X]], %{{.+}} : tensor<2x4x6x3xf32>, tensor<2x2xf32>)
+// CHECK: %[[D:.+]] = linalg.generic {{.*}} ins(%[[ARG]]#1, %[[DY]] : tensor<2x2x3x3xi32>, tensor<2x2x3x3xf32>) outs(%{{.+}} : tensor<2x2x2x3x2x3xf32>)
+// CHECK: arith.select
+// CHECK: %[[DX:.+]] = tensor.collapse_shape %[[D]] {{\[\[}}0], [1, 2], [3, 4], [5]] : tensor<2x2x2x3x2x3xf32> into tensor<2x4x6x3xf32>
+// CHECK: return %[[DX]]
+func.func @max_pool_grad_tiling(%x: tensor<2x4x6x3xf32>, %dy: tensor<2x2x3x3xf32>) -> tensor<2x4x6x3xf32> {
+  %dx = nn.max_pool_grad %x, %dy {kernel = array<i64: 2, 2>, stride = array<i64: 2, 2>, padding = array<i64: 0, 0, 0, 0>}
+      : tensor<2x4x6x3xf32>, tensor<2x2x3x3xf32> -> tensor<2x4x6x3xf32>
+  return %dx : tensor<2x4x6x3xf32>
+}
+
 // reshape is one collapse or expand when the dims group, else a collapse to 1-D and an expand;
 // concat inserts slices into an empty tensor, slice extracts one; broadcast_to is one generic.
 // CHECK-LABEL: func @shapes

@@ -1124,6 +1124,38 @@ Value poolReduce(OpBuilder &b, Location loc, Value xp, const Geometry &g,
                  })[0];
 }
 
+/// Pool windows that tile the input exactly (stride = kernel, no padding,
+/// H = OH KH, W = OW KW; global_avg_pool among them): a pool gradient is then
+/// one elementwise generic over x viewed as [N, OH, KH, OW, KW, C], collapsed
+/// back, instead of a col2im whose KH KW slices cost a pass over dx each and
+/// make a large window take minutes to compile.
+bool windowsTile(const Geometry &g) {
+  return !g.padded() && g.sh == g.kh && g.sw == g.kw && g.h == g.oh * g.kh &&
+         g.w == g.ow * g.kw;
+}
+
+/// dx[n, i KH + a, j KW + b, c] = fn(a, b, operands[n, i, j, c]...) for
+/// windows that tile the input (windowsTile).
+Value perWindowElement(OpBuilder &b, Location loc, const Geometry &g,
+                       RankedTensorType dxType, ValueRange operands,
+                       function_ref<Value(OpBuilder &, Location, Value, Value,
+                                          ValueRange)>
+                           fn) {
+  MLIRContext *ctx = b.getContext();
+  SmallVector<int64_t> tiles = {g.n, g.oh, g.kh, g.ow, g.kw, g.c};
+  SmallVector<AffineMap> maps(operands.size(), dimsMap(ctx, 6, {0, 1, 3, 5}));
+  maps.push_back(identityMap(ctx, 6));
+  Value d = generic(b, loc, operands, empty(b, loc, tiles), maps, parallel(6),
+                    [&](OpBuilder &nb, Location l, ValueRange a) {
+                      Value ia = nb.create<linalg::IndexOp>(l, 2);
+                      Value ib = nb.create<linalg::IndexOp>(l, 4);
+                      return SmallVector<Value>{
+                          fn(nb, l, ia, ib, a.drop_back())};
+                    })[0];
+  return b.create<tensor::CollapseShapeOp>(
+      loc, dxType, d, ArrayRef<ReassociationIndices>{{0}, {1, 2}, {3, 4}, {5}});
+}
+
 Geometry poolGeometry(ArrayRef<int64_t> x, ArrayRef<int64_t> kernel,
                       ArrayRef<int64_t> stride, ArrayRef<int64_t> padding) {
   int64_t one[] = {1, 1};
@@ -1183,7 +1215,8 @@ struct AvgPoolLowering : OpConversionPattern<nn::AvgPoolOp> {
 //   (m, k)[n, i, j, c] = lexicographic max over (a, b) of
 //     (xp[n, i sh + a, j sw + b, c], -(a KW + b)), xp = pad(x, -inf)
 //     (the first maximum in row-major order, whatever the reduction order);
-//   col2im of select(k == a KW + b, dy, 0) over the windows
+//   col2im of select(k == a KW + b, dy, 0) over the windows (one generic
+//   when the windows tile the input)
 struct MaxPoolGradLowering : OpConversionPattern<nn::MaxPoolGradOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult
@@ -1232,6 +1265,25 @@ struct MaxPoolGradLowering : OpConversionPattern<nn::MaxPoolGradOp> {
               b.create<arith::SelectOp>(l, take, k, a[3])};
         })[1];
     Value dy = adaptor.getDy();
+    if (windowsTile(g)) {
+      rewriter.replaceOp(
+          op, perWindowElement(
+                  rewriter, loc, g, op.getType(), ValueRange{argmax, dy},
+                  [&](OpBuilder &b, Location l, Value ia, Value ib,
+                      ValueRange t) -> Value {
+                    Value k = b.create<arith::AddIOp>(
+                        l,
+                        b.create<arith::MulIOp>(
+                            l, ia, b.create<arith::ConstantIndexOp>(l, g.kw)),
+                        ib);
+                    Value hit = b.create<arith::CmpIOp>(
+                        l, arith::CmpIPredicate::eq,
+                        b.create<arith::IndexCastOp>(l, i32, k), t[0]);
+                    return b.create<arith::SelectOp>(l, hit, t[1],
+                                                     f32(b, l, 0.0));
+                  }));
+      return success();
+    }
     Value dx = scatterWindows(
         rewriter, loc, g, [&](int64_t a, int64_t b, Value slice) {
           return addInto(rewriter, loc, slice, ValueRange{argmax, dy},
@@ -1248,10 +1300,8 @@ struct MaxPoolGradLowering : OpConversionPattern<nn::MaxPoolGradOp> {
   }
 };
 
-// avg_pool_grad(dy) => d = dy / (KH KW); col2im of d over the windows.
-// Windows that tile the input exactly (stride = kernel, no padding, H = OH
-// KH, W = OW KW; global_avg_pool among them) need no col2im, whose
-// KH KW slices would make a large window take minutes to compile:
+// avg_pool_grad(dy) => d = dy / (KH KW); col2im of d over the windows; when
+// the windows tile the input:
 //   dx = collapse(d'[n, i, a, j, b, c] = dy[n, i, j, c] / (KH KW))
 struct AvgPoolGradLowering : OpConversionPattern<nn::AvgPoolGradOp> {
   using OpConversionPattern::OpConversionPattern;
@@ -1262,19 +1312,13 @@ struct AvgPoolGradLowering : OpConversionPattern<nn::AvgPoolGradOp> {
     Geometry g = poolGeometry(op.getType().getShape(), op.getKernel(),
                               op.getStride(), op.getPadding());
     Value count = f32(rewriter, loc, g.kh * g.kw);
-    if (!g.padded() && g.sh == g.kh && g.sw == g.kw && g.h == g.oh * g.kh &&
-        g.w == g.ow * g.kw) {
-      SmallVector<int64_t> tiles = {g.n, g.oh, g.kh, g.ow, g.kw, g.c};
-      MLIRContext *ctx = rewriter.getContext();
-      Value d = generic(
-          rewriter, loc, adaptor.getDy(), empty(rewriter, loc, tiles),
-          {dimsMap(ctx, 6, {0, 1, 3, 5}), identityMap(ctx, 6)}, parallel(6),
-          [&](OpBuilder &b, Location l, ValueRange a) {
-            return SmallVector<Value>{b.create<arith::DivFOp>(l, a[0], count)};
-          })[0];
-      rewriter.replaceOpWithNewOp<tensor::CollapseShapeOp>(
-          op, op.getType(), d,
-          ArrayRef<ReassociationIndices>{{0}, {1, 2}, {3, 4}, {5}});
+    if (windowsTile(g)) {
+      rewriter.replaceOp(
+          op, perWindowElement(rewriter, loc, g, op.getType(), adaptor.getDy(),
+                               [&](OpBuilder &b, Location l, Value, Value,
+                                   ValueRange t) -> Value {
+                                 return b.create<arith::DivFOp>(l, t[0], count);
+                               }));
       return success();
     }
     Value d = elementwise(rewriter, loc, adaptor.getDy(), 1,
