@@ -10,6 +10,9 @@
 //   register tile [mr,nr,1] -> vector.contract -> outer products (vector.fma
 //   of an nr-wide row of B by a broadcast element of A; mr*nr accumulators
 //   stay in registers because the C tile is hoisted out of the k loop);
+//   linalg.conv_2d_nhwc_hwcf: scf.forall over the batch -> the same register
+//   tile over (output pixels of a row, filters), reductions (kh, kw, c) tiled
+//   to 1 -> decomposed to 1-D convolutions -> the same outer products;
 //   every other linalg op: tile [1,...,1,v] -> vectorized along its last loop.
 // Tile sizes divide the static shapes; where no good divisor exists the
 // register loop is peeled, so no tile falls back to scalar code.
@@ -219,6 +222,34 @@ void scheduleContraction(ScriptBuilder &sb, const std::string &h,
     sb.peel(loops[0]);
 }
 
+/// linalg.conv_2d_nhwc_hwcf, loops (n, oh, ow, f, kh, kw, c): a direct
+/// convolution with the GEMM's register tile, mr output pixels of one row x
+/// nr filters, accumulated over (kh, kw, c) one input channel at a time: per
+/// step mr broadcast pixels and one nr-wide row of the filter, mr*nr/lanes
+/// FMAs. No im2col buffer. Threads split the batch.
+void scheduleConv(ScriptBuilder &sb, std::string h, ArrayRef<int64_t> r,
+                  int threads, const HostBlocking &hb) {
+  int64_t n = r[0], ow = r[2], f = r[3];
+  int64_t macs = 1;
+  for (int64_t d : r)
+    macs *= d;
+  if (threads > 1 && n % threads == 0 && 2 * macs >= (1 << 20))
+    h = sb.tileUsingForall(h, {n / threads, 0, 0, 0, 0, 0, 0});
+  int64_t mr = std::min(ow, hb.mr);
+  bool peelW = ow % mr != 0;
+  int64_t nr = pickTile(f, hb.nr);
+  bool peelF = nr == 0 || (f > hb.nr && nr < hb.lanes);
+  if (peelF)
+    nr = hb.nr;
+  SmallVector<std::string> loops, red;
+  h = sb.tileUsingFor(h, {1, 1, mr, nr, 0, 0, 0}, loops);
+  sb.tileUsingFor(h, {0, 0, 0, 0, 1, 1, 1}, red);
+  if (peelF)
+    sb.peel(loops[3]);
+  if (peelW)
+    sb.peel(loops[2]);
+}
+
 /// Any other linalg op: tile [1, ..., 1, v], vectorized along the last loop.
 /// A big op whose first loop is parallel (the batch, or rows) is first split
 /// into equal slices over the threads: these ops are memory-bound, and each
@@ -299,13 +330,24 @@ void emitVectorization(ScriptBuilder &sb) {
   sb.line("transform.apply_patterns to %funcs {");
   sb.line("  transform.apply_patterns.canonicalization");
   sb.line("} : !transform.any_op");
+  // Tiled convolutions (oh = kh = 1) become 1-D ones the vectorizer takes.
+  sb.line(
+      "%convs = transform.structured.match ops{[\"linalg.conv_2d_nhwc_hwcf\"]} "
+      "in %root : (!transform.any_op) -> !transform.any_op");
+  sb.line("transform.foreach %convs : !transform.any_op {");
+  sb.line("^bb0(%c: !transform.any_op):");
+  sb.line("  transform.structured.decompose %c : (!transform.any_op) -> "
+          "!transform.any_op");
+  sb.line("  transform.yield");
+  sb.line("}");
   sb.line("transform.foreach %funcs : !transform.any_op {");
   sb.line("^bb0(%f: !transform.any_op):");
   // Tiles whose loops are all 1 but the last (im2col copies, pooling windows)
   // keep maps like (n, oh + kh, ...) that the vectorizer rejects; dropping
   // the unit dims leaves 1-D generics with identity maps.
   sb.line("  transform.apply_patterns to %f {");
-  sb.line("    transform.apply_patterns.linalg.fold_unit_extent_dims_via_slices");
+  sb.line(
+      "    transform.apply_patterns.linalg.fold_unit_extent_dims_via_slices");
   sb.line("  } : !transform.any_op");
   sb.line("  %fv = transform.structured.vectorize_children_and_apply_patterns "
           "%f : (!transform.any_op) -> !transform.any_op");
@@ -398,6 +440,8 @@ LogicalResult nnc::runVectorize(ModuleOp module, int threads) {
     std::string h = sb.matchTag(id++);
     if (isPlainContraction(op))
       scheduleContraction(sb, h, ranges, threads, hb);
+    else if (isa<linalg::Conv2DNhwcHwcfOp>(op))
+      scheduleConv(sb, h, ranges, threads, hb);
     else if (isa<linalg::TransposeOp>(op) && ranges.size() == 2)
       scheduleTranspose(sb, h, ranges, hb);
     else

@@ -7,11 +7,13 @@
 // indexing maps do the broadcasting; softmax, the losses, their gradients,
 // weighted_mean and unbroadcast to linalg.generic reductions followed by
 // elementwise generics; optimizer updates to one elementwise generic each.
-// Convolutions are shaped for codegen, which has a fast schedule for plain
-// (transposed) matmuls and vectorizes other generics along their last loop:
-// conv2d and conv2d_grad_filter are an im2col copy (C innermost) and one
-// GEMM; conv2d_grad_input is one GEMM to columns and a col2im of KH KW
-// elementwise adds into strided slices (same traffic as im2col, no scatter).
+// Convolutions are shaped for codegen, which has fast schedules for plain
+// (transposed) matmuls and linalg.conv_2d_nhwc_hwcf and vectorizes other
+// generics along their last loop: conv2d is conv_2d_nhwc_hwcf on the padded
+// input (1x1 unpadded: a GEMM); conv2d_grad_filter is an im2col copy (C
+// innermost) and one GEMM; conv2d_grad_input is, for stride 1, a
+// conv_2d_nhwc_hwcf of the padded dy with the rotated filter, otherwise one
+// GEMM to columns and a col2im of KH KW elementwise adds into strided slices.
 // Pools are window reductions with C last; their gradients reuse col2im.
 // Nothing is fused here (that is codegen's job). The nn dialect is illegal,
 // so an op without a pattern makes the pass fail.
@@ -1002,8 +1004,31 @@ Value addInto(OpBuilder &b, Location loc, Value slice, ValueRange inputs,
                  })[0];
 }
 
-// conv2d(x, w) => expand(matmul(im2col(pad(x)) [N OH OW, KH KW C],
-//                               collapse(w) [KH KW C, F])) : [N, OH, OW, F]
+/// A 1x1 kernel with stride 1 and no padding: a plain GEMM over the pixels
+/// (im2col is x itself).
+bool isPointwise(const Geometry &g) {
+  return g.kh == 1 && g.kw == 1 && g.sh == 1 && g.sw == 1 && !g.padded();
+}
+
+/// y = linalg.conv_2d_nhwc_hwcf(xp, w) [N, OH, OW, F] into zeros: the direct
+/// convolution codegen tiles like a GEMM (no im2col buffer).
+Value directConv(OpBuilder &b, Location loc, Value xp, Value w,
+                 ArrayRef<int64_t> outShape, ArrayRef<int64_t> stride,
+                 ArrayRef<int64_t> dilation) {
+  auto attr = [&](ArrayRef<int64_t> v) {
+    return DenseIntElementsAttr::get(RankedTensorType::get({2}, b.getI64Type()),
+                                     v);
+  };
+  return b
+      .create<linalg::Conv2DNhwcHwcfOp>(
+          loc, TypeRange{RankedTensorType::get(outShape, b.getF32Type())},
+          ValueRange{xp, w}, ValueRange{filled(b, loc, outShape, 0.0)},
+          attr(stride), attr(dilation))
+      .getResult(0);
+}
+
+// conv2d(x, w) => conv_2d_nhwc_hwcf(pad(x), w) : [N, OH, OW, F]
+//   (1x1, stride 1, unpadded: expand(matmul(collapse(x), collapse(w))))
 struct Conv2DLowering : OpConversionPattern<nn::Conv2DOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult
@@ -1013,6 +1038,14 @@ struct Conv2DLowering : OpConversionPattern<nn::Conv2DOp> {
     Geometry g(op.getX().getType().getShape(),
                op.getW().getType().getShape().take_front(2), op.getStride(),
                op.getDilation(), op.getPadding());
+    if (!isPointwise(g)) {
+      rewriter.replaceOp(
+          op, directConv(rewriter, loc,
+                         padInput(rewriter, loc, adaptor.getX(), g, 0.0),
+                         adaptor.getW(), op.getType().getShape(),
+                         op.getStride(), op.getDilation()));
+      return success();
+    }
     int64_t f = op.getType().getDimSize(3);
     Value col = im2col(rewriter, loc, adaptor.getX(), g);
     Value y =
@@ -1053,7 +1086,47 @@ struct Conv2DGradFilterLowering : OpConversionPattern<nn::Conv2DGradFilterOp> {
   }
 };
 
-// conv2d_grad_input(dy, w) =>
+/// For stride 1, the input gradient is a direct convolution of dy, padded by
+/// the kernel's extent minus the forward padding, with the filter rotated by
+/// 180 degrees and its C and F swapped:
+///   dx[n, h, w, c] = sum dyp[n, h + a dh, w + b dw, f] w[KH-1-a, KW-1-b, c, f]
+/// Null when the stride is not 1, the forward padding exceeds the kernel's
+/// extent, or the kernel is 1x1 unpadded (a GEMM is better).
+Value directGradInput(OpBuilder &b, Location loc, Value dy, Value w,
+                      const Geometry &g) {
+  int64_t eh = (g.kh - 1) * g.dh, ew = (g.kw - 1) * g.dw;
+  if (g.sh != 1 || g.sw != 1 || isPointwise(g) || g.pt > eh || g.pb > eh ||
+      g.pl > ew || g.pr > ew)
+    return nullptr;
+  // A gather (tensor.extract): tiling mis-sizes slices of maps like
+  // (a) -> (KH - 1 - a). The filter is small.
+  int64_t f = cast<RankedTensorType>(dy.getType()).getDimSize(3);
+  Value rotated = generic(
+      b, loc, ValueRange{}, empty(b, loc, {g.kh, g.kw, f, g.c}),
+      {identityMap(b.getContext(), 4)}, parallel(4),
+      [&](OpBuilder &nb, Location l, ValueRange) {
+        SmallVector<Value> i;
+        for (unsigned d = 0; d < 4; ++d)
+          i.push_back(nb.create<linalg::IndexOp>(l, d));
+        auto flip = [&](int64_t size, Value v) -> Value {
+          return nb.create<arith::SubIOp>(
+              l, nb.create<arith::ConstantIndexOp>(l, size - 1), v);
+        };
+        return SmallVector<Value>{nb.create<tensor::ExtractOp>(
+            l, w, ValueRange{flip(g.kh, i[0]), flip(g.kw, i[1]), i[3], i[2]})};
+      })[0];
+  Value dyp = dy;
+  if (eh - g.pt || eh - g.pb || ew - g.pl || ew - g.pr)
+    dyp = b.create<tensor::PadOp>(
+        loc,
+        RankedTensorType::get({g.n, g.h + eh, g.w + ew, f}, b.getF32Type()), dy,
+        indices(b, {0, eh - g.pt, ew - g.pl, 0}),
+        indices(b, {0, eh - g.pb, ew - g.pr, 0}), f32(b, loc, 0.0));
+  return directConv(b, loc, dyp, rotated, {g.n, g.h, g.w, g.c}, {1, 1},
+                    {g.dh, g.dw});
+}
+
+// conv2d_grad_input(dy, w) => directGradInput (stride 1), else
 //   dcol = matmul_transpose_b(collapse(dy) [N OH OW, F], collapse(w) [KH KW C,
 //   F])
 //          as [N, OH, OW, KH, KW, C];
@@ -1070,6 +1143,11 @@ struct Conv2DGradInputLowering : OpConversionPattern<nn::Conv2DGradInputOp> {
     ArrayRef<int64_t> wShape = op.getW().getType().getShape();
     Geometry g(op.getType().getShape(), wShape.take_front(2), op.getStride(),
                op.getDilation(), op.getPadding());
+    if (Value dx = directGradInput(rewriter, loc, adaptor.getDy(),
+                                   adaptor.getW(), g)) {
+      rewriter.replaceOp(op, dx);
+      return success();
+    }
     int64_t rows = g.n * g.oh * g.ow, k = g.kh * g.kw * g.c;
     Value dcol2d =
         rewriter
@@ -1136,22 +1214,21 @@ bool windowsTile(const Geometry &g) {
 
 /// dx[n, i KH + a, j KW + b, c] = fn(a, b, operands[n, i, j, c]...) for
 /// windows that tile the input (windowsTile).
-Value perWindowElement(OpBuilder &b, Location loc, const Geometry &g,
-                       RankedTensorType dxType, ValueRange operands,
-                       function_ref<Value(OpBuilder &, Location, Value, Value,
-                                          ValueRange)>
-                           fn) {
+Value perWindowElement(
+    OpBuilder &b, Location loc, const Geometry &g, RankedTensorType dxType,
+    ValueRange operands,
+    function_ref<Value(OpBuilder &, Location, Value, Value, ValueRange)> fn) {
   MLIRContext *ctx = b.getContext();
   SmallVector<int64_t> tiles = {g.n, g.oh, g.kh, g.ow, g.kw, g.c};
   SmallVector<AffineMap> maps(operands.size(), dimsMap(ctx, 6, {0, 1, 3, 5}));
   maps.push_back(identityMap(ctx, 6));
-  Value d = generic(b, loc, operands, empty(b, loc, tiles), maps, parallel(6),
-                    [&](OpBuilder &nb, Location l, ValueRange a) {
-                      Value ia = nb.create<linalg::IndexOp>(l, 2);
-                      Value ib = nb.create<linalg::IndexOp>(l, 4);
-                      return SmallVector<Value>{
-                          fn(nb, l, ia, ib, a.drop_back())};
-                    })[0];
+  Value d =
+      generic(b, loc, operands, empty(b, loc, tiles), maps, parallel(6),
+              [&](OpBuilder &nb, Location l, ValueRange a) {
+                Value ia = nb.create<linalg::IndexOp>(l, 2);
+                Value ib = nb.create<linalg::IndexOp>(l, 4);
+                return SmallVector<Value>{fn(nb, l, ia, ib, a.drop_back())};
+              })[0];
   return b.create<tensor::CollapseShapeOp>(
       loc, dxType, d, ArrayRef<ReassociationIndices>{{0}, {1, 2}, {3, 4}, {5}});
 }
