@@ -1,26 +1,28 @@
 #!/usr/bin/env bash
-# Benchmarks compiled .nn models against their tuned PyTorch references on this machine, in one run: for each
-# model it compiles the .nn file with nnc, then runs our binary and every PyTorch setting alternately K times
-# (one training run per process), prints best/median training samples/s, PyTorch's best setting and the
-# ratio nnc/PyTorch, and writes bench/results.json. See bench/README.md.
+# Benchmarks nnc on this machine, in one run: our generated GEMM and convolution kernels against OpenBLAS
+# sgemm (bench/kernels.py, GFLOP/s at 1 and 2 threads), then compiled .nn models against their tuned PyTorch
+# references: for each model it compiles the .nn file with nnc, runs our binary and every PyTorch setting
+# alternately K times (one training run per process), prints best/median training samples/s, PyTorch's best
+# setting and the ratio nnc/PyTorch. Writes everything to bench/results.json. See bench/README.md.
 #
 #   bench/run.sh [-b BUILD_DIR] [-k K] [-m MODELS] [-o RESULTS_JSON]
 #
-# MODELS: comma-separated from mlp (examples/mlp.nn, 1 epoch), cnn (examples/cnn.nn, 200 batches of 64),
-# inception (bench/inception_block.nn, 64 batches of 32 at 32x32x64); default: all three.
-# BUILD_DIR defaults to ./build; if it has no bin/nnc yet, it is configured and built (ninja -j2 nnc nnrt).
+# MODELS: comma-separated from kernels (bench/kernels.py), mlp (examples/mlp.nn, 1 epoch), cnn (examples/cnn.nn,
+# 200 batches of 64), inception (bench/inception_block.nn, 64 batches of 32 at 32x32x64); default: all four.
+# BUILD_DIR defaults to ./build; if it lacks a tool, it is configured and built (ninja -j2 nnc nnrt, and
+# nn-opt nnc-codegen-test for kernels).
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
 build="$repo/build"
 build_given=0
 runs=5
-models=mlp,cnn,inception
+models=kernels,mlp,cnn,inception
 results="$repo/bench/results.json"
 python=/usr/bin/python3
 
 die() { echo "bench/run.sh: error: $*" >&2; exit 1; }
-usage() { sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-0}"; }
+usage() { sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-0}"; }
 
 while getopts "b:k:m:o:h" opt; do
   case $opt in
@@ -53,17 +55,31 @@ torch_settings[inception]=$'--threads 2\n--threads 2 --channels-last'
 [ -x "$python" ] || die "$python not found (install python3-torch python3-numpy)"
 "$python" -c 'import torch, numpy' 2>/dev/null || die "$python cannot import torch and numpy (apt-get install python3-torch)"
 IFS=, read -r -a model_list <<<"$models"
+kernels=0
+nn_models=()
 for m in "${model_list[@]}"; do
-  [ -n "${nn_file[$m]:-}" ] || die "unknown model '$m' (expected mlp, cnn or inception)"
+  if [ "$m" = kernels ]; then kernels=1; continue; fi
+  [ -n "${nn_file[$m]:-}" ] || die "unknown model '$m' (expected kernels, mlp, cnn or inception)"
+  nn_models+=("$m")
 done
 
 nnc="$build/bin/nnc"
-if [ ! -x "$nnc" ]; then
-  [ "$build_given" -eq 0 ] || die "$nnc not found: build it first (ninja -C $build nnc nnrt) or omit -b"
-  echo "bench: building nnc in $build"
+tools=()
+[ ${#nn_models[@]} -eq 0 ] || tools+=(nnc nnrt)
+[ "$kernels" -eq 0 ] || tools+=(nn-opt nnc-codegen-test)
+missing=()
+for t in "${tools[@]}"; do
+  [ "$t" = nnrt ] || [ -x "$build/bin/$t" ] || missing+=("$t")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  [ "$build_given" -eq 0 ] ||
+    die "$build/bin lacks ${missing[*]}: build it first (ninja -C $build ${tools[*]}) or omit -b"
+  echo "bench: building ${tools[*]} in $build"
   [ -f "$build/build.ninja" ] || cmake -G Ninja -S "$repo" -B "$build" -DCMAKE_BUILD_TYPE=Release >/dev/null
-  ninja -C "$build" -j2 nnc nnrt || die "building nnc failed"
-  [ -x "$nnc" ] || die "the build finished but $nnc does not exist"
+  ninja -C "$build" -j2 "${tools[@]}" || die "building ${tools[*]} failed"
+  for t in "${missing[@]}"; do
+    [ -x "$build/bin/$t" ] || die "the build finished but $build/bin/$t does not exist"
+  done
 fi
 
 work="$build/bench"
@@ -73,7 +89,12 @@ rm -f "$work"/*.json
 # single-threaded and idle OpenMP threads sleep.
 torch_env=(OMP_WAIT_POLICY=passive OPENBLAS_NUM_THREADS=1)
 
-for m in "${model_list[@]}"; do
+if [ "$kernels" -eq 1 ]; then
+  echo "bench: kernels: $python bench/kernels.py -b $build -o $work/kernels.json"
+  "$python" "$repo/bench/kernels.py" -b "$build" -o "$work/kernels.json" || die "bench/kernels.py failed"
+fi
+
+for m in "${nn_models[@]}"; do
   echo "bench: $nnc build ${nn_file[$m]} -o $work/$m"
   "$nnc" build "$repo/${nn_file[$m]}" -o "$work/$m" || die "nnc failed to compile ${nn_file[$m]}"
   mapfile -t settings <<<"${torch_settings[$m]}"
@@ -91,11 +112,14 @@ for m in "${model_list[@]}"; do
   done
 done
 
-"$python" - "$work" "$runs" "$results" "$nnc" "${model_list[@]}" <<'PYEOF'
+"$python" - "$work" "$runs" "$results" "$nnc" "$repo/bench" "${nn_models[@]}" <<'PYEOF'
 import json, os, platform, statistics, subprocess, sys, time
 
-work, runs, results, nnc, *models = sys.argv[1:]
+work, runs, results, nnc, bench, *models = sys.argv[1:]
 runs = int(runs)
+sys.path.insert(0, bench)
+sys.dont_write_bytecode = True
+import kernels  # bench/kernels.py, for its table
 
 def load(path):
     """samples/s of one process (total samples / total train seconds) and its last test accuracy."""
@@ -115,8 +139,12 @@ rev = subprocess.run(["git", "-C", os.path.dirname(results), "rev-parse", "--sho
                      capture_output=True, text=True).stdout.strip() or None
 doc = dict(date=time.strftime("%Y-%m-%dT%H:%M:%S"), git=rev, nnc=nnc, cpu=platform.processor() or platform.machine(),
            cores=os.cpu_count(), runs_each=runs, models={})
+if os.path.exists(os.path.join(work, "kernels.json")):
+    doc["kernels"] = json.load(open(os.path.join(work, "kernels.json")))
+    kernels.print_table(doc["kernels"])
 fmt = lambda v: f"{v:,.0f}"
-print(f"\n{runs} alternating processes per setting; train samples/s (best / median / worst, spread)")
+if models:
+    print(f"\n{runs} alternating processes per setting; train samples/s (best / median / worst, spread)")
 for m in models:
     settings = open(os.path.join(work, f"{m}.settings")).read().splitlines()
     ours = summary([os.path.join(work, f"{m}-nnc-{i}.json") for i in range(1, runs + 1)])
