@@ -212,12 +212,17 @@ func.func @optimizers(%p: tensor<3x2xf32>, %g: tensor<3x2xf32>, %m: tensor<3x2xf
   return %2#0, %2#1, %2#2 : tensor<3x2xf32>, tensor<3x2xf32>, tensor<3x2xf32>
 }
 
-// conv2d is a direct convolution (no im2col buffer): pad, then linalg.conv_2d_nhwc_hwcf into zeros.
+// With fewer than 8 filters, conv2d is im2col + one GEMM: pad, a copy generic gathering windows with C innermost, collapse to
+// [N OH OW, KH KW C], linalg.matmul with the filter collapsed to [KH KW C, F], expand back.
 // CHECK-LABEL: func @conv
-// CHECK-SAME: (%[[X:.+]]: tensor<2x6x6x3xf32>, %[[W:.+]]: tensor<3x3x3x4xf32>, %[[DY:.+]]: tensor<2x3x3x4xf32>, %[[W1:.+]]: tensor<1x1x3x4xf32>, %[[DY1:.+]]: tensor<2x6x6x4xf32>)
+// CHECK-SAME: (%[[X:.+]]: tensor<2x6x6x3xf32>, %[[W:.+]]: tensor<3x3x3x4xf32>, %[[DY:.+]]: tensor<2x3x3x4xf32>, %[[W1:.+]]: tensor<1x1x3x4xf32>)
 // CHECK: %[[XP:.+]] = tensor.pad %[[X]] low[0, 1, 1, 0] high[0, 0, 0, 0]
-// CHECK: %[[Y:.+]] = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>} ins(%[[XP]], %[[W]] : tensor<2x7x7x3xf32>, tensor<3x3x3x4xf32>) outs(%{{.+}} : tensor<2x3x3x4xf32>)
-// With stride 2, conv2d_grad_input is dcol = dy2d @ w2d^T, then col2im: KH KW strided slice adds into a zero padded
+// CHECK: %[[COL:.+]] = linalg.generic {indexing_maps = [#[[WIN]], #{{.+}}], iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel", "parallel"]} ins(%[[XP]] : tensor<2x7x7x3xf32>) outs(%{{.+}} : tensor<2x3x3x3x3x3xf32>)
+// CHECK: %[[COL2D:.+]] = tensor.collapse_shape %[[COL]] {{\[\[}}0, 1, 2], [3, 4, 5]] : tensor<2x3x3x3x3x3xf32> into tensor<18x27xf32>
+// CHECK: %[[W2D:.+]] = tensor.collapse_shape %[[W]] {{\[\[}}0, 1, 2], [3]] : tensor<3x3x3x4xf32> into tensor<27x4xf32>
+// CHECK: %[[Y2D:.+]] = linalg.matmul ins(%[[COL2D]], %[[W2D]] : tensor<18x27xf32>, tensor<27x4xf32>)
+// CHECK: %[[Y:.+]] = tensor.expand_shape %[[Y2D]] {{\[\[}}0, 1, 2], [3]] output_shape [2, 3, 3, 4]
+// conv2d_grad_input: dcol = dy2d @ w2d^T, then col2im: KH KW strided slice adds into a zero padded
 // dx, then the padding is cut off.
 // CHECK: %[[DY2D:.+]] = tensor.collapse_shape %[[DY]] {{\[\[}}0, 1, 2], [3]] : tensor<2x3x3x4xf32> into tensor<18x4xf32>
 // CHECK: %[[DCOL2D:.+]] = linalg.matmul_transpose_b ins(%[[DY2D]], %{{.+}} : tensor<18x4xf32>, tensor<27x4xf32>)
@@ -232,10 +237,9 @@ func.func @optimizers(%p: tensor<3x2xf32>, %g: tensor<3x2xf32>, %m: tensor<3x2xf
 // CHECK-COUNT-7: tensor.insert_slice
 // CHECK: %[[DXP:.+]] = tensor.insert_slice %{{.+}}[0, 2, 2, 0] [2, 3, 3, 3] [1, 2, 2, 1]
 // CHECK: %[[DX:.+]] = tensor.extract_slice %[[DXP]][0, 1, 1, 0] [2, 6, 6, 3] [1, 1, 1, 1] : tensor<2x7x7x3xf32> to tensor<2x6x6x3xf32>
-// conv2d_grad_filter: im2col (a copy generic gathering windows with C innermost), then col^T @ dy2d.
-// CHECK: %[[XPB:.+]] = tensor.pad %[[X]] low[0, 1, 1, 0]
-// CHECK: %[[COL:.+]] = linalg.generic {indexing_maps = [#[[WIN]], #{{.+}}], iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel", "parallel"]} ins(%[[XPB]] : tensor<2x7x7x3xf32>) outs(%{{.+}} : tensor<2x3x3x3x3x3xf32>)
-// CHECK: %[[COLB:.+]] = tensor.collapse_shape %[[COL]] {{\[\[}}0, 1, 2], [3, 4, 5]] : tensor<2x3x3x3x3x3xf32> into tensor<18x27xf32>
+// conv2d_grad_filter: im2col again, then col^T @ dy2d.
+// CHECK: tensor.pad %[[X]] low[0, 1, 1, 0]
+// CHECK: %[[COLB:.+]] = tensor.collapse_shape %{{.+}} {{\[\[}}0, 1, 2], [3, 4, 5]] : tensor<2x3x3x3x3x3xf32> into tensor<18x27xf32>
 // CHECK: %[[DW2D:.+]] = linalg.matmul_transpose_a ins(%[[COLB]], %{{.+}} : tensor<18x27xf32>, tensor<18x4xf32>) outs(%{{.+}} : tensor<27x4xf32>)
 // CHECK: %[[DW:.+]] = tensor.expand_shape %[[DW2D]] {{\[\[}}0, 1, 2], [3]] output_shape [3, 3, 3, 4]
 // A 1x1 convolution with stride 1 and no padding needs no im2col: x is already [N H W, C].
@@ -244,16 +248,9 @@ func.func @optimizers(%p: tensor<3x2xf32>, %g: tensor<3x2xf32>, %m: tensor<3x2xf
 // CHECK-NOT: linalg.generic
 // CHECK: %[[P2D:.+]] = linalg.matmul ins(%[[X2D]], %{{.+}} : tensor<72x3xf32>, tensor<3x4xf32>)
 // CHECK: %[[P:.+]] = tensor.expand_shape %[[P2D]]
-// With stride 1, conv2d_grad_input is a direct convolution of dy padded by the kernel's extent minus
-// the forward padding, with the filter rotated by 180 degrees and C, F swapped (a gather generic).
-// CHECK: %[[ROT:.+]] = linalg.generic {{.*}} outs(%{{.+}} : tensor<3x3x4x3xf32>)
-// CHECK: linalg.index 0
-// CHECK: tensor.extract %[[W]]
-// CHECK: %[[DYP:.+]] = tensor.pad %[[DY1]] low[0, 1, 1, 0] high[0, 1, 1, 0]
-// CHECK: %[[DX1:.+]] = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%[[DYP]], %[[ROT]] : tensor<2x8x8x4xf32>, tensor<3x3x4x3xf32>) outs(%{{.+}} : tensor<2x6x6x3xf32>)
-// CHECK: return %[[Y]], %[[DX]], %[[DW]], %[[P]], %[[DX1]]
-func.func @conv(%x: tensor<2x6x6x3xf32>, %w: tensor<3x3x3x4xf32>, %dy: tensor<2x3x3x4xf32>, %w1: tensor<1x1x3x4xf32>, %dy1: tensor<2x6x6x4xf32>)
-    -> (tensor<2x3x3x4xf32>, tensor<2x6x6x3xf32>, tensor<3x3x3x4xf32>, tensor<2x6x6x4xf32>, tensor<2x6x6x3xf32>) {
+// CHECK: return %[[Y]], %[[DX]], %[[DW]], %[[P]]
+func.func @conv(%x: tensor<2x6x6x3xf32>, %w: tensor<3x3x3x4xf32>, %dy: tensor<2x3x3x4xf32>, %w1: tensor<1x1x3x4xf32>)
+    -> (tensor<2x3x3x4xf32>, tensor<2x6x6x3xf32>, tensor<3x3x3x4xf32>, tensor<2x6x6x4xf32>) {
   %y = nn.conv2d %x, %w {stride = array<i64: 2, 2>, dilation = array<i64: 1, 1>, padding = array<i64: 1, 0, 1, 0>}
       : tensor<2x6x6x3xf32>, tensor<3x3x3x4xf32> -> tensor<2x3x3x4xf32>
   %dx = nn.conv2d_grad_input %dy, %w {stride = array<i64: 2, 2>, dilation = array<i64: 1, 1>, padding = array<i64: 1, 0, 1, 0>}
@@ -262,9 +259,30 @@ func.func @conv(%x: tensor<2x6x6x3xf32>, %w: tensor<3x3x3x4xf32>, %dy: tensor<2x
       : tensor<2x6x6x3xf32>, tensor<2x3x3x4xf32> -> tensor<3x3x3x4xf32>
   %p = nn.conv2d %x, %w1 {stride = array<i64: 1, 1>, dilation = array<i64: 1, 1>, padding = array<i64: 0, 0, 0, 0>}
       : tensor<2x6x6x3xf32>, tensor<1x1x3x4xf32> -> tensor<2x6x6x4xf32>
-  %dx1 = nn.conv2d_grad_input %dy1, %w {stride = array<i64: 1, 1>, dilation = array<i64: 1, 1>, padding = array<i64: 1, 1, 1, 1>}
-      : tensor<2x6x6x4xf32>, tensor<3x3x3x4xf32> -> tensor<2x6x6x3xf32>
-  return %y, %dx, %dw, %p, %dx1 : tensor<2x3x3x4xf32>, tensor<2x6x6x3xf32>, tensor<3x3x3x4xf32>, tensor<2x6x6x4xf32>, tensor<2x6x6x3xf32>
+  return %y, %dx, %dw, %p : tensor<2x3x3x4xf32>, tensor<2x6x6x3xf32>, tensor<3x3x3x4xf32>, tensor<2x6x6x4xf32>
+}
+
+// With 8 or more filters conv2d is a direct convolution (no im2col buffer): pad, then
+// linalg.conv_2d_nhwc_hwcf into zeros. With stride 1 and 8 or more input channels, conv2d_grad_input is a
+// direct convolution of dy padded by the kernel's extent minus the forward padding, with the filter rotated
+// by 180 degrees and C, F swapped (a gather generic).
+// CHECK-LABEL: func @conv_direct
+// CHECK-SAME: (%[[X:.+]]: tensor<2x6x6x8xf32>, %[[W:.+]]: tensor<3x3x8x8xf32>, %[[DY:.+]]: tensor<2x6x6x8xf32>)
+// CHECK: %[[XP:.+]] = tensor.pad %[[X]] low[0, 1, 1, 0] high[0, 1, 1, 0]
+// CHECK: %[[Y:.+]] = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%[[XP]], %[[W]] : tensor<2x8x8x8xf32>, tensor<3x3x8x8xf32>) outs(%{{.+}} : tensor<2x6x6x8xf32>)
+// CHECK: %[[ROT:.+]] = linalg.generic {{.*}} outs(%{{.+}} : tensor<3x3x8x8xf32>)
+// CHECK: linalg.index 0
+// CHECK: tensor.extract %[[W]]
+// CHECK: %[[DYP:.+]] = tensor.pad %[[DY]] low[0, 1, 1, 0] high[0, 1, 1, 0]
+// CHECK: %[[DX:.+]] = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%[[DYP]], %[[ROT]] : tensor<2x8x8x8xf32>, tensor<3x3x8x8xf32>) outs(%{{.+}} : tensor<2x6x6x8xf32>)
+// CHECK: return %[[Y]], %[[DX]]
+func.func @conv_direct(%x: tensor<2x6x6x8xf32>, %w: tensor<3x3x8x8xf32>, %dy: tensor<2x6x6x8xf32>)
+    -> (tensor<2x6x6x8xf32>, tensor<2x6x6x8xf32>) {
+  %y = nn.conv2d %x, %w {stride = array<i64: 1, 1>, dilation = array<i64: 1, 1>, padding = array<i64: 1, 1, 1, 1>}
+      : tensor<2x6x6x8xf32>, tensor<3x3x8x8xf32> -> tensor<2x6x6x8xf32>
+  %dx = nn.conv2d_grad_input %dy, %w {stride = array<i64: 1, 1>, dilation = array<i64: 1, 1>, padding = array<i64: 1, 1, 1, 1>}
+      : tensor<2x6x6x8xf32>, tensor<3x3x8x8xf32> -> tensor<2x6x6x8xf32>
+  return %y, %dx : tensor<2x6x6x8xf32>, tensor<2x6x6x8xf32>
 }
 
 // Pools: one window reduction generic (C last, the kernel loops reductions, an unread [KH, KW]

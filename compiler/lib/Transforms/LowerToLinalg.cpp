@@ -1010,6 +1010,12 @@ bool isPointwise(const Geometry &g) {
   return g.kh == 1 && g.kw == 1 && g.sh == 1 && g.sw == 1 && !g.padded();
 }
 
+/// A direct convolution vectorizes along its output channels: with fewer
+/// than a vector of them (8 f32 with AVX2) it would run on short vectors down
+/// to scalars (a 1-channel input gradient ran at 7 GFLOP/s), so those keep the
+/// im2col / col2im GEMMs.
+constexpr int64_t kMinDirectChannels = 8;
+
 /// y = linalg.conv_2d_nhwc_hwcf(xp, w) [N, OH, OW, F] into zeros: the direct
 /// convolution codegen tiles like a GEMM (no im2col buffer).
 Value directConv(OpBuilder &b, Location loc, Value xp, Value w,
@@ -1028,7 +1034,8 @@ Value directConv(OpBuilder &b, Location loc, Value xp, Value w,
 }
 
 // conv2d(x, w) => conv_2d_nhwc_hwcf(pad(x), w) : [N, OH, OW, F]
-//   (1x1, stride 1, unpadded: expand(matmul(collapse(x), collapse(w))))
+//   (1x1, stride 1, unpadded: expand(matmul(collapse(x), collapse(w)));
+//   F < kMinDirectChannels: expand(matmul(im2col(pad(x)), collapse(w))))
 struct Conv2DLowering : OpConversionPattern<nn::Conv2DOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult
@@ -1038,7 +1045,8 @@ struct Conv2DLowering : OpConversionPattern<nn::Conv2DOp> {
     Geometry g(op.getX().getType().getShape(),
                op.getW().getType().getShape().take_front(2), op.getStride(),
                op.getDilation(), op.getPadding());
-    if (!isPointwise(g)) {
+    int64_t f = op.getType().getDimSize(3);
+    if (!isPointwise(g) && f >= kMinDirectChannels) {
       rewriter.replaceOp(
           op, directConv(rewriter, loc,
                          padInput(rewriter, loc, adaptor.getX(), g, 0.0),
@@ -1046,7 +1054,6 @@ struct Conv2DLowering : OpConversionPattern<nn::Conv2DOp> {
                          op.getStride(), op.getDilation()));
       return success();
     }
-    int64_t f = op.getType().getDimSize(3);
     Value col = im2col(rewriter, loc, adaptor.getX(), g);
     Value y =
         rewriter
@@ -1091,12 +1098,13 @@ struct Conv2DGradFilterLowering : OpConversionPattern<nn::Conv2DGradFilterOp> {
 /// 180 degrees and its C and F swapped:
 ///   dx[n, h, w, c] = sum dyp[n, h + a dh, w + b dw, f] w[KH-1-a, KW-1-b, c, f]
 /// Null when the stride is not 1, the forward padding exceeds the kernel's
-/// extent, or the kernel is 1x1 unpadded (a GEMM is better).
+/// extent, C is below kMinDirectChannels, or the kernel is 1x1 unpadded (a
+/// GEMM is better).
 Value directGradInput(OpBuilder &b, Location loc, Value dy, Value w,
                       const Geometry &g) {
   int64_t eh = (g.kh - 1) * g.dh, ew = (g.kw - 1) * g.dw;
-  if (g.sh != 1 || g.sw != 1 || isPointwise(g) || g.pt > eh || g.pb > eh ||
-      g.pl > ew || g.pr > ew)
+  if (g.sh != 1 || g.sw != 1 || isPointwise(g) || g.c < kMinDirectChannels ||
+      g.pt > eh || g.pb > eh || g.pl > ew || g.pr > ew)
     return nullptr;
   // A gather (tensor.extract): tiling mis-sizes slices of maps like
   // (a) -> (KH - 1 - a). The filter is small.

@@ -93,6 +93,20 @@ write("stride-pad", """
                       flatten(k), flatten(m), flatten(n), flatten(o)), 3)
 """)
 
+# Direct convolutions (8+ output channels: conv_2d_nhwc_hwcf forward; with stride 1 and 8+ input channels the
+# input gradient is a direct convolution with the rotated filter too). conv1 sees every input gradient.
+write("direct", """
+  x0 = tanh(conv2d(x, 8, 3, padding="same"))                      // conv1 2->8: direct forward only
+  a = tanh(conv2d(x0, 8, 3, padding="same"))                      // conv2 8->8 3x3 same: both direct
+  b = tanh(conv2d(x0, 8, 4, padding="same", bias=false))          // conv3 even same: pads 1/2
+  c = tanh(conv2d(x0, 8, 3, dilation=2, padding="same"))          // conv4 dilated same
+  d = tanh(conv2d(x0, 8, [2, 3], padding=[1, 0, 2, 1]))           // conv5 [t,b,l,r]     [B,5,6,8]
+  e = tanh(conv2d(x0, 8, 3))                                      // conv6 valid         [B,3,4,8]
+  f = tanh(conv2d(x0, 8, 3, stride=2, padding="same"))            // conv7 stride 2: col2im input gradient
+  g = tanh(conv2d(x0, 8, [1, 5], padding="same"))                 // conv8 1x5 same
+  return dense(concat(flatten(a), flatten(b), flatten(c), flatten(d), flatten(e), flatten(f), flatten(g)), 3)
+""")
+
 # Pools. max_pool reads z (order-preserving per channel, see above); avg_pool reads a conv.
 write("pool", """
   param s: f32[2] = [1.0, 1.5]
