@@ -14,6 +14,10 @@
 // CHECK: vector.broadcast %{{.*}} : f32 to vector<{{16|64}}xf32>
 // CHECK: vector.fma %{{.*}}, %{{.*}}, %{{.*}} : vector<{{16|64}}xf32>
 // CHECK: scf.forall.in_parallel
+// The explicit transpose of w for dy @ w^T ([784,256] -> [256,784]) is split
+// over the threads by rows too, in lanes x lanes tiles.
+// CHECK: scf.forall (%{{.*}}) in (2) shared_outs(%{{.*}} = %{{.*}}) -> (tensor<256x784xf32>)
+// CHECK: vector.transfer_read {{.*}} : tensor<784x256xf32>, vector<{{8x8|16x16}}xf32>
 // CHECK-NOT: linalg.matmul
 // CHECK-NOT: linalg.generic
 // CHECK: return

@@ -283,9 +283,15 @@ void scheduleOther(ScriptBuilder &sb, std::string h, ArrayRef<int64_t> ranges,
 }
 
 /// A 2-D transpose: square lanes x lanes tiles (vector.transpose -> shuffles)
-/// instead of one strided gather per element.
-void scheduleTranspose(ScriptBuilder &sb, const std::string &h,
-                       ArrayRef<int64_t> ranges, const HostBlocking &hb) {
+/// instead of one strided gather per element. A big one (the B^T of a
+/// matmul_transpose_b) is split over the threads by rows first, so it does
+/// not run on one core before the GEMM that is split.
+void scheduleTranspose(ScriptBuilder &sb, std::string h,
+                       ArrayRef<int64_t> ranges, int threads,
+                       const HostBlocking &hb) {
+  if (threads > 1 && ranges[0] % (threads * hb.lanes) == 0 &&
+      ranges[0] * ranges[1] >= (1 << 16))
+    h = sb.tileUsingForall(h, {ranges[0] / threads, 0});
   SmallVector<int64_t> sizes;
   for (int64_t d : ranges) {
     int64_t t = pickTile(d, hb.lanes);
@@ -443,7 +449,7 @@ LogicalResult nnc::runVectorize(ModuleOp module, int threads) {
     else if (isa<linalg::Conv2DNhwcHwcfOp>(op))
       scheduleConv(sb, h, ranges, threads, hb);
     else if (isa<linalg::TransposeOp>(op) && ranges.size() == 2)
-      scheduleTranspose(sb, h, ranges, hb);
+      scheduleTranspose(sb, h, ranges, threads, hb);
     else
       scheduleOther(sb, h, ranges,
                     op.getIteratorTypesArray()[0] ==
