@@ -249,8 +249,16 @@ def print_table(doc):
               + f" {k['ratio']['1']:8.2f} {k['ratio']['2']:8.2f}")
 
 
+class Parser(argparse.ArgumentParser):
+    """Bad flags exit with status 1 (argparse's own is 2), as every nnc tool does."""
+
+    def error(self, message):
+        self.print_usage(sys.stderr)
+        sys.exit(f"bench/kernels.py: error: {message}")
+
+
 def main():
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p = Parser(description=__doc__.splitlines()[0])
     p.add_argument("-b", "--build", default=os.path.join(REPO, "build"), help="build dir with bin/nn-opt, "
                    "bin/nnc-codegen-test (default: build/)")
     p.add_argument("-s", "--seconds", type=float, default=0.25, help="timing budget per kernel and setting")
@@ -262,7 +270,14 @@ def main():
     if args.blas:
         return blas_main(json.loads(args.blas), args.seconds)
 
-    kernels = [k for k in KERNELS if not args.kernels or k["op"] in args.kernels.split(",")]
+    if args.rounds < 1 or not args.seconds > 0:
+        p.error("-r needs at least 1 round and -s a positive number of seconds")
+    ops = sorted({k["op"] for k in KERNELS})
+    wanted = args.kernels.split(",") if args.kernels else ops
+    unknown = [o for o in wanted if o not in ops]
+    if unknown:
+        p.error(f"unknown op(s) {', '.join(unknown)} for -k (expected some of {', '.join(ops)})")
+    kernels = [k for k in KERNELS if k["op"] in wanted]
     bindir, work = os.path.join(args.build, "bin"), os.path.join(args.build, "bench", "kernels")
     for tool in ("nn-opt", "nnc-codegen-test"):
         if not os.access(os.path.join(bindir, tool), os.X_OK):

@@ -72,6 +72,10 @@ HostBlocking getHostBlocking() {
   return b;
 }
 
+/// Below these sizes an op stays serial: a parallel region costs microseconds.
+constexpr int64_t kMinParallelFlops = 1 << 20;    // contractions, convolutions
+constexpr int64_t kMinParallelElements = 1 << 16; // memory-bound ops
+
 /// The largest multiple of `base` that divides `d` and is at most `cap`; `d`
 /// itself when d <= cap; 0 when there is none.
 int64_t pickTile(int64_t d, int64_t cap, int64_t base = 1) {
@@ -153,6 +157,27 @@ private:
   int next = 0;
 };
 
+/// An mr x nr register tile over `rows` x `cols` outputs: mr = hb.mr rows
+/// (fewer if there are fewer), a remainder row tile peeled; nr a divisor of
+/// `cols` up to hb.nr, or hb.nr with the column remainder peeled when no
+/// divisor fills a vector (e.g. 127).
+struct RegisterTile {
+  int64_t mr, nr;
+  bool peelRows, peelCols;
+};
+
+RegisterTile pickRegisterTile(int64_t rows, int64_t cols,
+                              const HostBlocking &hb) {
+  RegisterTile t;
+  t.mr = std::min(rows, hb.mr);
+  t.peelRows = rows % t.mr != 0;
+  t.nr = pickTile(cols, hb.nr);
+  t.peelCols = t.nr == 0 || (cols > hb.nr && t.nr < hb.lanes);
+  if (t.peelCols)
+    t.nr = hb.nr;
+  return t;
+}
+
 /// C[m,n] += A.B with loops (m, n, k) in this order: the shape the schedule
 /// below is written for (matmul, matmul_transpose_a, matmul_transpose_b).
 bool isPlainContraction(linalg::LinalgOp op) {
@@ -169,27 +194,24 @@ void scheduleContraction(ScriptBuilder &sb, const std::string &h,
                          const HostBlocking &hb) {
   int64_t m = mnk[0], n = mnk[1], k = mnk[2];
   // Full register tiles plus one peeled remainder tile when mr does not
-  // divide m (64 = 10*6 + 4); a poor divisor of n (e.g. 127) would make
-  // narrow vectors: peel it too.
-  bool peelM = m > hb.mr && m % hb.mr != 0;
-  int64_t mr = std::min(m, hb.mr);
+  // divide m (64 = 10*6 + 4); a poor divisor of n would make narrow vectors:
+  // peel it too.
+  RegisterTile rt = pickRegisterTile(m, n, hb);
+  bool peelM = rt.peelRows, peelN = rt.peelCols;
+  int64_t mr = rt.mr, nr = rt.nr;
   // With rows 2 KiB apart in A and B (k, n multiples of 512), six rows of A
   // conflict in cache: 512^3 ran at 56 GFLOP/s with 6+peel, 70 with 4x16.
   if (peelM && m % 4 == 0 && k % 512 == 0 && n % 512 == 0) {
     peelM = false;
     mr = 4;
   }
-  int64_t nr = pickTile(n, hb.nr);
-  bool peelN = nr == 0 || (n > hb.nr && nr < hb.lanes);
-  if (peelN)
-    nr = hb.nr;
 
   // Threads split m (else n) into equal static slices, preferring slices of
   // whole register tiles; tiny ops stay serial (a parallel region costs
   // microseconds).
   int64_t mt = m, nt = n;
   std::string tiled = h;
-  bool parallel = threads > 1 && 2 * m * n * k >= (1 << 20);
+  bool parallel = threads > 1 && 2 * m * n * k >= kMinParallelFlops;
   // A tall, narrow C (convolutions as im2col GEMMs: m = N*OH*OW, n = F)
   // splits m even when a slice needs a peeled remainder: splitting n would
   // make both threads stream all of A.
@@ -229,24 +251,19 @@ void scheduleContraction(ScriptBuilder &sb, const std::string &h,
 /// FMAs. No im2col buffer. Threads split the batch.
 void scheduleConv(ScriptBuilder &sb, std::string h, ArrayRef<int64_t> r,
                   int threads, const HostBlocking &hb) {
-  int64_t n = r[0], ow = r[2], f = r[3];
+  int64_t n = r[0];
   int64_t macs = 1;
   for (int64_t d : r)
     macs *= d;
-  if (threads > 1 && n % threads == 0 && 2 * macs >= (1 << 20))
+  if (threads > 1 && n % threads == 0 && 2 * macs >= kMinParallelFlops)
     h = sb.tileUsingForall(h, {n / threads, 0, 0, 0, 0, 0, 0});
-  int64_t mr = std::min(ow, hb.mr);
-  bool peelW = ow % mr != 0;
-  int64_t nr = pickTile(f, hb.nr);
-  bool peelF = nr == 0 || (f > hb.nr && nr < hb.lanes);
-  if (peelF)
-    nr = hb.nr;
-  SmallVector<std::string> loops, red;
-  h = sb.tileUsingFor(h, {1, 1, mr, nr, 0, 0, 0}, loops);
-  sb.tileUsingFor(h, {0, 0, 0, 0, 1, 1, 1}, red);
-  if (peelF)
+  RegisterTile rt = pickRegisterTile(/*rows=*/r[2], /*cols=*/r[3], hb);
+  SmallVector<std::string> loops, reductionLoops;
+  h = sb.tileUsingFor(h, {1, 1, rt.mr, rt.nr, 0, 0, 0}, loops);
+  sb.tileUsingFor(h, {0, 0, 0, 0, 1, 1, 1}, reductionLoops);
+  if (rt.peelCols)
     sb.peel(loops[3]);
-  if (peelW)
+  if (rt.peelRows)
     sb.peel(loops[2]);
 }
 
@@ -263,7 +280,7 @@ void scheduleOther(ScriptBuilder &sb, std::string h, ArrayRef<int64_t> ranges,
   for (int64_t r : ranges)
     elements *= r;
   if (threads > 1 && firstParallel && ranges.size() > 1 &&
-      ranges[0] % threads == 0 && elements >= (1 << 16)) {
+      ranges[0] % threads == 0 && elements >= kMinParallelElements) {
     SmallVector<int64_t> slice(ranges.size(), 0);
     slice[0] = ranges[0] / threads;
     h = sb.tileUsingForall(h, slice);
@@ -290,7 +307,7 @@ void scheduleTranspose(ScriptBuilder &sb, std::string h,
                        ArrayRef<int64_t> ranges, int threads,
                        const HostBlocking &hb) {
   if (threads > 1 && ranges[0] % (threads * hb.lanes) == 0 &&
-      ranges[0] * ranges[1] >= (1 << 16))
+      ranges[0] * ranges[1] >= kMinParallelElements)
     h = sb.tileUsingForall(h, {ranges[0] / threads, 0});
   SmallVector<int64_t> sizes;
   for (int64_t d : ranges) {

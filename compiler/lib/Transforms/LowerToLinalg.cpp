@@ -933,11 +933,17 @@ AffineMap windowMap(MLIRContext *ctx, const Geometry &g) {
       ctx);
 }
 
+/// A 1x1 kernel with stride 1 and no padding: a plain GEMM over the pixels
+/// (im2col is x itself).
+bool isPointwise(const Geometry &g) {
+  return g.kh == 1 && g.kw == 1 && g.sh == 1 && g.sw == 1 && !g.padded();
+}
+
 /// im2col as a [N OH OW, KH KW C] matrix (c innermost, so the copy vectorizes
 /// along C): col[n, i, j, a, b, c] = xp[n, i sh + a dh, j sw + b dw, c].
 /// A 1x1 kernel with stride 1 and no padding is x itself, collapsed.
 Value im2col(OpBuilder &b, Location loc, Value x, const Geometry &g) {
-  if (g.kh == 1 && g.kw == 1 && g.sh == 1 && g.sw == 1 && !g.padded())
+  if (isPointwise(g))
     return b.create<tensor::CollapseShapeOp>(
         loc, x, ArrayRef<ReassociationIndices>{{0, 1, 2}, {3}});
   MLIRContext *ctx = b.getContext();
@@ -1002,12 +1008,6 @@ Value addInto(OpBuilder &b, Location loc, Value slice, ValueRange inputs,
                    return SmallVector<Value>{
                        nb.create<arith::AddFOp>(l, a.back(), term)};
                  })[0];
-}
-
-/// A 1x1 kernel with stride 1 and no padding: a plain GEMM over the pixels
-/// (im2col is x itself).
-bool isPointwise(const Geometry &g) {
-  return g.kh == 1 && g.kw == 1 && g.sh == 1 && g.sw == 1 && !g.padded();
 }
 
 /// A direct convolution vectorizes along its output channels: with fewer
