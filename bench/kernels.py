@@ -12,14 +12,14 @@ while our figure is the whole op as nn-lower-to-linalg lowers it: a direct convo
 the CPUs busy is retaken, and the best over the rounds kept. Prints a table and writes one JSON file (bench/run.sh
 folds it into bench/results.json). See bench/README.md.
 
-  /usr/bin/python3 bench/kernels.py [-b BUILD_DIR] [-s SECONDS] [-r ROUNDS] [-k OPS] [-o JSON]
+  /usr/bin/python3 bench/kernels.py [-b BUILD_DIR] [-s SECONDS] [-r ROUNDS] [-k OPS] [-n NAME] [-o JSON]
 """
 import argparse, json, os, resource, subprocess, sys, time
 
 import numpy as np
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-CONV_ATTRS = "stride = array<i64: 1, 1>, dilation = array<i64: 1, 1>, padding = array<i64: 1, 1, 1, 1>"
+CONV_ATTRS = "stride = array<i64: 1, 1>, dilation = array<i64: 1, 1>, padding = array<i64: {p}, {p}, {p}, {p}>"
 
 
 def matmul(name, m, k, n, trans=""):
@@ -29,17 +29,19 @@ def matmul(name, m, k, n, trans=""):
                 inputs=[("a", a), ("b", b)], output=[m, n])
 
 
-def conv(name, op, n, h, w, c, f):
-    """3x3, padding 1, stride 1 over x [n, h, w, c], w [3, 3, c, f]; gemm is the im2col form's M x K x N."""
-    x, wt, y = [n, h, w, c], [3, 3, c, f], [n, h, w, f]
-    rows, cols = n * h * w, 9 * c
+def conv(name, op, n, h, w, c, f, k=3):
+    """k x k (odd), 'same' padding (k - 1) / 2, stride 1 over x [n, h, w, c], w [k, k, c, f]; gemm is the
+    im2col form's M x K x N."""
+    x, wt, y = [n, h, w, c], [k, k, c, f], [n, h, w, f]
+    rows, cols = n * h * w, k * k * c
     spec = {"fwd": ([("x", x), ("w", wt)], y, [rows, cols, f]),
             "grad_input": ([("dy", y), ("w", wt)], x, [rows, f, cols]),
             "grad_filter": ([("x", x), ("dy", y)], wt, [cols, rows, f])}[op]
-    return dict(name=name, op="conv2d_" + op, gemm=spec[2], inputs=spec[0], output=spec[1])
+    return dict(name=name, op="conv2d_" + op, gemm=spec[2], inputs=spec[0], output=spec[1], k=k)
 
 
-KERNELS = [  # the examples' shapes: batch 64, NHWC, 3x3 convolutions with padding 1 and stride 1
+KERNELS = [  # the examples' shapes: batch 64, NHWC, 3x3 convolutions with padding 1 and stride 1; then the
+    # inception block's (bench/inception_block.nn: batch 32, 32x32, 'same' padding)
     matmul("dense 784->256 fwd", 64, 784, 256),
     matmul("dense 784->256 dW", 784, 64, 256, "a"),  # x^T dy
     matmul("dense 784->256 dx", 64, 256, 784, "b"),  # dy W^T
@@ -55,6 +57,15 @@ KERNELS = [  # the examples' shapes: batch 64, NHWC, 3x3 convolutions with paddi
     conv("conv 32->64 14x14 fwd", "fwd", 64, 14, 14, 32, 64),
     conv("conv 32->64 14x14 dx", "grad_input", 64, 14, 14, 32, 64),
     conv("conv 32->64 14x14 dW", "grad_filter", 64, 14, 14, 32, 64),
+    conv("incep 1x1 64->96 fwd", "fwd", 32, 32, 32, 64, 96, k=1),
+    conv("incep 1x1 64->96 dx", "grad_input", 32, 32, 32, 64, 96, k=1),
+    conv("incep 1x1 64->96 dW", "grad_filter", 32, 32, 32, 64, 96, k=1),
+    conv("incep 3x3 96->128 fwd", "fwd", 32, 32, 32, 96, 128),
+    conv("incep 3x3 96->128 dx", "grad_input", 32, 32, 32, 96, 128),
+    conv("incep 3x3 96->128 dW", "grad_filter", 32, 32, 32, 96, 128),
+    conv("incep 5x5 16->32 fwd", "fwd", 32, 32, 32, 16, 32, k=5),
+    conv("incep 5x5 16->32 dx", "grad_input", 32, 32, 32, 16, 32, k=5),
+    conv("incep 5x5 16->32 dW", "grad_filter", 32, 32, 32, 16, 32, k=5),
     matmul("square 256", 256, 256, 256),
     matmul("square 512", 512, 512, 512),
     matmul("square 1024", 1024, 1024, 1024),
@@ -95,7 +106,8 @@ def module(kern):
                      f"tensor<{ty(kern['output'])}>")
     else:
         nn_op = {"conv2d_fwd": "conv2d"}.get(op, op)
-        lines.append(f"    %y = nn.{nn_op} %{a}, %{b} {{{CONV_ATTRS}}} : tensor<{ty(sa)}>, tensor<{ty(sb)}> -> "
+        attrs = CONV_ATTRS.format(p=(kern["k"] - 1) // 2)
+        lines.append(f"    %y = nn.{nn_op} %{a}, %{b} {{{attrs}}} : tensor<{ty(sa)}>, tensor<{ty(sb)}> -> "
                      f"tensor<{ty(kern['output'])}>")
     out = ty(kern["output"])
     lines.append(f"    bufferization.materialize_in_destination %y in restrict writable %v_out : "
@@ -118,11 +130,12 @@ def reference(kern, ins):
         return a.T @ b
     if op == "matmul_tb":
         return a @ b.T
+    k, p = kern["k"], (kern["k"] - 1) // 2
     windows = lambda t: np.lib.stride_tricks.sliding_window_view(
-        np.pad(t, ((0, 0), (1, 1), (1, 1), (0, 0))), (3, 3), axis=(1, 2))  # [n, h, w, c, 3, 3]
+        np.pad(t, ((0, 0), (p, p), (p, p), (0, 0))), (k, k), axis=(1, 2))  # [n, h, w, c, k, k]
     if op == "conv2d_fwd":  # y[n,h,w,f] = sum xp[n,h+i,w+j,c] w[i,j,c,f]
         return np.einsum("nhwcij,ijcf->nhwf", windows(a), b, optimize=True)
-    if op == "conv2d_grad_input":  # dx[n,h,w,c] = sum dyp[n,h+i,w+j,f] w[2-i,2-j,c,f]
+    if op == "conv2d_grad_input":  # dx[n,h,w,c] = sum dyp[n,h+i,w+j,f] w[k-1-i,k-1-j,c,f]
         return np.einsum("nhwfij,ijcf->nhwc", windows(a), b[::-1, ::-1], optimize=True)
     return np.einsum("nhwcij,nhwf->ijcf", windows(a), b, optimize=True)  # dw = sum xp[n,h+i,w+j,c] dy[n,h,w,f]
 
@@ -265,6 +278,7 @@ def main():
     p.add_argument("-r", "--rounds", type=int, default=3, help="timing rounds; the best is kept")
     p.add_argument("-o", "--out", help="results JSON (default: BUILD_DIR/bench/kernels.json)")
     p.add_argument("-k", "--kernels", default="", help="comma-separated ops to keep (e.g. matmul,conv2d_fwd)")
+    p.add_argument("-n", "--name", default="", help="keep only kernels whose name contains this (e.g. incep)")
     p.add_argument("--blas", help=argparse.SUPPRESS)
     args = p.parse_args()
     if args.blas:
@@ -277,7 +291,9 @@ def main():
     unknown = [o for o in wanted if o not in ops]
     if unknown:
         p.error(f"unknown op(s) {', '.join(unknown)} for -k (expected some of {', '.join(ops)})")
-    kernels = [k for k in KERNELS if k["op"] in wanted]
+    kernels = [k for k in KERNELS if k["op"] in wanted and args.name in k["name"]]
+    if not kernels:
+        p.error(f"no kernel matches -k {args.kernels or 'all'} -n '{args.name}'")
     bindir, work = os.path.join(args.build, "bin"), os.path.join(args.build, "bench", "kernels")
     for tool in ("nn-opt", "nnc-codegen-test"):
         if not os.access(os.path.join(bindir, tool), os.X_OK):

@@ -52,7 +52,7 @@ int main(int argc, char **argv) {
   mlir::SourceMgrDiagnosticHandler diag(sm, &ctx);
   mlir::OwningOpRef<mlir::ModuleOp> module =
       mlir::parseSourceFile<mlir::ModuleOp>(inputFile, sm, &ctx);
-  if (!module || failed(nnc::runVectorize(*module, threads)))
+  if (!module || failed(nnc::runVectorize(*module, threads, cpu)))
     return 1;
   std::string objPath = stage == 5 ? outputFile + ".o" : outputFile.getValue();
   std::string err;

@@ -3,7 +3,8 @@
 // only once the unit loops are dropped), and the tall GEMM (m = 12544, n = 64) is split over the threads
 // along m and runs on the register-tiled outer-product kernel; both the copy and the GEMM are split over
 // the two threads along their first loop.
-// RUN: nnc-codegen-test --emit=vector --nthreads=2 %S/Inputs/conv_fwd.mlir | FileCheck %s
+// RUN: nnc-codegen-test --emit=vector --mcpu=znver3 --nthreads=2 %S/Inputs/conv_fwd.mlir | FileCheck %s
+// RUN: nnc-codegen-test --emit=vector --mcpu=znver4 --nthreads=2 %S/Inputs/conv_fwd.mlir | FileCheck %s
 
 // CHECK-LABEL: func.func @nnc_train_step
 // CHECK: scf.forall (%{{.*}}) in (2) {{.*}} -> (tensor<64x14x14x3x3x32xf32>)

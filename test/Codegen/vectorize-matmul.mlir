@@ -3,7 +3,8 @@
 // (along m or n, never k), tiled and lowered to outer products (vector.fma of
 // an nr-wide row of B by a broadcast element of A) with the C tile kept in
 // registers across k; matmul_transpose_b reads an explicit transpose of B.
-// RUN: nnc-codegen-test --emit=vector --nthreads=2 %S/Inputs/mlp_step.mlir | FileCheck %s
+// RUN: nnc-codegen-test --emit=vector --mcpu=znver3 --nthreads=2 %S/Inputs/mlp_step.mlir | FileCheck %s
+// RUN: nnc-codegen-test --emit=vector --mcpu=znver4 --nthreads=2 %S/Inputs/mlp_step.mlir | FileCheck %s
 
 // CHECK-LABEL: func.func @nnc_train_step
 // CHECK-NOT: linalg.matmul

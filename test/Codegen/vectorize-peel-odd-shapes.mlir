@@ -1,9 +1,11 @@
 // Shapes that no good tile divides (m=66, k=131, n=127 prime) are peeled, not
 // left scalar: full 16-wide (AVX2) or 64-wide (AVX-512) register tiles plus
 // one static remainder tile (127 = 7*16 + 15 = 64 + 63), all vectorized.
-// RUN: nnc-codegen-test --emit=vector %S/Inputs/big_odd_step.mlir | FileCheck %s
+// RUN: nnc-codegen-test --emit=vector --mcpu=znver3 %S/Inputs/big_odd_step.mlir | FileCheck %s
+// RUN: nnc-codegen-test --emit=vector --mcpu=znver4 %S/Inputs/big_odd_step.mlir | FileCheck %s
 // Tiny shapes (3x5x7) vectorize whole.
-// RUN: nnc-codegen-test --emit=vector %S/Inputs/odd_step.mlir | FileCheck %s --check-prefix=TINY
+// RUN: nnc-codegen-test --emit=vector --mcpu=znver3 %S/Inputs/odd_step.mlir | FileCheck %s --check-prefix=TINY
+// RUN: nnc-codegen-test --emit=vector --mcpu=znver4 %S/Inputs/odd_step.mlir | FileCheck %s --check-prefix=TINY
 
 // CHECK-LABEL: func.func @nnc_train_step
 // CHECK-NOT: linalg.matmul

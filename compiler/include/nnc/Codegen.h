@@ -34,7 +34,10 @@ void registerCodegenDialects(mlir::DialectRegistry &registry);
 
 /// linalg on tensors -> tiled + vectorized (still on tensors); the `vector`
 /// stage. Matmuls are split over `threads` threads (parallel dims only).
-mlir::LogicalResult runVectorize(mlir::ModuleOp module, int threads);
+/// Register tiles fit `cpu`'s vector registers (empty: the host's; tests pin
+/// e.g. "znver3" for AVX2 or "znver4" for AVX-512).
+mlir::LogicalResult runVectorize(mlir::ModuleOp module, int threads,
+                                 llvm::StringRef cpu = {});
 
 /// Bufferizes and lowers to the LLVM dialect, bare-pointer calling convention
 /// for the entry functions, with debug-info scopes on every function; the
