@@ -262,6 +262,30 @@ func.func @conv(%x: tensor<2x6x6x3xf32>, %w: tensor<3x3x3x4xf32>, %dy: tensor<2x
   return %y, %dx, %dw, %p : tensor<2x3x3x4xf32>, tensor<2x6x6x3xf32>, tensor<3x3x3x4xf32>, tensor<2x6x6x4xf32>
 }
 
+// A weight gradient whose im2col exceeds 1 MiB is accumulated over chunks of it (here 3 output rows,
+// 72 x 3200 floats) so that each chunk stays in cache between the copy and the GEMM: zeros, then loops
+// over images and row blocks carrying dw, each an im2col of the input rows the block reads (7 = 3 + 5 - 1)
+// and a matmul_transpose_a into the carried dw.
+// CHECK-LABEL: func @conv_dw_chunked
+// CHECK-SAME: (%[[X:.+]]: tensor<1x24x24x128xf32>, %[[DY:.+]]: tensor<1x24x24x4xf32>)
+// CHECK: %[[ZERO:.+]] = linalg.fill {{.*}} -> tensor<3200x4xf32>
+// CHECK: %[[XP:.+]] = tensor.pad %[[X]] low[0, 2, 2, 0] high[0, 2, 2, 0]
+// CHECK: scf.for %[[N:.+]] = %{{.+}} iter_args(%[[ACCN:.+]] = %[[ZERO]]) -> (tensor<3200x4xf32>)
+// CHECK: %[[C3:.+]] = arith.constant 3 : index
+// CHECK: %[[C24:.+]] = arith.constant 24 : index
+// CHECK: scf.for %[[OH:.+]] = %{{.+}} to %[[C24]] step %[[C3]] iter_args(%[[ACC:.+]] = %[[ACCN]])
+// CHECK: tensor.extract_slice %[[XP]][%[[N]], %{{.+}}, 0, 0] [1, 7, 28, 128]
+// CHECK: tensor.extract_slice %[[DY]][%[[N]], %[[OH]], 0, 0] [1, 3, 24, 4]
+// CHECK: %[[COL:.+]] = tensor.collapse_shape %{{.+}} {{\[\[}}0, 1, 2], [3, 4, 5]] : tensor<1x3x24x5x5x128xf32> into tensor<72x3200xf32>
+// CHECK: %[[DW:.+]] = linalg.matmul_transpose_a ins(%[[COL]], %{{.+}} : tensor<72x3200xf32>, tensor<72x4xf32>) outs(%[[ACC]] : tensor<3200x4xf32>)
+// CHECK: scf.yield %[[DW]]
+// CHECK: tensor.expand_shape %{{.+}} {{\[\[}}0, 1, 2], [3]] output_shape [5, 5, 128, 4]
+func.func @conv_dw_chunked(%x: tensor<1x24x24x128xf32>, %dy: tensor<1x24x24x4xf32>) -> tensor<5x5x128x4xf32> {
+  %dw = nn.conv2d_grad_filter %x, %dy {stride = array<i64: 1, 1>, dilation = array<i64: 1, 1>, padding = array<i64: 2, 2, 2, 2>}
+      : tensor<1x24x24x128xf32>, tensor<1x24x24x4xf32> -> tensor<5x5x128x4xf32>
+  return %dw : tensor<5x5x128x4xf32>
+}
+
 // With 8 or more filters conv2d is a direct convolution (no im2col buffer): pad, then
 // linalg.conv_2d_nhwc_hwcf into zeros. With stride 1 and 8 or more input channels, conv2d_grad_input is a
 // direct convolution of dy padded by the kernel's extent minus the forward padding, with the filter rotated

@@ -298,22 +298,29 @@ void scheduleConv(ScriptBuilder &sb, std::string h, ArrayRef<int64_t> r,
 }
 
 /// Any other linalg op: tile [1, ..., 1, v], vectorized along the last loop.
-/// A big op whose first loop is parallel (the batch, or rows) is first split
-/// into equal slices over the threads: these ops are memory-bound, and each
-/// element is still computed by the same code, so results do not depend on
-/// the thread count.
+/// A big op is first split into equal slices over the threads along its
+/// outermost parallel loop (not the last) that the thread count divides (the
+/// batch, or rows; the output rows of an im2col chunk of one image): these
+/// ops are memory-bound, and each element is still computed by the same code,
+/// so results do not depend on the thread count.
 void scheduleOther(ScriptBuilder &sb, std::string h, ArrayRef<int64_t> ranges,
-                   bool firstParallel, int threads, const HostBlocking &hb) {
+                   ArrayRef<utils::IteratorType> iterators, int threads,
+                   const HostBlocking &hb) {
   if (ranges.empty())
     return;
   int64_t elements = 1;
   for (int64_t r : ranges)
     elements *= r;
-  if (threads > 1 && firstParallel && ranges.size() > 1 &&
-      ranges[0] % threads == 0 && elements >= kMinParallelElements) {
-    SmallVector<int64_t> slice(ranges.size(), 0);
-    slice[0] = ranges[0] / threads;
-    h = sb.tileUsingForall(h, slice);
+  if (threads > 1 && elements >= kMinParallelElements) {
+    for (size_t d = 0; d + 1 < ranges.size(); ++d) {
+      if (iterators[d] != utils::IteratorType::parallel ||
+          ranges[d] % threads != 0)
+        continue;
+      SmallVector<int64_t> slice(ranges.size(), 0);
+      slice[d] = ranges[d] / threads;
+      h = sb.tileUsingForall(h, slice);
+      break;
+    }
   }
   int64_t cap = 4 * hb.lanes;
   int64_t last = ranges.back();
@@ -499,10 +506,7 @@ LogicalResult nnc::runVectorize(ModuleOp module, int threads,
     else if (isa<linalg::TransposeOp>(op) && ranges.size() == 2)
       scheduleTranspose(sb, h, ranges, threads, hb);
     else
-      scheduleOther(sb, h, ranges,
-                    op.getIteratorTypesArray()[0] ==
-                        utils::IteratorType::parallel,
-                    threads, hb);
+      scheduleOther(sb, h, ranges, op.getIteratorTypesArray(), threads, hb);
   });
   if (!ok)
     return failure();

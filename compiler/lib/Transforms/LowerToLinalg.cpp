@@ -23,6 +23,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Utils/ReshapeOpsUtils.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
@@ -939,22 +940,29 @@ bool isPointwise(const Geometry &g) {
   return g.kh == 1 && g.kw == 1 && g.sh == 1 && g.sw == 1 && !g.padded();
 }
 
-/// im2col as a [N OH OW, KH KW C] matrix (c innermost, so the copy vectorizes
-/// along C): col[n, i, j, a, b, c] = xp[n, i sh + a dh, j sw + b dw, c].
-/// A 1x1 kernel with stride 1 and no padding is x itself, collapsed.
-Value im2col(OpBuilder &b, Location loc, Value x, const Geometry &g) {
-  if (isPointwise(g))
-    return b.create<tensor::CollapseShapeOp>(
-        loc, x, ArrayRef<ReassociationIndices>{{0, 1, 2}, {3}});
+/// im2col of an already padded input xp [n, *, Wp, C] for n images and oh
+/// output rows, as a [n oh OW, KH KW C] matrix (c innermost, so the copy
+/// vectorizes along C): col[n, i, j, a, b, c] = xp[n, i sh + a dh, j sw + b dw,
+/// c].
+Value im2colPadded(OpBuilder &b, Location loc, Value xp, const Geometry &g,
+                   int64_t n, int64_t oh) {
   MLIRContext *ctx = b.getContext();
-  Value col = generic(b, loc, padInput(b, loc, x, g, 0.0),
-                      empty(b, loc, {g.n, g.oh, g.ow, g.kh, g.kw, g.c}),
+  Value col = generic(b, loc, xp, empty(b, loc, {n, oh, g.ow, g.kh, g.kw, g.c}),
                       {windowMap(ctx, g), identityMap(ctx, 6)}, parallel(6),
                       [](OpBuilder &, Location, ValueRange a) {
                         return SmallVector<Value>{a[0]};
                       })[0];
   return b.create<tensor::CollapseShapeOp>(
       loc, col, ArrayRef<ReassociationIndices>{{0, 1, 2}, {3, 4, 5}});
+}
+
+/// im2col of x [N, H, W, C] as a [N OH OW, KH KW C] matrix. A 1x1 kernel
+/// with stride 1 and no padding is x itself, collapsed.
+Value im2col(OpBuilder &b, Location loc, Value x, const Geometry &g) {
+  if (isPointwise(g))
+    return b.create<tensor::CollapseShapeOp>(
+        loc, x, ArrayRef<ReassociationIndices>{{0, 1, 2}, {3}});
+  return im2colPadded(b, loc, padInput(b, loc, x, g, 0.0), g, g.n, g.oh);
 }
 
 /// [A, B, C, D] -> [A B C, D] (an output or filter as a GEMM operand).
@@ -1068,9 +1076,39 @@ struct Conv2DLowering : OpConversionPattern<nn::Conv2DOp> {
   }
 };
 
+/// The weight gradient's im2col is built and consumed a chunk of output rows
+/// at a time, so that it stays in cache between the copy and the GEMM
+/// instead of making a round trip through memory (113 MB for a 3x3 96->128
+/// convolution at 32x32, batch 32: the whole op ran at 64 GFLOP/s on 2
+/// threads, its GEMM alone at 147).
+constexpr int64_t kIm2colChunkBytes = 1 << 20;
+
+/// Chunk of the weight gradient's GEMM: nb whole images, or ohb output rows
+/// of one image (nb = 1), so that a chunk of dy is contiguous; both divide
+/// their extent.
+struct Chunk {
+  int64_t nb, ohb;
+};
+
+Chunk pickChunk(const Geometry &g) {
+  int64_t rowBytes = g.ow * g.kh * g.kw * g.c * 4;
+  int64_t rows = std::max<int64_t>(1, kIm2colChunkBytes / rowBytes);
+  auto divisorAtMost = [](int64_t d, int64_t cap) {
+    for (int64_t t = std::min(d, cap); t > 1; --t)
+      if (d % t == 0)
+        return t;
+    return int64_t(1);
+  };
+  if (rows < g.oh)
+    return {1, divisorAtMost(g.oh, rows)};
+  return {divisorAtMost(g.n, rows / g.oh), g.oh};
+}
+
 // conv2d_grad_filter(x, dy) => expand(matmul_transpose_a(
 //     im2col(pad(x)) [N OH OW, KH KW C], collapse(dy) [N OH OW, F]))
 //   : [KH, KW, C, F]
+// accumulated over chunks of output rows (pickChunk) in loops:
+//   dw = 0; for n0, oh0: dw += im2col(xp[n0.., oh0 sh..])^T dy[n0.., oh0..]
 struct Conv2DGradFilterLowering : OpConversionPattern<nn::Conv2DGradFilterOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult
@@ -1080,15 +1118,62 @@ struct Conv2DGradFilterLowering : OpConversionPattern<nn::Conv2DGradFilterOp> {
     ArrayRef<int64_t> wShape = op.getType().getShape();
     Geometry g(op.getX().getType().getShape(), wShape.take_front(2),
                op.getStride(), op.getDilation(), op.getPadding());
-    Value col = im2col(rewriter, loc, adaptor.getX(), g);
-    Value dw =
-        rewriter
-            .create<linalg::MatmulTransposeAOp>(
-                loc,
-                ValueRange{col, collapseLast(rewriter, loc, adaptor.getDy())},
-                filled(rewriter, loc, {g.kh * g.kw * g.c, wShape[3]}, 0.0))
-            .getResult(0);
-    rewriter.replaceOp(op, expandLast(rewriter, loc, dw, wShape));
+    int64_t m = g.kh * g.kw * g.c, f = wShape[3];
+    Value zero = filled(rewriter, loc, {m, f}, 0.0);
+    Chunk ch = pickChunk(g);
+    if (isPointwise(g) || (ch.nb == g.n && ch.ohb == g.oh)) {
+      Value col = im2col(rewriter, loc, adaptor.getX(), g);
+      Value dw =
+          rewriter
+              .create<linalg::MatmulTransposeAOp>(
+                  loc,
+                  ValueRange{col, collapseLast(rewriter, loc, adaptor.getDy())},
+                  zero)
+              .getResult(0);
+      rewriter.replaceOp(op, expandLast(rewriter, loc, dw, wShape));
+      return success();
+    }
+    Value xp = padInput(rewriter, loc, adaptor.getX(), g, 0.0);
+    Value dy = adaptor.getDy();
+    // Input rows a chunk of ohb output rows reads.
+    int64_t inRows = (ch.ohb - 1) * g.sh + (g.kh - 1) * g.dh + 1;
+    auto index = [&](int64_t v) {
+      return rewriter.create<arith::ConstantIndexOp>(loc, v);
+    };
+    auto nLoop = rewriter.create<scf::ForOp>(
+        loc, index(0), index(g.n), index(ch.nb), ValueRange{zero},
+        [&](OpBuilder &b, Location l, Value n0, ValueRange nAcc) {
+          auto hLoop = b.create<scf::ForOp>(
+              l, index(0), index(g.oh), index(ch.ohb), nAcc,
+              [&](OpBuilder &b, Location l, Value oh0, ValueRange acc) {
+                Value ih0 = b.create<arith::MulIOp>(l, oh0, index(g.sh));
+                SmallVector<OpFoldResult> xOff = {n0, ih0, b.getIndexAttr(0),
+                                                  b.getIndexAttr(0)};
+                Value xs = b.create<tensor::ExtractSliceOp>(
+                    l,
+                    RankedTensorType::get({ch.nb, inRows, g.wp(), g.c},
+                                          b.getF32Type()),
+                    xp, xOff, indices(b, {ch.nb, inRows, g.wp(), g.c}),
+                    indices(b, {1, 1, 1, 1}));
+                SmallVector<OpFoldResult> dyOff = {n0, oh0, b.getIndexAttr(0),
+                                                   b.getIndexAttr(0)};
+                Value dys = b.create<tensor::ExtractSliceOp>(
+                    l,
+                    RankedTensorType::get({ch.nb, ch.ohb, g.ow, f},
+                                          b.getF32Type()),
+                    dy, dyOff, indices(b, {ch.nb, ch.ohb, g.ow, f}),
+                    indices(b, {1, 1, 1, 1}));
+                Value col = im2colPadded(b, l, xs, g, ch.nb, ch.ohb);
+                Value dw =
+                    b.create<linalg::MatmulTransposeAOp>(
+                         l, ValueRange{col, collapseLast(b, l, dys)}, acc[0])
+                        .getResult(0);
+                b.create<scf::YieldOp>(l, dw);
+              });
+          b.create<scf::YieldOp>(l, hLoop.getResult(0));
+        });
+    rewriter.replaceOp(op,
+                       expandLast(rewriter, loc, nLoop.getResult(0), wShape));
     return success();
   }
 };
@@ -1652,7 +1737,7 @@ struct LowerToLinalgPass : nnc::impl::LowerToLinalgBase<LowerToLinalgPass> {
     target.addIllegalDialect<nn::NNDialect>();
     target.addLegalDialect<linalg::LinalgDialect, tensor::TensorDialect,
                            arith::ArithDialect, math::MathDialect,
-                           func::FuncDialect>();
+                           func::FuncDialect, scf::SCFDialect>();
     RewritePatternSet patterns(ctx);
     patterns.add<MatMulLowering, SoftmaxLowering, SoftmaxGradLowering,
                  CrossEntropyLowering, CrossEntropyGradLowering,

@@ -50,7 +50,7 @@ def LowerToLinalg : Pass<"nn-lower-to-linalg", "mlir::ModuleOp"> {
   }];
   let dependentDialects = ["mlir::linalg::LinalgDialect", "mlir::tensor::TensorDialect",
                            "mlir::arith::ArithDialect", "mlir::math::MathDialect",
-                           "mlir::func::FuncDialect"];
+                           "mlir::func::FuncDialect", "mlir::scf::SCFDialect"];
 }
 
 #endif // NNC_TRANSFORMS_PASSES
