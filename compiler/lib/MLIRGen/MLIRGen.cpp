@@ -586,7 +586,9 @@ private:
   /// reads the same buffer, and breaking that promise lets empty-tensor
   /// elimination overwrite a parameter while the backward pass still reads it.
   /// Write-only slots (loss, out) keep `restrict` so results are computed
-  /// directly into the arena.
+  /// directly into the arena. Read-and-written slots are `writable`: the
+  /// optimizer updates them in place (bufferization's analysis copies only
+  /// where an old value is still read after the write).
   void genEntry(StringRef name, func::FuncOp callee, ArrayRef<size_t> ins,
                 ArrayRef<size_t> outs) {
     Location l = loc(prog.modelLoc);
@@ -610,12 +612,14 @@ private:
       views[slot] =
           b.create<memref::ViewOp>(l, type, base, shift, ValueRange{});
     }
+    std::set<size_t> read(ins.begin(), ins.end()),
+        written(outs.begin(), outs.end());
     SmallVector<Value> args;
     for (size_t slot : ins)
       args.push_back(b.create<bufferization::ToTensorOp>(
-          l, views[slot], /*restrict=*/true, /*writable=*/false));
+          l, views[slot], /*restrict=*/true,
+          /*writable=*/written.count(slot) > 0));
     auto call = b.create<func::CallOp>(l, callee, args);
-    std::set<size_t> read(ins.begin(), ins.end());
     for (auto [slot, result] : llvm::zip(outs, call.getResults())) {
       bool restrict = !read.count(slot);
       b.create<bufferization::MaterializeInDestinationOp>(

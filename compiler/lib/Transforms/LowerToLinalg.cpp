@@ -757,6 +757,27 @@ SmallVector<Value> elementwise(OpBuilder &b, Location loc, ValueRange inputs,
   return generic(b, loc, inputs, inits, maps, parallel(n), body);
 }
 
+/// An optimizer update in place: `inputs` = (p, g, state...) of one type;
+/// the results (p', state'...) are written into p and the state tensors
+/// themselves (the generic's outs, whose old values it reads), so that
+/// bufferization updates the parameter and optimizer slots in the arena
+/// without a temporary and a copy back per slot (3 copies of every weight
+/// per Adam step). `body` sees (p, g, state...) as in `inputs`.
+SmallVector<Value> updateInPlace(OpBuilder &b, Location loc, ValueRange inputs,
+                                 BodyFn body) {
+  unsigned n = cast<RankedTensorType>(inputs[0].getType()).getRank();
+  SmallVector<Value> outs = {inputs[0]};
+  llvm::append_range(outs, inputs.drop_front(2));
+  SmallVector<AffineMap> maps(inputs.size(), identityMap(b.getContext(), n));
+  return generic(b, loc, inputs[1], outs, maps, parallel(n),
+                 [&](OpBuilder &nb, Location l, ValueRange a) {
+                   // a = (g, p, state...) -> (p, g, state...)
+                   SmallVector<Value> args = {a[1], a[0]};
+                   llvm::append_range(args, a.drop_front(2));
+                   return body(nb, l, args);
+                 });
+}
+
 // sgd_update(p, g) => p - lr g
 struct SgdUpdateLowering : OpConversionPattern<nn::SgdUpdateOp> {
   using OpConversionPattern::OpConversionPattern;
@@ -767,12 +788,12 @@ struct SgdUpdateLowering : OpConversionPattern<nn::SgdUpdateOp> {
     Value lr = hyperAt(rewriter, loc, adaptor.getHyper(), 0);
     rewriter.replaceOp(
         op,
-        elementwise(rewriter, loc, ValueRange{adaptor.getP(), adaptor.getG()},
-                    1, [&](OpBuilder &b, Location l, ValueRange a) {
-                      Value step = b.create<arith::MulFOp>(l, lr, a[1]);
-                      return SmallVector<Value>{
-                          b.create<arith::SubFOp>(l, a[0], step)};
-                    }));
+        updateInPlace(rewriter, loc, ValueRange{adaptor.getP(), adaptor.getG()},
+                      [&](OpBuilder &b, Location l, ValueRange a) {
+                        Value step = b.create<arith::MulFOp>(l, lr, a[1]);
+                        return SmallVector<Value>{
+                            b.create<arith::SubFOp>(l, a[0], step)};
+                      }));
     return success();
   }
 };
@@ -787,16 +808,16 @@ struct MomentumUpdateLowering : OpConversionPattern<nn::MomentumUpdateOp> {
     Value lr = hyperAt(rewriter, loc, adaptor.getHyper(), 0);
     Value mu = constant(rewriter, loc, op.getMomentumAttr());
     rewriter.replaceOp(
-        op,
-        elementwise(rewriter, loc,
-                    ValueRange{adaptor.getP(), adaptor.getG(), adaptor.getV()},
-                    2, [&](OpBuilder &b, Location l, ValueRange a) {
-                      Value v = b.create<arith::AddFOp>(
-                          l, b.create<arith::MulFOp>(l, mu, a[2]), a[1]);
-                      Value p = b.create<arith::SubFOp>(
-                          l, a[0], b.create<arith::MulFOp>(l, lr, v));
-                      return SmallVector<Value>{p, v};
-                    }));
+        op, updateInPlace(
+                rewriter, loc,
+                ValueRange{adaptor.getP(), adaptor.getG(), adaptor.getV()},
+                [&](OpBuilder &b, Location l, ValueRange a) {
+                  Value v = b.create<arith::AddFOp>(
+                      l, b.create<arith::MulFOp>(l, mu, a[2]), a[1]);
+                  Value p = b.create<arith::SubFOp>(
+                      l, a[0], b.create<arith::MulFOp>(l, lr, v));
+                  return SmallVector<Value>{p, v};
+                }));
     return success();
   }
 };
@@ -859,28 +880,27 @@ struct AdamUpdateLowering : OpConversionPattern<nn::AdamUpdateOp> {
     Value eps = constant(rewriter, loc, op.getEpsAttr());
     rewriter.replaceOp(
         op,
-        elementwise(rewriter, loc,
-                    ValueRange{adaptor.getP(), adaptor.getG(), adaptor.getM(),
-                               adaptor.getV()},
-                    3, [&](OpBuilder &b, Location l, ValueRange a) {
-                      Value g = a[1];
-                      auto mul = [&](Value x, Value y) -> Value {
-                        return b.create<arith::MulFOp>(l, x, y);
-                      };
-                      auto add = [&](Value x, Value y) -> Value {
-                        return b.create<arith::AddFOp>(l, x, y);
-                      };
-                      Value m = add(mul(b1, a[2]), mul(oneMinusB1, g));
-                      Value v = add(mul(b2, a[3]), mul(mul(oneMinusB2, g), g));
-                      Value denom =
-                          add(b.create<arith::DivFOp>(
-                                  l, b.create<math::SqrtOp>(l, v), bc2Sqrt),
-                              eps);
-                      Value step =
-                          mul(stepSize, b.create<arith::DivFOp>(l, m, denom));
-                      Value p = b.create<arith::SubFOp>(l, a[0], step);
-                      return SmallVector<Value>{p, m, v};
-                    }));
+        updateInPlace(
+            rewriter, loc,
+            ValueRange{adaptor.getP(), adaptor.getG(), adaptor.getM(),
+                       adaptor.getV()},
+            [&](OpBuilder &b, Location l, ValueRange a) {
+              Value g = a[1];
+              auto mul = [&](Value x, Value y) -> Value {
+                return b.create<arith::MulFOp>(l, x, y);
+              };
+              auto add = [&](Value x, Value y) -> Value {
+                return b.create<arith::AddFOp>(l, x, y);
+              };
+              Value m = add(mul(b1, a[2]), mul(oneMinusB1, g));
+              Value v = add(mul(b2, a[3]), mul(mul(oneMinusB2, g), g));
+              Value denom = add(b.create<arith::DivFOp>(
+                                    l, b.create<math::SqrtOp>(l, v), bc2Sqrt),
+                                eps);
+              Value step = mul(stepSize, b.create<arith::DivFOp>(l, m, denom));
+              Value p = b.create<arith::SubFOp>(l, a[0], step);
+              return SmallVector<Value>{p, m, v};
+            }));
     return success();
   }
 };
