@@ -181,6 +181,19 @@ func.func @unbroadcast(%g: tensor<2x4x5xf32>) -> (tensor<5xf32>, tensor<4x1xf32>
   return %0, %1, %2, %3 : tensor<5xf32>, tensor<4x1xf32>, tensor<f32>, tensor<2x4x5xf32>
 }
 
+// A big sum over leading dims (a convolution's bias gradient, 64x28x28x32 -> 32) is split in two
+// halves of the batch summed separately (a parallel dim of 2 for the threads), then added: the
+// same additions in the same order for any thread count.
+// CHECK-LABEL: func @unbroadcast_split
+// CHECK: %[[G2:.+]] = tensor.expand_shape %{{.+}} {{\[\[}}0, 1], [2], [3], [4]] output_shape [2, 32, 28, 28, 32]
+// CHECK: %[[P:.+]] = linalg.generic {{.*}} iterator_types = ["parallel", "reduction", "reduction", "reduction", "parallel"]} ins(%[[G2]] : tensor<2x32x28x28x32xf32>) outs(%{{.+}} : tensor<2x32xf32>)
+// CHECK: %[[S:.+]] = linalg.generic {{.*}} iterator_types = ["reduction", "parallel"]} ins(%[[P]] : tensor<2x32xf32>) outs(%{{.+}} : tensor<32xf32>)
+// CHECK: tensor.expand_shape %[[S]] {{\[\[}}0, 1, 2, 3]] output_shape [1, 1, 1, 32]
+func.func @unbroadcast_split(%g: tensor<64x28x28x32xf32>) -> tensor<1x1x1x32xf32> {
+  %0 = nn.unbroadcast %g : tensor<64x28x28x32xf32> -> tensor<1x1x1x32xf32>
+  return %0 : tensor<1x1x1x32xf32>
+}
+
 // Optimizer updates: hyper[0] = lr and hyper[1] = t are read with tensor.extract; one
 // elementwise generic per update, in place: g is its input, the parameter and the optimizer
 // state are its outs (their old values read through the outs).

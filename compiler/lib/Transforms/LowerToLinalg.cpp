@@ -691,9 +691,15 @@ struct WeightedMeanGradLowering : OpConversionPattern<nn::WeightedMeanGradOp> {
 // nn.unbroadcast
 //===----------------------------------------------------------------------===//
 
+/// A sum over leading dims of at least this many elements (a convolution's
+/// bias gradient) is split in two halves summed in parallel.
+constexpr int64_t kSplitSumElements = 1 << 16;
+
 // unbroadcast(g : [A, M, N]) : [1, N] =>
 //   s[n] = sum_{a, m} g[a, m, n] (generic reduction);
 //   expand_shape s : [N] -> [1, N]
+// big, summing leading dims, A even:
+//   p[h, n] = sum_{a, m} g[h A/2 + a, m, n]; s[n] = p[0, n] + p[1, n]
 struct UnbroadcastLowering : OpConversionPattern<nn::UnbroadcastOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult
@@ -725,12 +731,54 @@ struct UnbroadcastLowering : OpConversionPattern<nn::UnbroadcastOp> {
       }
     }
     MLIRContext *ctx = rewriter.getContext();
-    Value sum = generic(rewriter, loc, g, filled(rewriter, loc, keptShape, 0.0),
-                        {identityMap(ctx, n), dimsMap(ctx, n, keptDims)}, iters,
-                        [](OpBuilder &b, Location l, ValueRange a) {
-                          return SmallVector<Value>{
-                              b.create<arith::AddFOp>(l, a[1], a[0])};
-                        })[0];
+    auto add = [](OpBuilder &b, Location l, ValueRange a) {
+      return SmallVector<Value>{b.create<arith::AddFOp>(l, a[1], a[0])};
+    };
+    int64_t elements = 1;
+    for (int64_t d : from)
+      elements *= d;
+    bool summedPrefix =
+        !keptDims.empty() && keptDims.front() > 0 &&
+        keptDims.back() - keptDims.front() + 1 == (int64_t)keptDims.size() &&
+        keptDims.back() == n - 1;
+    Value sum;
+    if (summedPrefix && from[0] % 2 == 0 && elements >= kSplitSumElements) {
+      // Two halves of the first summed dim, summed separately (a parallel
+      // dim of 2 the code generator splits over the threads), then added:
+      // the same order of additions for any thread count.
+      SmallVector<int64_t> halves = {2, from[0] / 2};
+      llvm::append_range(halves, from.drop_front());
+      SmallVector<ReassociationIndices> groups = {{0, 1}};
+      for (unsigned i = 1; i < n; ++i)
+        groups.push_back({i + 1});
+      Value g2 = rewriter.create<tensor::ExpandShapeOp>(
+          loc, RankedTensorType::get(halves, rewriter.getF32Type()), g, groups);
+      SmallVector<IteratorType> iters2 = {IteratorType::parallel};
+      llvm::append_range(iters2, iters);
+      SmallVector<unsigned> kept2 = {0};
+      SmallVector<int64_t> partialShape = {2};
+      for (unsigned d : keptDims)
+        kept2.push_back(d + 1);
+      llvm::append_range(partialShape, keptShape);
+      Value partial =
+          generic(rewriter, loc, g2, filled(rewriter, loc, partialShape, 0.0),
+                  {identityMap(ctx, n + 1), dimsMap(ctx, n + 1, kept2)}, iters2,
+                  add)[0];
+      unsigned k = keptShape.size();
+      SmallVector<unsigned> rest;
+      SmallVector<IteratorType> iters3 = {IteratorType::reduction};
+      for (unsigned i = 1; i <= k; ++i) {
+        rest.push_back(i);
+        iters3.push_back(IteratorType::parallel);
+      }
+      sum = generic(
+          rewriter, loc, partial, filled(rewriter, loc, keptShape, 0.0),
+          {identityMap(ctx, k + 1), dimsMap(ctx, k + 1, rest)}, iters3, add)[0];
+    } else {
+      sum = generic(rewriter, loc, g, filled(rewriter, loc, keptShape, 0.0),
+                    {identityMap(ctx, n), dimsMap(ctx, n, keptDims)}, iters,
+                    add)[0];
+    }
     if (keptShape.size() != to.size())
       sum = rewriter.create<tensor::ExpandShapeOp>(loc, type, sum,
                                                    unitDimGroups(keep));
