@@ -273,6 +273,25 @@ func.func @main() {
   call @print(%ub2_u) : (tensor<*xf32>) -> ()
   // CHECK: data =
   // CHECK-NEXT: [4.25]
+  // A sum big enough to be split in two half-batch partial sums (64x28x28x32 -> 32), over
+  // g[n, h, w, c] = n + c: s[c] = 784 (sum_n n + 64 c) = 1580544 + 50176 c, exact in f32.
+  %gbig0 = tensor.empty() : tensor<64x28x28x32xf32>
+  %gbig = linalg.generic {indexing_maps = [affine_map<(n, h, w, c) -> (n, h, w, c)>],
+                          iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      outs(%gbig0 : tensor<64x28x28x32xf32>) {
+  ^bb0(%out: f32):
+    %in = linalg.index 0 : index
+    %ic = linalg.index 3 : index
+    %sum = arith.addi %in, %ic : index
+    %i = arith.index_cast %sum : index to i32
+    %f = arith.sitofp %i : i32 to f32
+    linalg.yield %f : f32
+  } -> tensor<64x28x28x32xf32>
+  %ubig = nn.unbroadcast %gbig : tensor<64x28x28x32xf32> -> tensor<32xf32>
+  %ubig_u = tensor.cast %ubig : tensor<32xf32> to tensor<*xf32>
+  call @print(%ubig_u) : (tensor<*xf32>) -> ()
+  // CHECK: data =
+  // CHECK-NEXT: [1.58054e+06, 1.63072e+06, 1.6809e+06, {{.*}}, 3.08582e+06, 3.136e+06]
   // torch: torch.optim.SGD(lr=0.1).step() with grad dy: p
   %sgd_u = tensor.cast %sgd : tensor<2x3xf32> to tensor<*xf32>
   call @print(%sgd_u) : (tensor<*xf32>) -> ()
