@@ -134,11 +134,45 @@ public:
   }
 
   std::string tileUsingForall(const std::string &target,
-                              ArrayRef<int64_t> sizes) {
+                              ArrayRef<int64_t> sizes,
+                              std::string *forallOut = nullptr) {
     std::string tiled = fresh(), forall = fresh();
     line(tiled + ", " + forall + " = transform.structured.tile_using_forall " +
          target + " tile_sizes " + list(sizes) +
          " : (!transform.any_op) -> (!transform.any_op, !transform.any_op)");
+    if (forallOut)
+      *forallOut = forall;
+    return tiled;
+  }
+
+  /// Moves `producer` into `containing` (a forall), computing only the slice
+  /// each thread uses.
+  void fuseIntoContaining(const std::string &producer,
+                          const std::string &containing) {
+    std::string fused = fresh(), loop = fresh();
+    line(fused + ", " + loop +
+         " = transform.structured.fuse_into_containing_op " + producer +
+         " into " + containing +
+         " : (!transform.any_op, !transform.any_op) -> (!transform.any_op, "
+         "!transform.any_op)");
+  }
+
+  /// tileUsingFor that also moves the producers of the op's operands,
+  /// its destination's among them, into the tile loops.
+  std::string tileAndFuse(const std::string &target, ArrayRef<int64_t> sizes,
+                          SmallVectorImpl<std::string> &loops) {
+    loops.clear();
+    std::string tiled = fresh();
+    for (int64_t s : sizes)
+      if (s != 0)
+        loops.push_back(fresh());
+    std::string results = tiled, types = "!transform.any_op";
+    for (auto &l : loops) {
+      results += ", " + l;
+      types += ", !transform.any_op";
+    }
+    line(results + " = transform.structured.fuse " + target + " " +
+         list(sizes) + " : (!transform.any_op) -> (" + types + ")");
     return tiled;
   }
 
@@ -219,9 +253,15 @@ bool isPlainContraction(linalg::LinalgOp op) {
          its[2] == utils::IteratorType::reduction;
 }
 
+/// The k extent of a GEMM's cache tile (all of k when no divisor fits).
+int64_t cacheTileK(int64_t k) {
+  int64_t kc = pickTile(k, 256);
+  return kc == 0 ? k : kc;
+}
+
 void scheduleContraction(ScriptBuilder &sb, const std::string &h,
-                         ArrayRef<int64_t> mnk, int threads,
-                         const HostBlocking &hb) {
+                         ArrayRef<int64_t> mnk, const std::string &fill,
+                         int threads, const HostBlocking &hb) {
   int64_t m = mnk[0], n = mnk[1], k = mnk[2];
   // Full register tiles plus one peeled remainder tile when mr does not
   // divide m (64 = 10*6 + 4); a poor divisor of n would make narrow vectors:
@@ -240,7 +280,7 @@ void scheduleContraction(ScriptBuilder &sb, const std::string &h,
   // whole register tiles; tiny ops stay serial (a parallel region costs
   // microseconds).
   int64_t mt = m, nt = n;
-  std::string tiled = h;
+  std::string tiled = h, forall;
   bool parallel = threads > 1 && 2 * m * n * k >= kMinParallelFlops;
   // A tall, narrow C (convolutions as im2col GEMMs: m = N*OH*OW, n = F)
   // splits m even when a slice needs a peeled remainder: splitting n would
@@ -251,22 +291,34 @@ void scheduleContraction(ScriptBuilder &sb, const std::string &h,
   if (parallel && (splitM || tall || (!splitN && m % threads == 0))) {
     mt = m / threads;
     peelM = mt > mr && mt % mr != 0;
-    tiled = sb.tileUsingForall(tiled, {mt, 0, 0});
+    tiled = sb.tileUsingForall(tiled, {mt, 0, 0}, &forall);
   } else if (parallel && splitN) {
     nt = n / threads;
-    tiled = sb.tileUsingForall(tiled, {0, nt, 0});
+    tiled = sb.tileUsingForall(tiled, {0, nt, 0}, &forall);
   }
+  if (!fill.empty() && !forall.empty())
+    sb.fuseIntoContaining(fill, forall);
 
   // Cache tile: a kc x nc panel of B (<= 256 KiB) is reused by mc rows of A.
   int64_t mc = peelM ? mt : pickTile(mt, 64, mr);
   int64_t nc = peelN ? nt : pickTile(nt, 256, nr);
-  int64_t kc = pickTile(k, 256);
-  if (kc == 0)
-    kc = k;
+  int64_t kc = cacheTileK(k);
   SmallVector<std::string> loops;
-  tiled = sb.tileUsingFor(
-      tiled, {mc == mt ? 0 : mc, nc == nt ? 0 : nc, kc == k ? 0 : kc}, loops);
-  tiled = sb.tileUsingFor(tiled, {mr, nr, 1}, loops);
+  if (fill.empty()) {
+    tiled = sb.tileUsingFor(
+        tiled, {mc == mt ? 0 : mc, nc == nt ? 0 : nc, kc == k ? 0 : kc}, loops);
+    tiled = sb.tileUsingFor(tiled, {mr, nr, 1}, loops);
+  } else {
+    // One k panel (fusableFill): the zero fill moves into the register tile,
+    // whose accumulators then start at zero in registers instead of a pass
+    // over C to zero it and a read of those zeros.
+    if (mc != mt || nc != nt)
+      tiled = sb.tileAndFuse(tiled, {mc == mt ? 0 : mc, nc == nt ? 0 : nc, 0},
+                             loops);
+    tiled = sb.tileAndFuse(tiled, {mr, nr, 0}, loops);
+    SmallVector<std::string> kLoop;
+    sb.tileUsingFor(tiled, {0, 0, 1}, kLoop);
+  }
   // n first: peeling m then clones both n loops into the m remainder.
   if (peelN)
     sb.peel(loops[1]);
@@ -280,21 +332,47 @@ void scheduleContraction(ScriptBuilder &sb, const std::string &h,
 /// step mr broadcast pixels and one nr-wide row of the filter, mr*nr/lanes
 /// FMAs. No im2col buffer. Threads split the batch.
 void scheduleConv(ScriptBuilder &sb, std::string h, ArrayRef<int64_t> r,
-                  int threads, const HostBlocking &hb) {
+                  const std::string &fill, int threads,
+                  const HostBlocking &hb) {
   int64_t n = r[0];
   int64_t macs = 1;
   for (int64_t d : r)
     macs *= d;
-  if (threads > 1 && n % threads == 0 && 2 * macs >= kMinParallelFlops)
-    h = sb.tileUsingForall(h, {n / threads, 0, 0, 0, 0, 0, 0});
+  if (threads > 1 && n % threads == 0 && 2 * macs >= kMinParallelFlops) {
+    std::string forall;
+    h = sb.tileUsingForall(h, {n / threads, 0, 0, 0, 0, 0, 0}, &forall);
+    if (!fill.empty())
+      sb.fuseIntoContaining(fill, forall);
+  }
   RegisterTile rt = pickRegisterTile(/*rows=*/r[2], /*cols=*/r[3], hb);
   SmallVector<std::string> loops, reductionLoops;
-  h = sb.tileUsingFor(h, {1, 1, rt.mr, rt.nr, 0, 0, 0}, loops);
+  // With its zero fill fused into the register tile, the accumulators start
+  // at zero in registers: no pass over memory to zero the output first.
+  h = fill.empty() ? sb.tileUsingFor(h, {1, 1, rt.mr, rt.nr, 0, 0, 0}, loops)
+                   : sb.tileAndFuse(h, {1, 1, rt.mr, rt.nr, 0, 0, 0}, loops);
   sb.tileUsingFor(h, {0, 0, 0, 0, 1, 1, 1}, reductionLoops);
   if (rt.peelCols)
     sb.peel(loops[3]);
   if (rt.peelRows)
     sb.peel(loops[2]);
+}
+
+/// The zero fill a direct convolution or a one-k-panel GEMM accumulates into,
+/// when nothing else reads it: scheduled with that op (scheduleConv,
+/// scheduleContraction), not on its own.
+linalg::FillOp fusableFill(Operation *op) {
+  auto linalgOp = dyn_cast<linalg::LinalgOp>(op);
+  if (!linalgOp)
+    return {};
+  bool gemm = isPlainContraction(linalgOp) &&
+              cacheTileK(linalgOp.getStaticLoopRanges()[2]) ==
+                  linalgOp.getStaticLoopRanges()[2];
+  if (!gemm && !isa<linalg::Conv2DNhwcHwcfOp>(op))
+    return {};
+  auto fill = linalgOp.getDpsInits()[0].getDefiningOp<linalg::FillOp>();
+  if (!fill || !fill->hasOneUse() || !fill.hasPureTensorSemantics())
+    return {};
+  return fill;
 }
 
 /// Any other linalg op: tile [1, ..., 1, v], vectorized along the last loop.
@@ -488,6 +566,11 @@ LogicalResult nnc::runVectorize(ModuleOp module, int threads,
   ScriptBuilder sb;
   int64_t id = 0;
   bool ok = true;
+  llvm::DenseMap<Operation *, std::string> fusedFills; // fill -> handle
+  module.walk([&](linalg::LinalgOp op) {
+    if (linalg::FillOp fill = fusableFill(op))
+      fusedFills[fill] = "";
+  });
   module.walk([&](linalg::LinalgOp op) {
     if (!op.hasPureTensorSemantics())
       return;
@@ -499,10 +582,16 @@ LogicalResult nnc::runVectorize(ModuleOp module, int threads,
     }
     op->setAttr(kTag, IntegerAttr::get(IntegerType::get(ctx, 64), id));
     std::string h = sb.matchTag(id++);
+    if (auto it = fusedFills.find(op); it != fusedFills.end()) {
+      it->second = h;
+      return;
+    }
+    linalg::FillOp fill = fusableFill(op);
+    std::string fillHandle = fill ? fusedFills[fill] : "";
     if (isPlainContraction(op))
-      scheduleContraction(sb, h, ranges, threads, hb);
+      scheduleContraction(sb, h, ranges, fillHandle, threads, hb);
     else if (isa<linalg::Conv2DNhwcHwcfOp>(op))
-      scheduleConv(sb, h, ranges, threads, hb);
+      scheduleConv(sb, h, ranges, fillHandle, threads, hb);
     else if (isa<linalg::TransposeOp>(op) && ranges.size() == 2)
       scheduleTranspose(sb, h, ranges, threads, hb);
     else
