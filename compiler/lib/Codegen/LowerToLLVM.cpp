@@ -121,5 +121,11 @@ LogicalResult nnc::runLowerToLLVM(ModuleOp module) {
   module.getContext()->appendDialectRegistry(registry);
   PassManager pm(module.getContext());
   buildLowerToLLVMPipeline(pm);
+  // NNC_PRINT_IR=1: the module after every pass of this stage, on stderr
+  // (e.g. to see which copies bufferization made).
+  if (getenv("NNC_PRINT_IR")) {
+    module.getContext()->disableMultithreading();
+    pm.enableIRPrinting();
+  }
   return pm.run(module);
 }
