@@ -105,6 +105,17 @@ int64_t pickTile(int64_t d, int64_t cap, int64_t base = 1) {
   return 0;
 }
 
+/// The widest vector width that divides `d`, among cap, cap/2, ... down to
+/// one register (`lanes`); 0 when none does. Register tiles and vectorized
+/// loops keep to these widths: LLVM widens others (48 floats on AVX-512
+/// become 64) with shuffles around every vector.
+int64_t pickVectorWidth(int64_t d, int64_t cap, int64_t lanes) {
+  for (int64_t w = cap; w >= lanes; w /= 2)
+    if (d % w == 0)
+      return w;
+  return 0;
+}
+
 /// Appends transform IR to a script; handles are %h0, %h1, ...
 class ScriptBuilder {
 public:
@@ -210,13 +221,12 @@ private:
 };
 
 /// An mr x nr register tile over `rows` x `cols` outputs. nr is a whole
-/// number of vector registers, a power of two of them: LLVM widens other
-/// vector lengths (48 floats on AVX-512 become 64 with shuffles around them:
-/// 9.6 GFLOP/s against 95 for the same GEMM with 32). It is the widest such
-/// width up to hb.nr that divides `cols`, or hb.nr with the column remainder
-/// peeled when the divisor would leave fewer than half the accumulators
-/// (784 = 12*64 + 16 on AVX-512); `cols` itself when it is at most one
-/// vector or has no such divisor below hb.nr (10 classes). mr keeps the
+/// number of vector registers, a power of two of them (pickVectorWidth; a
+/// GEMM with nr = 48 on AVX-512 ran at 9.6 GFLOP/s against 95 with 32). It is
+/// the widest such width up to hb.nr that divides `cols`, or hb.nr with the
+/// column remainder peeled when the divisor would leave fewer than half the
+/// accumulators (784 = 12*64 + 16 on AVX-512); `cols` itself when it is at most
+/// one vector or has no such divisor below hb.nr (10 classes). mr keeps the
 /// accumulator count of hb.mr x hb.nr when nr is narrower (8 x 32 on
 /// AVX-512), a remainder row tile peeled.
 struct RegisterTile {
@@ -227,10 +237,7 @@ struct RegisterTile {
 RegisterTile pickRegisterTile(int64_t rows, int64_t cols,
                               const HostBlocking &hb) {
   RegisterTile t;
-  t.nr = 0;
-  for (int64_t w = hb.nr; w >= hb.lanes && !t.nr; w /= 2)
-    if (cols % w == 0)
-      t.nr = w;
+  t.nr = pickVectorWidth(cols, hb.nr, hb.lanes);
   t.peelCols = cols > hb.nr && (t.nr == 0 || 2 * t.nr < hb.nr);
   if (t.peelCols)
     t.nr = hb.nr;
@@ -400,15 +407,11 @@ void scheduleOther(ScriptBuilder &sb, std::string h, ArrayRef<int64_t> ranges,
       break;
     }
   }
-  // Vectors of up to 4 registers; a longer last loop is tiled by a power of
-  // two of registers that divides it (as register tiles: other widths are
-  // widened with shuffles), else by 4 registers with a peeled remainder.
+  // Vectors of up to 4 registers; a longer last loop is tiled by a width of
+  // pickVectorWidth, else by 4 registers with a peeled remainder.
   int64_t cap = 4 * hb.lanes;
   int64_t last = ranges.back();
-  int64_t v = last <= cap ? last : 0;
-  for (int64_t w = cap; w >= hb.lanes && !v; w /= 2)
-    if (last % w == 0)
-      v = w;
+  int64_t v = last <= cap ? last : pickVectorWidth(last, cap, hb.lanes);
   bool peel = v == 0;
   if (peel)
     v = cap;
@@ -468,7 +471,6 @@ void materializeTransposedRhs(ModuleOp module) {
     int64_t m = cast<RankedTensorType>(lhs.getType()).getDimSize(0);
     int64_t n = cast<RankedTensorType>(rhs.getType()).getDimSize(0);
     int64_t k = cast<RankedTensorType>(rhs.getType()).getDimSize(1);
-    Value result;
     if (m * k + m * n < n * k) {
       auto fill = out.getDefiningOp<linalg::FillOp>();
       Value outT =
@@ -483,8 +485,7 @@ void materializeTransposedRhs(ModuleOp module) {
           b.create<linalg::MatmulOp>(loc, outT.getType(),
                                      ValueRange{rhs, transpose(lhs)}, outT)
               ->getResult(0); // [N, M]
-      result = transpose(cT);
-      op->replaceAllUsesWith(ValueRange{result});
+      op->replaceAllUsesWith(ValueRange{transpose(cT)});
       op->erase();
       if (fill && fill->use_empty())
         fill->erase();

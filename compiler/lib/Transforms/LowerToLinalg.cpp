@@ -737,10 +737,9 @@ struct UnbroadcastLowering : OpConversionPattern<nn::UnbroadcastOp> {
     int64_t elements = 1;
     for (int64_t d : from)
       elements *= d;
-    bool summedPrefix =
-        !keptDims.empty() && keptDims.front() > 0 &&
-        keptDims.back() - keptDims.front() + 1 == (int64_t)keptDims.size() &&
-        keptDims.back() == n - 1;
+    // Summed dims are a prefix: the kept ones (ascending) run to the last.
+    bool summedPrefix = !keptDims.empty() && keptDims.front() > 0 &&
+                        keptDims.size() == n - keptDims.front();
     Value sum;
     if (summedPrefix && from[0] % 2 == 0 && elements >= kSplitSumElements) {
       // Two halves of the first summed dim, summed separately (a parallel
@@ -1172,6 +1171,26 @@ Chunk pickChunk(const Geometry &g) {
   return {divisorAtMost(g.n, rows / g.oh), g.oh};
 }
 
+/// v[n0 : n0 + sizes[0], h0 : h0 + sizes[1], :, :] of an NHWC tensor.
+Value rowsSlice(OpBuilder &b, Location loc, Value v, Value n0, Value h0,
+                ArrayRef<int64_t> sizes) {
+  SmallVector<OpFoldResult> offsets = {n0, h0, b.getIndexAttr(0),
+                                       b.getIndexAttr(0)};
+  return b.create<tensor::ExtractSliceOp>(
+      loc, RankedTensorType::get(sizes, b.getF32Type()), v, offsets,
+      indices(b, sizes), indices(b, {1, 1, 1, 1}));
+}
+
+/// acc + col^T dy for an im2col `col` [R, KH KW C] and the R pixels of dy
+/// [.., .., .., F] it was built for: [KH KW C, F].
+Value addGradFilterGemm(OpBuilder &b, Location loc, Value col, Value dy,
+                        Value acc) {
+  return b
+      .create<linalg::MatmulTransposeAOp>(
+          loc, ValueRange{col, collapseLast(b, loc, dy)}, acc)
+      .getResult(0);
+}
+
 // conv2d_grad_filter(x, dy) => expand(matmul_transpose_a(
 //     im2col(pad(x)) [N OH OW, KH KW C], collapse(dy) [N OH OW, F]))
 //   : [KH, KW, C, F]
@@ -1191,13 +1210,7 @@ struct Conv2DGradFilterLowering : OpConversionPattern<nn::Conv2DGradFilterOp> {
     Chunk ch = pickChunk(g);
     if (isPointwise(g) || (ch.nb == g.n && ch.ohb == g.oh)) {
       Value col = im2col(rewriter, loc, adaptor.getX(), g);
-      Value dw =
-          rewriter
-              .create<linalg::MatmulTransposeAOp>(
-                  loc,
-                  ValueRange{col, collapseLast(rewriter, loc, adaptor.getDy())},
-                  zero)
-              .getResult(0);
+      Value dw = addGradFilterGemm(rewriter, loc, col, adaptor.getDy(), zero);
       rewriter.replaceOp(op, expandLast(rewriter, loc, dw, wShape));
       return success();
     }
@@ -1215,28 +1228,13 @@ struct Conv2DGradFilterLowering : OpConversionPattern<nn::Conv2DGradFilterOp> {
               l, index(0), index(g.oh), index(ch.ohb), nAcc,
               [&](OpBuilder &b, Location l, Value oh0, ValueRange acc) {
                 Value ih0 = b.create<arith::MulIOp>(l, oh0, index(g.sh));
-                SmallVector<OpFoldResult> xOff = {n0, ih0, b.getIndexAttr(0),
-                                                  b.getIndexAttr(0)};
-                Value xs = b.create<tensor::ExtractSliceOp>(
-                    l,
-                    RankedTensorType::get({ch.nb, inRows, g.wp(), g.c},
-                                          b.getF32Type()),
-                    xp, xOff, indices(b, {ch.nb, inRows, g.wp(), g.c}),
-                    indices(b, {1, 1, 1, 1}));
-                SmallVector<OpFoldResult> dyOff = {n0, oh0, b.getIndexAttr(0),
-                                                   b.getIndexAttr(0)};
-                Value dys = b.create<tensor::ExtractSliceOp>(
-                    l,
-                    RankedTensorType::get({ch.nb, ch.ohb, g.ow, f},
-                                          b.getF32Type()),
-                    dy, dyOff, indices(b, {ch.nb, ch.ohb, g.ow, f}),
-                    indices(b, {1, 1, 1, 1}));
+                Value xs =
+                    rowsSlice(b, l, xp, n0, ih0, {ch.nb, inRows, g.wp(), g.c});
+                Value dys =
+                    rowsSlice(b, l, dy, n0, oh0, {ch.nb, ch.ohb, g.ow, f});
                 Value col = im2colPadded(b, l, xs, g, ch.nb, ch.ohb);
-                Value dw =
-                    b.create<linalg::MatmulTransposeAOp>(
-                         l, ValueRange{col, collapseLast(b, l, dys)}, acc[0])
-                        .getResult(0);
-                b.create<scf::YieldOp>(l, dw);
+                b.create<scf::YieldOp>(
+                    l, addGradFilterGemm(b, l, col, dys, acc[0]));
               });
           b.create<scf::YieldOp>(l, hLoop.getResult(0));
         });
