@@ -2,7 +2,8 @@
 """PyTorch references for examples/cnn.nn and bench/inception_block.nn: benchmark peers.
 
 --model cnn: examples/cnn.nn on Fashion-MNIST: conv3x3(32, same)-relu-maxpool2-conv3x3(64, same)-relu-maxpool2-
-  dense(128)-relu-dense(10), softmax cross-entropy, Adam (lr 0.001), batch 64, seed 42.
+  dense(128)-relu-dense(10), softmax cross-entropy, Adam (lr 0.002, cosine decay to 0 over all steps), batch 64,
+  seed 42.
 --model inception: bench/inception_block.nn on synthetic data (the same recipe as the `synthetic` dataset of
   the .nn language: x ~ U(0, 1) of shape 32x32x64, labels uniform in 0..9): one inception block
   (1x1 64; 1x1 96 -> 3x3 128; 1x1 16 -> 5x5 32; 3x3 max-pool -> 1x1 32; ReLU after every conv; concat to 256
@@ -15,6 +16,7 @@ timed, as in the compiled binary. Run it tuned (shared/TOOLCHAIN.md):
 formats and quotes PyTorch's faster one.
 """
 import argparse
+import math
 import os
 import sys
 
@@ -80,7 +82,7 @@ def main():
     ap.add_argument("--threads", type=int, default=2, help="torch.set_num_threads (default 2)")
     ap.add_argument("--batch", type=int, default=0, help="default: 64 (cnn), 32 (inception)")
     ap.add_argument("--samples", type=int, default=2048, help="inception: synthetic samples per epoch")
-    ap.add_argument("--lr", type=float, default=0.001)
+    ap.add_argument("--lr", type=float, default=0, help="default: 0.002 (cnn), 0.001 (inception)")
     ap.add_argument("--seed", type=int, default=42)
     ap.add_argument("--data", default=DATA_DIR, help="directory of the Fashion-MNIST IDX .gz files")
     ap.add_argument("--channels-last", action="store_true")
@@ -107,8 +109,13 @@ def main():
         model = InceptionNet()
     model = model.to(memory_format=fmt)
     x_train, x_test = x_train.contiguous(memory_format=fmt), x_test.contiguous(memory_format=fmt)
-    opt = torch.optim.Adam(model.parameters(), lr=args.lr, betas=(0.9, 0.999), eps=1e-8, foreach=True)
-    train(model, opt, x_train, y_train, x_test, y_test, batch, args, fmt, channels_last=args.channels_last)
+    lr = args.lr or (0.002 if args.model == "cnn" else 0.001)
+    opt = torch.optim.Adam(model.parameters(), lr=lr, betas=(0.9, 0.999), eps=1e-8, foreach=True)
+    sched = None
+    if args.model == "cnn":  # examples/cnn.nn's lr_schedule = cosine(): over every step of the run
+        steps = args.epochs * (min((x_train.shape[0] + batch - 1) // batch, args.limit_batches or 1 << 62))
+        sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda t: 0.5 * (1 + math.cos(math.pi * t / steps)))
+    train(model, opt, x_train, y_train, x_test, y_test, batch, args, fmt, sched, channels_last=args.channels_last)
 
 if __name__ == "__main__":
     main()

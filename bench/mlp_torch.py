@@ -81,10 +81,11 @@ def evaluate(model, x, y, chunk=2000):
     return loss_sum / x.shape[0], 100.0 * correct / x.shape[0]
 
 
-def train(model, opt, x_train, y_train, x_test, y_test, batch, args, fmt=torch.contiguous_format, **extra):
+def train(model, opt, x_train, y_train, x_test, y_test, batch, args, fmt=torch.contiguous_format, sched=None,
+          **extra):
     """Trains args.epochs epochs of `batch`-sized steps (args.limit_batches per epoch if > 0), printing one JSON
-    line per epoch; only the steps are timed. `fmt` is the memory format of the shuffled inputs; `extra` keys
-    are added to every line."""
+    line per epoch; only the steps are timed. `fmt` is the memory format of the shuffled inputs; `sched`, if
+    given, is a learning-rate scheduler stepped after every step; `extra` keys are added to every line."""
     gen = torch.Generator().manual_seed(args.seed)
     n = x_train.shape[0]
     nbatches = (n + batch - 1) // batch
@@ -107,6 +108,8 @@ def train(model, opt, x_train, y_train, x_test, y_test, batch, args, fmt=torch.c
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
+            if sched is not None:
+                sched.step()
             with torch.no_grad():
                 loss_sum += loss.detach() * xb.shape[0]
                 correct += (logits.argmax(1) == yb).sum()

@@ -210,6 +210,18 @@ void Parser::record(const std::vector<std::string> &f, const std::string &line,
     d.beta1 = real(keyValue(f[4], "beta1"));
     d.beta2 = real(keyValue(f[5], "beta2"));
     d.eps = real(keyValue(f[6], "eps"));
+  } else if (kind == "lr_schedule") {
+    once(kind);
+    expectFields(f, 5);
+    d.lrSchedule = f[1];
+    if (d.lrSchedule != "constant" && d.lrSchedule != "cosine" &&
+        d.lrSchedule != "step")
+      fail("unknown lr_schedule '" + f[1] + "'");
+    d.lrMin = real(keyValue(f[2], "min"));
+    d.lrEvery = integer(keyValue(f[3], "every"));
+    d.lrGamma = real(keyValue(f[4], "gamma"));
+    if (d.lrMin < 0 || d.lrEvery < 1 || !(d.lrGamma > 0 && d.lrGamma <= 1))
+      fail("lr_schedule needs min >= 0, every >= 1 and gamma in (0, 1]");
   } else if (kind == "train") {
     once(kind);
     expectFields(f, 4);

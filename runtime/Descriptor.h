@@ -53,6 +53,11 @@ struct ModelDesc {
   int64_t batch = 0, arenaBytes = 0;
   std::string optimizer; ///< sgd | momentum | adam
   double lr = 0, momentum = 0, beta1 = 0, beta2 = 0, eps = 0;
+  /// `lr_schedule constant|cosine|step min=M every=E gamma=G` (optional;
+  /// constant when absent): see lrAt in Train.h.
+  std::string lrSchedule = "constant";
+  double lrMin = 0, lrGamma = 0.1;
+  int64_t lrEvery = 1;
   int64_t epochs = 0;
   int64_t seed = 0;
   bool classification = false;

@@ -1,10 +1,10 @@
 //===- Train.cpp - Epoch loop, evaluation, shuffling ----------------------===//
 //
 // train(): for each epoch, shuffle (epochOrder), run ceil(N / B) steps (or
-// --limit-batches), accumulating sum_i loss_step * real_samples_step, then
-// evaluate on the test set and report (Metrics.h). Timing: the training loop
-// (batch copies + nnc_train_step) is timed separately from evaluation so
-// samples/s measures training only.
+// --limit-batches) at the scheduled learning rate (lrAt), accumulating
+// sum_i loss_step * real_samples_step, then evaluate on the test set and report
+// (Metrics.h). Timing: the training loop (batch copies + nnc_train_step) is
+// timed separately from evaluation so samples/s measures training only.
 //
 //===----------------------------------------------------------------------===//
 #include "Train.h"
@@ -46,6 +46,16 @@ void setHyper(const ModelDesc &d, Arena &arena, double lr, int64_t t,
   hyper[1] = float(t);
   hyper[2] = float(seed % (uint64_t(1) << 24));
   hyper[3] = 0;
+}
+
+double lrAt(const ModelDesc &d, double lr, int64_t t, int64_t total,
+            int64_t epoch) {
+  if (d.lrSchedule == "cosine" && total > 0)
+    return d.lrMin + (lr - d.lrMin) * 0.5 *
+                         (1 + std::cos(M_PI * double(t) / double(total)));
+  if (d.lrSchedule == "step")
+    return lr * std::pow(d.lrGamma, double(epoch / d.lrEvery));
+  return lr;
 }
 
 int64_t countCorrect(const ModelDesc &d, Arena &arena, int64_t count) {
@@ -104,7 +114,8 @@ int64_t train(const ModelDesc &d, const EntryPoints &ep, Arena &arena,
       auto stepStart = Clock::now();
       int64_t count = std::min(b, trainSet.n - s * b);
       fillBatch(d, trainSet, &order[s * b], count, arena);
-      setHyper(d, arena, opts.lr, ++t, opts.seed);
+      double lr = lrAt(d, opts.lr, t, lastEpoch * steps, e);
+      setHyper(d, arena, lr, ++t, opts.seed);
       ep.trainStep(arena.base());
       trainSeconds += secondsSince(stepStart);
       float loss = *arena.f32(d.loss);

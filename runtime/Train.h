@@ -35,6 +35,12 @@ struct EntryPoints {
 void setHyper(const ModelDesc &d, Arena &arena, double lr, int64_t t,
               uint64_t seed);
 
+/// The learning rate of the step after `t` completed steps, in epoch `epoch`
+/// (0-based), of a run of `total` steps: constant: lr; cosine: min + (lr -
+/// min) (1 + cos(pi t / total)) / 2; step: lr gamma^floor(epoch / every).
+double lrAt(const ModelDesc &d, double lr, int64_t t, int64_t total,
+            int64_t epoch);
+
 /// Sample order for an epoch: a Fisher-Yates shuffle of 0..n-1 driven by
 /// std::mt19937_64 seeded with {seed, epoch} (epoch 0-based), so the order is
 /// fixed by the seed and a resumed run sees the same orders as an unbroken one.

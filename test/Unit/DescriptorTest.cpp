@@ -113,6 +113,18 @@ TEST(Descriptor, ParsesBuffersAfterStateAndWithoutTrainSection) {
   EXPECT_EQ(p.buffers[0].name, "mean");
 }
 
+// `lr_schedule` is optional (constant when absent) and parsed when present.
+TEST(Descriptor, ParsesLrSchedule) {
+  EXPECT_EQ(parseDescriptor(kAdam).lrSchedule, "constant");
+  ModelDesc d = parseDescriptor(
+      replaced(kAdam, "train epochs",
+               "lr_schedule step min=0.5 every=3 gamma=0.25\ntrain epochs"));
+  EXPECT_EQ(d.lrSchedule, "step");
+  EXPECT_EQ(d.lrMin, 0.5);
+  EXPECT_EQ(d.lrEvery, 3);
+  EXPECT_EQ(d.lrGamma, 0.25);
+}
+
 struct Malformed {
   const char *from, *to, *message;
 };
@@ -146,6 +158,17 @@ INSTANTIATE_TEST_SUITE_P(
         Malformed{"sgd lr=0.1", "rmsprop lr=0.1", "unknown optimizer"},
         Malformed{"lr=0.1 momentum", "rate=0.1 momentum",
                   "expected 'lr=<value>'"},
+        Malformed{"beta2=0 eps=0\n",
+                  "beta2=0 eps=0\nlr_schedule linear min=0 every=1 gamma=1\n",
+                  "unknown lr_schedule 'linear'"},
+        Malformed{"beta2=0 eps=0\n",
+                  "beta2=0 eps=0\nlr_schedule step min=0 every=1 gamma=0\n",
+                  "gamma in (0, 1]"},
+        Malformed{"beta2=0 eps=0\n",
+                  "beta2=0 eps=0\nlr_schedule step min=0 every=0 gamma=1\n",
+                  "every >= 1"},
+        Malformed{"beta2=0 eps=0\n", "beta2=0 eps=0\nlr_schedule cosine\n",
+                  "'lr_schedule' expects 4 fields, got 1"},
         Malformed{"classification=0", "classification=2",
                   "classification must be 0 or 1"},
         Malformed{"data tensors", "data csv", "expected 'data tensors'"},

@@ -11,6 +11,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 using namespace nnrt;
 using namespace nnrt::test;
 
@@ -55,4 +57,42 @@ TEST(Train, LowersLossAndCountsSteps) {
   testing::internal::CaptureStdout();
   EXPECT_EQ(train(d, fakeModel(), a, ds, ds, o), 15);
   testing::internal::GetCapturedStdout();
+}
+
+// lrAt: constant, cosine from lr down to min over `total` steps, step decay by
+// gamma every `every` epochs; train() uses it for hyper[0].
+TEST(Train, LrSchedules) {
+  ModelDesc d = parseDescriptor(nnc_model_desc);
+  EXPECT_EQ(lrAt(d, 0.1, 7, 10, 3), 0.1);
+  d.lrSchedule = "cosine";
+  d.lrMin = 0.02;
+  EXPECT_DOUBLE_EQ(lrAt(d, 0.1, 0, 10, 0), 0.1);
+  EXPECT_DOUBLE_EQ(lrAt(d, 0.1, 5, 10, 2), 0.06);
+  EXPECT_NEAR(lrAt(d, 0.1, 10, 10, 4), 0.02, 1e-15);
+  EXPECT_LT(lrAt(d, 0.1, 6, 10, 3), lrAt(d, 0.1, 5, 10, 2));
+  d.lrSchedule = "step";
+  d.lrEvery = 2;
+  d.lrGamma = 0.5;
+  EXPECT_EQ(lrAt(d, 0.1, 99, 10, 1), 0.1);
+  EXPECT_EQ(lrAt(d, 0.1, 0, 10, 2), 0.05);
+  EXPECT_EQ(lrAt(d, 0.1, 0, 10, 5), 0.025);
+
+  // 5 epochs of 2 steps: the last step is in epoch 4, at 0.1 * 0.5^2.
+  Arena a(d.arenaBytes);
+  Dataset ds = tensorsDataset(d);
+  TrainOptions o;
+  o.epochs = 5;
+  o.lr = 0.1;
+  testing::internal::CaptureStdout();
+  train(d, fakeModel(), a, ds, ds, o);
+  testing::internal::GetCapturedStdout();
+  EXPECT_FLOAT_EQ(a.f32(d.hyper)[0], 0.025f);
+  // Cosine: the last of 10 steps (t = 9) runs at min + (lr - min)(1 + cos(0.9
+  // pi)) / 2.
+  d.lrSchedule = "cosine";
+  testing::internal::CaptureStdout();
+  train(d, fakeModel(), a, ds, ds, o);
+  testing::internal::GetCapturedStdout();
+  EXPECT_FLOAT_EQ(a.f32(d.hyper)[0],
+                  float(0.02 + 0.08 * (1 + std::cos(0.9 * M_PI)) / 2));
 }

@@ -121,6 +121,15 @@ struct Optimizer {
   double beta1 = 0.9, beta2 = 0.999, eps = 1e-8; ///< Adam
 };
 
+/// How the learning rate changes over a run (the runtime computes it before
+/// every step; docs/language.md gives the formulas).
+struct LrSchedule {
+  enum Kind { Constant, Cosine, Step } kind = Constant;
+  double min = 0;     ///< Cosine: the rate at the end of the run
+  int64_t every = 1;  ///< Step: epochs between decays
+  double gamma = 0.1; ///< Step: the factor of each decay
+};
+
 struct Dataset {
   enum Kind { FashionMnist, Tensors, Synthetic } kind = FashionMnist;
   std::string dir = "/usr/share/datasets/fashion-mnist"; ///< FashionMnist
@@ -136,6 +145,7 @@ struct TrainConfig {
   bool present = false;
   Dataset data;
   Optimizer optimizer;
+  LrSchedule lrSchedule;
   int64_t batch = 64;
   int64_t epochs = 1;
   int64_t seed = 0;

@@ -171,6 +171,10 @@ void nnc::printProgram(const Program &p, std::ostream &os) {
      << " beta1=" << num(t.optimizer.beta1)
      << " beta2=" << num(t.optimizer.beta2) << " eps=" << num(t.optimizer.eps)
      << "\n";
+  static const char *sched[] = {"constant", "cosine", "step"};
+  os << "lr_schedule " << sched[t.lrSchedule.kind]
+     << " min=" << num(t.lrSchedule.min) << " every=" << t.lrSchedule.every
+     << " gamma=" << num(t.lrSchedule.gamma) << "\n";
   os << "train batch=" << t.batch << " epochs=" << t.epochs
      << " seed=" << t.seed << " classification=" << t.classification << "\n";
   if (t.data.kind == Dataset::FashionMnist) {

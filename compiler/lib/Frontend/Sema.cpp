@@ -22,6 +22,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <functional>
 #include <map>
 #include <optional>
@@ -303,6 +304,7 @@ private:
   // Types and constants.
   bool type(const ast::Type &t, TensorType &out, bool allowBatch);
   bool number(const ast::Expr &e, double &out);
+  void lrSchedule(const ast::Expr &e, LrSchedule &out);
   bool integer(const ast::Expr &e, const std::string &what, int64_t min,
                int64_t &out);
   bool checkInt(double v, const Loc &loc, const std::string &what, int64_t min,
@@ -1762,18 +1764,45 @@ Value Sema::buildLoss(const ast::Expr &le, Program &p, Graph &g, bool train) {
   return loss;
 }
 
+/// `lr_schedule = constant() | cosine(min=0) | step(every, gamma=0.1)`.
+void Sema::lrSchedule(const ast::Expr &e, LrSchedule &out) {
+  if (e.kind != ast::Expr::Call ||
+      (e.text != "constant" && e.text != "cosine" && e.text != "step")) {
+    error(e.loc, "expected a learning-rate schedule: constant(), cosine(min=0) "
+                 "or step(every, gamma=0.1)");
+    return;
+  }
+  if (e.text == "constant") {
+    out.kind = LrSchedule::Constant;
+    bindArgs(e, {});
+  } else if (e.text == "cosine") {
+    out.kind = LrSchedule::Cosine;
+    auto args = bindArgs(e, {{"min", false}});
+    if (args[0] && (!number(*args[0], out.min) || out.min < 0))
+      error(args[0]->loc, "cosine: min must be a non-negative number");
+  } else {
+    out.kind = LrSchedule::Step;
+    auto args = bindArgs(e, {{"every", true}, {"gamma", false}});
+    if (args[0])
+      integer(*args[0], "step: every", 1, out.every);
+    if (args[1] &&
+        (!number(*args[1], out.gamma) || out.gamma <= 0 || out.gamma > 1))
+      error(args[1]->loc, "step: gamma must be a number in (0, 1]");
+  }
+}
+
 void Sema::train(const ast::Train &t, Program &p) {
   TrainConfig &cfg = p.train;
   cfg.present = true;
   cfg.loc = t.loc;
   std::map<std::string, const ast::Setting *> settings;
-  static const std::set<std::string> known = {"data",  "loss",   "optimizer",
-                                              "batch", "epochs", "seed"};
+  static const std::set<std::string> known = {
+      "data", "loss", "optimizer", "lr_schedule", "batch", "epochs", "seed"};
   for (const ast::Setting &s : t.settings) {
     if (!known.count(s.key)) {
       error(s.loc, "unknown train setting '" + s.key +
-                       "' (expected data, loss, optimizer, batch, epochs, "
-                       "seed)");
+                       "' (expected data, loss, optimizer, lr_schedule, "
+                       "batch, epochs, seed)");
     } else if (settings.count(s.key)) {
       error(s.loc, "duplicate train setting '" + s.key + "'");
     } else {
@@ -1828,6 +1857,18 @@ void Sema::train(const ast::Train &t, Program &p) {
         if (args[i] && (!number(*args[i], *dst[i]) || *dst[i] < 0))
           error(args[i]->loc, e.text + ": " + spec[i].name +
                                   " must be a non-negative number");
+    }
+  }
+
+  if (settings.count("lr_schedule")) {
+    const ast::Expr &e = *settings["lr_schedule"]->value;
+    lrSchedule(e, cfg.lrSchedule);
+    if (cfg.lrSchedule.min > cfg.optimizer.lr) {
+      char msg[128];
+      std::snprintf(msg, sizeof msg,
+                    "cosine: min (%g) must be at most the optimizer's lr (%g)",
+                    cfg.lrSchedule.min, cfg.optimizer.lr);
+      error(e.loc, msg);
     }
   }
 

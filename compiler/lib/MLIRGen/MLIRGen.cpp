@@ -125,6 +125,11 @@ const char *optimizerName(Optimizer::Kind kind) {
   return names[kind];
 }
 
+const char *lrScheduleName(LrSchedule::Kind kind) {
+  static const char *names[] = {"constant", "cosine", "step"};
+  return names[kind];
+}
+
 class MLIRGenImpl {
 public:
   MLIRGenImpl(MLIRContext &ctx, const Program &prog, int64_t batch)
@@ -684,6 +689,10 @@ private:
       os << "optimizer " << optimizerName(opt.kind) << " lr=" << fmt(opt.lr)
          << " momentum=" << fmt(opt.momentum) << " beta1=" << fmt(opt.beta1)
          << " beta2=" << fmt(opt.beta2) << " eps=" << fmt(opt.eps) << "\n"
+         << "lr_schedule " << lrScheduleName(train.lrSchedule.kind)
+         << " min=" << fmt(train.lrSchedule.min)
+         << " every=" << train.lrSchedule.every
+         << " gamma=" << fmt(train.lrSchedule.gamma) << "\n"
          << "train epochs=" << train.epochs << " seed=" << train.seed
          << " classification=" << (train.classification ? 1 : 0) << "\n";
       const Dataset &d = train.data;
