@@ -283,8 +283,8 @@ func.func @conv(%x: tensor<2x6x6x3xf32>, %w: tensor<3x3x3x4xf32>, %dy: tensor<2x
 // and a matmul_transpose_a into the carried dw.
 // CHECK-LABEL: func @conv_dw_chunked
 // CHECK-SAME: (%[[X:.+]]: tensor<1x24x24x128xf32>, %[[DY:.+]]: tensor<1x24x24x4xf32>)
-// CHECK: %[[ZERO:.+]] = linalg.fill {{.*}} -> tensor<3200x4xf32>
 // CHECK: %[[XP:.+]] = tensor.pad %[[X]] low[0, 2, 2, 0] high[0, 2, 2, 0]
+// CHECK: %[[ZERO:.+]] = linalg.fill {{.*}} -> tensor<3200x4xf32>
 // CHECK: scf.for %[[N:.+]] = %{{.+}} iter_args(%[[ACCN:.+]] = %[[ZERO]]) -> (tensor<3200x4xf32>)
 // CHECK: %[[C3:.+]] = arith.constant 3 : index
 // CHECK: %[[C24:.+]] = arith.constant 24 : index
@@ -298,6 +298,29 @@ func.func @conv(%x: tensor<2x6x6x3xf32>, %w: tensor<3x3x3x4xf32>, %dy: tensor<2x
 func.func @conv_dw_chunked(%x: tensor<1x24x24x128xf32>, %dy: tensor<1x24x24x4xf32>) -> tensor<5x5x128x4xf32> {
   %dw = nn.conv2d_grad_filter %x, %dy {stride = array<i64: 1, 1>, dilation = array<i64: 1, 1>, padding = array<i64: 2, 2, 2, 2>}
       : tensor<1x24x24x128xf32>, tensor<1x24x24x4xf32> -> tensor<5x5x128x4xf32>
+  return %dw : tensor<5x5x128x4xf32>
+}
+
+// With an even batch the chunked weight gradient sums two halves of it separately, in an scf.forall (a
+// thread each), each half's chunks of half the size (512 KiB: one output row of 24 x 3200 floats, 5 input
+// rows); a reduction generic then adds the two partial dw.
+// CHECK-LABEL: func @conv_dw_halves
+// CHECK: %[[XP:.+]] = tensor.pad
+// CHECK: %[[P:.+]] = scf.forall (%[[H:.+]]) in (2) shared_outs(%[[OUT:.+]] = %{{.+}}) -> (tensor<2x3200x4xf32>)
+// CHECK: %[[N0:.+]] = arith.muli %[[H]], %{{.+}}
+// CHECK: %[[ZERO:.+]] = linalg.fill {{.*}} -> tensor<3200x4xf32>
+// CHECK: scf.for %{{.+}} = %[[N0]] to %{{.+}} iter_args(%{{.+}} = %[[ZERO]])
+// CHECK: scf.for
+// CHECK: tensor.extract_slice %[[XP]]{{.*}} [1, 5, 28, 128]
+// CHECK: linalg.matmul_transpose_a ins(%{{.+}}, %{{.+}} : tensor<24x3200xf32>, tensor<24x4xf32>)
+// CHECK: scf.forall.in_parallel
+// CHECK-NEXT: tensor.parallel_insert_slice %{{.+}} into %[[OUT]][%[[H]], 0, 0] [1, 3200, 4] [1, 1, 1]
+// CHECK: %[[DW:.+]] = linalg.generic {{.*}} iterator_types = ["reduction", "parallel", "parallel"]} ins(%[[P]] : tensor<2x3200x4xf32>)
+// CHECK: arith.addf
+// CHECK: tensor.expand_shape %[[DW]] {{\[\[}}0, 1, 2], [3]] output_shape [5, 5, 128, 4]
+func.func @conv_dw_halves(%x: tensor<2x24x24x128xf32>, %dy: tensor<2x24x24x4xf32>) -> tensor<5x5x128x4xf32> {
+  %dw = nn.conv2d_grad_filter %x, %dy {stride = array<i64: 1, 1>, dilation = array<i64: 1, 1>, padding = array<i64: 2, 2, 2, 2>}
+      : tensor<2x24x24x128xf32>, tensor<2x24x24x4xf32> -> tensor<5x5x128x4xf32>
   return %dw : tensor<5x5x128x4xf32>
 }
 

@@ -27,6 +27,7 @@
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/IR/LinalgInterfaces.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Transform/IR/TransformOps.h"
 #include "mlir/Dialect/Transform/Interfaces/TransformInterfaces.h"
@@ -653,14 +654,17 @@ LogicalResult nnc::runVectorize(ModuleOp module, int threads,
     }
     linalg::FillOp fill = fusableFill(op);
     std::string fillHandle = fill ? fusedFills[fill] : "";
+    // Inside a forall of the lowering (the weight gradient's halves) an op
+    // already runs on one thread.
+    int t = op->getParentOfType<scf::ForallOp>() ? 1 : threads;
     if (isPlainContraction(op))
-      scheduleContraction(sb, h, ranges, fillHandle, threads, hb);
+      scheduleContraction(sb, h, ranges, fillHandle, t, hb);
     else if (isa<linalg::Conv2DNhwcHwcfOp>(op))
-      scheduleConv(sb, h, ranges, fillHandle, threads, hb);
+      scheduleConv(sb, h, ranges, fillHandle, t, hb);
     else if (isa<linalg::TransposeOp>(op) && ranges.size() == 2)
-      scheduleTranspose(sb, h, ranges, threads, hb);
+      scheduleTranspose(sb, h, ranges, t, hb);
     else
-      scheduleOther(sb, h, ranges, op.getIteratorTypesArray(), threads, hb);
+      scheduleOther(sb, h, ranges, op.getIteratorTypesArray(), t, hb);
   });
   if (!ok)
     return failure();

@@ -1157,9 +1157,17 @@ struct Chunk {
   int64_t nb, ohb;
 };
 
-Chunk pickChunk(const Geometry &g) {
+/// The chunked weight gradient runs as this many halves of the batch, each
+/// summing its own dw in an scf.forall (a thread each on 2 cores): a thread
+/// builds and consumes its chunks in its own L2 with no fork/join per chunk.
+/// (Split over m instead, each thread's GEMM read half of every chunk from
+/// the other core's cache.) The halves are fixed, not the thread count, so
+/// results do not depend on it.
+constexpr int64_t kGradFilterHalves = 2;
+
+Chunk pickChunk(const Geometry &g, int64_t images, int64_t bytes) {
   int64_t rowBytes = g.ow * g.kh * g.kw * g.c * 4;
-  int64_t rows = std::max<int64_t>(1, kIm2colChunkBytes / rowBytes);
+  int64_t rows = std::max<int64_t>(1, bytes / rowBytes);
   auto divisorAtMost = [](int64_t d, int64_t cap) {
     for (int64_t t = std::min(d, cap); t > 1; --t)
       if (d % t == 0)
@@ -1168,7 +1176,7 @@ Chunk pickChunk(const Geometry &g) {
   };
   if (rows < g.oh)
     return {1, divisorAtMost(g.oh, rows)};
-  return {divisorAtMost(g.n, rows / g.oh), g.oh};
+  return {divisorAtMost(images, rows / g.oh), g.oh};
 }
 
 /// v[n0 : n0 + sizes[0], h0 : h0 + sizes[1], :, :] of an NHWC tensor.
@@ -1194,8 +1202,11 @@ Value addGradFilterGemm(OpBuilder &b, Location loc, Value col, Value dy,
 // conv2d_grad_filter(x, dy) => expand(matmul_transpose_a(
 //     im2col(pad(x)) [N OH OW, KH KW C], collapse(dy) [N OH OW, F]))
 //   : [KH, KW, C, F]
-// accumulated over chunks of output rows (pickChunk) in loops:
-//   dw = 0; for n0, oh0: dw += im2col(xp[n0.., oh0 sh..])^T dy[n0.., oh0..]
+// accumulated over chunks of output rows (pickChunk) in loops, in
+// kGradFilterHalves halves of the batch when N allows:
+//   p = forall half: dw_h = 0;
+//         for n0 in half, oh0: dw_h += im2col(xp[n0.., oh0 sh..])^T dy[n0..]
+//   dw = sum over halves of p
 struct Conv2DGradFilterLowering : OpConversionPattern<nn::Conv2DGradFilterOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult
@@ -1206,40 +1217,76 @@ struct Conv2DGradFilterLowering : OpConversionPattern<nn::Conv2DGradFilterOp> {
     Geometry g(op.getX().getType().getShape(), wShape.take_front(2),
                op.getStride(), op.getDilation(), op.getPadding());
     int64_t m = g.kh * g.kw * g.c, f = wShape[3];
-    Value zero = filled(rewriter, loc, {m, f}, 0.0);
-    Chunk ch = pickChunk(g);
-    if (isPointwise(g) || (ch.nb == g.n && ch.ohb == g.oh)) {
+    if (isPointwise(g) || g.n * g.oh * g.ow * m * 4 <= kIm2colChunkBytes) {
       Value col = im2col(rewriter, loc, adaptor.getX(), g);
-      Value dw = addGradFilterGemm(rewriter, loc, col, adaptor.getDy(), zero);
+      Value dw = addGradFilterGemm(rewriter, loc, col, adaptor.getDy(),
+                                   filled(rewriter, loc, {m, f}, 0.0));
       rewriter.replaceOp(op, expandLast(rewriter, loc, dw, wShape));
       return success();
     }
+    int64_t halves = g.n % kGradFilterHalves == 0 ? kGradFilterHalves : 1;
+    int64_t images = g.n / halves;
+    Chunk ch = pickChunk(g, images, kIm2colChunkBytes / halves);
     Value xp = padInput(rewriter, loc, adaptor.getX(), g, 0.0);
     Value dy = adaptor.getDy();
     // Input rows a chunk of ohb output rows reads.
     int64_t inRows = (ch.ohb - 1) * g.sh + (g.kh - 1) * g.dh + 1;
-    auto index = [&](int64_t v) {
-      return rewriter.create<arith::ConstantIndexOp>(loc, v);
+    // dw of images [n, n + images), accumulated from zero.
+    auto sumImages = [&](OpBuilder &b, Location l, Value n) -> Value {
+      auto index = [&](int64_t v) {
+        return b.create<arith::ConstantIndexOp>(l, v);
+      };
+      Value end = b.create<arith::AddIOp>(l, n, index(images));
+      auto nLoop = b.create<scf::ForOp>(
+          l, n, end, index(ch.nb), ValueRange{filled(b, l, {m, f}, 0.0)},
+          [&](OpBuilder &b, Location l, Value n0, ValueRange nAcc) {
+            auto hLoop = b.create<scf::ForOp>(
+                l, index(0), index(g.oh), index(ch.ohb), nAcc,
+                [&](OpBuilder &b, Location l, Value oh0, ValueRange acc) {
+                  Value ih0 = b.create<arith::MulIOp>(l, oh0, index(g.sh));
+                  Value xs = rowsSlice(b, l, xp, n0, ih0,
+                                       {ch.nb, inRows, g.wp(), g.c});
+                  Value dys =
+                      rowsSlice(b, l, dy, n0, oh0, {ch.nb, ch.ohb, g.ow, f});
+                  Value col = im2colPadded(b, l, xs, g, ch.nb, ch.ohb);
+                  b.create<scf::YieldOp>(
+                      l, addGradFilterGemm(b, l, col, dys, acc[0]));
+                });
+            b.create<scf::YieldOp>(l, hLoop.getResult(0));
+          });
+      return nLoop.getResult(0);
     };
-    auto nLoop = rewriter.create<scf::ForOp>(
-        loc, index(0), index(g.n), index(ch.nb), ValueRange{zero},
-        [&](OpBuilder &b, Location l, Value n0, ValueRange nAcc) {
-          auto hLoop = b.create<scf::ForOp>(
-              l, index(0), index(g.oh), index(ch.ohb), nAcc,
-              [&](OpBuilder &b, Location l, Value oh0, ValueRange acc) {
-                Value ih0 = b.create<arith::MulIOp>(l, oh0, index(g.sh));
-                Value xs =
-                    rowsSlice(b, l, xp, n0, ih0, {ch.nb, inRows, g.wp(), g.c});
-                Value dys =
-                    rowsSlice(b, l, dy, n0, oh0, {ch.nb, ch.ohb, g.ow, f});
-                Value col = im2colPadded(b, l, xs, g, ch.nb, ch.ohb);
-                b.create<scf::YieldOp>(
-                    l, addGradFilterGemm(b, l, col, dys, acc[0]));
-              });
-          b.create<scf::YieldOp>(l, hLoop.getResult(0));
-        });
-    rewriter.replaceOp(op,
-                       expandLast(rewriter, loc, nLoop.getResult(0), wShape));
+    Value dw;
+    if (halves == 1) {
+      dw = sumImages(rewriter, loc,
+                     rewriter.create<arith::ConstantIndexOp>(loc, 0));
+    } else {
+      auto forall = rewriter.create<scf::ForallOp>(
+          loc, ArrayRef<OpFoldResult>{rewriter.getIndexAttr(halves)},
+          ValueRange{empty(rewriter, loc, {halves, m, f})}, std::nullopt);
+      OpBuilder b = OpBuilder::atBlockBegin(forall.getBody());
+      Value half = forall.getInductionVar(0);
+      Value n = b.create<arith::MulIOp>(
+          loc, half, b.create<arith::ConstantIndexOp>(loc, images));
+      Value part = sumImages(b, loc, n);
+      b.setInsertionPointToEnd(forall.getTerminator().getBody());
+      b.create<tensor::ParallelInsertSliceOp>(
+          loc, part, forall.getRegionOutArgs()[0],
+          SmallVector<OpFoldResult>{half, b.getIndexAttr(0),
+                                    b.getIndexAttr(0)},
+          indices(b, {1, m, f}), indices(b, {1, 1, 1}));
+      MLIRContext *ctx = rewriter.getContext();
+      dw = generic(rewriter, loc, forall.getResult(0),
+                   filled(rewriter, loc, {m, f}, 0.0),
+                   {identityMap(ctx, 3), dimsMap(ctx, 3, {1, 2})},
+                   {IteratorType::reduction, IteratorType::parallel,
+                    IteratorType::parallel},
+                   [](OpBuilder &b, Location l, ValueRange a) {
+                     return SmallVector<Value>{
+                         b.create<arith::AddFOp>(l, a[1], a[0])};
+                   })[0];
+    }
+    rewriter.replaceOp(op, expandLast(rewriter, loc, dw, wShape));
     return success();
   }
 };

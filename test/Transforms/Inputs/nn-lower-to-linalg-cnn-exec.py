@@ -40,10 +40,12 @@ CONVS = [
     ("conv3x1_stride2x1", 1, 6, 4, 2, 3, 3, 1, (2, 1), (1, 1), (1, 1, 0, 0)),
     ("conv1x1", 2, 3, 4, 5, 3, 1, 1, (1, 1), (1, 1), (0, 0, 0, 0)),
     ("conv1x1_stride2", 1, 5, 5, 2, 3, 1, 1, (2, 2), (1, 1), (0, 0, 0, 0)),
-    # Weight gradients whose im2col exceeds a chunk (1 MiB): accumulated over chunks of 2 images, of 3
-    # output rows (5x5), of 1 output row (stride 2, dilation 2, asymmetric padding: 17 chunks).
+    # Weight gradients whose im2col exceeds a chunk (1 MiB): accumulated over chunks of 1 image in two
+    # halves of the batch (an even batch: 512 KiB chunks), of 3 output rows (5x5), of 1 output row in two
+    # halves (5x5, batch 2), of 1 output row (stride 2, dilation 2, asymmetric padding: 17 chunks).
     ("conv3x3_dw_chunk_images", 4, 16, 16, 32, 4, 3, 3, (1, 1), (1, 1), (1, 1, 1, 1)),
     ("conv5x5_dw_chunk_rows", 1, 24, 24, 128, 4, 5, 5, (1, 1), (1, 1), (2, 2, 2, 2)),
+    ("conv5x5_dw_halves_rows", 2, 24, 24, 128, 4, 5, 5, (1, 1), (1, 1), (2, 2, 2, 2)),
     ("conv3x3_s2_d2_dw_chunk_rows", 1, 34, 34, 256, 4, 3, 3, (2, 2), (2, 2), (2, 1, 2, 1)),
 ]
 # (name, N, H, W, C, KH, KW, stride, padding)
