@@ -1272,8 +1272,7 @@ struct Conv2DGradFilterLowering : OpConversionPattern<nn::Conv2DGradFilterOp> {
       b.setInsertionPointToEnd(forall.getTerminator().getBody());
       b.create<tensor::ParallelInsertSliceOp>(
           loc, part, forall.getRegionOutArgs()[0],
-          SmallVector<OpFoldResult>{half, b.getIndexAttr(0),
-                                    b.getIndexAttr(0)},
+          SmallVector<OpFoldResult>{half, b.getIndexAttr(0), b.getIndexAttr(0)},
           indices(b, {1, m, f}), indices(b, {1, 1, 1}));
       MLIRContext *ctx = rewriter.getContext();
       dw = generic(rewriter, loc, forall.getResult(0),
