@@ -582,6 +582,15 @@ void fuseElementwiseChains(ModuleOp module) {
         return allParallel(operand->get().getDefiningOp()) &&
                allParallel(operand->getOwner());
       });
+  // A collapse_shape between two such generics (a pool gradient computed per
+  // window element, then the activation's gradient) moves past the consumer,
+  // which is expanded to the producer's loops, so that the two fuse.
+  linalg::populateFoldReshapeOpsByExpansionPatterns(
+      patterns, [&](OpOperand *operand) {
+        auto collapse = operand->get().getDefiningOp<tensor::CollapseShapeOp>();
+        return collapse && allParallel(operand->getOwner()) &&
+               allParallel(collapse.getSrc().getDefiningOp());
+      });
   (void)applyPatternsAndFoldGreedily(module, std::move(patterns));
 }
 
