@@ -107,6 +107,7 @@ int runStages(ModuleOp module, const BuildOptions &opts) {
   }
 
   PassManager grad(module->getContext());
+  grad.addPass(createPoolBeforeActivation());
   grad.addPass(createAutodiff());
   if (failed(grad.run(module)))
     return 1;

@@ -2,9 +2,10 @@
 //
 // An mlir-opt for nnc: parses, verifies and transforms modules of the nn
 // dialect and the upstream dialects it lowers to, with the nn passes
-// (nn-autodiff, nn-lower-to-linalg), a few generic cleanups (canonicalize,
-// cse, inline, symbol-dce) and, when built with NNCCodegen, the codegen
-// pipelines. Used by the lit tests of every stage after MLIRGen.
+// (nn-pool-before-activation, nn-autodiff, nn-lower-to-linalg), a few
+// generic cleanups (canonicalize, cse, inline, symbol-dce) and, when built
+// with NNCCodegen, the codegen pipelines. Used by the lit tests of every
+// stage after MLIRGen.
 //
 //===----------------------------------------------------------------------===//
 #include "mlir/Dialect/Arith/IR/Arith.h"

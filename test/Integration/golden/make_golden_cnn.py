@@ -3,8 +3,8 @@
 
 A small convolutional network with a residual connection and a channel concatenation, covering every
 convolutional op of the language: 3x3 "same", 1x3 / 3x1 (asymmetric), a 2x2 "same" kernel (pads one more
-at the bottom/right, as TensorFlow), stride 2, dilation 2, max and average pooling, global average pooling,
-flatten and dense. Writes, next to this script (the formats of make_golden.py, so compare.py checks them):
+at the bottom/right, as TensorFlow), stride 2, dilation 2, max and average pooling (one max pool right after
+a bias + ReLU, which nn-pool-before-activation moves before them), global average pooling, flatten and dense. Writes, next to this script (the formats of make_golden.py, so compare.py checks them):
   cnn.nn                  the model and a train section (inline dataset, batch = all rows: one SGD step)
   cnn.init.safetensors    the initial parameters in nnc's layout (conv weights HWCF [kh, kw, C, F])
   cnn.expected.json       loss, outputs and every parameter's gradient at the initial parameters, and the
@@ -42,15 +42,17 @@ model {M}(x: f32[B, {H}, {W}, {C}]) -> f32[B, {CLASSES}] {{
   d = relu(conv2d(x, 2, 3, dilation=2, padding="same"))          // conv5: dilated
   m = max_pool(concat(r, c, d), 2)                               // [B,4,4,8]
   s = relu(conv2d(m, 6, 3, stride=2, padding=1))                 // conv6 [B,2,2,6]
+  e = max_pool(relu(conv2d(x, 2, 3, padding="same")), 2)         // conv7: pooled after bias + ReLU [B,4,4,2]
   p = avg_pool(m, 2)                                             // [B,2,2,8]
   g = global_avg_pool(concat(s, p))                              // [B,14]
-  return dense(g, {CLASSES}) + dense(flatten(s), {CLASSES}, bias=false)
+  return dense(g, {CLASSES}) + dense(flatten(s), {CLASSES}, bias=false) + dense(flatten(e), {CLASSES}, bias=false)
 }}
 """
 # (name, kh, kw, cin, cout, bias); conv weights are HWCF in nnc, OIHW in PyTorch.
 CONVS = [("conv1", 3, 3, C, 4, True), ("conv2", 1, 3, 4, 4, True), ("conv3", 3, 1, 4, 4, True),
-         ("conv4", 2, 2, 4, 2, True), ("conv5", 3, 3, C, 2, True), ("conv6", 3, 3, 8, 6, True)]
-DENSES = [("dense1", 14, CLASSES, True), ("dense2", 24, CLASSES, False)]
+         ("conv4", 2, 2, 4, 2, True), ("conv5", 3, 3, C, 2, True), ("conv6", 3, 3, 8, 6, True),
+         ("conv7", 3, 3, C, 2, True)]
+DENSES = [("dense1", 14, CLASSES, True), ("dense2", 24, CLASSES, False), ("dense3", 32, CLASSES, False)]
 
 
 def param_names():
@@ -108,10 +110,15 @@ def forward(p, x, margins):
     margins.append(maxpool_margin(cat))
     m = F.max_pool2d(cat, 2)
     s = relu(conv(p, "conv6", m, margins, stride=2, padding=1), margins)
+    e7 = relu(conv(p, "conv7", x, margins), margins)
+    margins.append(maxpool_margin(e7))
+    e = F.max_pool2d(e7, 2)
     pa = F.avg_pool2d(m, 2)
     g = torch.cat([s, pa], 1).mean((2, 3))
     flat = s.permute(0, 2, 3, 1).reshape(s.shape[0], -1)
-    return g @ p[f"{M}.dense1.weight"] + p[f"{M}.dense1.bias"] + flat @ p[f"{M}.dense2.weight"]
+    flat_e = e.permute(0, 2, 3, 1).reshape(e.shape[0], -1)
+    return (g @ p[f"{M}.dense1.weight"] + p[f"{M}.dense1.bias"] + flat @ p[f"{M}.dense2.weight"] +
+            flat_e @ p[f"{M}.dense3.weight"])
 
 
 def make_inputs(seed):

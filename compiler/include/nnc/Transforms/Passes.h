@@ -1,7 +1,8 @@
 //===- Passes.h - nn dialect passes -----------------------------*- C++ -*-===//
 //
-// Declarations of the nn passes (nn-autodiff, nn-lower-to-linalg) generated
-// from Passes.td, and their registration for nn-opt and the nnc driver.
+// Declarations of the nn passes (nn-pool-before-activation, nn-autodiff,
+// nn-lower-to-linalg) generated from Passes.td, and their registration for
+// nn-opt and the nnc driver.
 //
 //===----------------------------------------------------------------------===//
 #ifndef NNC_TRANSFORMS_PASSES_H

@@ -1,7 +1,8 @@
 //===- Passes.td - nn dialect passes ------------------------*- tablegen -*-===//
 //
-// The passes over the nn dialect: reverse-mode autodiff (builds the training
-// step) and the lowering of nn ops to linalg/tensor/arith/math.
+// The passes over the nn dialect: an algebraic rewrite before autodiff
+// (pooling before the activation), reverse-mode autodiff (builds the
+// training step) and the lowering of nn ops to linalg/tensor/arith/math.
 //
 //===----------------------------------------------------------------------===//
 #ifndef NNC_TRANSFORMS_PASSES
@@ -32,6 +33,27 @@ def Autodiff : Pass<"nn-autodiff", "mlir::ModuleOp"> {
   }];
   let dependentDialects = ["mlir::func::FuncDialect", "mlir::arith::ArithDialect",
                            "mlir::tensor::TensorDialect"];
+}
+
+def PoolBeforeActivation : Pass<"nn-pool-before-activation", "mlir::ModuleOp"> {
+  let summary = "Max-pool before the ReLU and the bias add that precede it";
+  let description = [{
+    `max_pool(relu(x + b))` becomes `relu(max_pool(x) + b)` for a bias `b`
+    of shape [C], and `max_pool(relu(x))` becomes `relu(max_pool(x))`: the
+    same values (max commutes with a monotonic function and with adding the
+    same value to a whole window), with the add and the ReLU, and after
+    autodiff their gradients, on the pooled tensor. The ReLU (and the add)
+    must have no other use. Runs before nn-autodiff. Before:
+
+    ```mlir
+    %s = nn.add %z, %b : tensor<8x28x28x32xf32>, tensor<32xf32> -> tensor<8x28x28x32xf32>
+    %r = nn.relu %s : tensor<8x28x28x32xf32>
+    %p = nn.max_pool %r {kernel = array<i64: 2, 2>, stride = array<i64: 2, 2>,
+                         padding = array<i64: 0, 0, 0, 0>}
+        : tensor<8x28x28x32xf32> -> tensor<8x14x14x32xf32>
+    ```
+    After: `%p = nn.relu (nn.add (nn.max_pool %z), %b)` on tensor<8x14x14x32xf32>.
+  }];
 }
 
 def LowerToLinalg : Pass<"nn-lower-to-linalg", "mlir::ModuleOp"> {
