@@ -48,8 +48,13 @@ int fail(const llvm::Twine &message) {
   return 1;
 }
 
+/// NNC_PRINT_LOCS=1: with each op's .nn location (bench/regions.py maps a
+/// perf profile's outlined OpenMP regions to source lines with it).
 void printModule(ModuleOp module) {
-  module.print(llvm::outs());
+  OpPrintingFlags flags;
+  if (getenv("NNC_PRINT_LOCS"))
+    flags.enableDebugInfo(/*enable=*/true, /*prettyForm=*/false);
+  module.print(llvm::outs(), flags);
   llvm::outs() << "\n";
 }
 
