@@ -66,7 +66,11 @@ def main():
     binary, data = os.path.join(work, "model"), os.path.join(work, "perf.data")
     run([nnc, "build", args.model, "-o", binary])
     ir = run([nnc, "build", args.model, "--emit=llvm-ir"])
-    body = re.search(r"define void @nnc_train_step\(.*?\n}\n", ir, re.S).group(0)
+    body = re.search(r"define void @nnc_train_step\(.*?\n}\n", ir, re.S)
+    if not body or "__kmpc_fork_call" not in body.group(0):
+        sys.exit(f"bench/regions.py: error: {args.model}: the training step has no parallel region "
+                 "(a model without a train section, or one too small to split over threads)")
+    body = body.group(0)
     forks = [n or "0" for n in re.findall(r"@nnc_train_step\.\.omp_par\.?(\d*)\b", body)]
     locs = region_locations(run([nnc, "build", args.model, "--emit=llvm"], env=dict(os.environ, NNC_PRINT_LOCS="1")))
     if len(locs) != len(forks):

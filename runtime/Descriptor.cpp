@@ -18,6 +18,7 @@
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
+#include <initializer_list>
 #include <map>
 #include <set>
 
@@ -74,6 +75,15 @@ private:
     if (f.size() != n)
       fail("'" + f[0] + "' expects " + std::to_string(n - 1) + " fields, got " +
            std::to_string(f.size() - 1));
+  }
+  /// `name` when it is one of `names`, else "unknown <what> 'name'".
+  const std::string &oneOf(const std::string &name,
+                           std::initializer_list<const char *> names,
+                           const char *what) const {
+    for (const char *n : names)
+      if (name == n)
+        return name;
+    fail(std::string("unknown ") + what + " '" + name + "'");
   }
   void once(const std::string &rec) {
     if (!seen.insert(rec).second)
@@ -201,10 +211,7 @@ void Parser::record(const std::vector<std::string> &f, const std::string &line,
   } else if (kind == "optimizer") {
     once(kind);
     expectFields(f, 7);
-    d.optimizer = f[1];
-    if (d.optimizer != "sgd" && d.optimizer != "momentum" &&
-        d.optimizer != "adam")
-      fail("unknown optimizer '" + f[1] + "'");
+    d.optimizer = oneOf(f[1], {"sgd", "momentum", "adam"}, "optimizer");
     d.lr = real(keyValue(f[2], "lr"));
     d.momentum = real(keyValue(f[3], "momentum"));
     d.beta1 = real(keyValue(f[4], "beta1"));
@@ -213,10 +220,7 @@ void Parser::record(const std::vector<std::string> &f, const std::string &line,
   } else if (kind == "lr_schedule") {
     once(kind);
     expectFields(f, 5);
-    d.lrSchedule = f[1];
-    if (d.lrSchedule != "constant" && d.lrSchedule != "cosine" &&
-        d.lrSchedule != "step")
-      fail("unknown lr_schedule '" + f[1] + "'");
+    d.lrSchedule = oneOf(f[1], {"constant", "cosine", "step"}, "lr_schedule");
     d.lrMin = real(keyValue(f[2], "min"));
     d.lrEvery = integer(keyValue(f[3], "every"));
     d.lrGamma = real(keyValue(f[4], "gamma"));

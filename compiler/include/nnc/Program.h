@@ -130,6 +130,17 @@ struct LrSchedule {
   double gamma = 0.1; ///< Step: the factor of each decay
 };
 
+/// Optimizer and schedule names as the .nn language, the descriptor and the
+/// printed program spell them.
+inline const char *optimizerName(Optimizer::Kind kind) {
+  static const char *names[] = {"sgd", "momentum", "adam"};
+  return names[kind];
+}
+inline const char *lrScheduleName(LrSchedule::Kind kind) {
+  static const char *names[] = {"constant", "cosine", "step"};
+  return names[kind];
+}
+
 struct Dataset {
   enum Kind { FashionMnist, Tensors, Synthetic } kind = FashionMnist;
   std::string dir = "/usr/share/datasets/fashion-mnist"; ///< FashionMnist

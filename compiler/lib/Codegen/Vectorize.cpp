@@ -562,10 +562,10 @@ void emitVectorization(ScriptBuilder &sb) {
 }
 
 /// Decomposes pads, and fuses a producer generic into its consumer generic
-/// when both are all
-/// parallel (bias + activation, the optimizer's arithmetic): one pass over
-/// memory instead of one per op. Only these patterns: upstream's
-/// linalg-fuse-elementwise-ops also folds reshapes into named ops, which
+/// when both are all parallel (bias + activation, the optimizer's
+/// arithmetic): one pass over memory instead of one per op. Only these
+/// patterns, and reshape folding only between two such generics: upstream's
+/// linalg-fuse-elementwise-ops folds any reshape, into named ops too, which
 /// turned im2col matmuls into 5-loop generics the schedule cannot tile.
 void fuseElementwiseChains(ModuleOp module) {
   auto allParallel = [](Operation *op) {

@@ -165,14 +165,13 @@ void nnc::printProgram(const Program &p, std::ostream &os) {
   printGraph("loss", p.loss, os);
   printGraph("eval_loss", p.evalLoss, os);
   const TrainConfig &t = p.train;
-  static const char *opt[] = {"sgd", "momentum", "adam"};
-  os << "optimizer " << opt[t.optimizer.kind] << " lr=" << num(t.optimizer.lr)
+  os << "optimizer " << optimizerName(t.optimizer.kind)
+     << " lr=" << num(t.optimizer.lr)
      << " momentum=" << num(t.optimizer.momentum)
      << " beta1=" << num(t.optimizer.beta1)
      << " beta2=" << num(t.optimizer.beta2) << " eps=" << num(t.optimizer.eps)
      << "\n";
-  static const char *sched[] = {"constant", "cosine", "step"};
-  os << "lr_schedule " << sched[t.lrSchedule.kind]
+  os << "lr_schedule " << lrScheduleName(t.lrSchedule.kind)
      << " min=" << num(t.lrSchedule.min) << " every=" << t.lrSchedule.every
      << " gamma=" << num(t.lrSchedule.gamma) << "\n";
   os << "train batch=" << t.batch << " epochs=" << t.epochs

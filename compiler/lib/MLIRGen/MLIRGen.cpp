@@ -120,16 +120,6 @@ std::string fmt(double v) {
   return buf;
 }
 
-const char *optimizerName(Optimizer::Kind kind) {
-  static const char *names[] = {"sgd", "momentum", "adam"};
-  return names[kind];
-}
-
-const char *lrScheduleName(LrSchedule::Kind kind) {
-  static const char *names[] = {"constant", "cosine", "step"};
-  return names[kind];
-}
-
 class MLIRGenImpl {
 public:
   MLIRGenImpl(MLIRContext &ctx, const Program &prog, int64_t batch)

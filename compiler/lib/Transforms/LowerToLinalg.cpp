@@ -130,6 +130,25 @@ SmallVector<Value> generic(OpBuilder &b, Location loc, ValueRange inputs,
   return SmallVector<Value>(op.getResults());
 }
 
+/// out + in: the body of a sum.
+SmallVector<Value> addBody(OpBuilder &b, Location l, ValueRange a) {
+  return {b.create<arith::AddFOp>(l, a[1], a[0])};
+}
+
+/// s[...] = sum_h p[h, ...] in order of h: the partial sums of a fixed split
+/// (unbroadcast's halves, the weight gradient's halves) added up.
+Value sumFirstDim(OpBuilder &b, Location loc, Value p) {
+  auto type = cast<RankedTensorType>(p.getType());
+  unsigned rank = type.getRank();
+  SmallVector<IteratorType> iters = parallel(rank);
+  iters.front() = IteratorType::reduction;
+  return generic(b, loc, p, filled(b, loc, type.getShape().drop_front(), 0.0),
+                 {identityMap(b.getContext(), rank),
+                  dimsMap(b.getContext(), rank,
+                          llvm::to_vector(llvm::seq<unsigned>(1, rank)))},
+                 iters, addBody)[0];
+}
+
 /// Groups every dropped dim (keep[i] false) with a kept neighbour: the
 /// reassociation of a collapse_shape that removes unit dims (or of the
 /// expand_shape that puts them back). Empty if no dim is kept (rank 0).
@@ -628,12 +647,9 @@ struct PerSampleLossGradLowering : OpConversionPattern<OpTy> {
 /// sum_b w[b] as a tensor<f32>.
 Value sumWeights(OpBuilder &b, Location loc, Value w) {
   MLIRContext *ctx = b.getContext();
-  return generic(
-      b, loc, w, filled(b, loc, {}, 0.0),
-      {identityMap(ctx, 1), scalarMap(ctx, 1)}, {IteratorType::reduction},
-      [](OpBuilder &nb, Location l, ValueRange a) {
-        return SmallVector<Value>{nb.create<arith::AddFOp>(l, a[1], a[0])};
-      })[0];
+  return generic(b, loc, w, filled(b, loc, {}, 0.0),
+                 {identityMap(ctx, 1), scalarMap(ctx, 1)},
+                 {IteratorType::reduction}, addBody)[0];
 }
 
 // weighted_mean(l, w) => swl = sum_b w l; sw = sum_b w; swl / sw
@@ -731,9 +747,6 @@ struct UnbroadcastLowering : OpConversionPattern<nn::UnbroadcastOp> {
       }
     }
     MLIRContext *ctx = rewriter.getContext();
-    auto add = [](OpBuilder &b, Location l, ValueRange a) {
-      return SmallVector<Value>{b.create<arith::AddFOp>(l, a[1], a[0])};
-    };
     int64_t elements = 1;
     for (int64_t d : from)
       elements *= d;
@@ -762,21 +775,12 @@ struct UnbroadcastLowering : OpConversionPattern<nn::UnbroadcastOp> {
       Value partial =
           generic(rewriter, loc, g2, filled(rewriter, loc, partialShape, 0.0),
                   {identityMap(ctx, n + 1), dimsMap(ctx, n + 1, kept2)}, iters2,
-                  add)[0];
-      unsigned k = keptShape.size();
-      SmallVector<unsigned> rest;
-      SmallVector<IteratorType> iters3 = {IteratorType::reduction};
-      for (unsigned i = 1; i <= k; ++i) {
-        rest.push_back(i);
-        iters3.push_back(IteratorType::parallel);
-      }
-      sum = generic(
-          rewriter, loc, partial, filled(rewriter, loc, keptShape, 0.0),
-          {identityMap(ctx, k + 1), dimsMap(ctx, k + 1, rest)}, iters3, add)[0];
+                  addBody)[0];
+      sum = sumFirstDim(rewriter, loc, partial);
     } else {
       sum = generic(rewriter, loc, g, filled(rewriter, loc, keptShape, 0.0),
                     {identityMap(ctx, n), dimsMap(ctx, n, keptDims)}, iters,
-                    add)[0];
+                    addBody)[0];
     }
     if (keptShape.size() != to.size())
       sum = rewriter.create<tensor::ExpandShapeOp>(loc, type, sum,
@@ -1274,16 +1278,7 @@ struct Conv2DGradFilterLowering : OpConversionPattern<nn::Conv2DGradFilterOp> {
           loc, part, forall.getRegionOutArgs()[0],
           SmallVector<OpFoldResult>{half, b.getIndexAttr(0), b.getIndexAttr(0)},
           indices(b, {1, m, f}), indices(b, {1, 1, 1}));
-      MLIRContext *ctx = rewriter.getContext();
-      dw = generic(rewriter, loc, forall.getResult(0),
-                   filled(rewriter, loc, {m, f}, 0.0),
-                   {identityMap(ctx, 3), dimsMap(ctx, 3, {1, 2})},
-                   {IteratorType::reduction, IteratorType::parallel,
-                    IteratorType::parallel},
-                   [](OpBuilder &b, Location l, ValueRange a) {
-                     return SmallVector<Value>{
-                         b.create<arith::AddFOp>(l, a[1], a[0])};
-                   })[0];
+      dw = sumFirstDim(rewriter, loc, forall.getResult(0));
     }
     rewriter.replaceOp(op, expandLast(rewriter, loc, dw, wShape));
     return success();

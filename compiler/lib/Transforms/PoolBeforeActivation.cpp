@@ -26,6 +26,14 @@ using namespace nnc;
 
 namespace {
 
+/// x + b for a bias b [C] of x's last (channel) axis, read only by its user.
+bool isOnlyChannelBias(nn::AddOp add) {
+  auto b = cast<RankedTensorType>(add.getB().getType());
+  int64_t c = cast<RankedTensorType>(add.getType()).getShape().back();
+  return add->hasOneUse() && add.getA().getType() == add.getType() &&
+         b.getRank() == 1 && b.getDimSize(0) == c;
+}
+
 // max_pool(relu(add(x, b))) => relu(add(max_pool(x), b)), b : [C]
 // max_pool(relu(x))         => relu(max_pool(x))
 struct PoolBeforeRelu : OpRewritePattern<nn::MaxPoolOp> {
@@ -36,23 +44,17 @@ struct PoolBeforeRelu : OpRewritePattern<nn::MaxPoolOp> {
     if (!relu || !relu->hasOneUse())
       return failure();
     Value x = relu.getX();
-    Value bias;
-    Location addLoc = relu.getLoc();
-    if (auto add = x.getDefiningOp<nn::AddOp>()) {
-      auto b = cast<RankedTensorType>(add.getB().getType());
-      int64_t c = cast<RankedTensorType>(add.getType()).getShape().back();
-      if (add->hasOneUse() && add.getA().getType() == add.getType() &&
-          b.getRank() == 1 && b.getDimSize(0) == c) {
-        x = add.getA();
-        bias = add.getB();
-        addLoc = add.getLoc();
-      }
-    }
+    auto add = x.getDefiningOp<nn::AddOp>();
+    if (add && !isOnlyChannelBias(add))
+      add = {};
+    if (add)
+      x = add.getA();
     Value y = rewriter.create<nn::MaxPoolOp>(
         pool.getLoc(), pool.getType(), x, pool.getKernelAttr(),
         pool.getStrideAttr(), pool.getPaddingAttr());
-    if (bias)
-      y = rewriter.create<nn::AddOp>(addLoc, pool.getType(), y, bias);
+    if (add)
+      y = rewriter.create<nn::AddOp>(add.getLoc(), pool.getType(), y,
+                                     add.getB());
     Value r = rewriter.create<nn::ReluOp>(relu.getLoc(), pool.getType(), y);
     rewriter.replaceOp(pool, r);
     return success();
