@@ -347,6 +347,36 @@ func.func @conv_direct(%x: tensor<2x6x6x8xf32>, %w: tensor<3x3x8x8xf32>, %dy: te
   return %y, %dx : tensor<2x6x6x8xf32>, tensor<2x6x6x8xf32>
 }
 
+// A 3x3 stride-1 convolution with 16 or more channels in and out and an even output runs as Winograd
+// F(2x2, 3x3): one generic transforms the filter's 9 taps into 16 [C, F] matrices; then, per chunk of tile
+// rows of an image (here all 4 of them) in two halves of the batch, one generic transforms the 16 strided
+// slices of the input tile grid into 16 [tiles, C] matrices, 16 GEMMs multiply them by the filter's, and
+// one generic transforms the 16 products into the 4 strided quarters of y's 2x2 tiles.
+// CHECK-LABEL: func @conv_winograd
+// CHECK: %[[XP:.+]] = tensor.pad
+// CHECK-COUNT-9: tensor.extract_slice %{{.+}}[{{[0-2]}}, {{[0-2]}}, 0, 0] [1, 1, 16, 16] [1, 1, 1, 1] : tensor<3x3x16x16xf32> to tensor<16x16xf32>
+// CHECK: %[[U:.+]]:16 = linalg.generic
+// CHECK: arith.constant 5.000000e-01
+// CHECK: scf.forall (%{{.+}}) in (2) shared_outs
+// CHECK: scf.for
+// CHECK: scf.for
+// CHECK: %[[XS:.+]] = tensor.extract_slice %[[XP]]{{.*}} [1, 10, 10, 16] [1, 1, 1, 1]
+// CHECK-COUNT-16: tensor.extract_slice %[[XS]][0, {{[0-3]}}, {{[0-3]}}, 0] [1, 4, 4, 16] [1, 2, 2, 1]
+// CHECK: %[[V:.+]]:16 = linalg.generic
+// CHECK: linalg.matmul ins(%{{.+}}, %[[U]]#0 : tensor<16x16xf32>, tensor<16x16xf32>)
+// CHECK: linalg.matmul ins(%{{.+}}, %[[U]]#15 : tensor<16x16xf32>, tensor<16x16xf32>)
+// CHECK-COUNT-4: tensor.extract_slice %{{.+}} [1, 4, 4, 16] [1, 2, 2, 1] : tensor<1x8x8x16xf32> to tensor<1x4x4x16xf32>
+// CHECK: %[[Q:.+]]:4 = linalg.generic
+// CHECK: tensor.insert_slice %[[Q]]#0 {{.*}} [1, 4, 4, 16] [1, 2, 2, 1]
+// CHECK: tensor.insert_slice %[[Q]]#3 {{.*}} [1, 4, 4, 16] [1, 2, 2, 1]
+// CHECK: tensor.parallel_insert_slice
+// CHECK-NOT: linalg.conv_2d_nhwc_hwcf
+func.func @conv_winograd(%x: tensor<2x8x8x16xf32>, %w: tensor<3x3x16x16xf32>) -> tensor<2x8x8x16xf32> {
+  %y = nn.conv2d %x, %w {stride = array<i64: 1, 1>, dilation = array<i64: 1, 1>, padding = array<i64: 1, 1, 1, 1>}
+      : tensor<2x8x8x16xf32>, tensor<3x3x16x16xf32> -> tensor<2x8x8x16xf32>
+  return %y : tensor<2x8x8x16xf32>
+}
+
 // Pools: one window reduction generic (C last, the kernel loops reductions, an unread [KH, KW]
 // operand giving their bounds) over the input padded with -inf (max) or 0 (avg).
 // max_pool_grad recomputes (max, first argmax) and scatters select(argmax == a KW + b, dy, 0)

@@ -10,8 +10,9 @@
 // Convolutions are shaped for codegen, which has fast schedules for plain
 // (transposed) matmuls and linalg.conv_2d_nhwc_hwcf and vectorizes other
 // generics along their last loop: conv2d is conv_2d_nhwc_hwcf on the padded
-// input (1x1 unpadded: a GEMM); conv2d_grad_filter is an im2col copy (C
-// innermost) and one GEMM; conv2d_grad_input is, for stride 1, a
+// input (1x1 unpadded: a GEMM; 3x3 stride 1 with 16+ channels: Winograd
+// F(2x2, 3x3), 16 GEMMs between transforms); conv2d_grad_filter is an im2col
+// copy (C innermost) and one GEMM; conv2d_grad_input is, for stride 1, a
 // conv_2d_nhwc_hwcf of the padded dy with the rotated filter, otherwise one
 // GEMM to columns and a col2im of KH KW elementwise adds into strided slices.
 // Pools are window reductions with C last; their gradients reuse col2im.
@@ -1089,17 +1090,293 @@ Value addInto(OpBuilder &b, Location loc, Value slice, ValueRange inputs,
                  })[0];
 }
 
+/// The weight gradient's im2col is built and consumed a chunk of output rows
+/// at a time, so that it stays in cache between the copy and the GEMM
+/// instead of making a round trip through memory (113 MB for a 3x3 96->128
+/// convolution at 32x32, batch 32: the whole op ran at 64 GFLOP/s on 2
+/// threads, its GEMM alone at 147).
+constexpr int64_t kIm2colChunkBytes = 1 << 20;
+
+/// Chunk of the weight gradient's GEMM (or of a Winograd convolution): nb
+/// whole images, or ohb output rows of one image (nb = 1), so that a chunk of
+/// dy (y) is contiguous; both divide their extent.
+struct Chunk {
+  int64_t nb, ohb;
+};
+
+/// The chunked weight gradient runs as this many halves of the batch, each
+/// summing its own dw in an scf.forall (a thread each on 2 cores): a thread
+/// builds and consumes its chunks in its own L2 with no fork/join per chunk.
+/// (Split over m instead, each thread's GEMM read half of every chunk from
+/// the other core's cache.) The halves are fixed, not the thread count, so
+/// results do not depend on it.
+constexpr int64_t kGradFilterHalves = 2;
+
+/// The chunk of `images` images of `height` rows each (rowBytes of chunk
+/// buffers per row) closest to `bytes` from below.
+Chunk pickChunk(int64_t rowBytes, int64_t height, int64_t images,
+                int64_t bytes) {
+  int64_t rows = std::max<int64_t>(1, bytes / rowBytes);
+  auto divisorAtMost = [](int64_t d, int64_t cap) {
+    for (int64_t t = std::min(d, cap); t > 1; --t)
+      if (d % t == 0)
+        return t;
+    return int64_t(1);
+  };
+  if (rows < height)
+    return {1, divisorAtMost(height, rows)};
+  return {divisorAtMost(images, rows / height), height};
+}
+
+/// v[n0 : n0 + sizes[0], h0 : h0 + sizes[1], :, :] of an NHWC tensor.
+Value rowsSlice(OpBuilder &b, Location loc, Value v, Value n0, Value h0,
+                ArrayRef<int64_t> sizes) {
+  SmallVector<OpFoldResult> offsets = {n0, h0, b.getIndexAttr(0),
+                                       b.getIndexAttr(0)};
+  return b.create<tensor::ExtractSliceOp>(
+      loc, RankedTensorType::get(sizes, b.getF32Type()), v, offsets,
+      indices(b, sizes), indices(b, {1, 1, 1, 1}));
+}
+
 /// A direct convolution vectorizes along its output channels: with fewer
 /// than a vector of them (8 f32 with AVX2) it runs on short vectors down to
 /// scalars, so those keep the im2col / col2im GEMMs (a 1-channel input
 /// gradient runs at ~7 GFLOP/s either way: col2im adds are 1 wide too).
 constexpr int64_t kMinDirectChannels = 8;
 
+/// Winograd F(2x2, 3x3) (Lavin and Gray, 2015) for 3x3 stride-1 convolutions
+/// with at least this many input and output channels: each 2x2 tile of y is
+///   y_tile[f] = A^T (sum_c U[c, f] * V[c]) A,  U = G w[:, :, c, f] G^T,
+///   V[c] = B^T d[c] B  (d: the 4x4 input tile, * elementwise),
+/// so the 16 positions of a 4x4 tile are 16 GEMMs [tiles, C] x [C, F]: 16
+/// multiply-adds per tile and channel pair instead of 36 (2.25x fewer flops).
+/// The transforms only add and halve (B^T, A^T: 0 and +-1; G: 0, 1, +-1/2).
+/// Below 16 channels the GEMMs are too thin to gain.
+constexpr int64_t kMinWinogradChannels = 16;
+
+/// The input transform and the GEMMs run on chunks of tile rows whose 16 V
+/// and 16 M tiles stay in a core's L2 (1 MiB on the target machines).
+constexpr int64_t kWinogradChunkBytes = 512 << 10;
+
+using Transform1D = function_ref<SmallVector<Value>(ArrayRef<Value>)>;
+
+/// T = X^T-like 2-D transform: `t` applied to every column of the r x r
+/// matrix x (row-major), then to every row of the result.
+SmallVector<Value> transform2D(ArrayRef<Value> x, int64_t r, Transform1D t) {
+  SmallVector<SmallVector<Value>> cols; // cols[j] = t(column j)
+  for (int64_t j = 0; j < r; ++j) {
+    SmallVector<Value> col;
+    for (int64_t i = 0; i < r; ++i)
+      col.push_back(x[i * r + j]);
+    cols.push_back(t(col));
+  }
+  SmallVector<Value> out;
+  for (size_t i = 0; i < cols[0].size(); ++i) {
+    SmallVector<Value> row;
+    for (int64_t j = 0; j < r; ++j)
+      row.push_back(cols[j][i]);
+    llvm::append_range(out, t(row));
+  }
+  return out;
+}
+
+/// The 16 U_k [C, F] (k = 4 xi + nu) of a filter w [3, 3, C, F]:
+///   G = [[1, 0, 0], [1/2, 1/2, 1/2], [1/2, -1/2, 1/2], [0, 0, 1]].
+SmallVector<Value> winogradFilter(OpBuilder &b, Location loc, Value w) {
+  auto type = cast<RankedTensorType>(w.getType());
+  int64_t c = type.getDimSize(2), f = type.getDimSize(3);
+  auto tapType = RankedTensorType::get({c, f}, b.getF32Type());
+  SmallVector<Value> taps, inits;
+  for (int64_t a = 0; a < 3; ++a)
+    for (int64_t bb = 0; bb < 3; ++bb)
+      taps.push_back(b.create<tensor::ExtractSliceOp>(
+          loc, tapType, w, indices(b, {a, bb, 0, 0}), indices(b, {1, 1, c, f}),
+          indices(b, {1, 1, 1, 1})));
+  for (int k = 0; k < 16; ++k)
+    inits.push_back(empty(b, loc, {c, f}));
+  SmallVector<AffineMap> maps(25, identityMap(b.getContext(), 2));
+  return generic(b, loc, taps, inits, maps, parallel(2),
+                 [](OpBuilder &nb, Location l, ValueRange a) {
+                   Value half = f32(nb, l, 0.5);
+                   auto t = [&](ArrayRef<Value> g) -> SmallVector<Value> {
+                     Value s = nb.create<arith::AddFOp>(l, g[0], g[2]);
+                     Value p = nb.create<arith::AddFOp>(l, s, g[1]);
+                     Value m = nb.create<arith::SubFOp>(l, s, g[1]);
+                     return {g[0], nb.create<arith::MulFOp>(l, p, half),
+                             nb.create<arith::MulFOp>(l, m, half), g[2]};
+                   };
+                   return transform2D(SmallVector<Value>(a.take_front(9)), 3,
+                                      t);
+                 });
+}
+
+/// The 16 V_k [nb, th, TW, C] of the 4x4 input tiles of xs [nb, 2 th + 2,
+/// 2 TW + 2, C] (tile (t, s) at rows 2t.., columns 2s..):
+///   B^T = [[1, 0, -1, 0], [0, 1, 1, 0], [0, -1, 1, 0], [0, 1, 0, -1]].
+/// One generic reads the 16 tile elements, as strided slices
+/// xs[.., i + 2t, j + 2s, ..] (maps with constant offsets do not survive
+/// tiling), and writes the 16 V_k, vectorized along C.
+SmallVector<Value> winogradInput(OpBuilder &b, Location loc, Value xs,
+                                 ArrayRef<int64_t> tiles) {
+  auto type = RankedTensorType::get(tiles, b.getF32Type());
+  SmallVector<Value> inputs, inits;
+  for (int64_t i = 0; i < 4; ++i)
+    for (int64_t j = 0; j < 4; ++j)
+      inputs.push_back(b.create<tensor::ExtractSliceOp>(
+          loc, type, xs, indices(b, {0, i, j, 0}), indices(b, tiles),
+          indices(b, {1, 2, 2, 1})));
+  for (int k = 0; k < 16; ++k)
+    inits.push_back(empty(b, loc, tiles));
+  SmallVector<AffineMap> maps(32, identityMap(b.getContext(), 4));
+  return generic(
+      b, loc, inputs, inits, maps, parallel(4),
+      [](OpBuilder &nb, Location l, ValueRange a) {
+        auto sub = [&](Value x, Value y) -> Value {
+          return nb.create<arith::SubFOp>(l, x, y);
+        };
+        auto t = [&](ArrayRef<Value> v) -> SmallVector<Value> {
+          return {sub(v[0], v[2]), nb.create<arith::AddFOp>(l, v[1], v[2]),
+                  sub(v[2], v[1]), sub(v[1], v[3])};
+        };
+        return transform2D(SmallVector<Value>(a.take_front(16)), 4, t);
+      });
+}
+
+/// y's 2x2 tiles from the 16 M_k [nb, th, TW, F], written into `outs`, the 4
+/// strided slices y[.., 2t + i, 2s + j, ..] (i, j in {0, 1}, out 2 i + j):
+///   A^T = [[1, 1, 1, 0], [0, 1, -1, -1]].
+SmallVector<Value> winogradOutput(OpBuilder &b, Location loc, ValueRange m,
+                                  ValueRange outs) {
+  SmallVector<AffineMap> maps(20, identityMap(b.getContext(), 4));
+  return generic(b, loc, m, outs, maps, parallel(4),
+                 [](OpBuilder &nb, Location l, ValueRange a) {
+                   auto t = [&](ArrayRef<Value> v) -> SmallVector<Value> {
+                     Value s = nb.create<arith::AddFOp>(l, v[1], v[2]);
+                     Value d = nb.create<arith::SubFOp>(l, v[1], v[2]);
+                     return {nb.create<arith::AddFOp>(l, v[0], s),
+                             nb.create<arith::SubFOp>(l, d, v[3])};
+                   };
+                   return transform2D(SmallVector<Value>(a.take_front(16)), 4,
+                                      t);
+                 });
+}
+
+/// Whether the convolution of xp [N, Hp, Wp, C] by w [KH, KW, C, F] into
+/// [N, OH, OW, F] runs as Winograd F(2x2, 3x3): 3x3, stride and dilation 1,
+/// even OH and OW (whole 2x2 tiles), enough channels.
+bool useWinograd(ArrayRef<int64_t> wShape, ArrayRef<int64_t> outShape,
+                 ArrayRef<int64_t> stride, ArrayRef<int64_t> dilation) {
+  return wShape[0] == 3 && wShape[1] == 3 && stride[0] == 1 && stride[1] == 1 &&
+         dilation[0] == 1 && dilation[1] == 1 && outShape[1] % 2 == 0 &&
+         outShape[2] % 2 == 0 && wShape[2] >= kMinWinogradChannels &&
+         wShape[3] >= kMinWinogradChannels;
+}
+
+// y = winograd(xp, w) [N, OH, OW, F], in chunks (pickChunk) of nb images or
+// th rows of 2x2 tiles, in two halves of the batch when N allows (as the
+// weight gradient):
+//   U_k = filter transform of w                                 [C, F] x 16
+//   y = forall half: for n0, t0: V_k = input transform of xp[n0.., 2 t0..]
+//                                M_k = V_k U_k              [nb th TW, F]
+//                                y[n0.., 2 t0.., ..] = output transform of M
+Value winogradConv(OpBuilder &b, Location loc, Value xp, Value w,
+                   ArrayRef<int64_t> outShape) {
+  int64_t n = outShape[0], oh = outShape[1], ow = outShape[2], f = outShape[3];
+  auto xpType = cast<RankedTensorType>(xp.getType());
+  int64_t wp = xpType.getDimSize(2), c = xpType.getDimSize(3);
+  int64_t th = oh / 2, tw = ow / 2;
+  SmallVector<Value> u = winogradFilter(b, loc, w);
+  int64_t halves = n % kGradFilterHalves == 0 ? kGradFilterHalves : 1;
+  int64_t images = n / halves;
+  Chunk ch = pickChunk(tw * 16 * (c + f) * 4, th, images, kWinogradChunkBytes);
+  // y of images [base, base + images) into init [images, OH, OW, F].
+  auto convImages = [&](OpBuilder &b, Location l, Value base,
+                        Value init) -> Value {
+    auto index = [&](int64_t v) {
+      return b.create<arith::ConstantIndexOp>(l, v);
+    };
+    auto nLoop = b.create<scf::ForOp>(
+        l, index(0), index(images), index(ch.nb), ValueRange{init},
+        [&](OpBuilder &b, Location l, Value n0, ValueRange nAcc) {
+          auto tLoop = b.create<scf::ForOp>(
+              l, index(0), index(th), index(ch.ohb), nAcc,
+              [&](OpBuilder &b, Location l, Value t0, ValueRange acc) {
+                Value h0 = b.create<arith::MulIOp>(l, t0, index(2));
+                Value xs =
+                    rowsSlice(b, l, xp, b.create<arith::AddIOp>(l, base, n0),
+                              h0, {ch.nb, 2 * ch.ohb + 2, wp, c});
+                SmallVector<Value> v =
+                    winogradInput(b, l, xs, {ch.nb, ch.ohb, tw, c});
+                SmallVector<Value> m;
+                int64_t rows = ch.nb * ch.ohb * tw;
+                for (int k = 0; k < 16; ++k) {
+                  Value mk = b.create<linalg::MatmulOp>(
+                                  l, ValueRange{collapseLast(b, l, v[k]), u[k]},
+                                  filled(b, l, {rows, f}, 0.0))
+                                 .getResult(0);
+                  m.push_back(expandLast(b, l, mk, {ch.nb, ch.ohb, tw, f}));
+                }
+                auto quarterType = RankedTensorType::get({ch.nb, ch.ohb, tw, f},
+                                                         b.getF32Type());
+                SmallVector<SmallVector<OpFoldResult>> offsets;
+                SmallVector<Value> outs;
+                for (int64_t i = 0; i < 2; ++i)
+                  for (int64_t j = 0; j < 2; ++j) {
+                    offsets.push_back(
+                        {n0,
+                         b.create<arith::AddIOp>(l, h0, index(i)).getResult(),
+                         b.getIndexAttr(j), b.getIndexAttr(0)});
+                    outs.push_back(b.create<tensor::ExtractSliceOp>(
+                        l, quarterType, acc[0], offsets.back(),
+                        indices(b, quarterType.getShape()),
+                        indices(b, {1, 2, 2, 1})));
+                  }
+                SmallVector<Value> quarters = winogradOutput(b, l, m, outs);
+                Value y = acc[0];
+                for (int q = 0; q < 4; ++q)
+                  y = b.create<tensor::InsertSliceOp>(
+                      l, quarters[q], y, offsets[q],
+                      indices(b, quarterType.getShape()),
+                      indices(b, {1, 2, 2, 1}));
+                b.create<scf::YieldOp>(l, y);
+              });
+          b.create<scf::YieldOp>(l, tLoop.getResult(0));
+        });
+    return nLoop.getResult(0);
+  };
+  if (halves == 1)
+    return convImages(b, loc, b.create<arith::ConstantIndexOp>(loc, 0),
+                      empty(b, loc, outShape));
+  auto forall = b.create<scf::ForallOp>(
+      loc, ArrayRef<OpFoldResult>{b.getIndexAttr(halves)},
+      ValueRange{empty(b, loc, outShape)}, std::nullopt);
+  OpBuilder fb = OpBuilder::atBlockBegin(forall.getBody());
+  Value base =
+      fb.create<arith::MulIOp>(loc, forall.getInductionVar(0),
+                               fb.create<arith::ConstantIndexOp>(loc, images));
+  SmallVector<OpFoldResult> offsets = {base, fb.getIndexAttr(0),
+                                       fb.getIndexAttr(0), fb.getIndexAttr(0)};
+  SmallVector<int64_t> partShape = {images, oh, ow, f};
+  Value init = fb.create<tensor::ExtractSliceOp>(
+      loc, RankedTensorType::get(partShape, fb.getF32Type()),
+      forall.getRegionOutArgs()[0], offsets, indices(fb, partShape),
+      indices(fb, {1, 1, 1, 1}));
+  Value part = convImages(fb, loc, base, init);
+  fb.setInsertionPointToEnd(forall.getTerminator().getBody());
+  fb.create<tensor::ParallelInsertSliceOp>(
+      loc, part, forall.getRegionOutArgs()[0], offsets, indices(fb, partShape),
+      indices(fb, {1, 1, 1, 1}));
+  return forall.getResult(0);
+}
+
 /// y = linalg.conv_2d_nhwc_hwcf(xp, w) [N, OH, OW, F] into zeros: the direct
 /// convolution codegen tiles like a GEMM (no im2col buffer).
 Value directConv(OpBuilder &b, Location loc, Value xp, Value w,
                  ArrayRef<int64_t> outShape, ArrayRef<int64_t> stride,
                  ArrayRef<int64_t> dilation) {
+  if (useWinograd(cast<RankedTensorType>(w.getType()).getShape(), outShape,
+                  stride, dilation))
+    return winogradConv(b, loc, xp, w, outShape);
   auto attr = [&](ArrayRef<int64_t> v) {
     return DenseIntElementsAttr::get(RankedTensorType::get({2}, b.getI64Type()),
                                      v);
@@ -1147,52 +1424,6 @@ struct Conv2DLowering : OpConversionPattern<nn::Conv2DOp> {
   }
 };
 
-/// The weight gradient's im2col is built and consumed a chunk of output rows
-/// at a time, so that it stays in cache between the copy and the GEMM
-/// instead of making a round trip through memory (113 MB for a 3x3 96->128
-/// convolution at 32x32, batch 32: the whole op ran at 64 GFLOP/s on 2
-/// threads, its GEMM alone at 147).
-constexpr int64_t kIm2colChunkBytes = 1 << 20;
-
-/// Chunk of the weight gradient's GEMM: nb whole images, or ohb output rows
-/// of one image (nb = 1), so that a chunk of dy is contiguous; both divide
-/// their extent.
-struct Chunk {
-  int64_t nb, ohb;
-};
-
-/// The chunked weight gradient runs as this many halves of the batch, each
-/// summing its own dw in an scf.forall (a thread each on 2 cores): a thread
-/// builds and consumes its chunks in its own L2 with no fork/join per chunk.
-/// (Split over m instead, each thread's GEMM read half of every chunk from
-/// the other core's cache.) The halves are fixed, not the thread count, so
-/// results do not depend on it.
-constexpr int64_t kGradFilterHalves = 2;
-
-Chunk pickChunk(const Geometry &g, int64_t images, int64_t bytes) {
-  int64_t rowBytes = g.ow * g.kh * g.kw * g.c * 4;
-  int64_t rows = std::max<int64_t>(1, bytes / rowBytes);
-  auto divisorAtMost = [](int64_t d, int64_t cap) {
-    for (int64_t t = std::min(d, cap); t > 1; --t)
-      if (d % t == 0)
-        return t;
-    return int64_t(1);
-  };
-  if (rows < g.oh)
-    return {1, divisorAtMost(g.oh, rows)};
-  return {divisorAtMost(images, rows / g.oh), g.oh};
-}
-
-/// v[n0 : n0 + sizes[0], h0 : h0 + sizes[1], :, :] of an NHWC tensor.
-Value rowsSlice(OpBuilder &b, Location loc, Value v, Value n0, Value h0,
-                ArrayRef<int64_t> sizes) {
-  SmallVector<OpFoldResult> offsets = {n0, h0, b.getIndexAttr(0),
-                                       b.getIndexAttr(0)};
-  return b.create<tensor::ExtractSliceOp>(
-      loc, RankedTensorType::get(sizes, b.getF32Type()), v, offsets,
-      indices(b, sizes), indices(b, {1, 1, 1, 1}));
-}
-
 /// acc + col^T dy for an im2col `col` [R, KH KW C] and the R pixels of dy
 /// [.., .., .., F] it was built for: [KH KW C, F].
 Value addGradFilterGemm(OpBuilder &b, Location loc, Value col, Value dy,
@@ -1230,7 +1461,8 @@ struct Conv2DGradFilterLowering : OpConversionPattern<nn::Conv2DGradFilterOp> {
     }
     int64_t halves = g.n % kGradFilterHalves == 0 ? kGradFilterHalves : 1;
     int64_t images = g.n / halves;
-    Chunk ch = pickChunk(g, images, kIm2colChunkBytes / halves);
+    Chunk ch = pickChunk(g.ow * g.kh * g.kw * g.c * 4, g.oh, images,
+                         kIm2colChunkBytes / halves);
     Value xp = padInput(rewriter, loc, adaptor.getX(), g, 0.0);
     Value dy = adaptor.getDy();
     // Input rows a chunk of ohb output rows reads.
