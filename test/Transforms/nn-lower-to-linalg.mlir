@@ -377,6 +377,36 @@ func.func @conv_winograd(%x: tensor<2x8x8x16xf32>, %w: tensor<3x3x16x16xf32>) ->
   return %y : tensor<2x8x8x16xf32>
 }
 
+// Its weight gradient is Winograd F(3x3, 2x2): per chunk, the same input transform, a generic turning the
+// 4 strided quarters of dy's 2x2 tiles into 16 [tiles, F] matrices, and 16 GEMMs V_k^T D_k accumulating
+// into 16 [C, F] sums carried by the loops; the halves' sums are added, and one generic turns the 16 sums
+// into the 9 taps of dw.
+// CHECK-LABEL: func @conv_winograd_dw
+// CHECK: %[[XP:.+]] = tensor.pad
+// CHECK: scf.forall (%[[H:.+]]) in (2) shared_outs(%[[OUT:.+]] = %{{.+}}) -> (tensor<2x16x16x16xf32>)
+// CHECK: scf.for {{.*}} -> (tensor<16x16xf32>, tensor<16x16xf32>,
+// CHECK: scf.for {{.*}} -> (tensor<16x16xf32>, tensor<16x16xf32>,
+// CHECK: %[[XS:.+]] = tensor.extract_slice %[[XP]]{{.*}} [1, 10, 10, 16] [1, 1, 1, 1]
+// CHECK: %[[DYS:.+]] = tensor.extract_slice %{{.+}} [1, 8, 8, 16] [1, 1, 1, 1]
+// CHECK-COUNT-16: tensor.extract_slice %[[XS]][0, {{[0-3]}}, {{[0-3]}}, 0] [1, 4, 4, 16] [1, 2, 2, 1]
+// CHECK: linalg.generic
+// CHECK-COUNT-4: tensor.extract_slice %[[DYS]][0, {{[01]}}, {{[01]}}, 0] [1, 4, 4, 16] [1, 2, 2, 1]
+// CHECK: %[[D:.+]]:16 = linalg.generic
+// CHECK: arith.negf
+// CHECK-COUNT-16: linalg.matmul_transpose_a ins(%{{.+}}, %{{.+}} : tensor<16x16xf32>, tensor<16x16xf32>) outs(%{{.+}} : tensor<16x16xf32>)
+// CHECK: scf.forall.in_parallel
+// CHECK-COUNT-16: tensor.parallel_insert_slice %{{.+}} into %[[OUT]][%[[H]], {{[0-9]+}}, 0, 0] [1, 1, 16, 16]
+// CHECK: %[[SUM:.+]] = linalg.generic {{.*}} iterator_types = ["reduction", "parallel", "parallel", "parallel"]}
+// CHECK: %[[TAPS:.+]]:9 = linalg.generic
+// CHECK: tensor.insert_slice %[[TAPS]]#0 into %{{.+}}[0, 0, 0, 0] [1, 1, 16, 16]
+// CHECK: %[[DW:.+]] = tensor.insert_slice %[[TAPS]]#8 into %{{.+}}[2, 2, 0, 0] [1, 1, 16, 16]
+// CHECK: return %[[DW]]
+func.func @conv_winograd_dw(%x: tensor<2x8x8x16xf32>, %dy: tensor<2x8x8x16xf32>) -> tensor<3x3x16x16xf32> {
+  %dw = nn.conv2d_grad_filter %x, %dy {stride = array<i64: 1, 1>, dilation = array<i64: 1, 1>, padding = array<i64: 1, 1, 1, 1>}
+      : tensor<2x8x8x16xf32>, tensor<2x8x8x16xf32> -> tensor<3x3x16x16xf32>
+  return %dw : tensor<3x3x16x16xf32>
+}
+
 // Pools: one window reduction generic (C last, the kernel loops reductions, an unread [KH, KW]
 // operand giving their bounds) over the input padded with -inf (max) or 0 (avg).
 // max_pool_grad recomputes (max, first argmax) and scatters select(argmax == a KW + b, dy, 0)

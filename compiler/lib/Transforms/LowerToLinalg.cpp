@@ -1369,6 +1369,151 @@ Value winogradConv(OpBuilder &b, Location loc, Value xp, Value w,
   return forall.getResult(0);
 }
 
+/// The weight gradient of a Winograd-shaped convolution is Winograd
+/// F(3x3, 2x2): each 2x2 tile of dy acts as the filter of a correlation with
+/// its 4x4 input tile, and the tiles' 3x3 results sum into dw:
+///   dw = G^T (sum_tiles, n (A dy_tile A^T) * V) G,  V = B^T d B as forward,
+/// the same three matrices transposed (the bilinear identity
+/// sum_xi A^T[i, xi] G[xi, a] B^T[xi, l] = [l == i + a] read the other way).
+/// The sum over tiles is the K of 16 GEMMs V_k^T D_k [C, F].
+
+/// The 16 D_k [nb, th, TW, F] of dy's 2x2 tiles in dys [nb, 2 th, 2 TW, F]:
+///   A = [[1, 0], [1, 1], [1, -1], [0, -1]].
+SmallVector<Value> winogradGradOutput(OpBuilder &b, Location loc, Value dys,
+                                      ArrayRef<int64_t> tiles) {
+  auto type = RankedTensorType::get(tiles, b.getF32Type());
+  SmallVector<Value> inputs, inits;
+  for (int64_t i = 0; i < 2; ++i)
+    for (int64_t j = 0; j < 2; ++j)
+      inputs.push_back(b.create<tensor::ExtractSliceOp>(
+          loc, type, dys, indices(b, {0, i, j, 0}), indices(b, tiles),
+          indices(b, {1, 2, 2, 1})));
+  for (int k = 0; k < 16; ++k)
+    inits.push_back(empty(b, loc, tiles));
+  SmallVector<AffineMap> maps(20, identityMap(b.getContext(), 4));
+  return generic(b, loc, inputs, inits, maps, parallel(4),
+                 [](OpBuilder &nb, Location l, ValueRange a) {
+                   auto t = [&](ArrayRef<Value> e) -> SmallVector<Value> {
+                     return {e[0], nb.create<arith::AddFOp>(l, e[0], e[1]),
+                             nb.create<arith::SubFOp>(l, e[0], e[1]),
+                             nb.create<arith::NegFOp>(l, e[1])};
+                   };
+                   return transform2D(SmallVector<Value>(a.take_front(4)), 2,
+                                      t);
+                 });
+}
+
+/// dw [3, 3, C, F] from the 16 sums M_k [C, F]: dw[a, b] = (G^T M G)[a, b].
+Value winogradFilterGrad(OpBuilder &b, Location loc, ValueRange m) {
+  ArrayRef<int64_t> cf = cast<RankedTensorType>(m[0].getType()).getShape();
+  SmallVector<Value> inits;
+  for (int k = 0; k < 9; ++k)
+    inits.push_back(empty(b, loc, cf));
+  SmallVector<AffineMap> maps(25, identityMap(b.getContext(), 2));
+  SmallVector<Value> taps =
+      generic(b, loc, m, inits, maps, parallel(2),
+              [](OpBuilder &nb, Location l, ValueRange a) {
+                Value half = f32(nb, l, 0.5);
+                auto t = [&](ArrayRef<Value> v) -> SmallVector<Value> {
+                  Value s = nb.create<arith::MulFOp>(
+                      l, nb.create<arith::AddFOp>(l, v[1], v[2]), half);
+                  return {nb.create<arith::AddFOp>(l, v[0], s),
+                          nb.create<arith::MulFOp>(
+                              l, nb.create<arith::SubFOp>(l, v[1], v[2]), half),
+                          nb.create<arith::AddFOp>(l, s, v[3])};
+                };
+                return transform2D(SmallVector<Value>(a.take_front(16)), 4, t);
+              });
+  Value dw = empty(b, loc, {3, 3, cf[0], cf[1]});
+  for (int64_t a = 0; a < 3; ++a)
+    for (int64_t bb = 0; bb < 3; ++bb)
+      dw = b.create<tensor::InsertSliceOp>(
+          loc, taps[3 * a + bb], dw, indices(b, {a, bb, 0, 0}),
+          indices(b, {1, 1, cf[0], cf[1]}), indices(b, {1, 1, 1, 1}));
+  return dw;
+}
+
+// dw = winograd_grad_filter(xp, dy) [3, 3, C, F], in the forward's chunks,
+// in two halves of the batch when N allows:
+//   p = forall half: M_k = 0; for n0, t0: V_k = input transform of xp[..]
+//                                          D_k = A dy[n0.., 2 t0..] A^T
+//                                          M_k += V_k^T D_k          [C, F]
+//   dw = G^T (sum over halves of p) G
+Value winogradGradFilter(OpBuilder &b, Location loc, Value xp, Value dy) {
+  ArrayRef<int64_t> dyShape = cast<RankedTensorType>(dy.getType()).getShape();
+  int64_t n = dyShape[0], oh = dyShape[1], ow = dyShape[2], f = dyShape[3];
+  auto xpType = cast<RankedTensorType>(xp.getType());
+  int64_t wp = xpType.getDimSize(2), c = xpType.getDimSize(3);
+  int64_t th = oh / 2, tw = ow / 2;
+  int64_t halves = n % kGradFilterHalves == 0 ? kGradFilterHalves : 1;
+  int64_t images = n / halves;
+  Chunk ch = pickChunk(tw * 16 * (c + f) * 4, th, images, kWinogradChunkBytes);
+  // The 16 M_k of images [base, base + images).
+  auto sumImages = [&](OpBuilder &b, Location l, Value base) {
+    auto index = [&](int64_t v) {
+      return b.create<arith::ConstantIndexOp>(l, v);
+    };
+    SmallVector<Value> zeros;
+    for (int k = 0; k < 16; ++k)
+      zeros.push_back(filled(b, l, {c, f}, 0.0));
+    auto nLoop = b.create<scf::ForOp>(
+        l, index(0), index(images), index(ch.nb), zeros,
+        [&](OpBuilder &b, Location l, Value n0, ValueRange nAcc) {
+          auto tLoop = b.create<scf::ForOp>(
+              l, index(0), index(th), index(ch.ohb), nAcc,
+              [&](OpBuilder &b, Location l, Value t0, ValueRange acc) {
+                Value h0 = b.create<arith::MulIOp>(l, t0, index(2));
+                Value img = b.create<arith::AddIOp>(l, base, n0);
+                Value xs = rowsSlice(b, l, xp, img, h0,
+                                     {ch.nb, 2 * ch.ohb + 2, wp, c});
+                Value dys =
+                    rowsSlice(b, l, dy, img, h0, {ch.nb, 2 * ch.ohb, ow, f});
+                SmallVector<Value> v =
+                    winogradInput(b, l, xs, {ch.nb, ch.ohb, tw, c});
+                SmallVector<Value> d =
+                    winogradGradOutput(b, l, dys, {ch.nb, ch.ohb, tw, f});
+                SmallVector<Value> sums;
+                for (int k = 0; k < 16; ++k)
+                  sums.push_back(b.create<linalg::MatmulTransposeAOp>(
+                                      l,
+                                      ValueRange{collapseLast(b, l, v[k]),
+                                                 collapseLast(b, l, d[k])},
+                                      acc[k])
+                                     .getResult(0));
+                b.create<scf::YieldOp>(l, sums);
+              });
+          b.create<scf::YieldOp>(l, tLoop.getResults());
+        });
+    return SmallVector<Value>(nLoop.getResults());
+  };
+  if (halves == 1)
+    return winogradFilterGrad(
+        b, loc, sumImages(b, loc, b.create<arith::ConstantIndexOp>(loc, 0)));
+  auto forall = b.create<scf::ForallOp>(
+      loc, ArrayRef<OpFoldResult>{b.getIndexAttr(halves)},
+      ValueRange{empty(b, loc, {halves, 16, c, f})}, std::nullopt);
+  OpBuilder fb = OpBuilder::atBlockBegin(forall.getBody());
+  Value half = forall.getInductionVar(0);
+  SmallVector<Value> part =
+      sumImages(fb, loc,
+                fb.create<arith::MulIOp>(
+                    loc, half, fb.create<arith::ConstantIndexOp>(loc, images)));
+  fb.setInsertionPointToEnd(forall.getTerminator().getBody());
+  for (int64_t k = 0; k < 16; ++k)
+    fb.create<tensor::ParallelInsertSliceOp>(
+        loc, part[k], forall.getRegionOutArgs()[0],
+        SmallVector<OpFoldResult>{half, fb.getIndexAttr(k), fb.getIndexAttr(0),
+                                  fb.getIndexAttr(0)},
+        indices(fb, {1, 1, c, f}), indices(fb, {1, 1, 1, 1}));
+  Value sum = sumFirstDim(b, loc, forall.getResult(0)); // [16, C, F]
+  SmallVector<Value> m;
+  for (int64_t k = 0; k < 16; ++k)
+    m.push_back(b.create<tensor::ExtractSliceOp>(
+        loc, RankedTensorType::get({c, f}, b.getF32Type()), sum,
+        indices(b, {k, 0, 0}), indices(b, {1, c, f}), indices(b, {1, 1, 1})));
+  return winogradFilterGrad(b, loc, m);
+}
+
 /// y = linalg.conv_2d_nhwc_hwcf(xp, w) [N, OH, OW, F] into zeros: the direct
 /// convolution codegen tiles like a GEMM (no im2col buffer).
 Value directConv(OpBuilder &b, Location loc, Value xp, Value w,
@@ -1452,6 +1597,14 @@ struct Conv2DGradFilterLowering : OpConversionPattern<nn::Conv2DGradFilterOp> {
     Geometry g(op.getX().getType().getShape(), wShape.take_front(2),
                op.getStride(), op.getDilation(), op.getPadding());
     int64_t m = g.kh * g.kw * g.c, f = wShape[3];
+    if (useWinograd(wShape, g.outShape(), op.getStride(), op.getDilation())) {
+      rewriter.replaceOp(
+          op,
+          winogradGradFilter(rewriter, loc,
+                             padInput(rewriter, loc, adaptor.getX(), g, 0.0),
+                             adaptor.getDy()));
+      return success();
+    }
     if (isPointwise(g) || g.n * g.oh * g.ow * m * 4 <= kIm2colChunkBytes) {
       Value col = im2col(rewriter, loc, adaptor.getX(), g);
       Value dw = addGradFilterGemm(rewriter, loc, col, adaptor.getDy(),

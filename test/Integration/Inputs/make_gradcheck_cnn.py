@@ -107,6 +107,16 @@ write("direct", """
   return dense(concat(flatten(a), flatten(b), flatten(c), flatten(d), flatten(e), flatten(f), flatten(g)), 3)
 """)
 
+# Winograd: 3x3 stride-1 convolutions with 16+ channels in and out and an even output run as F(2x2, 3x3)
+# (forward, input gradient) and F(3x3, 2x2) (weight gradient); conv1 makes the even 4x6 input. A batch of 2
+# takes the two-halves path. conv2's and conv3's input gradients reach conv1's weights.
+write("winograd", """
+  x0 = tanh(conv2d(x, 16, [2, 3], padding=[0, 0, 1, 1]))         // conv1 2->16: direct      [B,4,6,16]
+  a = tanh(conv2d(x0, 16, 3, padding="same"))                     // conv2 16->16 Winograd    [B,4,6,16]
+  b = tanh(conv2d(x0, 16, 3, bias=false))                         // conv3 valid, Winograd    [B,2,4,16]
+  return dense(concat(flatten(a), flatten(b)), 3)
+""", n=2)
+
 # Pools. max_pool reads z (order-preserving per channel, see above); avg_pool reads a conv.
 write("pool", """
   param s: f32[2] = [1.0, 1.5]

@@ -48,7 +48,7 @@ CONVS = [
     ("conv5x5_dw_halves_rows", 2, 24, 24, 128, 4, 5, 5, (1, 1), (1, 1), (2, 2, 2, 2)),
     ("conv3x3_s2_d2_dw_chunk_rows", 1, 34, 34, 256, 4, 3, 3, (2, 2), (2, 2), (2, 1, 2, 1)),
     # 3x3 stride-1 convolutions with >= 16 channels in and out and even outputs run as Winograd
-    # F(2x2, 3x3), forward and input gradient: an odd batch (no halves, F = 20 not a multiple of the
+    # F(2x2, 3x3), forward and input gradient, and F(3x3, 2x2), weight gradient: an odd batch (no halves, F = 20 not a multiple of the
     # vector width), valid padding, and chunks of 4 tile rows in two halves of the batch.
     ("conv3x3_winograd", 3, 4, 6, 16, 20, 3, 3, (1, 1), (1, 1), (1, 1, 1, 1)),
     ("conv3x3_winograd_valid", 2, 6, 8, 16, 16, 3, 3, (1, 1), (1, 1), (0, 0, 0, 0)),
