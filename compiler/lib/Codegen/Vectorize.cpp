@@ -35,6 +35,7 @@
 #include "mlir/Dialect/Transform/Interfaces/TransformInterfaces.h"
 #include "mlir/Dialect/Transform/Transforms/TransformInterpreterUtils.h"
 #include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/Interfaces/LoopLikeInterface.h"
 #include "mlir/Parser/Parser.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
@@ -355,9 +356,16 @@ void packWideRhs(ModuleOp module, const HostBlocking &hb) {
     return;
   SmallVector<linalg::MatmulOp> ops;
   module.walk([&](linalg::MatmulOp op) {
+    // Not inside a loop (a chunk's GEMM would repack the same B every
+    // iteration); static f32 shapes (the panels' slices need them).
+    if (!op.hasPureTensorSemantics() ||
+        op->getParentOfType<LoopLikeOpInterface>())
+      return;
     auto b = cast<RankedTensorType>(op.getDpsInputs()[1].getType());
-    if (op.hasPureTensorSemantics() && b.hasStaticShape() &&
-        b.getDimSize(1) * 4 >= kPackRowBytes && b.getDimSize(1) % hb.nr == 0)
+    auto c = cast<RankedTensorType>(op.getDpsInits()[0].getType());
+    if (b.hasStaticShape() && c.hasStaticShape() &&
+        b.getElementType().isF32() && b.getDimSize(1) * 4 >= kPackRowBytes &&
+        b.getDimSize(1) % hb.nr == 0)
       ops.push_back(op);
   });
   for (linalg::MatmulOp op : ops) {

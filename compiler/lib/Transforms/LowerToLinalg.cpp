@@ -12,9 +12,11 @@
 // generics along their last loop: conv2d is conv_2d_nhwc_hwcf on the padded
 // input (1x1 unpadded: a GEMM; 3x3 stride 1 with 16+ channels: Winograd
 // F(2x2, 3x3), 16 GEMMs between transforms); conv2d_grad_filter is an im2col
-// copy (C innermost) and one GEMM; conv2d_grad_input is, for stride 1, a
-// conv_2d_nhwc_hwcf of the padded dy with the rotated filter, otherwise one
-// GEMM to columns and a col2im of KH KW elementwise adds into strided slices.
+// copy (C innermost) and one GEMM (Winograd F(3x3, 2x2) for the same 3x3
+// shapes); conv2d_grad_input is, for stride 1, the convolution of the padded
+// dy with the rotated filter (direct or Winograd), otherwise one GEMM to
+// columns and a col2im of KH KW elementwise adds into strided slices (along
+// W for one channel).
 // Pools are window reductions with C last; their gradients reuse col2im.
 // Nothing is fused here (that is codegen's job). The nn dialect is illegal,
 // so an op without a pattern makes the pass fail.
@@ -1098,19 +1100,21 @@ Value addInto(OpBuilder &b, Location loc, Value slice, ValueRange inputs,
 constexpr int64_t kIm2colChunkBytes = 1 << 20;
 
 /// Chunk of the weight gradient's GEMM (or of a Winograd convolution): nb
-/// whole images, or ohb output rows of one image (nb = 1), so that a chunk of
-/// dy (y) is contiguous; both divide their extent.
+/// whole images, or ohb output rows (Winograd: rows of 2x2 tiles) of one
+/// image (nb = 1), so that a chunk of dy (y) is contiguous; both divide their
+/// extent.
 struct Chunk {
   int64_t nb, ohb;
 };
 
-/// The chunked weight gradient runs as this many halves of the batch, each
-/// summing its own dw in an scf.forall (a thread each on 2 cores): a thread
-/// builds and consumes its chunks in its own L2 with no fork/join per chunk.
-/// (Split over m instead, each thread's GEMM read half of every chunk from
-/// the other core's cache.) The halves are fixed, not the thread count, so
-/// results do not depend on it.
-constexpr int64_t kGradFilterHalves = 2;
+/// The chunked weight gradient (and a Winograd convolution) runs as this
+/// many halves of the batch in an scf.forall (a thread each on 2 cores), each
+/// summing its own dw (writing its own y): a thread builds and consumes its
+/// chunks in its own L2 with no fork/join per chunk. (Split over m instead,
+/// each thread's GEMM read half of every chunk from the other core's cache.)
+/// The halves are fixed, not the thread count, so results do not depend on
+/// it.
+constexpr int64_t kBatchHalves = 2;
 
 /// The chunk of `images` images of `height` rows each (rowBytes of chunk
 /// buffers per row) closest to `bytes` from below.
@@ -1140,8 +1144,8 @@ Value rowsSlice(OpBuilder &b, Location loc, Value v, Value n0, Value h0,
 
 /// A direct convolution vectorizes along its output channels: with fewer
 /// than a vector of them (8 f32 with AVX2) it runs on short vectors down to
-/// scalars, so those keep the im2col / col2im GEMMs (a 1-channel input
-/// gradient runs at ~7 GFLOP/s either way: col2im adds are 1 wide too).
+/// scalars, so those keep the im2col / col2im GEMMs (grayCol2im vectorizes a
+/// 1-channel input gradient's col2im along W instead).
 constexpr int64_t kMinDirectChannels = 8;
 
 /// Winograd F(2x2, 3x3) (Lavin and Gray, 2015) for 3x3 stride-1 convolutions
@@ -1160,8 +1164,8 @@ constexpr int64_t kWinogradChunkBytes = 512 << 10;
 
 using Transform1D = function_ref<SmallVector<Value>(ArrayRef<Value>)>;
 
-/// T = X^T-like 2-D transform: `t` applied to every column of the r x r
-/// matrix x (row-major), then to every row of the result.
+/// M x M^T for the r x r matrix x (row-major) when `t` computes M v: `t`
+/// applied to every column of x, then to every row of the result.
 SmallVector<Value> transform2D(ArrayRef<Value> x, int64_t r, Transform1D t) {
   SmallVector<SmallVector<Value>> cols; // cols[j] = t(column j)
   for (int64_t j = 0; j < r; ++j) {
@@ -1180,66 +1184,143 @@ SmallVector<Value> transform2D(ArrayRef<Value> x, int64_t r, Transform1D t) {
   return out;
 }
 
-/// The 16 U_k [C, F] (k = 4 xi + nu) of a filter w [3, 3, C, F]:
+/// Slice k of a stack [16, ...] of Winograd matrices, without the 16.
+Value stackPart(OpBuilder &b, Location loc, Value stack, OpFoldResult k) {
+  ArrayRef<int64_t> shape =
+      cast<RankedTensorType>(stack.getType()).getShape().drop_front();
+  SmallVector<OpFoldResult> offsets(shape.size() + 1, b.getIndexAttr(0)),
+      sizes = indices(b, shape);
+  offsets[0] = k;
+  sizes.insert(sizes.begin(), b.getIndexAttr(1));
+  return b.create<tensor::ExtractSliceOp>(
+      loc, RankedTensorType::get(shape, b.getF32Type()), stack, offsets, sizes,
+      SmallVector<OpFoldResult>(shape.size() + 1, b.getIndexAttr(1)));
+}
+
+/// stack with slice k replaced by `part`.
+Value stackInsert(OpBuilder &b, Location loc, Value part, Value stack,
+                  OpFoldResult k) {
+  ArrayRef<int64_t> shape = cast<RankedTensorType>(part.getType()).getShape();
+  SmallVector<OpFoldResult> offsets(shape.size() + 1, b.getIndexAttr(0)),
+      sizes = indices(b, shape);
+  offsets[0] = k;
+  sizes.insert(sizes.begin(), b.getIndexAttr(1));
+  return b.create<tensor::InsertSliceOp>(
+      loc, part, stack, offsets, sizes,
+      SmallVector<OpFoldResult>(shape.size() + 1, b.getIndexAttr(1)));
+}
+
+/// A transform generic's 16 results as one stack [16, shape...]: the
+/// generic (`build`, given its 16 inits) writes into the stack's slices, in
+/// place after bufferization.
+Value stacked(OpBuilder &b, Location loc, ArrayRef<int64_t> shape,
+              function_ref<SmallVector<Value>(ValueRange)> build) {
+  SmallVector<int64_t> full = {16};
+  llvm::append_range(full, shape);
+  Value stack = empty(b, loc, full);
+  SmallVector<Value> inits;
+  for (int64_t k = 0; k < 16; ++k)
+    inits.push_back(stackPart(b, loc, stack, b.getIndexAttr(k)));
+  SmallVector<Value> parts = build(inits);
+  for (int64_t k = 0; k < 16; ++k)
+    stack = stackInsert(b, loc, parts[k], stack, b.getIndexAttr(k));
+  return stack;
+}
+
+/// The 16 slices of a stack.
+SmallVector<Value> unstacked(OpBuilder &b, Location loc, Value stack) {
+  SmallVector<Value> parts;
+  for (int64_t k = 0; k < 16; ++k)
+    parts.push_back(stackPart(b, loc, stack, b.getIndexAttr(k)));
+  return parts;
+}
+
+/// for k < 16: out[k] = body(k, out[k]) in an scf.for: one copy of a GEMM's
+/// code for all 16 (unrolled, a 3x3 convolution's three kernels were 48
+/// GEMMs: resnet.nn took minutes to compile).
+Value forEachOf16(
+    OpBuilder &b, Location loc, Value out,
+    function_ref<Value(OpBuilder &, Location, Value, Value)> body) {
+  auto index = [&](int64_t v) {
+    return b.create<arith::ConstantIndexOp>(loc, v);
+  };
+  return b
+      .create<scf::ForOp>(
+          loc, index(0), index(16), index(1), ValueRange{out},
+          [&](OpBuilder &lb, Location l, Value k, ValueRange acc) {
+            Value part = body(lb, l, k, stackPart(lb, l, acc[0], k));
+            lb.create<scf::YieldOp>(
+                l, ValueRange{stackInsert(lb, l, part, acc[0], k)});
+          })
+      .getResult(0);
+}
+
+/// [16, nb, th, TW, X] -> [16, nb th TW, X]: the stack of GEMM operands.
+Value collapseTiles(OpBuilder &b, Location loc, Value stack) {
+  return b.create<tensor::CollapseShapeOp>(
+      loc, stack, ArrayRef<ReassociationIndices>{{0}, {1, 2, 3}, {4}});
+}
+
+/// The stack U [16, C, F] (k = 4 xi + nu) of a filter w [3, 3, C, F]:
 ///   G = [[1, 0, 0], [1/2, 1/2, 1/2], [1/2, -1/2, 1/2], [0, 0, 1]].
-SmallVector<Value> winogradFilter(OpBuilder &b, Location loc, Value w) {
+Value winogradFilter(OpBuilder &b, Location loc, Value w) {
   auto type = cast<RankedTensorType>(w.getType());
   int64_t c = type.getDimSize(2), f = type.getDimSize(3);
   auto tapType = RankedTensorType::get({c, f}, b.getF32Type());
-  SmallVector<Value> taps, inits;
+  SmallVector<Value> taps;
   for (int64_t a = 0; a < 3; ++a)
     for (int64_t bb = 0; bb < 3; ++bb)
       taps.push_back(b.create<tensor::ExtractSliceOp>(
           loc, tapType, w, indices(b, {a, bb, 0, 0}), indices(b, {1, 1, c, f}),
           indices(b, {1, 1, 1, 1})));
-  for (int k = 0; k < 16; ++k)
-    inits.push_back(empty(b, loc, {c, f}));
   SmallVector<AffineMap> maps(25, identityMap(b.getContext(), 2));
-  return generic(b, loc, taps, inits, maps, parallel(2),
-                 [](OpBuilder &nb, Location l, ValueRange a) {
-                   Value half = f32(nb, l, 0.5);
-                   auto t = [&](ArrayRef<Value> g) -> SmallVector<Value> {
-                     Value s = nb.create<arith::AddFOp>(l, g[0], g[2]);
-                     Value p = nb.create<arith::AddFOp>(l, s, g[1]);
-                     Value m = nb.create<arith::SubFOp>(l, s, g[1]);
-                     return {g[0], nb.create<arith::MulFOp>(l, p, half),
-                             nb.create<arith::MulFOp>(l, m, half), g[2]};
-                   };
-                   return transform2D(SmallVector<Value>(a.take_front(9)), 3,
-                                      t);
-                 });
+  return stacked(b, loc, {c, f}, [&](ValueRange inits) {
+    return generic(b, loc, taps, inits, maps, parallel(2),
+                   [](OpBuilder &nb, Location l, ValueRange a) {
+                     Value half = f32(nb, l, 0.5);
+                     auto t = [&](ArrayRef<Value> g) -> SmallVector<Value> {
+                       Value s = nb.create<arith::AddFOp>(l, g[0], g[2]);
+                       Value p = nb.create<arith::AddFOp>(l, s, g[1]);
+                       Value m = nb.create<arith::SubFOp>(l, s, g[1]);
+                       return {g[0], nb.create<arith::MulFOp>(l, p, half),
+                               nb.create<arith::MulFOp>(l, m, half), g[2]};
+                     };
+                     return transform2D(SmallVector<Value>(a.take_front(9)), 3,
+                                        t);
+                   });
+  });
 }
 
-/// The 16 V_k [nb, th, TW, C] of the 4x4 input tiles of xs [nb, 2 th + 2,
-/// 2 TW + 2, C] (tile (t, s) at rows 2t.., columns 2s..):
+/// The stack V [16, nb, th, TW, C] of the 4x4 input tiles of xs [nb,
+/// 2 th + 2, 2 TW + 2, C] (tile (t, s) at rows 2t.., columns 2s..):
 ///   B^T = [[1, 0, -1, 0], [0, 1, 1, 0], [0, -1, 1, 0], [0, 1, 0, -1]].
 /// One generic reads the 16 tile elements, as strided slices
 /// xs[.., i + 2t, j + 2s, ..] (maps with constant offsets do not survive
 /// tiling), and writes the 16 V_k, vectorized along C.
-SmallVector<Value> winogradInput(OpBuilder &b, Location loc, Value xs,
-                                 ArrayRef<int64_t> tiles) {
+Value winogradInput(OpBuilder &b, Location loc, Value xs,
+                    ArrayRef<int64_t> tiles) {
   auto type = RankedTensorType::get(tiles, b.getF32Type());
-  SmallVector<Value> inputs, inits;
+  SmallVector<Value> inputs;
   for (int64_t i = 0; i < 4; ++i)
     for (int64_t j = 0; j < 4; ++j)
       inputs.push_back(b.create<tensor::ExtractSliceOp>(
           loc, type, xs, indices(b, {0, i, j, 0}), indices(b, tiles),
           indices(b, {1, 2, 2, 1})));
-  for (int k = 0; k < 16; ++k)
-    inits.push_back(empty(b, loc, tiles));
   SmallVector<AffineMap> maps(32, identityMap(b.getContext(), 4));
-  return generic(
-      b, loc, inputs, inits, maps, parallel(4),
-      [](OpBuilder &nb, Location l, ValueRange a) {
-        auto sub = [&](Value x, Value y) -> Value {
-          return nb.create<arith::SubFOp>(l, x, y);
-        };
-        auto t = [&](ArrayRef<Value> v) -> SmallVector<Value> {
-          return {sub(v[0], v[2]), nb.create<arith::AddFOp>(l, v[1], v[2]),
-                  sub(v[2], v[1]), sub(v[1], v[3])};
-        };
-        return transform2D(SmallVector<Value>(a.take_front(16)), 4, t);
-      });
+  return stacked(b, loc, tiles, [&](ValueRange inits) {
+    return generic(
+        b, loc, inputs, inits, maps, parallel(4),
+        [](OpBuilder &nb, Location l, ValueRange a) {
+          auto sub = [&](Value x, Value y) -> Value {
+            return nb.create<arith::SubFOp>(l, x, y);
+          };
+          auto t = [&](ArrayRef<Value> v) -> SmallVector<Value> {
+            return {sub(v[0], v[2]), nb.create<arith::AddFOp>(l, v[1], v[2]),
+                    sub(v[2], v[1]), sub(v[1], v[3])};
+          };
+          return transform2D(SmallVector<Value>(a.take_front(16)), 4, t);
+        });
+  });
 }
 
 /// y's 2x2 tiles from the 16 M_k [nb, th, TW, F], written into `outs`, the 4
@@ -1285,8 +1366,8 @@ Value winogradConv(OpBuilder &b, Location loc, Value xp, Value w,
   auto xpType = cast<RankedTensorType>(xp.getType());
   int64_t wp = xpType.getDimSize(2), c = xpType.getDimSize(3);
   int64_t th = oh / 2, tw = ow / 2;
-  SmallVector<Value> u = winogradFilter(b, loc, w);
-  int64_t halves = n % kGradFilterHalves == 0 ? kGradFilterHalves : 1;
+  Value u = winogradFilter(b, loc, w);
+  int64_t halves = n % kBatchHalves == 0 ? kBatchHalves : 1;
   int64_t images = n / halves;
   Chunk ch = pickChunk(tw * 16 * (c + f) * 4, th, images, kWinogradChunkBytes);
   // y of images [base, base + images) into init [images, OH, OW, F].
@@ -1305,17 +1386,25 @@ Value winogradConv(OpBuilder &b, Location loc, Value xp, Value w,
                 Value xs =
                     rowsSlice(b, l, xp, b.create<arith::AddIOp>(l, base, n0),
                               h0, {ch.nb, 2 * ch.ohb + 2, wp, c});
-                SmallVector<Value> v =
-                    winogradInput(b, l, xs, {ch.nb, ch.ohb, tw, c});
-                SmallVector<Value> m;
                 int64_t rows = ch.nb * ch.ohb * tw;
-                for (int k = 0; k < 16; ++k) {
-                  Value mk = b.create<linalg::MatmulOp>(
-                                  l, ValueRange{collapseLast(b, l, v[k]), u[k]},
-                                  filled(b, l, {rows, f}, 0.0))
-                                 .getResult(0);
-                  m.push_back(expandLast(b, l, mk, {ch.nb, ch.ohb, tw, f}));
-                }
+                Value v = collapseTiles(
+                    b, l, winogradInput(b, l, xs, {ch.nb, ch.ohb, tw, c}));
+                Value m = forEachOf16(
+                    b, l, empty(b, l, {16, rows, f}),
+                    [&](OpBuilder &b, Location l, Value k, Value) -> Value {
+                      return b
+                          .create<linalg::MatmulOp>(
+                              l,
+                              ValueRange{stackPart(b, l, v, k),
+                                         stackPart(b, l, u, k)},
+                              filled(b, l, {rows, f}, 0.0))
+                          .getResult(0);
+                    });
+                m = b.create<tensor::ExpandShapeOp>(
+                    l,
+                    RankedTensorType::get({16, ch.nb, ch.ohb, tw, f},
+                                          b.getF32Type()),
+                    m, ArrayRef<ReassociationIndices>{{0}, {1, 2, 3}, {4}});
                 auto quarterType = RankedTensorType::get({ch.nb, ch.ohb, tw, f},
                                                          b.getF32Type());
                 SmallVector<SmallVector<OpFoldResult>> offsets;
@@ -1331,7 +1420,8 @@ Value winogradConv(OpBuilder &b, Location loc, Value xp, Value w,
                         indices(b, quarterType.getShape()),
                         indices(b, {1, 2, 2, 1})));
                   }
-                SmallVector<Value> quarters = winogradOutput(b, l, m, outs);
+                SmallVector<Value> quarters =
+                    winogradOutput(b, l, unstacked(b, l, m), outs);
                 Value y = acc[0];
                 for (int q = 0; q < 4; ++q)
                   y = b.create<tensor::InsertSliceOp>(
@@ -1369,42 +1459,45 @@ Value winogradConv(OpBuilder &b, Location loc, Value xp, Value w,
   return forall.getResult(0);
 }
 
-/// The weight gradient of a Winograd-shaped convolution is Winograd
-/// F(3x3, 2x2): each 2x2 tile of dy acts as the filter of a correlation with
-/// its 4x4 input tile, and the tiles' 3x3 results sum into dw:
-///   dw = G^T (sum_tiles, n (A dy_tile A^T) * V) G,  V = B^T d B as forward,
-/// the same three matrices transposed (the bilinear identity
-/// sum_xi A^T[i, xi] G[xi, a] B^T[xi, l] = [l == i + a] read the other way).
-/// The sum over tiles is the K of 16 GEMMs V_k^T D_k [C, F].
+// The weight gradient of a Winograd-shaped convolution is Winograd
+// F(3x3, 2x2): each 2x2 tile of dy acts as the filter of a correlation with
+// its 4x4 input tile, and the tiles' 3x3 results sum into dw:
+//   dw = G^T (sum_tiles, n (A dy_tile A^T) * V) G,  V = B^T d B as forward,
+// the same three matrices transposed (the bilinear identity
+// sum_xi A^T[i, xi] G[xi, a] B^T[xi, l] = [l == i + a] read the other way).
+// The sum over tiles is the K of 16 GEMMs V_k^T D_k [C, F].
 
-/// The 16 D_k [nb, th, TW, F] of dy's 2x2 tiles in dys [nb, 2 th, 2 TW, F]:
+/// The stack D [16, nb, th, TW, F] of dy's 2x2 tiles in dys [nb, 2 th, 2 TW,
+/// F]:
 ///   A = [[1, 0], [1, 1], [1, -1], [0, -1]].
-SmallVector<Value> winogradGradOutput(OpBuilder &b, Location loc, Value dys,
-                                      ArrayRef<int64_t> tiles) {
+Value winogradGradOutput(OpBuilder &b, Location loc, Value dys,
+                         ArrayRef<int64_t> tiles) {
   auto type = RankedTensorType::get(tiles, b.getF32Type());
-  SmallVector<Value> inputs, inits;
+  SmallVector<Value> inputs;
   for (int64_t i = 0; i < 2; ++i)
     for (int64_t j = 0; j < 2; ++j)
       inputs.push_back(b.create<tensor::ExtractSliceOp>(
           loc, type, dys, indices(b, {0, i, j, 0}), indices(b, tiles),
           indices(b, {1, 2, 2, 1})));
-  for (int k = 0; k < 16; ++k)
-    inits.push_back(empty(b, loc, tiles));
   SmallVector<AffineMap> maps(20, identityMap(b.getContext(), 4));
-  return generic(b, loc, inputs, inits, maps, parallel(4),
-                 [](OpBuilder &nb, Location l, ValueRange a) {
-                   auto t = [&](ArrayRef<Value> e) -> SmallVector<Value> {
-                     return {e[0], nb.create<arith::AddFOp>(l, e[0], e[1]),
-                             nb.create<arith::SubFOp>(l, e[0], e[1]),
-                             nb.create<arith::NegFOp>(l, e[1])};
-                   };
-                   return transform2D(SmallVector<Value>(a.take_front(4)), 2,
-                                      t);
-                 });
+  return stacked(b, loc, tiles, [&](ValueRange inits) {
+    return generic(b, loc, inputs, inits, maps, parallel(4),
+                   [](OpBuilder &nb, Location l, ValueRange a) {
+                     auto t = [&](ArrayRef<Value> e) -> SmallVector<Value> {
+                       return {e[0], nb.create<arith::AddFOp>(l, e[0], e[1]),
+                               nb.create<arith::SubFOp>(l, e[0], e[1]),
+                               nb.create<arith::NegFOp>(l, e[1])};
+                     };
+                     return transform2D(SmallVector<Value>(a.take_front(4)), 2,
+                                        t);
+                   });
+  });
 }
 
-/// dw [3, 3, C, F] from the 16 sums M_k [C, F]: dw[a, b] = (G^T M G)[a, b].
-Value winogradFilterGrad(OpBuilder &b, Location loc, ValueRange m) {
+/// dw [3, 3, C, F] from the stack of sums M [16, C, F]:
+/// dw[a, b] = (G^T M G)[a, b].
+Value winogradFilterGrad(OpBuilder &b, Location loc, Value stack) {
+  SmallVector<Value> m = unstacked(b, loc, stack);
   ArrayRef<int64_t> cf = cast<RankedTensorType>(m[0].getType()).getShape();
   SmallVector<Value> inits;
   for (int k = 0; k < 9; ++k)
@@ -1445,19 +1538,17 @@ Value winogradGradFilter(OpBuilder &b, Location loc, Value xp, Value dy) {
   auto xpType = cast<RankedTensorType>(xp.getType());
   int64_t wp = xpType.getDimSize(2), c = xpType.getDimSize(3);
   int64_t th = oh / 2, tw = ow / 2;
-  int64_t halves = n % kGradFilterHalves == 0 ? kGradFilterHalves : 1;
+  int64_t halves = n % kBatchHalves == 0 ? kBatchHalves : 1;
   int64_t images = n / halves;
   Chunk ch = pickChunk(tw * 16 * (c + f) * 4, th, images, kWinogradChunkBytes);
-  // The 16 M_k of images [base, base + images).
-  auto sumImages = [&](OpBuilder &b, Location l, Value base) {
+  // The stack of the 16 sums M_k [16, C, F] of images [base, base + images).
+  auto sumImages = [&](OpBuilder &b, Location l, Value base) -> Value {
     auto index = [&](int64_t v) {
       return b.create<arith::ConstantIndexOp>(l, v);
     };
-    SmallVector<Value> zeros;
-    for (int k = 0; k < 16; ++k)
-      zeros.push_back(filled(b, l, {c, f}, 0.0));
     auto nLoop = b.create<scf::ForOp>(
-        l, index(0), index(images), index(ch.nb), zeros,
+        l, index(0), index(images), index(ch.nb),
+        ValueRange{filled(b, l, {16, c, f}, 0.0)},
         [&](OpBuilder &b, Location l, Value n0, ValueRange nAcc) {
           auto tLoop = b.create<scf::ForOp>(
               l, index(0), index(th), index(ch.ohb), nAcc,
@@ -1468,23 +1559,27 @@ Value winogradGradFilter(OpBuilder &b, Location loc, Value xp, Value dy) {
                                      {ch.nb, 2 * ch.ohb + 2, wp, c});
                 Value dys =
                     rowsSlice(b, l, dy, img, h0, {ch.nb, 2 * ch.ohb, ow, f});
-                SmallVector<Value> v =
-                    winogradInput(b, l, xs, {ch.nb, ch.ohb, tw, c});
-                SmallVector<Value> d =
-                    winogradGradOutput(b, l, dys, {ch.nb, ch.ohb, tw, f});
-                SmallVector<Value> sums;
-                for (int k = 0; k < 16; ++k)
-                  sums.push_back(b.create<linalg::MatmulTransposeAOp>(
-                                      l,
-                                      ValueRange{collapseLast(b, l, v[k]),
-                                                 collapseLast(b, l, d[k])},
-                                      acc[k])
-                                     .getResult(0));
-                b.create<scf::YieldOp>(l, sums);
+                Value v = collapseTiles(
+                    b, l, winogradInput(b, l, xs, {ch.nb, ch.ohb, tw, c}));
+                Value d = collapseTiles(
+                    b, l,
+                    winogradGradOutput(b, l, dys, {ch.nb, ch.ohb, tw, f}));
+                b.create<scf::YieldOp>(
+                    l, forEachOf16(b, l, acc[0],
+                                   [&](OpBuilder &b, Location l, Value k,
+                                       Value sum) -> Value {
+                                     return b
+                                         .create<linalg::MatmulTransposeAOp>(
+                                             l,
+                                             ValueRange{stackPart(b, l, v, k),
+                                                        stackPart(b, l, d, k)},
+                                             sum)
+                                         .getResult(0);
+                                   }));
               });
           b.create<scf::YieldOp>(l, tLoop.getResults());
         });
-    return SmallVector<Value>(nLoop.getResults());
+    return nLoop.getResult(0);
   };
   if (halves == 1)
     return winogradFilterGrad(
@@ -1494,24 +1589,17 @@ Value winogradGradFilter(OpBuilder &b, Location loc, Value xp, Value dy) {
       ValueRange{empty(b, loc, {halves, 16, c, f})}, std::nullopt);
   OpBuilder fb = OpBuilder::atBlockBegin(forall.getBody());
   Value half = forall.getInductionVar(0);
-  SmallVector<Value> part =
+  Value part =
       sumImages(fb, loc,
                 fb.create<arith::MulIOp>(
                     loc, half, fb.create<arith::ConstantIndexOp>(loc, images)));
   fb.setInsertionPointToEnd(forall.getTerminator().getBody());
-  for (int64_t k = 0; k < 16; ++k)
-    fb.create<tensor::ParallelInsertSliceOp>(
-        loc, part[k], forall.getRegionOutArgs()[0],
-        SmallVector<OpFoldResult>{half, fb.getIndexAttr(k), fb.getIndexAttr(0),
-                                  fb.getIndexAttr(0)},
-        indices(fb, {1, 1, c, f}), indices(fb, {1, 1, 1, 1}));
-  Value sum = sumFirstDim(b, loc, forall.getResult(0)); // [16, C, F]
-  SmallVector<Value> m;
-  for (int64_t k = 0; k < 16; ++k)
-    m.push_back(b.create<tensor::ExtractSliceOp>(
-        loc, RankedTensorType::get({c, f}, b.getF32Type()), sum,
-        indices(b, {k, 0, 0}), indices(b, {1, c, f}), indices(b, {1, 1, 1})));
-  return winogradFilterGrad(b, loc, m);
+  fb.create<tensor::ParallelInsertSliceOp>(
+      loc, part, forall.getRegionOutArgs()[0],
+      SmallVector<OpFoldResult>{half, fb.getIndexAttr(0), fb.getIndexAttr(0),
+                                fb.getIndexAttr(0)},
+      indices(fb, {1, 16, c, f}), indices(fb, {1, 1, 1, 1}));
+  return winogradFilterGrad(b, loc, sumFirstDim(b, loc, forall.getResult(0)));
 }
 
 /// y = linalg.conv_2d_nhwc_hwcf(xp, w) [N, OH, OW, F] into zeros: the direct
@@ -1535,7 +1623,8 @@ Value directConv(OpBuilder &b, Location loc, Value xp, Value w,
 }
 
 // conv2d(x, w) => conv_2d_nhwc_hwcf(pad(x), w) : [N, OH, OW, F]
-//   (1x1, stride 1, unpadded: expand(matmul(collapse(x), collapse(w)));
+//   (useWinograd: winogradConv(pad(x), w);
+//   1x1, stride 1, unpadded: expand(matmul(collapse(x), collapse(w)));
 //   F < kMinDirectChannels: expand(matmul(im2col(pad(x)), collapse(w))))
 struct Conv2DLowering : OpConversionPattern<nn::Conv2DOp> {
   using OpConversionPattern::OpConversionPattern;
@@ -1579,11 +1668,12 @@ Value addGradFilterGemm(OpBuilder &b, Location loc, Value col, Value dy,
       .getResult(0);
 }
 
-// conv2d_grad_filter(x, dy) => expand(matmul_transpose_a(
+// conv2d_grad_filter(x, dy) => winogradGradFilter(pad(x), dy) (useWinograd),
+// else expand(matmul_transpose_a(
 //     im2col(pad(x)) [N OH OW, KH KW C], collapse(dy) [N OH OW, F]))
 //   : [KH, KW, C, F]
 // accumulated over chunks of output rows (pickChunk) in loops, in
-// kGradFilterHalves halves of the batch when N allows:
+// kBatchHalves halves of the batch when N allows:
 //   p = forall half: dw_h = 0;
 //         for n0 in half, oh0: dw_h += im2col(xp[n0.., oh0 sh..])^T dy[n0..]
 //   dw = sum over halves of p
@@ -1612,7 +1702,7 @@ struct Conv2DGradFilterLowering : OpConversionPattern<nn::Conv2DGradFilterOp> {
       rewriter.replaceOp(op, expandLast(rewriter, loc, dw, wShape));
       return success();
     }
-    int64_t halves = g.n % kGradFilterHalves == 0 ? kGradFilterHalves : 1;
+    int64_t halves = g.n % kBatchHalves == 0 ? kBatchHalves : 1;
     int64_t images = g.n / halves;
     Chunk ch = pickChunk(g.ow * g.kh * g.kw * g.c * 4, g.oh, images,
                          kIm2colChunkBytes / halves);
@@ -1670,7 +1760,8 @@ struct Conv2DGradFilterLowering : OpConversionPattern<nn::Conv2DGradFilterOp> {
   }
 };
 
-/// For stride 1, the input gradient is a direct convolution of dy, padded by
+/// For stride 1, the input gradient is a convolution (directConv: direct or
+/// Winograd) of dy, padded by
 /// the kernel's extent minus the forward padding, with the filter rotated by
 /// 180 degrees and its C and F swapped:
 ///   dx[n, h, w, c] = sum dyp[n, h + a dh, w + b dw, f] w[KH-1-a, KW-1-b, c, f]

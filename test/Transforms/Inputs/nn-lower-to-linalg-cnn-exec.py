@@ -56,6 +56,12 @@ CONVS = [
     ("conv3x3_winograd", 3, 4, 6, 16, 20, 3, 3, (1, 1), (1, 1), (1, 1, 1, 1)),
     ("conv3x3_winograd_valid", 2, 6, 8, 16, 16, 3, 3, (1, 1), (1, 1), (0, 0, 0, 0)),
     ("conv3x3_winograd_rows", 2, 16, 16, 128, 128, 3, 3, (1, 1), (1, 1), (1, 1, 1, 1)),
+    # Chunks of one image, two per half; 7 tile rows (prime) in chunks of one; padding 2 (dy not padded
+    # for dx); asymmetric padding (odd input: dx takes the direct convolution).
+    ("conv3x3_winograd_images", 4, 16, 16, 40, 40, 3, 3, (1, 1), (1, 1), (1, 1, 1, 1)),
+    ("conv3x3_winograd_prime_rows", 1, 14, 14, 96, 80, 3, 3, (1, 1), (1, 1), (1, 1, 1, 1)),
+    ("conv3x3_winograd_pad2", 2, 4, 4, 16, 16, 3, 3, (1, 1), (1, 1), (2, 2, 2, 2)),
+    ("conv3x3_winograd_asym", 2, 7, 7, 16, 16, 3, 3, (1, 1), (1, 1), (1, 0, 1, 0)),
 ]
 # (name, N, H, W, C, KH, KW, stride, padding)
 POOLS = [
