@@ -349,8 +349,9 @@ func.func @conv_direct(%x: tensor<2x6x6x8xf32>, %w: tensor<3x3x8x8xf32>, %dy: te
 
 // With 8 or more input channels and stride 2, conv2d_grad_input is dcol = dy2d @ w2d^T, then col2im on
 // NHWC: KH KW strided slice adds (vectorized along C) into a zero padded dx, then the padding is cut off.
+// With one input channel, col2im drops C: the adds are [N, OH, OW] slices (vectorized along W).
 // CHECK-LABEL: func @conv_col2im
-// CHECK-SAME: (%[[DY:.+]]: tensor<2x3x3x4xf32>, %[[W:.+]]: tensor<3x3x8x4xf32>)
+// CHECK-SAME: (%[[DY:.+]]: tensor<2x3x3x4xf32>, %[[W:.+]]: tensor<3x3x8x4xf32>, %[[W1:.+]]: tensor<3x3x1x4xf32>)
 // CHECK: %[[DY2D:.+]] = tensor.collapse_shape %[[DY]] {{\[\[}}0, 1, 2], [3]] : tensor<2x3x3x4xf32> into tensor<18x4xf32>
 // CHECK: %[[DCOL2D:.+]] = linalg.matmul_transpose_b ins(%[[DY2D]], %{{.+}} : tensor<18x4xf32>, tensor<72x4xf32>)
 // CHECK: %[[DCOL:.+]] = tensor.expand_shape %[[DCOL2D]] {{\[\[}}0, 1, 2], [3, 4, 5]] output_shape [2, 3, 3, 3, 3, 8]
@@ -364,11 +365,22 @@ func.func @conv_direct(%x: tensor<2x6x6x8xf32>, %w: tensor<3x3x8x8xf32>, %dy: te
 // CHECK-COUNT-7: tensor.insert_slice
 // CHECK: %[[DXP:.+]] = tensor.insert_slice %{{.+}}[0, 2, 2, 0] [2, 3, 3, 8] [1, 2, 2, 1]
 // CHECK: %[[DX:.+]] = tensor.extract_slice %[[DXP]][0, 1, 1, 0] [2, 6, 6, 8] [1, 1, 1, 1] : tensor<2x7x7x8xf32> to tensor<2x6x6x8xf32>
-// CHECK: return %[[DX]]
-func.func @conv_col2im(%dy: tensor<2x3x3x4xf32>, %w: tensor<3x3x8x4xf32>) -> tensor<2x6x6x8xf32> {
+// CHECK: %[[DCOL1:.+]] = tensor.expand_shape {{.*}} output_shape [2, 3, 3, 3, 3, 1]
+// CHECK: %[[ZERO1:.+]] = linalg.fill {{.*}} -> tensor<2x7x7xf32>
+// CHECK: %[[ACC1:.+]] = tensor.extract_slice %[[ZERO1]][0, 0, 0] [2, 3, 3] [1, 2, 2]
+// CHECK: %[[T1:.+]] = tensor.extract_slice %[[DCOL1]][0, 0, 0, 0, 0, 0] [2, 3, 3, 1, 1, 1] [1, 1, 1, 1, 1, 1] : tensor<2x3x3x3x3x1xf32> to tensor<2x3x3xf32>
+// CHECK: linalg.generic {{.*}} ins(%[[T1]] : tensor<2x3x3xf32>) outs(%[[ACC1]] : tensor<2x3x3xf32>)
+// CHECK-COUNT-8: tensor.insert_slice
+// CHECK: %[[DXT1:.+]] = tensor.extract_slice %{{.+}}[0, 1, 1] [2, 6, 6] [1, 1, 1] : tensor<2x7x7xf32> to tensor<2x6x6xf32>
+// CHECK: %[[DX1:.+]] = tensor.expand_shape %[[DXT1]] {{\[\[}}0], [1], [2, 3]] output_shape [2, 6, 6, 1]
+// CHECK: return %[[DX]], %[[DX1]]
+func.func @conv_col2im(%dy: tensor<2x3x3x4xf32>, %w: tensor<3x3x8x4xf32>, %w1: tensor<3x3x1x4xf32>)
+    -> (tensor<2x6x6x8xf32>, tensor<2x6x6x1xf32>) {
   %dx = nn.conv2d_grad_input %dy, %w {stride = array<i64: 2, 2>, dilation = array<i64: 1, 1>, padding = array<i64: 1, 0, 1, 0>}
       : tensor<2x3x3x4xf32>, tensor<3x3x8x4xf32> -> tensor<2x6x6x8xf32>
-  return %dx : tensor<2x6x6x8xf32>
+  %dx1 = nn.conv2d_grad_input %dy, %w1 {stride = array<i64: 2, 2>, dilation = array<i64: 1, 1>, padding = array<i64: 1, 0, 1, 0>}
+      : tensor<2x3x3x4xf32>, tensor<3x3x1x4xf32> -> tensor<2x6x6x1xf32>
+  return %dx, %dx1 : tensor<2x6x6x8xf32>, tensor<2x6x6x1xf32>
 }
 
 // A 3x3 stride-1 convolution with 16 or more channels in and out and an even output runs as Winograd

@@ -15,7 +15,8 @@
 // copy (C innermost) and one GEMM (Winograd F(3x3, 2x2) for the same 3x3
 // shapes); conv2d_grad_input is, for stride 1, the convolution of the padded
 // dy with the rotated filter (direct or Winograd), otherwise one GEMM to
-// columns and a col2im of KH KW elementwise adds into strided slices.
+// columns and a col2im of KH KW elementwise adds into strided slices (along
+// W for one channel).
 // Pools are window reductions with C last; their gradients reuse col2im.
 // Nothing is fused here (that is codegen's job). The nn dialect is illegal,
 // so an op without a pattern makes the pass fail.
@@ -1143,7 +1144,8 @@ Value rowsSlice(OpBuilder &b, Location loc, Value v, Value n0, Value h0,
 
 /// A direct convolution vectorizes along its output channels: with fewer
 /// than a vector of them (8 f32 with AVX2) it runs on short vectors down to
-/// scalars, so those keep the im2col / col2im GEMMs.
+/// scalars, so those keep the im2col / col2im GEMMs (grayCol2im vectorizes a
+/// 1-channel input gradient's col2im along W instead).
 constexpr int64_t kMinDirectChannels = 8;
 
 /// Winograd F(2x2, 3x3) (Lavin and Gray, 2015) for 3x3 stride-1 convolutions
@@ -1800,12 +1802,47 @@ Value directGradInput(OpBuilder &b, Location loc, Value dy, Value w,
                     {g.dh, g.dw});
 }
 
+/// col2im of a one-channel input gradient: on NHWC its adds would be vectors
+/// 1 wide (9 scalar read-modify-write passes over dx were 61% of the op's
+/// time). Dropping the unit C, dxp is [N, Hp, Wp] and each (a, b) adds the
+/// strided column dcol[:, :, :, a, b] into a window slice vectorized along W:
+///   dxp[:, a dh + i sh, b dw + j sw] += dcol[:, i, j, a, b, 0]
+Value grayCol2im(OpBuilder &b, Location loc, Value dcol, const Geometry &g) {
+  Value acc = filled(b, loc, {g.n, g.hp(), g.wp()}, 0.0);
+  auto sliceType = RankedTensorType::get({g.n, g.oh, g.ow}, b.getF32Type());
+  auto sizes = indices(b, sliceType.getShape()),
+       strides = indices(b, {1, g.sh, g.sw});
+  for (int64_t a = 0; a < g.kh; ++a)
+    for (int64_t bb = 0; bb < g.kw; ++bb) {
+      auto offsets = indices(b, {0, a * g.dh, bb * g.dw});
+      Value slice = b.create<tensor::ExtractSliceOp>(loc, sliceType, acc,
+                                                     offsets, sizes, strides);
+      Value term = b.create<tensor::ExtractSliceOp>(
+          loc, sliceType, dcol, indices(b, {0, 0, 0, a, bb, 0}),
+          indices(b, {g.n, g.oh, g.ow, 1, 1, 1}),
+          indices(b, {1, 1, 1, 1, 1, 1}));
+      SmallVector<AffineMap> maps(2, identityMap(b.getContext(), 3));
+      Value sum = generic(b, loc, term, slice, maps, parallel(3), addBody)[0];
+      acc = b.create<tensor::InsertSliceOp>(loc, sum, acc, offsets, sizes,
+                                            strides);
+    }
+  auto dxType = RankedTensorType::get({g.n, g.h, g.w}, b.getF32Type());
+  if (g.padded())
+    acc = b.create<tensor::ExtractSliceOp>(
+        loc, dxType, acc, indices(b, {0, g.pt, g.pl}),
+        indices(b, dxType.getShape()), indices(b, {1, 1, 1}));
+  return b.create<tensor::ExpandShapeOp>(
+      loc, RankedTensorType::get({g.n, g.h, g.w, 1}, b.getF32Type()), acc,
+      ArrayRef<ReassociationIndices>{{0}, {1}, {2, 3}});
+}
+
 // conv2d_grad_input(dy, w) => directGradInput (stride 1), else
 //   dcol = matmul_transpose_b(collapse(dy) [N OH OW, F], collapse(w) [KH KW C,
 //   F])
 //          as [N, OH, OW, KH, KW, C];
 //   col2im: dxp[:, a dh + i sh, b dw + j sw, :] += dcol[:, i, j, a, b, :]
 //   for each (a, b) (strided slices); dx = dxp without the padding
+//   (grayCol2im for C = 1)
 // The GEMM does the F-long dot products at full speed; col2im is KH KW
 // elementwise adds over [N, OH, OW, C] (the size of im2col), contiguous in C.
 struct Conv2DGradInputLowering : OpConversionPattern<nn::Conv2DGradInputOp> {
@@ -1836,6 +1873,10 @@ struct Conv2DGradInputLowering : OpConversionPattern<nn::Conv2DGradInputOp> {
         RankedTensorType::get({g.n, g.oh, g.ow, g.kh, g.kw, g.c},
                               rewriter.getF32Type()),
         dcol2d, ArrayRef<ReassociationIndices>{{0, 1, 2}, {3, 4, 5}});
+    if (g.c == 1) {
+      rewriter.replaceOp(op, grayCol2im(rewriter, loc, dcol, g));
+      return success();
+    }
     auto termType = RankedTensorType::get(g.outShape(), rewriter.getF32Type());
     Value dx = scatterWindows(
         rewriter, loc, g, [&](int64_t a, int64_t b, Value slice) {

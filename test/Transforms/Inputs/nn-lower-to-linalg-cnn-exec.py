@@ -40,7 +40,7 @@ CONVS = [
     ("conv3x1_stride2x1", 1, 6, 4, 2, 3, 3, 1, (2, 1), (1, 1), (1, 1, 0, 0)),
     ("conv1x1", 2, 3, 4, 5, 3, 1, 1, (1, 1), (1, 1), (0, 0, 0, 0)),
     ("conv1x1_stride2", 1, 5, 5, 2, 3, 1, 1, (2, 2), (1, 1), (0, 0, 0, 0)),
-    # One input channel (a grey image's input gradient): GEMM to columns and col2im.
+    # One input channel: the input gradient's col2im drops C (adds vectorized along W).
     ("conv3x3_gray", 2, 6, 5, 1, 4, 3, 3, (1, 1), (1, 1), (1, 1, 1, 1)),
     ("conv3x3_gray_s2_d2", 1, 9, 8, 1, 3, 3, 3, (2, 2), (2, 1), (2, 1, 0, 1)),
     # Weight gradients whose im2col exceeds a chunk (1 MiB): accumulated over chunks of 1 image in two
