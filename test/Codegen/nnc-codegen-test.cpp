@@ -88,5 +88,5 @@ int main(int argc, char **argv) {
   if (stage < 5)
     return 0;
   out->os().close();
-  return failed(nnc::linkExecutable(objPath, runtime, outputFile)) ? 1 : 0;
+  return failed(nnc::linkExecutable({objPath}, runtime, outputFile)) ? 1 : 0;
 }

@@ -12,8 +12,11 @@
 
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Support/LogicalResult.h"
+#include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/StringRef.h"
 #include <memory>
+#include <string>
 
 namespace llvm {
 class LLVMContext;
@@ -49,18 +52,25 @@ mlir::LogicalResult runLowerToLLVM(mlir::ModuleOp module);
 std::unique_ptr<llvm::Module> translateToLLVMIR(mlir::ModuleOp module,
                                                 llvm::LLVMContext &ctx);
 
-/// O3 + code generation, AllowFPOpFusion=Fast, PIC; assembly or an object
-/// file. `cpu` empty: the host CPU and its features (AVX-512 when present);
-/// otherwise that CPU's default features (used by tests, e.g. "znver4").
+/// Identical kernels merged, O3 (full unrolling of short loops only) + code
+/// generation, AllowFPOpFusion=Fast, PIC; assembly or an object file. `cpu`
+/// empty: the host CPU and its features (AVX-512 when present); otherwise that
+/// CPU's default features (used by tests, e.g. "znver4").
 mlir::LogicalResult emitMachineCode(llvm::Module &m,
                                     llvm::raw_pwrite_stream &os, bool assembly,
                                     llvm::StringRef cpu = {});
 
-/// Links `object` with the runtime archive (libnnrt.a, which holds main) into
+/// Like emitMachineCode for objects, on every hardware thread: the module is
+/// split into one partition per thread (at most 8), each optimized and
+/// compiled into `pathPrefix`.<i>.o, whose paths are appended to `objects`.
+mlir::LogicalResult emitObjects(llvm::Module &m, llvm::StringRef pathPrefix,
+                                llvm::SmallVectorImpl<std::string> &objects);
+
+/// Links `objects` with the runtime archive (libnnrt.a, which holds main) into
 /// an executable with the system C++ driver (c++, else clang++-19), -lz, and
-/// libomp when the object calls the OpenMP runtime. Errors -> failure with a
+/// libomp when an object calls the OpenMP runtime. Errors -> failure with a
 /// message on stderr.
-mlir::LogicalResult linkExecutable(llvm::StringRef object,
+mlir::LogicalResult linkExecutable(llvm::ArrayRef<std::string> objects,
                                    llvm::StringRef runtimeLib,
                                    llvm::StringRef output);
 

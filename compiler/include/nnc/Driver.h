@@ -1,4 +1,5 @@
-//===- Driver.h - From an analysed program to a stage or an executable -*- C++ -*-===//
+//===- Driver.h - From an analysed program to a stage or an executable -*- C++
+//-*-===//
 //
 // The back half of `nnc build`: MLIRGen, the nn passes, code generation, and
 // linking with the runtime. The CLI (tools/nnc) runs the frontend, then calls
@@ -9,6 +10,7 @@
 #define NNC_DRIVER_H
 
 #include "nnc/Program.h"
+#include "nnc/Timing.h"
 #include <cstdint>
 #include <string>
 
@@ -17,11 +19,12 @@ namespace nnc {
 enum class Stage { AST, NN, Grad, Linalg, Vector, LLVM, LLVMIR, Asm, Binary };
 
 struct BuildOptions {
-  Stage emit = Stage::Binary; ///< print this stage to stdout; Binary: link
-  std::string output;         ///< the executable to write (Stage::Binary)
-  int64_t batch = 0;          ///< compiled batch size; 0: the train section's
-  std::string runtimeLib;     ///< path of libnnrt.a; empty: next to nnc
-  int threads = 2;            ///< threads the generated code is built for
+  Stage emit = Stage::Binary;  ///< print this stage to stdout; Binary: link
+  std::string output;          ///< the executable to write (Stage::Binary)
+  int64_t batch = 0;           ///< compiled batch size; 0: the train section's
+  std::string runtimeLib;      ///< path of libnnrt.a; empty: next to nnc
+  int threads = 2;             ///< threads the generated code is built for
+  StageTimer *timer = nullptr; ///< --time: stages are recorded here
 };
 
 /// Runs MLIRGen and the pipeline on `prog`; prints the stage named by

@@ -127,5 +127,8 @@ LogicalResult nnc::runLowerToLLVM(ModuleOp module) {
     module.getContext()->disableMultithreading();
     pm.enableIRPrinting();
   }
+  // NNC_MLIR_TIMING=1: each pass's wall time, on stderr.
+  if (getenv("NNC_MLIR_TIMING"))
+    pm.enableTiming();
   return pm.run(module);
 }

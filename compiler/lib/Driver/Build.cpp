@@ -76,9 +76,11 @@ std::string findRuntime(const BuildOptions &opts) {
   return "";
 }
 
-/// emit=asm prints; Binary writes an object to a temporary directory, links
-/// it with the runtime into opts.output and removes the temporaries.
-int emitBinary(llvm::Module &llvmModule, const BuildOptions &opts) {
+/// Writes the objects (one per partition, emitObjects) to a temporary
+/// directory, links them with the runtime into opts.output and removes the
+/// temporaries.
+int emitBinary(llvm::Module &llvmModule, const BuildOptions &opts,
+               StageTimer &timer) {
   std::string runtime = findRuntime(opts);
   if (runtime.empty())
     return fail("cannot find the runtime library libnnrt.a next to nnc; "
@@ -86,31 +88,27 @@ int emitBinary(llvm::Module &llvmModule, const BuildOptions &opts) {
   llvm::SmallString<128> tmpDir;
   if (std::error_code ec = llvm::sys::fs::createUniqueDirectory("nnc", tmpDir))
     return fail("cannot create a temporary directory: " + ec.message());
-  llvm::SmallString<128> object(tmpDir);
-  llvm::sys::path::append(object,
-                          llvm::sys::path::filename(opts.output) + ".o");
-  int status = 0;
-  {
-    std::error_code ec;
-    llvm::raw_fd_ostream os(object, ec);
-    if (ec)
-      status = fail("cannot write " + object + ": " + ec.message());
-    else if (failed(emitMachineCode(llvmModule, os, /*assembly=*/false)))
-      status = 1;
-  }
-  if (status == 0 && failed(linkExecutable(object, runtime, opts.output)))
+  llvm::SmallString<128> prefix(tmpDir);
+  llvm::sys::path::append(prefix, llvm::sys::path::filename(opts.output));
+  llvm::SmallVector<std::string> objects;
+  timer.stage("machine code");
+  int status = failed(emitObjects(llvmModule, prefix, objects)) ? 1 : 0;
+  timer.stage("link");
+  if (status == 0 && failed(linkExecutable(objects, runtime, opts.output)))
     status = 1;
-  llvm::sys::fs::remove(object);
+  for (const std::string &object : objects)
+    llvm::sys::fs::remove(object);
   llvm::sys::fs::remove(tmpDir);
   return status;
 }
 
-int runStages(ModuleOp module, const BuildOptions &opts) {
+int runStages(ModuleOp module, const BuildOptions &opts, StageTimer &timer) {
   if (opts.emit == Stage::NN) {
     printModule(module);
     return 0;
   }
 
+  timer.stage("grad");
   PassManager grad(module->getContext());
   grad.addPass(createPoolBeforeActivation());
   grad.addPass(createAutodiff());
@@ -124,6 +122,7 @@ int runStages(ModuleOp module, const BuildOptions &opts) {
   // Lowering first, so inlining only meets upstream dialects; inlining the
   // callees into the nnc_* wrappers lets bufferization write results straight
   // into the arena, and symbol-dce then drops @forward/@loss/@train_step.
+  timer.stage("linalg");
   PassManager linalg(module->getContext());
   linalg.addPass(createLowerToLinalg());
   linalg.addPass(createInlinerPass());
@@ -137,6 +136,7 @@ int runStages(ModuleOp module, const BuildOptions &opts) {
     return 0;
   }
 
+  timer.stage("vector");
   if (failed(runVectorize(module, opts.threads)))
     return 1;
   if (opts.emit == Stage::Vector) {
@@ -144,6 +144,7 @@ int runStages(ModuleOp module, const BuildOptions &opts) {
     return 0;
   }
 
+  timer.stage("llvm");
   if (failed(runLowerToLLVM(module)))
     return 1;
   if (opts.emit == Stage::LLVM) {
@@ -151,6 +152,7 @@ int runStages(ModuleOp module, const BuildOptions &opts) {
     return 0;
   }
 
+  timer.stage("llvm-ir");
   llvm::LLVMContext llvmContext;
   std::unique_ptr<llvm::Module> llvmModule =
       translateToLLVMIR(module, llvmContext);
@@ -161,6 +163,7 @@ int runStages(ModuleOp module, const BuildOptions &opts) {
     return 0;
   }
   if (opts.emit == Stage::Asm) {
+    timer.stage("asm");
     llvm::SmallString<0> text;
     llvm::raw_svector_ostream os(text);
     if (failed(emitMachineCode(*llvmModule, os, /*assembly=*/true)))
@@ -168,7 +171,7 @@ int runStages(ModuleOp module, const BuildOptions &opts) {
     llvm::outs() << text;
     return 0;
   }
-  return emitBinary(*llvmModule, opts);
+  return emitBinary(*llvmModule, opts, timer);
 }
 
 } // namespace
@@ -195,11 +198,14 @@ int buildProgram(const Program &prog, const BuildOptions &opts) {
     sourceMgr.AddNewSourceBuffer(std::move(*buffer), llvm::SMLoc());
   SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
 
+  StageTimer ownTimer;
+  StageTimer &timer = opts.timer ? *opts.timer : ownTimer;
+  timer.stage("mlirgen");
   int64_t batch = opts.batch > 0 ? opts.batch : prog.train.batch;
   OwningOpRef<ModuleOp> module = mlirGen(context, prog, batch);
   if (!module || failed(verify(*module)))
     return 1;
-  return runStages(*module, opts);
+  return runStages(*module, opts, timer);
 }
 
 } // namespace nnc

@@ -6,8 +6,8 @@
 // Every error is reported in the house format and gives exit status 1.
 //
 //===----------------------------------------------------------------------===//
-#include "nnc/Frontend.h"
 #include "nnc/Driver.h"
+#include "nnc/Frontend.h"
 
 #include <cstring>
 #include <filesystem>
@@ -26,6 +26,7 @@ static const char *kHelp =
 
 usage:
   nnc build FILE [-o OUT] [--emit=STAGE] [--batch N] [--runtime-lib PATH]
+            [--time]
   nnc check FILE [--print-program]
                                  parse and analyse; report all errors;
                                  optionally print the analysed program
@@ -46,6 +47,9 @@ build:
                        asm      host assembly
   --batch N          compiled batch size (default: the train section's batch)
   --runtime-lib PATH libnnrt.a to link (default: <dir of nnc>/../lib/libnnrt.a)
+  --time, -v         print each stage's wall time and peak memory to stderr
+                     (machine code: merge identical kernels, then O3 and
+                     code generation of the parts on every hardware thread)
 
 common:
   --stdlib DIR       where `import "x.nn"` looks after the importing file's
@@ -61,7 +65,7 @@ struct Args {
   std::string command, file, output, emit, runtimeLib;
   std::string stdlib = NNC_STDLIB_DIR;
   int64_t batch = 0;
-  bool json = false, printProgram = false;
+  bool json = false, printProgram = false, time = false;
 };
 
 int usageError(const std::string &msg) {
@@ -106,6 +110,8 @@ int parseArgs(int argc, char **argv, Args &a) {
       if (v.empty() || *end || n <= 0 || n > (1 << 24))
         return usageError("--batch needs a positive integer, got '" + v + "'");
       a.batch = n;
+    } else if ((s == "--time" || s == "-v") && a.command == "build") {
+      a.time = true;
     } else if (s == "--print-program" && a.command == "check") {
       a.printProgram = true;
     } else if (s == "--json" && a.command == "summary") {
@@ -143,6 +149,9 @@ int run(int argc, char **argv) {
                       "' (expected ast, nn, grad, linalg, vector, llvm, "
                       "llvm-ir or asm)");
 
+  StageTimer timer;
+  timer.enabled = a.time;
+  timer.stage("frontend");
   Diagnostics diags(std::cerr);
   auto module = parseModule(a.file, a.stdlib, diags);
   if (!module)
@@ -178,7 +187,10 @@ int run(int argc, char **argv) {
     opts.runtimeLib =
         (self.parent_path() / ".." / "lib" / "libnnrt.a").lexically_normal();
   }
-  return buildProgram(prog, opts);
+  opts.timer = &timer;
+  int rc = buildProgram(prog, opts);
+  timer.finish(llvm::errs());
+  return rc;
 }
 
 } // namespace

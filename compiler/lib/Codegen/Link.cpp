@@ -1,0 +1,75 @@
+//===- Link.cpp - Objects + the runtime archive -> an executable ----------===//
+//
+// Links the model's object files with the runtime archive (libnnrt.a, which
+// holds main) into an executable with the system C++ driver, adding libomp
+// when the objects call the OpenMP runtime.
+//
+//===----------------------------------------------------------------------===//
+
+#include "nnc/Codegen.h"
+
+#include "llvm/Object/ObjectFile.h"
+#include "llvm/Support/Program.h"
+#include "llvm/Support/raw_ostream.h"
+
+#ifndef NNC_LIBOMP_DIR
+#define NNC_LIBOMP_DIR "/usr/lib/llvm-19/lib"
+#endif
+
+using namespace mlir;
+
+/// True when `object` has undefined references to the OpenMP runtime.
+static bool callsOpenMP(llvm::StringRef object) {
+  auto file = llvm::object::ObjectFile::createObjectFile(object);
+  if (!file) {
+    llvm::consumeError(file.takeError());
+    return false;
+  }
+  for (const llvm::object::SymbolRef &sym : file->getBinary()->symbols()) {
+    auto flags = sym.getFlags();
+    auto name = sym.getName();
+    if (!flags || !name) {
+      if (!flags)
+        llvm::consumeError(flags.takeError());
+      if (!name)
+        llvm::consumeError(name.takeError());
+      continue;
+    }
+    if ((*flags & llvm::object::SymbolRef::SF_Undefined) &&
+        (name->starts_with("__kmpc_") || name->starts_with("omp_")))
+      return true;
+  }
+  return false;
+}
+
+LogicalResult nnc::linkExecutable(llvm::ArrayRef<std::string> objects,
+                                  llvm::StringRef runtimeLib,
+                                  llvm::StringRef output) {
+  auto driver = llvm::sys::findProgramByName("c++");
+  if (!driver)
+    driver = llvm::sys::findProgramByName("clang++-19");
+  if (!driver) {
+    llvm::errs() << "error: cannot link: no C++ compiler driver (c++ or "
+                    "clang++-19) on PATH\n";
+    return failure();
+  }
+  std::string rpath = "-Wl,-rpath," NNC_LIBOMP_DIR;
+  llvm::SmallVector<llvm::StringRef> args = {*driver};
+  args.append(objects.begin(), objects.end());
+  args.append({runtimeLib, "-o", output});
+  if (llvm::any_of(objects, callsOpenMP))
+    args.append({"-L" NNC_LIBOMP_DIR, "-lomp", rpath});
+  args.append({"-lz", "-lm", "-pthread"});
+  std::string message;
+  int rc = llvm::sys::ExecuteAndWait(*driver, args, std::nullopt, {}, 0, 0,
+                                     &message);
+  if (rc != 0) {
+    llvm::errs() << "error: linking " << output << " failed ("
+                 << (message.empty()
+                         ? *driver + " exited with status " + std::to_string(rc)
+                         : message)
+                 << ")\n";
+    return failure();
+  }
+  return success();
+}
