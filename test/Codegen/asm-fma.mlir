@@ -7,15 +7,15 @@
 // RUN: nnc-codegen-test --emit=asm --mcpu=znver3 %S/Inputs/mlp_step.mlir | FileCheck %s --check-prefix=YMM
 // RUN: nnc-codegen-test --emit=asm %S/Inputs/mlp_step.mlir | FileCheck %s --check-prefix=HOST
 
-// ZMM: Begin function nnc_train_step..omp_par
+// ZMM: Begin function nnc_kernel_{{[0-9]+}}..omp_par
 // ZMM: This Inner Loop Header: Depth=4
 // ZMM-NOT: {{^\.LBB}}
 // ZMM-COUNT-16: vfmadd231ps %zmm{{[0-9]+}}, %zmm{{[0-9]+}}, %zmm{{[0-9]+}}
 
-// YMM: Begin function nnc_train_step..omp_par
+// YMM: Begin function nnc_kernel_{{[0-9]+}}..omp_par
 // YMM: This Inner Loop Header: Depth=5
 // YMM-NOT: {{^\.LBB}}
 // YMM-COUNT-12: vfmadd231ps %ymm{{[0-9]+}}, %ymm{{[0-9]+}}, %ymm{{[0-9]+}}
 
-// HOST: Begin function nnc_train_step..omp_par
+// HOST: Begin function nnc_kernel_{{[0-9]+}}..omp_par
 // HOST: vfmadd231ps {{.*}}, %[[REG:[yz]]]mm{{[0-9]+}}, %[[REG]]mm{{[0-9]+}}

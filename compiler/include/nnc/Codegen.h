@@ -26,6 +26,7 @@ class raw_pwrite_stream;
 
 namespace mlir {
 class DialectRegistry;
+class Pass;
 } // namespace mlir
 
 namespace nnc {
@@ -73,6 +74,10 @@ mlir::LogicalResult emitObjects(llvm::Module &m, llvm::StringRef pathPrefix,
 mlir::LogicalResult linkExecutable(llvm::ArrayRef<std::string> objects,
                                    llvm::StringRef runtimeLib,
                                    llvm::StringRef output);
+
+/// After bufferization: every top-level loop nest of the entry functions
+/// into a private function, one per distinct kernel (OutlineKernels.cpp).
+std::unique_ptr<mlir::Pass> createOutlineKernelsPass();
 
 /// Registers the pass pipelines `nnc-vectorize{threads=N}` and
 /// `nnc-lower-to-llvm` (for nn-opt).

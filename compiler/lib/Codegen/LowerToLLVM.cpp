@@ -16,6 +16,8 @@
 #include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
 #include "mlir/Dialect/Bufferization/Transforms/OneShotAnalysis.h"
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/LLVMIR/Transforms/Passes.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/Passes.h"
@@ -77,39 +79,46 @@ void buildLowerToLLVMPipeline(OpPassManager &pm) {
   bufferization::BufferDeallocationPipelineOptions deallocOpts;
   bufferization::buildBufferDeallocationPipeline(pm, deallocOpts);
   pm.addPass(createBufferizationToMemRefPass());
+  pm.addPass(createOutlineKernelsPass());
 
+  // Passes that see one function at a time run nested on func.func (then
+  // llvm.func), so the four entry functions are lowered on all cores.
   // Loops and threads: forall -> parallel -> omp.parallel + omp.wsloop.
-  pm.addPass(createForallToParallelLoopPass());
-  pm.addPass(createConvertLinalgToLoopsPass());
+  OpPassManager *fpm = &pm.nest<func::FuncOp>();
+  fpm->addPass(createForallToParallelLoopPass());
+  fpm->addPass(createConvertLinalgToLoopsPass());
   VectorTransferToSCFOptions vtsOpts;
   vtsOpts.enableFullUnroll();
-  pm.addPass(createConvertVectorToSCFPass(vtsOpts));
+  fpm->addPass(createConvertVectorToSCFPass(vtsOpts));
   pm.addPass(createConvertSCFToOpenMPPass());
-  pm.addPass(createLowerAffinePass());
-  pm.addPass(createCanonicalizerPass());
-  pm.addPass(createCSEPass());
+  fpm = &pm.nest<func::FuncOp>();
+  fpm->addPass(createLowerAffinePass());
+  fpm->addPass(createCanonicalizerPass());
+  fpm->addPass(createCSEPass());
 
   // Math first (libm calls for what has no LLVM intrinsic, e.g. tanh), as
   // math-to-libm unrolls vectors with vector ops.
-  pm.addPass(createConvertMathToLLVMPass());
+  fpm->addPass(createConvertMathToLLVMPass());
   pm.addPass(createConvertMathToLibmPass());
 
   // To the LLVM dialect. finalize-memref-to-llvm must precede scf-to-cf, else
   // the memref.alloca_scope from scf-to-openmp fails to lower.
-  pm.addPass(memref::createExpandStridedMetadataPass());
-  pm.addPass(createLowerAffinePass());
+  fpm = &pm.nest<func::FuncOp>();
+  fpm->addPass(memref::createExpandStridedMetadataPass());
+  fpm->addPass(createLowerAffinePass());
   pm.addPass(createConvertVectorToLLVMPass());
   pm.addPass(createFinalizeMemRefToLLVMConversionPass());
-  pm.addPass(createConvertSCFToCFPass());
-  pm.addPass(createArithToLLVMConversionPass());
-  pm.addPass(createConvertIndexToLLVMPass());
+  fpm = &pm.nest<func::FuncOp>();
+  fpm->addPass(createConvertSCFToCFPass());
+  fpm->addPass(createArithToLLVMConversionPass());
+  fpm->addPass(createConvertIndexToLLVMPass());
   ConvertFuncToLLVMPassOptions funcOpts;
   funcOpts.useBarePtrCallConv = true;
   pm.addPass(createConvertFuncToLLVMPass(funcOpts));
   pm.addPass(createConvertControlFlowToLLVMPass());
   pm.addPass(createConvertOpenMPToLLVMPass());
   pm.addPass(createReconcileUnrealizedCastsPass());
-  pm.addPass(createCanonicalizerPass());
+  pm.nest<LLVM::LLVMFuncOp>().addPass(createCanonicalizerPass());
   pm.addPass(LLVM::createDIScopeForLLVMFuncOpPass());
 }
 

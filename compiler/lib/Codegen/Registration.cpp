@@ -135,6 +135,7 @@ struct VectorizeOptions : public PassPipelineOptions<VectorizeOptions> {
 } // namespace
 
 void nnc::registerCodegenPipelines() {
+  registerPass([] { return createOutlineKernelsPass(); });
   PassPipelineRegistration<VectorizeOptions>(
       "nnc-vectorize",
       "Tile and vectorize linalg on tensors for the host CPU (the `vector` "
