@@ -43,7 +43,7 @@ one() {
 }
 
 json="["
-printf '%-22s %12s %12s %12s %12s\n' model "after s" "after MiB" "before s" "before MiB"
+printf '%-26s %12s %12s %12s %12s\n' model "after s" "after MiB" "before s" "before MiB"
 for f in "${models[@]}"; do
   name=${f#"$repo"/}
   best=""; bestmem=0; bbest=""; bbestmem=0
@@ -55,7 +55,7 @@ for f in "${models[@]}"; do
       if [ -z "$bbest" ] || awk "BEGIN{exit !($s < $bbest)}"; then bbest=$s; bbestmem=$m; fi
     fi
   done
-  printf '%-22s %12s %12d %12s %12s\n' "$name" "$best" $((bestmem / 1024)) "${bbest:--}" \
+  printf '%-26s %12s %12d %12s %12s\n' "$name" "$best" $((bestmem / 1024)) "${bbest:--}" \
     "$([ -n "$base" ] && echo $((bbestmem / 1024)) || echo -)"
   json+="{\"model\":\"$name\",\"seconds\":$best,\"peak_mib\":$((bestmem / 1024))"
   [ -z "$base" ] || json+=",\"base_seconds\":$bbest,\"base_peak_mib\":$((bbestmem / 1024))"
@@ -64,6 +64,6 @@ done
 json="${json%,}]"
 rev=$(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo unknown)
 cpu=$(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //')
-printf '{"date":"%s","revision":"%s","cpu":"%s","cores":%s,"runs":%s,"models":%s}\n' \
-  "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$rev" "$cpu" "$(nproc)" "$runs" "$json" >"$results"
+printf '{"date":"%s","revision":"%s","base_nnc":"%s","cpu":"%s","cores":%s,"runs":%s,"models":%s}\n' \
+  "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$rev" "$base" "$cpu" "$(nproc)" "$runs" "$json" >"$results"
 echo "wrote $results"

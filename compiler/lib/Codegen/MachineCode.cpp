@@ -7,9 +7,9 @@
 // parallel loop into its own function, and a repeated block or the forward
 // pass of the four entry points yields identical ones that differ only in
 // the name inside their OpenMP source-location string. For objects, the
-// module is then split into one partition per hardware thread (LLVM's
-// SplitModule, as its parallel LTO code generation does), each optimized and
-// compiled on its own thread in its own LLVMContext.
+// module is then split into one part per hardware thread, balanced by size
+// (as LLVM's parallel LTO code generation splits a module), each part
+// optimized and compiled on its own thread in its own LLVMContext.
 //
 //===----------------------------------------------------------------------===//
 
@@ -24,9 +24,11 @@
 #include "llvm/IR/IRBuilder.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Module.h"
+#include "llvm/IR/PassTimingInfo.h"
 #include "llvm/MC/MCSubtargetInfo.h"
 #include "llvm/MC/TargetRegistry.h"
 #include "llvm/Passes/PassBuilder.h"
+#include "llvm/Passes/StandardInstrumentations.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/Support/Threading.h"
@@ -37,8 +39,8 @@
 #include "llvm/TargetParser/SubtargetFeature.h"
 #include "llvm/Transforms/IPO/ConstantMerge.h"
 #include "llvm/Transforms/IPO/MergeFunctions.h"
-#include "llvm/Transforms/Utils/SplitModule.h"
-#include <mutex>
+#include "llvm/Transforms/Utils/Cloning.h"
+#include "llvm/Transforms/Utils/ValueMapper.h"
 #include <thread>
 
 using namespace mlir;
@@ -63,24 +65,36 @@ namespace {
 /// partial unrolling and full unrolling of longer loops cost 80% of a
 /// Winograd model's build (bench/inception_block.nn: 96 s of O3 -> 23 s)
 /// for no measured speed (bench/compile_time.sh, docs/codegen.md).
-void initLLVM() {
-  static std::once_flag once;
-  std::call_once(once, [] {
+LogicalResult initLLVM() {
+  static const bool ok = [] {
     llvm::InitializeNativeTarget();
     llvm::InitializeNativeTargetAsmPrinter();
-    std::string args = "nnc -unroll-full-max-count=4 -unroll-allow-partial=0 "
-                       "-unroll-runtime=0";
-    if (const char *extra = getenv("NNC_LLVM_ARGS"))
-      args += std::string(" ") + extra;
+    llvm::StringMap<llvm::cl::Option *> &opts =
+        llvm::cl::getRegisteredOptions();
+    for (auto [name, value] : {std::pair{"unroll-full-max-count", "4"},
+                               {"unroll-allow-partial", "false"},
+                               {"unroll-runtime", "false"}})
+      if (auto *opt = opts.lookup(name))
+        (void)opt->addOccurrence(0, name, value);
+    const char *extra = getenv("NNC_LLVM_ARGS");
+    if (!extra)
+      return true;
+    std::string args = std::string("nnc ") + extra;
     llvm::SmallVector<llvm::StringRef> words;
     llvm::StringRef(args).split(words, ' ', -1, /*KeepEmpty=*/false);
     static std::vector<std::string> storage(words.begin(), words.end());
     std::vector<const char *> argv;
     for (const std::string &w : storage)
       argv.push_back(w.c_str());
-    llvm::cl::ParseCommandLineOptions(argv.size(), argv.data(), "nnc",
-                                      &llvm::errs());
-  });
+    std::string error;
+    llvm::raw_string_ostream os(error);
+    if (llvm::cl::ParseCommandLineOptions(argv.size(), argv.data(), "nnc", &os))
+      return true;
+    llvm::errs() << "error: bad LLVM options in NNC_LLVM_ARGS ('" << extra
+                 << "'): " << llvm::StringRef(error).trim() << "\n";
+    return false;
+  }();
+  return success(ok);
 }
 
 /// The host (or `cpu`, with its default features) as a target machine.
@@ -168,7 +182,11 @@ void optimize(llvm::Module &m, llvm::TargetMachine &tm) {
   llvm::FunctionAnalysisManager fam;
   llvm::CGSCCAnalysisManager cgam;
   llvm::ModuleAnalysisManager mam;
-  llvm::PassBuilder pb(&tm);
+  // NNC_LLVM_ARGS=-time-passes times these passes too.
+  llvm::PassInstrumentationCallbacks pic;
+  llvm::StandardInstrumentations si(m.getContext(), /*DebugLogging=*/false);
+  si.registerCallbacks(pic, &mam);
+  llvm::PassBuilder pb(&tm, llvm::PipelineTuningOptions(), std::nullopt, &pic);
   pb.registerModuleAnalyses(mam);
   pb.registerCGSCCAnalyses(cgam);
   pb.registerFunctionAnalyses(fam);
@@ -190,70 +208,132 @@ LogicalResult codegen(llvm::Module &m, llvm::TargetMachine &tm,
   return success();
 }
 
+/// m as n bitcode modules that link together: every function defined in one
+/// part (largest first, into the part with the fewest instructions so far),
+/// local constants copied into every part that uses them, other globals
+/// defined in part 0. Local functions and variables become hidden external
+/// symbols, so that a part can call or read what another defines.
+/// (llvm::SplitModule balances parts by their number of functions, and ours
+/// differ in size by orders of magnitude.)
+std::vector<llvm::SmallString<0>> splitModule(llvm::Module &m, unsigned n) {
+  auto bitcode = [](const llvm::Module &part) {
+    llvm::SmallString<0> buffer;
+    llvm::raw_svector_ostream os(buffer);
+    llvm::WriteBitcodeToFile(part, os);
+    return buffer;
+  };
+  if (n <= 1 || !m.alias_empty() || !m.ifunc_empty())
+    return {bitcode(m)};
+  auto externalize = [](llvm::GlobalValue &g) {
+    if (g.hasLocalLinkage()) {
+      g.setLinkage(llvm::GlobalValue::ExternalLinkage);
+      g.setVisibility(llvm::GlobalValue::HiddenVisibility);
+    }
+    if (!g.hasName())
+      g.setName("nnc_part_global");
+  };
+  llvm::SmallVector<llvm::Function *> functions;
+  for (llvm::Function &f : m)
+    if (!f.isDeclaration()) {
+      externalize(f);
+      functions.push_back(&f);
+    }
+  llvm::stable_sort(functions, [](llvm::Function *a, llvm::Function *b) {
+    return a->getInstructionCount() > b->getInstructionCount();
+  });
+  llvm::DenseMap<const llvm::GlobalValue *, unsigned> owner;
+  std::vector<size_t> load(n, 0);
+  for (llvm::Function *f : functions) {
+    unsigned i = std::min_element(load.begin(), load.end()) - load.begin();
+    owner[f] = i;
+    load[i] += f->getInstructionCount();
+  }
+  for (llvm::GlobalVariable &g : m.globals())
+    if (!(g.hasLocalLinkage() && g.isConstant())) {
+      externalize(g);
+      owner[&g] = 0;
+    }
+  std::vector<llvm::SmallString<0>> parts;
+  for (unsigned i = 0; i < n; ++i) {
+    llvm::ValueToValueMapTy map;
+    std::unique_ptr<llvm::Module> part =
+        llvm::CloneModule(m, map, [&](const llvm::GlobalValue *g) {
+          auto it = owner.find(g);
+          return it == owner.end() || it->second == i;
+        });
+    parts.push_back(bitcode(*part));
+  }
+  return parts;
+}
+
 } // namespace
 
 LogicalResult nnc::emitMachineCode(llvm::Module &m, llvm::raw_pwrite_stream &os,
                                    bool assembly, llvm::StringRef cpu) {
-  initLLVM();
-  std::unique_ptr<llvm::TargetMachine> tm = createTargetMachine(cpu, assembly);
-  if (!tm)
+  std::unique_ptr<llvm::TargetMachine> tm;
+  if (failed(initLLVM()) || !(tm = createTargetMachine(cpu, assembly)))
     return failure();
   setTarget(m, *tm);
   mergeIdenticalKernels(m);
   optimize(m, *tm);
-  return codegen(m, *tm, os, assembly);
+  LogicalResult result = codegen(m, *tm, os, assembly);
+  if (llvm::TimePassesIsEnabled)
+    llvm::reportAndResetTimings(&llvm::errs());
+  return result;
 }
 
 LogicalResult nnc::emitObjects(llvm::Module &m, llvm::StringRef pathPrefix,
                                llvm::SmallVectorImpl<std::string> &objects) {
-  initLLVM();
-  std::unique_ptr<llvm::TargetMachine> tm = createTargetMachine("", false);
-  if (!tm)
+  std::unique_ptr<llvm::TargetMachine> tm;
+  if (failed(initLLVM()) || !(tm = createTargetMachine("", false)))
     return failure();
   setTarget(m, *tm);
   mergeIdenticalKernels(m);
 
-  // Each partition as bitcode: the parts share m's LLVMContext, which is not
-  // thread-safe, so every thread reads its part into a context of its own.
   unsigned n = std::max(
       1u, std::min(8u, llvm::hardware_concurrency().compute_thread_count()));
-  std::vector<llvm::SmallString<0>> parts;
-  llvm::SplitModule(m, n, [&](std::unique_ptr<llvm::Module> part) {
-    parts.emplace_back();
-    llvm::raw_svector_ostream os(parts.back());
-    llvm::WriteBitcodeToFile(*part, os);
-  });
+  std::vector<llvm::SmallString<0>> parts = splitModule(m, n);
+  std::vector<std::string> paths, errors(parts.size());
+  for (size_t i = 0; i < parts.size(); ++i)
+    paths.push_back((pathPrefix + "." + llvm::Twine(i) + ".o").str());
 
-  std::vector<std::string> errors(parts.size());
+  // The parts share m's LLVMContext, which is not thread-safe, so every
+  // thread reads its part's bitcode into a context of its own.
   std::vector<std::thread> threads;
-  for (size_t i = 0; i < parts.size(); ++i) {
-    objects.push_back((pathPrefix + "." + llvm::Twine(i) + ".o").str());
-    threads.emplace_back([&, i] {
-      llvm::LLVMContext ctx;
+  for (size_t i = 0; i < parts.size(); ++i)
+    threads.emplace_back([&parts, &errors, path = paths[i], i] {
       llvm::raw_string_ostream err(errors[i]);
+      llvm::LLVMContext ctx;
       auto part = llvm::parseBitcodeFile(
           llvm::MemoryBufferRef(parts[i].str(), "part"), ctx);
       if (!part) {
         err << "error: " << llvm::toString(part.takeError()) << "\n";
         return;
       }
-      std::unique_ptr<llvm::TargetMachine> ptm = createTargetMachine("", false);
-      std::error_code ec;
-      llvm::raw_fd_ostream os(objects[i], ec);
-      if (ec) {
-        err << "error: cannot write " << objects[i] << ": " << ec.message()
-            << "\n";
+      std::unique_ptr<llvm::TargetMachine> tm = createTargetMachine("", false);
+      if (!tm) {
+        err << "error: cannot create a target machine for the host\n";
         return;
       }
-      if (!ptm)
+      std::error_code ec;
+      llvm::raw_fd_ostream os(path, ec);
+      if (ec) {
+        err << "error: cannot write " << path << ": " << ec.message() << "\n";
         return;
-      optimize(**part, *ptm);
-      if (failed(codegen(**part, *ptm, os, false)))
+      }
+      optimize(**part, *tm);
+      if (failed(codegen(**part, *tm, os, false)))
         err << "error: code generation failed\n";
+      os.close();
+      if (os.has_error()) {
+        err << "error: cannot write " << path << ": " << os.error().message()
+            << "\n";
+        os.clear_error();
+      }
     });
-  }
   for (std::thread &t : threads)
     t.join();
+  llvm::append_range(objects, paths);
   bool ok = true;
   for (const std::string &e : errors)
     if (!e.empty()) {

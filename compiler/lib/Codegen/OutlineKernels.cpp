@@ -30,6 +30,7 @@
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/IRMapping.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "mlir/Interfaces/ViewLikeInterface.h"
 #include "mlir/Pass/Pass.h"
 #include "mlir/Transforms/RegionUtils.h"
@@ -43,6 +44,7 @@ namespace {
 /// Ops cloned into a kernel rather than passed to it.
 bool clonedIntoKernel(Operation *op) {
   return op && op->getNumRegions() == 0 && op->getNumResults() == 1 &&
+         isMemoryEffectFree(op) &&
          (op->hasTrait<OpTrait::ConstantLike>() ||
           isa<ViewLikeOpInterface, memref::ExpandShapeOp,
               memref::CollapseShapeOp, memref::ReinterpretCastOp,
@@ -60,6 +62,15 @@ bool passable(Value v) {
 /// (in dominance order); false when some value used can be neither.
 bool collectInputs(Operation *kernel, SetVector<Value> &args,
                    SetVector<Operation *> &clones) {
+  // A kernel that frees a buffer from outside stays: a bare pointer is the
+  // aligned one, not the one malloc returned.
+  WalkResult frees = kernel->walk([&](memref::DeallocOp op) {
+    return kernel->isAncestor(op.getMemref().getParentBlock()->getParentOp())
+               ? WalkResult::advance()
+               : WalkResult::interrupt();
+  });
+  if (frees.wasInterrupted())
+    return false;
   SetVector<Value> used;
   getUsedValuesDefinedAbove(kernel->getRegions(), used);
   used.insert(kernel->getOperands().begin(), kernel->getOperands().end());
@@ -126,14 +137,19 @@ std::vector<const void *> fingerprint(func::FuncOp f) {
         continue;
       }
       // Operands dominate their uses, so v has a number.
-      push(numbers.lookup(v));
+      auto it = numbers.find(v);
+      assert(it != numbers.end() && "operand used before its definition");
+      push(it->second);
     }
+    push(op->getNumSuccessors()); // none before scf-to-cf
     push(op->getNumRegions());
     for (Region &r : op->getRegions()) {
       push(r.getBlocks().size());
-      for (Block &b : r)
+      for (Block &b : r) {
+        push(b.getNumArguments());
         for (BlockArgument a : b.getArguments())
           define(a);
+      }
     }
     for (Value v : op->getResults())
       define(v);

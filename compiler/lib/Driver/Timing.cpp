@@ -19,7 +19,9 @@ namespace {
 /// Resets the kernel's peak-RSS counter; false where it cannot.
 bool resetPeak() {
   std::ofstream f("/proc/self/clear_refs");
-  return f && (f << "5").good();
+  f << "5";
+  f.close();
+  return !f.fail();
 }
 
 double peakMiB() {
