@@ -1,6 +1,6 @@
 # lit configuration for nnc: every stage's tests (test/<Stage>/*.{nn,mlir}) and end-to-end runs of
 # compiled binaries (test/Integration). Substitutions: %nnc, %nn-opt, %python (the Debian python3 with torch),
-# %examples, %stdlib, %datadir (Fashion-MNIST IDX files).
+# %examples, %stdlib, %datadir (Fashion-MNIST IDX files), %src (the source tree).
 import os
 import lit.formats
 
@@ -21,6 +21,7 @@ config.substitutions.append(("%nnc", os.path.join(config.nnc_tools_dir, "nnc")))
 config.substitutions.append(("%fake-model", os.path.join(config.nnc_tools_dir, "nnrt-fake-model")))
 config.substitutions.append(("%nn-opt", os.path.join(config.nnc_tools_dir, "nn-opt")))
 config.substitutions.append(("%python", "/usr/bin/python3"))
+config.substitutions.append(("%src", config.nnc_src_root))
 config.substitutions.append(("%examples", os.path.join(config.nnc_src_root, "examples")))
 config.substitutions.append(("%stdlib", os.path.join(config.nnc_src_root, "stdlib")))
 config.substitutions.append(("%datadir", "/usr/share/datasets/fashion-mnist"))

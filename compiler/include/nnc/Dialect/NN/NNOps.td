@@ -1,7 +1,9 @@
 //===- NNOps.td - nn dialect operations ---------------------*- tablegen -*-===//
 //
-// The operations of the `nn` dialect; docs/internals.md has the summary
-// table. Ops whose result type follows from the operands (matmul,
+// The operations of the `nn` dialect. docs/nn-dialect.md is generated from
+// this file (mlir-tblgen -gen-dialect-doc; test/Dialect/NN/op-doc.test keeps
+// the two in step), so each op's summary, description and example here are
+// its reference. Ops whose result type follows from the operands (matmul,
 // broadcasting arithmetic, losses, gradients, optimizer updates) implement
 // InferTypeOpInterface, so they are built as `create<nn::AddOp>(loc, a, b)`
 // and their shape rules live in inferReturnTypes (NNOps.cpp).
