@@ -1,7 +1,8 @@
 //===- NNDialect.h - the nn dialect -----------------------------*- C++ -*-===//
 //
 // Declares nnc::nn::NNDialect (generated from NNDialect.td): tensor-level
-// neural-network operations; docs/nn-dialect.md (generated from NNOps.td) is the op reference.
+// neural-network operations; docs/nn-dialect.md (generated from NNOps.td)
+// is the op reference.
 //
 //===----------------------------------------------------------------------===//
 #ifndef NNC_DIALECT_NN_NNDIALECT_H
