@@ -59,13 +59,16 @@ def PoolBeforeActivation : Pass<"nn-pool-before-activation", "mlir::ModuleOp"> {
 def LowerToLinalg : Pass<"nn-lower-to-linalg", "mlir::ModuleOp"> {
   let summary = "Lower nn ops to linalg, tensor, arith and math on tensors";
   let description = [{
-    One rewrite pattern per op family: `nn.matmul` becomes `linalg.matmul`
+    One file of patterns per op family (compiler/lib/Conversion/NNToLinalg/,
+    each with a populate...LoweringPatterns): `nn.matmul` becomes `linalg.matmul`
     (or the transposed variants), elementwise and broadcasting ops become
     `linalg.generic` with broadcasting indexing maps, reductions (softmax,
     losses, unbroadcast) become `linalg.generic` reductions, optimizer updates
-    become elementwise `linalg.generic`. Convolutions become im2col copies and
+    become elementwise `linalg.generic`. Convolutions become direct
+    convolutions (8+ output channels), Winograd F(2x2, 3x3) transforms and
+    batched GEMMs (3x3, stride 1, 16+ channels), or im2col copies and
     `linalg.matmul` / `matmul_transpose_a` / `matmul_transpose_b` (plus a
-    col2im of strided slice adds for the input gradient), pools window
+    col2im of strided slice adds for the input gradient); pools window
     reductions, shape ops `tensor` reshapes and slices, and the random ops a
     counter-based integer hash in a generic. The `nn` dialect is marked
     illegal, so any op left unlowered is an error.
