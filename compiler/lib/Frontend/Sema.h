@@ -1,0 +1,345 @@
+//===- Sema.h - Internal declarations of semantic analysis ----------------===//
+//
+// The Sema class and what its files share: limits, Value/Const/Scope, the
+// builtin table and small shape helpers. Private to lib/Frontend: Sema.cpp
+// (types, numbers, arguments, initialisers, entry point), SemaExpr.cpp,
+// SemaLayers.cpp, SemaNorm.cpp, SemaModel.cpp and SemaTrain.cpp define it.
+//
+//===----------------------------------------------------------------------===//
+#ifndef NNC_LIB_FRONTEND_SEMA_H
+#define NNC_LIB_FRONTEND_SEMA_H
+
+#include "nnc/Frontend.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <functional>
+#include <map>
+#include <optional>
+#include <set>
+
+namespace nnc::sema {
+
+/// Largest dimension accepted, so that shape products (and MACs) fit int64.
+constexpr int64_t kMaxDim = 1 << 24;
+/// Largest graph built (a bound on `repeat` and nested block expansion).
+constexpr size_t kMaxNodes = 1 << 18;
+/// Largest tensor, in elements per sample: with B <= kMaxDim, arena offsets
+/// stay far from int64 overflow.
+constexpr int64_t kMaxElements = int64_t(1) << 31;
+constexpr int64_t kMaxRepeat = 4096;
+constexpr int64_t kMaxRepeatSteps = 1 << 22;
+
+inline std::string str(const Loc &l) {
+  return l.file + ":" + std::to_string(l.line) + ":" + std::to_string(l.col);
+}
+
+inline bool operator==(const TensorType &a, const TensorType &b) {
+  return a.elem == b.elem && a.dims == b.dims;
+}
+
+/// Elements per sample (B counts as 1), in double: it cannot overflow.
+inline double elements(const TensorType &t) {
+  double n = 1;
+  for (int64_t d : t.dims)
+    n *= d == kBatch ? 1 : d;
+  return n;
+}
+
+inline int64_t product(const std::vector<int64_t> &dims) {
+  int64_t n = 1;
+  for (int64_t d : dims)
+    n *= d == kBatch ? 1 : d;
+  return n;
+}
+
+/// A value in a model body: a node of the graph being built (node < 0: an
+/// error was reported for it).
+struct Value {
+  int node = -1;
+  TensorType type;
+  bool ok() const { return node >= 0; }
+};
+
+/// A compile-time number or list of numbers (a block argument such as the
+/// channel count `c1` or a kernel `[1, n]`, or a folded `c * 2`).
+struct Const {
+  std::vector<double> values;
+  bool list = false;
+};
+
+/// Names bound in one inlined model or block instance.
+struct Scope {
+  const ast::Model *model = nullptr;
+  std::map<std::string, Value> names;
+  std::map<std::string, Const> consts; ///< names bound to compile-time values
+  std::map<std::string, Loc> params;   ///< declared param name -> location
+  std::map<std::string, int> counters; ///< layer kind -> rows so far
+  /// dense, conv, bn and block instances so far: the <k> in param names.
+  std::map<std::string, int> layers;
+  std::string paramPrefix; ///< "MLP." or, in a block instance, "Net.Res1/"
+  std::string prefix;      ///< "" or "Enc/" for rows of inlined models
+  int depth = 0;
+
+  void bind(const std::string &name, Value v) {
+    consts.erase(name);
+    names[name] = v;
+  }
+  void bind(const std::string &name, Const c) {
+    names.erase(name);
+    consts[name] = std::move(c);
+  }
+};
+
+/// An actual argument of a model or block call: a tensor or a constant.
+struct Actual {
+  Value value;
+  std::optional<Const> constant;
+};
+
+/// Argument specification of a builtin.
+struct ArgSpec {
+  const char *name;
+  bool required;
+};
+
+enum class BuiltinKind { Layer, Activation, Loss, Init, Optimizer, Dataset };
+
+inline const std::map<std::string, BuiltinKind> &builtins() {
+  static const std::map<std::string, BuiltinKind> table = {
+      {"dense", BuiltinKind::Layer},
+      {"conv2d", BuiltinKind::Layer},
+      {"max_pool", BuiltinKind::Layer},
+      {"maxpool", BuiltinKind::Layer},
+      {"avg_pool", BuiltinKind::Layer},
+      {"avgpool", BuiltinKind::Layer},
+      {"global_avg_pool", BuiltinKind::Layer},
+      {"global_avgpool", BuiltinKind::Layer},
+      {"flatten", BuiltinKind::Layer},
+      {"reshape", BuiltinKind::Layer},
+      {"concat", BuiltinKind::Layer},
+      {"batch_norm", BuiltinKind::Layer},
+      {"dropout", BuiltinKind::Layer},
+      {"flip_lr", BuiltinKind::Layer},
+      {"relu", BuiltinKind::Activation},
+      {"sigmoid", BuiltinKind::Activation},
+      {"tanh", BuiltinKind::Activation},
+      {"softmax", BuiltinKind::Activation},
+      {"identity", BuiltinKind::Activation},
+      {"leaky_relu", BuiltinKind::Activation},
+      {"step", BuiltinKind::Activation},
+      {"cross_entropy", BuiltinKind::Loss},
+      {"mse", BuiltinKind::Loss},
+      {"bce", BuiltinKind::Loss},
+      {"zeros", BuiltinKind::Init},
+      {"constant", BuiltinKind::Init},
+      {"uniform", BuiltinKind::Init},
+      {"normal", BuiltinKind::Init},
+      {"xavier_uniform", BuiltinKind::Init},
+      {"xavier_normal", BuiltinKind::Init},
+      {"glorot_uniform", BuiltinKind::Init},
+      {"glorot_normal", BuiltinKind::Init},
+      {"he_uniform", BuiltinKind::Init},
+      {"he_normal", BuiltinKind::Init},
+      {"sgd", BuiltinKind::Optimizer},
+      {"momentum", BuiltinKind::Optimizer},
+      {"adam", BuiltinKind::Optimizer},
+      {"fashion_mnist", BuiltinKind::Dataset},
+      {"tensors", BuiltinKind::Dataset},
+      {"synthetic", BuiltinKind::Dataset},
+  };
+  return table;
+}
+
+class Sema {
+public:
+  Sema(const ast::Module &module, Diagnostics &diags)
+      : module(module), diags(diags) {}
+
+  void run(Program &prog);
+
+private:
+  const ast::Module &module;
+  Diagnostics &diags;
+  std::map<std::string, const ast::Model *> models;
+
+  // The graph being built.
+  Program *prog = nullptr;
+  Graph *graph = nullptr;
+  std::map<int, int> paramNodes;  ///< param index -> its Param node
+  std::map<int, int> bufferNodes; ///< buffer index -> its current value
+  /// Train mode (Program::loss): dropout and flips draw, batch norm uses the
+  /// batch statistics and updates bufferNodes. Eval mode: identities and the
+  /// running statistics.
+  bool trainMode = false;
+  int nextSalt = 0;        ///< random nodes of the train graph
+  int64_t repeatSteps = 0; ///< iterations of all repeats so far
+  bool tooLarge = false;   ///< an expansion limit was hit: stop expanding
+  const Scope *constScope = nullptr; ///< where number() looks up names
+  bool recordLayers = false;
+  std::set<int> countedParams; ///< params already in a summary row
+  bool inLoss = false;
+  const ast::Model *trained = nullptr;
+  int trainedOutput = -1; ///< loss graph: output of the trained model call
+  bool classification = false;
+  std::vector<const ast::Model *> callStack;
+
+  void error(const Loc &loc, const std::string &msg) { diags.error(loc, msg); }
+
+  // Graph construction.
+  /// Reports a tensor of more than kMaxElements per sample where it first
+  /// appears (not again in the nodes computed from it).
+  int addNode(Node node) {
+    if (elements(node.type) > kMaxElements &&
+        std::none_of(node.operands.begin(), node.operands.end(), [&](int o) {
+          return elements(graph->nodes[o].type) > kMaxElements;
+        }))
+      error(node.loc, formatType(node.type) + " has more than " +
+                          std::to_string(kMaxElements) +
+                          " elements (not counting B)");
+    graph->nodes.push_back(std::move(node));
+    return (int)graph->nodes.size() - 1;
+  }
+  Value add(OpKind op, std::vector<int> operands, TensorType type, Loc loc,
+            double attr = 0, std::vector<int64_t> ints = {}) {
+    Node n;
+    n.op = op;
+    n.operands = std::move(operands);
+    n.type = type;
+    n.loc = std::move(loc);
+    n.attr = attr;
+    n.ints = std::move(ints);
+    return Value{addNode(std::move(n)), type};
+  }
+  Value constant(float v, const Loc &loc) {
+    Value c = add(OpKind::Const, {}, TensorType{ElemType::F32, {}}, loc);
+    graph->nodes[c.node].values = {v};
+    return c;
+  }
+  /// The node of param (op Param) or buffer (op Buffer) `index`, made on
+  /// first use; batch norm in train mode replaces a buffer's node by the
+  /// updated statistics.
+  Value leafValue(OpKind op, int index) {
+    bool isParam = op == OpKind::Param;
+    std::map<int, int> &nodes = isParam ? paramNodes : bufferNodes;
+    const Param &decl = isParam ? prog->params[index] : prog->buffers[index];
+    auto it = nodes.find(index);
+    if (it == nodes.end()) {
+      Node n;
+      n.op = op;
+      n.index = index;
+      n.type = TensorType{ElemType::F32, decl.shape};
+      n.loc = decl.loc;
+      it = nodes.emplace(index, addNode(std::move(n))).first;
+    }
+    return Value{it->second, graph->nodes[it->second].type};
+  }
+  Value paramValue(int index) { return leafValue(OpKind::Param, index); }
+  Value bufferValue(int index) { return leafValue(OpKind::Buffer, index); }
+  /// Finds or creates the param (or, with `buffer`, the buffer) `name`.
+  /// Returns -1 (after an error) if it exists with another shape.
+  int getParam(const std::string &name, const std::vector<int64_t> &shape,
+               const Init &init, const Loc &loc, const std::string &what,
+               bool buffer = false) {
+    std::vector<Param> &decls = buffer ? prog->buffers : prog->params;
+    for (size_t i = 0; i < decls.size(); ++i) {
+      if (decls[i].name != name)
+        continue;
+      if (decls[i].shape != shape) {
+        error(loc, what + " needs " + formatType({ElemType::F32, shape}) +
+                       " but '" + name + "' (shared with an earlier call) is " +
+                       formatType({ElemType::F32, decls[i].shape}));
+        return -1;
+      }
+      return (int)i;
+    }
+    decls.push_back(Param{name, shape, init, loc});
+    return (int)decls.size() - 1;
+  }
+  /// A summary row; `weight` and `bias` are param indices (or -1) counted
+  /// as weights and biases unless an earlier call already counted them.
+  void addRow(Scope &scope, const std::string &kind, const Loc &loc,
+              const TensorType &out, int weight, int bias, int64_t macs,
+              std::string name = "") {
+    if (!recordLayers)
+      return;
+    LayerInfo row;
+    row.name =
+        scope.prefix +
+        (name.empty() ? kind + std::to_string(++scope.counters[kind]) : name);
+    row.kind = kind;
+    row.outShape = out.dims;
+    for (int p : {weight, bias}) {
+      if (p < 0 || !countedParams.insert(p).second)
+        continue; // shared with an earlier call: counted there
+      (p == weight ? row.weights : row.biases) +=
+          product(prog->params[p].shape);
+    }
+    row.macs = macs;
+    row.depth = scope.depth;
+    row.loc = loc;
+    prog->layers.push_back(std::move(row));
+  }
+
+  // Types and constants.
+  bool type(const ast::Type &t, TensorType &out, bool allowBatch);
+  bool number(const ast::Expr &e, double &out);
+  void lrSchedule(const ast::Expr &e, LrSchedule &out);
+  bool integer(const ast::Expr &e, const std::string &what, int64_t min,
+               int64_t &out);
+  bool checkInt(double v, const Loc &loc, const std::string &what, int64_t min,
+                int64_t &out);
+  bool intList(const ast::Expr &e, const std::string &what, int64_t min,
+               std::vector<int64_t> &out);
+  bool pair(const ast::Expr *e, const std::string &what, int64_t min,
+            int64_t dflt, int64_t out[2]);
+  bool padding(const ast::Expr *e, const std::string &f, const TensorType &x,
+               std::vector<int64_t> &win);
+  bool window(const ast::Expr &e, const std::string &f, const TensorType &x,
+              std::vector<int64_t> &win, int64_t &oh, int64_t &ow);
+  bool image(const ast::Expr &e, const std::string &f, const Value &x);
+  std::optional<Const> constantArg(const ast::Expr &e);
+  bool literal(const ast::Expr &e, std::vector<int64_t> &shape,
+               std::vector<float> &values);
+  bool init(const ast::Expr &e, const std::vector<int64_t> &shape, Init &out);
+  std::vector<const ast::Expr *> bindArgs(const ast::Expr &call,
+                                          const std::vector<ArgSpec> &spec);
+
+  // Expressions and models.
+  Value expr(const ast::Expr &e, Scope &scope);
+  Value call(const ast::Expr &e, Scope &scope);
+  Value binary(const ast::Expr &e, Value a, Value b, Scope &scope);
+  Value conv2d(const ast::Expr &e, Scope &scope);
+  Value pool(const ast::Expr &e, Scope &scope);
+  Value reshape(const ast::Expr &e, Scope &scope);
+  Value concat(const ast::Expr &e, Scope &scope);
+  Value batchNorm(const ast::Expr &e, Scope &scope);
+  Value random(const ast::Expr &e, Scope &scope);
+  Value modelCall(const ast::Model &m, const ast::Expr &e, Scope &scope);
+  Value inlineModel(const ast::Model &m, const std::vector<Actual> &args,
+                    const Loc &callLoc, Scope *caller);
+  void stmts(const std::vector<ast::Stmt> &body, Scope &scope,
+             const ast::Stmt *&ret, Value &result, bool inRepeat);
+  Value buildLoss(const ast::Expr &le, Program &p, Graph &g, bool train);
+  void checkAlone(const ast::Model &m);
+  Value buildForward(const ast::Model &m, Program &p, bool layers);
+  void train(const ast::Train &t, Program &p);
+};
+
+/// fan_in and fan_out of a weight: [in, out] matrices as in `x @ W`; for
+/// rank >= 3 (conv kernels [kh, kw, C, F]) fan_in is the product of all dims
+/// but the last (kh*kw*C) and fan_out of all but the second-to-last
+/// (kh*kw*F); rank 1: both shape[0]; scalars: 1.
+inline void fans(const std::vector<int64_t> &shape, double &in, double &out) {
+  size_t r = shape.size();
+  in = out = r == 0 ? 1 : (double)shape[0];
+  if (r < 2)
+    return;
+  in = (double)product(shape) / (double)shape[r - 1];
+  out = (double)product(shape) / (double)shape[r - 2];
+}
+
+} // namespace nnc::sema
+
+#endif // NNC_LIB_FRONTEND_SEMA_H

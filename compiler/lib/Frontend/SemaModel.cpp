@@ -1,0 +1,271 @@
+//===- SemaModel.cpp - Model and block calls, inlining, statements --------===//
+//
+// Semantic analysis of model and block calls: constant arguments, inlining
+// of a model or block instance into the graph being built, the statements of
+// a body (lets, params, repeat, return) and the forward graph of a model.
+//
+//===----------------------------------------------------------------------===//
+#include "Sema.h"
+
+namespace nnc::sema {
+
+/// A block's untyped argument that is a compile-time number, a list of
+/// numbers `[1, n]`, or a name bound to one; nullopt for a tensor.
+std::optional<Const> Sema::constantArg(const ast::Expr &e) {
+  double v;
+  if (number(e, v))
+    return Const{{v}, false};
+  if (e.kind == ast::Expr::Name && constScope &&
+      constScope->consts.count(e.text))
+    return constScope->consts.at(e.text);
+  if (e.kind != ast::Expr::Tensor || e.args.empty())
+    return std::nullopt;
+  Const c{{}, true};
+  for (const auto &a : e.args) {
+    if (!number(*a, v))
+      return std::nullopt;
+    c.values.push_back(v);
+  }
+  return c;
+}
+
+/// A call of a model (params shared by all its calls) or of a block (params
+/// of its own per call site: instance `<Block><k>`).
+Value Sema::modelCall(const ast::Model &m, const ast::Expr &e, Scope &scope) {
+  const char *what = m.isBlock ? "block" : "model";
+  if (!e.named.empty())
+    error(e.named[0].loc, std::string(what) + " '" + m.name +
+                              "' takes positional arguments only");
+  if (e.args.size() != m.args.size()) {
+    error(e.loc, std::string(what) + " '" + m.name + "' takes " +
+                     std::to_string(m.args.size()) + " argument" +
+                     (m.args.size() == 1 ? "" : "s") + ", got " +
+                     std::to_string(e.args.size()));
+    return {};
+  }
+  if (m.isBlock && !scope.model) {
+    error(e.loc, "block '" + m.name + "' may only be called inside a model");
+    return {};
+  }
+  std::vector<Actual> args;
+  bool ok = true;
+  for (size_t i = 0; i < e.args.size(); ++i) {
+    Actual a;
+    if (m.isBlock && !m.args[i].type)
+      a.constant = constantArg(*e.args[i]);
+    if (!a.constant) {
+      a.value = expr(*e.args[i], scope);
+      ok &= a.value.ok();
+    }
+    args.push_back(std::move(a));
+  }
+  if (!ok)
+    return {};
+  Value v = inlineModel(m, args, e.loc, &scope);
+  if (inLoss && &m == trained && trainedOutput < 0 && v.ok())
+    trainedOutput = v.node;
+  return v;
+}
+
+/// Inlines model or block `m` applied to `args`; returns its result.
+Value Sema::inlineModel(const ast::Model &m, const std::vector<Actual> &args,
+                        const Loc &callLoc, Scope *caller) {
+  if (tooLarge || graph->nodes.size() > kMaxNodes) { // blocks doubling up
+    if (!tooLarge)
+      error(callLoc,
+            "the graph has more than " + std::to_string(kMaxNodes) + " nodes");
+    tooLarge = true;
+    return {};
+  }
+  for (const ast::Model *c : callStack)
+    if (c == &m) {
+      error(callLoc, std::string(m.isBlock ? "block '" : "model '") + m.name +
+                         "' calls itself (recursion is not supported)");
+      return {};
+    }
+  Scope scope;
+  scope.model = &m;
+  scope.paramPrefix = m.name + ".";
+  if (caller && m.isBlock) {
+    // Counted after the arguments: instances are numbered in dataflow order.
+    std::string inst = m.name + std::to_string(++caller->layers[m.name]);
+    scope.paramPrefix = caller->paramPrefix + inst + "/";
+    scope.prefix = caller->prefix + inst + "/";
+    scope.depth = caller->depth + 1;
+  } else if (caller) {
+    scope.prefix = caller->prefix + m.name + "/";
+    scope.depth = caller->depth + 1;
+  }
+  for (size_t i = 0; i < m.args.size(); ++i) {
+    const ast::Arg &a = m.args[i];
+    TensorType declared;
+    if (a.type && type(*a.type, declared, true) && args[i].value.ok() &&
+        !(declared == args[i].value.type))
+      error(callLoc, std::string(m.isBlock ? "argument '" : "argument '") +
+                         a.name + "' of " +
+                         (m.isBlock ? "block '" : "model '") + m.name +
+                         "' must be " + formatType(declared) + ", got " +
+                         formatType(args[i].value.type));
+    if (scope.names.count(a.name) || scope.consts.count(a.name))
+      error(a.loc, "duplicate argument '" + a.name + "'");
+    if (args[i].constant)
+      scope.bind(a.name, *args[i].constant);
+    else
+      scope.bind(a.name, args[i].value);
+  }
+  callStack.push_back(&m);
+  const Scope *savedConsts = constScope;
+  constScope = &scope;
+  Value result;
+  const ast::Stmt *ret = nullptr;
+  stmts(m.body, scope, ret, result, false);
+  constScope = savedConsts;
+  callStack.pop_back();
+  const char *what = m.isBlock ? "block '" : "model '";
+  if (!ret) {
+    error(m.loc, what + m.name + "' has no return statement");
+    return {};
+  }
+  TensorType declared;
+  if (m.result && type(*m.result, declared, true) && result.ok() &&
+      !(declared == result.type)) {
+    error(ret->loc, what + m.name + "' returns " + formatType(result.type) +
+                        " but is declared to return " + formatType(declared));
+    return {};
+  }
+  return result;
+}
+
+/// Runs the statements of a body (or of a repeat) in `scope`.
+void Sema::stmts(const std::vector<ast::Stmt> &body, Scope &scope,
+                 const ast::Stmt *&ret, Value &result, bool inRepeat) {
+  for (const ast::Stmt &s : body) {
+    if (ret) {
+      error(s.loc, "statement after return");
+      return;
+    }
+    switch (s.kind) {
+    case ast::Stmt::Param: {
+      if (inRepeat) {
+        error(s.loc, "'param' is not allowed inside repeat (each iteration "
+                     "would redeclare it; use a block)");
+        break;
+      }
+      auto prev = scope.params.find(s.name);
+      if (prev != scope.params.end()) {
+        error(s.loc, "duplicate param '" + s.name + "' (first declared at " +
+                         str(prev->second) + ")");
+        break;
+      }
+      scope.params[s.name] = s.loc;
+      scope.bind(s.name, Value{});
+      TensorType t;
+      if (!type(*s.type, t, false))
+        break;
+      if (t.elem != ElemType::F32) {
+        error(s.type->loc, "parameters must be f32");
+        break;
+      }
+      // Without an initialiser: glorot_uniform for matrices, zeros otherwise.
+      Init in;
+      if (t.dims.size() >= 2) {
+        double fanIn, fanOut;
+        fans(t.dims, fanIn, fanOut);
+        double a = std::sqrt(6.0 / (fanIn + fanOut));
+        in = Init{Init::Uniform, -a, a, {}};
+      }
+      if (s.value && !init(*s.value, t.dims, in))
+        break;
+      int p = getParam(scope.paramPrefix + s.name, t.dims, in, s.loc, "param");
+      if (p < 0)
+        break;
+      scope.bind(s.name, paramValue(p));
+      bool bias = t.dims.size() == 1;
+      addRow(scope, "param", s.loc, t, bias ? -1 : p, bias ? p : -1, 0, s.name);
+      break;
+    }
+    case ast::Stmt::Assign: {
+      // `c2 = c * 2` on compile-time numbers stays a number.
+      double v;
+      if (number(*s.value, v))
+        scope.bind(s.name, Const{{v}, false});
+      else
+        scope.bind(s.name, expr(*s.value, scope));
+      break;
+    }
+    case ast::Stmt::Return:
+      if (inRepeat) {
+        error(s.loc, "'return' is not allowed inside repeat");
+        return;
+      }
+      ret = &s;
+      result = expr(*s.value, scope);
+      break;
+    case ast::Stmt::Repeat: {
+      double v;
+      int64_t n;
+      if (!number(*s.value, v)) {
+        error(s.value->loc, "repeat count must be a compile-time integer (a "
+                            "number or a block's number argument)");
+        break;
+      }
+      if (!checkInt(v, s.value->loc, "repeat count", 0, n))
+        break;
+      if (n > kMaxRepeat) {
+        error(s.value->loc,
+              "repeat count must be at most " + std::to_string(kMaxRepeat));
+        break;
+      }
+      for (int64_t i = 0; i < n; ++i) {
+        // Nested repeats of (almost) nothing must not hang either.
+        if (tooLarge)
+          break;
+        if (graph->nodes.size() > kMaxNodes ||
+            ++repeatSteps > kMaxRepeatSteps) {
+          error(s.loc, "repeat makes more than " + std::to_string(kMaxNodes) +
+                           " graph nodes or " +
+                           std::to_string(kMaxRepeatSteps) + " iterations");
+          tooLarge = true;
+          break;
+        }
+        stmts(s.body, scope, ret, result, true);
+      }
+      break;
+    }
+    }
+  }
+}
+
+/// Builds `m` alone into p.forward: one Input node per argument.
+Value Sema::buildForward(const ast::Model &m, Program &p, bool layers) {
+  prog = &p;
+  graph = &p.forward;
+  paramNodes.clear();
+  bufferNodes.clear();
+  trainMode = false;
+  recordLayers = layers;
+  inLoss = false;
+  std::vector<Actual> args;
+  for (size_t i = 0; i < m.args.size(); ++i) {
+    TensorType t;
+    if (!m.args[i].type || !type(*m.args[i].type, t, true)) {
+      args.push_back({});
+      continue;
+    }
+    Value v = add(OpKind::Input, {}, t, m.args[i].loc);
+    graph->nodes[v.node].index = (int)i;
+    args.push_back({v, std::nullopt});
+  }
+  Value out = inlineModel(m, args, m.loc, nullptr);
+  if (out.ok())
+    graph->results = {out.node};
+  recordLayers = false;
+  return out;
+}
+
+void Sema::checkAlone(const ast::Model &m) {
+  Program scratch;
+  buildForward(m, scratch, false);
+}
+
+} // namespace nnc::sema

@@ -1,0 +1,368 @@
+//===- SemaTrain.cpp - Train section, losses, lr schedules, run -----------===//
+//
+// Semantic analysis of the train section: the loss graph, learning-rate
+// schedules, optimizer, dataset and settings, and Sema::run, which analyses
+// the main file's models and its train section.
+//
+//===----------------------------------------------------------------------===//
+#include "Sema.h"
+
+namespace nnc::sema {
+
+/// Does `e` call `name` anywhere?
+static bool calls(const ast::Expr &e, const std::string &name) {
+  if (e.kind == ast::Expr::Call && e.text == name)
+    return true;
+  for (const auto &a : e.args)
+    if (calls(*a, name))
+      return true;
+  for (const auto &n : e.named)
+    if (calls(*n.value, name))
+      return true;
+  return false;
+}
+
+/// Builds the loss expression into g: inputs x, y, w (nodes 0, 1, 2) and, in
+/// train mode, hyper (node 3). Leaves trainedOutput set.
+Value Sema::buildLoss(const ast::Expr &le, Program &p, Graph &g, bool train) {
+  prog = &p;
+  graph = &g;
+  paramNodes.clear();
+  bufferNodes.clear();
+  trainMode = train;
+  nextSalt = 0;
+  inLoss = true;
+  trainedOutput = -1;
+  Scope scope; // no model: layers and params are not allowed in the loss
+  const Loc &l = p.train.loc;
+  Value x = add(OpKind::Input, {}, p.input, l);
+  Value y = add(OpKind::Input, {}, p.target, l);
+  add(OpKind::Input, {}, TensorType{ElemType::F32, {kBatch}}, l);
+  if (train)
+    add(OpKind::Input, {}, TensorType{ElemType::F32, {4}}, l);
+  for (size_t i = 0; i < g.nodes.size(); ++i)
+    g.nodes[i].index = (int)i;
+  scope.names = {{"x", x}, {"y", y}};
+  constScope = &scope;
+  Value loss = expr(le, scope);
+  constScope = nullptr;
+  inLoss = false;
+  return loss;
+}
+
+/// `lr_schedule = constant() | cosine(min=0) | step(every, gamma=0.1)`.
+void Sema::lrSchedule(const ast::Expr &e, LrSchedule &out) {
+  if (e.kind != ast::Expr::Call ||
+      (e.text != "constant" && e.text != "cosine" && e.text != "step")) {
+    error(e.loc, "expected a learning-rate schedule: constant(), cosine(min=0) "
+                 "or step(every, gamma=0.1)");
+    return;
+  }
+  if (e.text == "constant") {
+    out.kind = LrSchedule::Constant;
+    bindArgs(e, {});
+  } else if (e.text == "cosine") {
+    out.kind = LrSchedule::Cosine;
+    auto args = bindArgs(e, {{"min", false}});
+    if (args[0] && (!number(*args[0], out.min) || out.min < 0))
+      error(args[0]->loc, "cosine: min must be a non-negative number");
+  } else {
+    out.kind = LrSchedule::Step;
+    auto args = bindArgs(e, {{"every", true}, {"gamma", false}});
+    if (args[0])
+      integer(*args[0], "step: every", 1, out.every);
+    if (args[1] &&
+        (!number(*args[1], out.gamma) || out.gamma <= 0 || out.gamma > 1))
+      error(args[1]->loc, "step: gamma must be a number in (0, 1]");
+  }
+}
+
+void Sema::train(const ast::Train &t, Program &p) {
+  TrainConfig &cfg = p.train;
+  cfg.present = true;
+  cfg.loc = t.loc;
+  std::map<std::string, const ast::Setting *> settings;
+  static const std::set<std::string> known = {
+      "data", "loss", "optimizer", "lr_schedule", "batch", "epochs", "seed"};
+  for (const ast::Setting &s : t.settings) {
+    if (!known.count(s.key)) {
+      error(s.loc, "unknown train setting '" + s.key +
+                       "' (expected data, loss, optimizer, lr_schedule, "
+                       "batch, epochs, seed)");
+    } else if (settings.count(s.key)) {
+      error(s.loc, "duplicate train setting '" + s.key + "'");
+    } else {
+      settings[s.key] = &s;
+    }
+  }
+  for (const char *required : {"data", "loss", "optimizer"})
+    if (!settings.count(required))
+      error(t.loc, std::string("train section needs '") + required + " = ...'");
+
+  auto intSetting = [&](const char *key, int64_t min, int64_t &out) {
+    if (settings.count(key))
+      integer(*settings[key]->value, key, min, out);
+  };
+  intSetting("batch", 1, cfg.batch);
+  if (cfg.batch > kMaxDim) {
+    error(settings["batch"]->value->loc,
+          "batch must be at most " + std::to_string(kMaxDim));
+    cfg.batch = 1;
+  }
+  intSetting("epochs", 1, cfg.epochs);
+  intSetting("seed", 0, cfg.seed);
+
+  if (settings.count("optimizer")) {
+    const ast::Expr &e = *settings["optimizer"]->value;
+    Optimizer &o = cfg.optimizer;
+    if (e.kind != ast::Expr::Call ||
+        (e.text != "sgd" && e.text != "momentum" && e.text != "adam")) {
+      error(e.loc, "expected an optimizer: sgd(lr), momentum(lr, "
+                   "momentum=0.9) or adam(lr=0.001, beta1=0.9, beta2=0.999, "
+                   "eps=1e-8)");
+    } else {
+      std::vector<ArgSpec> spec;
+      std::vector<double *> dst;
+      if (e.text == "sgd") {
+        o.kind = Optimizer::SGD;
+        spec = {{"lr", true}};
+        dst = {&o.lr};
+      } else if (e.text == "momentum") {
+        o.kind = Optimizer::Momentum;
+        spec = {{"lr", true}, {"momentum", false}};
+        dst = {&o.lr, &o.momentum};
+      } else {
+        o.kind = Optimizer::Adam;
+        o.lr = 0.001;
+        spec = {
+            {"lr", false}, {"beta1", false}, {"beta2", false}, {"eps", false}};
+        dst = {&o.lr, &o.beta1, &o.beta2, &o.eps};
+      }
+      auto args = bindArgs(e, spec);
+      for (size_t i = 0; i < args.size(); ++i)
+        if (args[i] && (!number(*args[i], *dst[i]) || *dst[i] < 0))
+          error(args[i]->loc, e.text + ": " + spec[i].name +
+                                  " must be a non-negative number");
+    }
+  }
+
+  if (settings.count("lr_schedule")) {
+    const ast::Expr &e = *settings["lr_schedule"]->value;
+    lrSchedule(e, cfg.lrSchedule);
+    if (cfg.lrSchedule.min > cfg.optimizer.lr) {
+      char msg[128];
+      std::snprintf(msg, sizeof msg,
+                    "cosine: min (%g) must be at most the optimizer's lr (%g)",
+                    cfg.lrSchedule.min, cfg.optimizer.lr);
+      error(e.loc, msg);
+    }
+  }
+
+  // The trained model.
+  auto mit = models.find(t.model);
+  if (mit == models.end() || mit->second->isBlock) {
+    error(t.modelLoc, "unknown model '" + t.model + "'");
+    return;
+  }
+  const ast::Model &m = *mit->second;
+  trained = &m;
+  if (m.args.size() != 1 || !m.args[0].type) {
+    error(m.loc, "a trained model must take exactly one input");
+    return;
+  }
+  if (!type(*m.args[0].type, p.input, true))
+    return;
+  if (p.input.dims.empty() || p.input.dims[0] != kBatch ||
+      p.input.elem != ElemType::F32) {
+    error(m.args[0].loc, "a trained model's input must be f32 with the batch "
+                         "dimension B first, got " +
+                             formatType(p.input));
+    return;
+  }
+  if (!settings.count("data") || !settings.count("loss"))
+    return;
+
+  // The dataset gives x and y.
+  const ast::Expr &d = *settings["data"]->value;
+  bool ce = calls(*settings["loss"]->value, "cross_entropy");
+  if (d.kind == ast::Expr::Call && d.text == "fashion_mnist") {
+    auto args = bindArgs(d, {{"dir", false}});
+    cfg.data.kind = Dataset::FashionMnist;
+    if (args[0]) {
+      if (args[0]->kind != ast::Expr::String)
+        error(args[0]->loc, "fashion_mnist: dir must be a string");
+      cfg.data.dir = args[0]->text;
+    }
+    if (product(p.input.dims) != 784) {
+      error(d.loc, "fashion_mnist gives 784 pixels per sample, but the model "
+                   "input is " +
+                       formatType(p.input));
+      return;
+    }
+    p.target = TensorType{ElemType::I32, {kBatch}};
+  } else if (d.kind == ast::Expr::Call && d.text == "tensors") {
+    auto args = bindArgs(d, {{"x", true}, {"y", true}});
+    cfg.data.kind = Dataset::Tensors;
+    Dataset &ds = cfg.data;
+    if (!args[0] || !args[1] || !literal(*args[0], ds.xShape, ds.x) ||
+        !literal(*args[1], ds.yShape, ds.y))
+      return;
+    if (ds.xShape.empty() || ds.yShape.empty()) {
+      error(d.loc, "tensors: x and y must have one row per sample");
+      return;
+    }
+    std::vector<int64_t> row(ds.xShape.begin() + 1, ds.xShape.end());
+    std::vector<int64_t> inRow(p.input.dims.begin() + 1, p.input.dims.end());
+    if (row != inRow) {
+      error(args[0]->loc, "tensors: x is " +
+                              formatType({ElemType::F32, ds.xShape}) +
+                              " but the model input is " + formatType(p.input));
+      return;
+    }
+    if (ds.yShape[0] != ds.xShape[0]) {
+      error(args[1]->loc, "tensors: x has " + std::to_string(ds.xShape[0]) +
+                              " rows but y has " +
+                              std::to_string(ds.yShape[0]));
+      return;
+    }
+    p.target.elem = ce ? ElemType::I32 : ElemType::F32;
+    p.target.dims = ds.yShape;
+    p.target.dims[0] = kBatch;
+    if (ce)
+      for (float v : ds.y)
+        if (v < 0 || v != std::floor(v)) {
+          error(args[1]->loc, "tensors: labels for cross_entropy must be "
+                              "non-negative integers");
+          return;
+        }
+  } else if (d.kind == ast::Expr::Call && d.text == "synthetic") {
+    // Benchmarks: random inputs and labels of the model's shapes.
+    auto args = bindArgs(d, {{"samples", true}, {"classes", true}});
+    cfg.data.kind = Dataset::Synthetic;
+    if (!args[0] || !args[1] ||
+        !integer(*args[0], "synthetic: samples", 1, cfg.data.samples) ||
+        !integer(*args[1], "synthetic: classes", 1, cfg.data.classes))
+      return;
+    if (!ce) {
+      error(d.loc, "synthetic data has class labels: the loss must use "
+                   "cross_entropy");
+      return;
+    }
+    p.target = TensorType{ElemType::I32, {kBatch}};
+  } else {
+    error(d.loc, "expected a dataset: fashion_mnist(dir=...), "
+                 "tensors(x=..., y=...) or synthetic(samples=N, classes=K)");
+    return;
+  }
+
+  // Train mode first; the eval-mode loss only if that had no error (the
+  // same expression would report the same errors again).
+  const ast::Expr &le = *settings["loss"]->value;
+  int errors = diags.errorCount();
+  Value loss = buildLoss(le, p, p.loss, true);
+  if (!loss.ok() || diags.errorCount() != errors)
+    return;
+  if (!loss.type.dims.empty()) {
+    error(le.loc, "the loss must be a scalar (use cross_entropy, mse or bce), "
+                  "got " +
+                      formatType(loss.type));
+    return;
+  }
+  if (trainedOutput < 0) {
+    error(le.loc, "the loss does not call the trained model '" + m.name + "'");
+    return;
+  }
+  p.loss.results = {loss.node, trainedOutput};
+  for (size_t i = 0; i < p.buffers.size(); ++i)
+    p.loss.results.push_back(bufferValue((int)i).node);
+  Value evalLoss = buildLoss(le, p, p.evalLoss, false);
+  if (!evalLoss.ok())
+    return;
+  p.evalLoss.results = {evalLoss.node, trainedOutput};
+  cfg.classification = classification;
+  if (cfg.data.kind == Dataset::Tensors && classification) {
+    int64_t classes = p.evalLoss.nodes[trainedOutput].type.dims.back();
+    for (float v : cfg.data.y)
+      if (v >= (float)classes) {
+        error(d.loc, "tensors: label " + std::to_string((int64_t)v) +
+                         " is out of range for " + std::to_string(classes) +
+                         " classes");
+        return;
+      }
+  }
+  if (cfg.data.kind == Dataset::Synthetic) {
+    // The runtime holds the whole dataset: keep its size far from overflow.
+    if ((double)cfg.data.samples * elements(p.input) > kMaxElements * 256.0)
+      error(d.loc, "synthetic: " + std::to_string(cfg.data.samples) +
+                       " samples of " + formatType(p.input) +
+                       " have more than " + std::to_string(kMaxElements * 256) +
+                       " elements");
+    int64_t classes = p.evalLoss.nodes[trainedOutput].type.dims.back();
+    if (cfg.data.classes > classes)
+      error(d.loc, "synthetic: " + std::to_string(cfg.data.classes) +
+                       " classes, but the model has " +
+                       std::to_string(classes) + " outputs");
+  }
+}
+
+void Sema::run(Program &p) {
+  const ast::File &main = *module.files[0];
+  p.sourceFile = main.path;
+  for (const auto &file : module.files) {
+    for (const ast::Model &m : file->models) {
+      auto [it, fresh] = models.emplace(m.name, &m);
+      if (!fresh)
+        error(m.loc,
+              "'" + m.name + "' is already defined at " + str(it->second->loc));
+      if (builtins().count(m.name))
+        error(m.loc, "'" + m.name + "' is the name of a builtin");
+    }
+    if (file.get() != &main)
+      for (const ast::Train &t : file->trains)
+        error(t.loc, "a train section may only appear in the main file");
+  }
+  for (size_t i = 1; i < main.trains.size(); ++i)
+    error(main.trains[i].loc, "only one train section per file is supported");
+
+  const ast::Model *selected = nullptr;
+  if (!main.trains.empty()) {
+    auto it = models.find(main.trains[0].model);
+    if (it != models.end() && !it->second->isBlock)
+      selected = it->second;
+  } else {
+    for (const ast::Model &m : main.models)
+      if (!m.isBlock)
+        selected = &m;
+    if (!selected) {
+      error(Loc{main.path, 1, 1}, "no model in this file");
+      return;
+    }
+  }
+  // Every model of the main file is checked, in source order; the selected
+  // one is built into p.forward.
+  for (const ast::Model &m : main.models) {
+    if (m.isBlock)
+      continue;
+    if (&m != selected) {
+      checkAlone(m);
+      continue;
+    }
+    p.modelName = m.name;
+    p.modelLoc = m.loc;
+    if (!m.args.empty() && m.args[0].type)
+      type(*m.args[0].type, p.input, true);
+    buildForward(m, p, true);
+  }
+  // A trained model from an import.
+  if (selected && p.modelName.empty()) {
+    p.modelName = selected->name;
+    p.modelLoc = selected->loc;
+    if (!selected->args.empty() && selected->args[0].type)
+      type(*selected->args[0].type, p.input, true);
+    buildForward(*selected, p, true);
+  }
+  if (!main.trains.empty())
+    train(main.trains[0], p);
+}
+
+} // namespace nnc::sema
