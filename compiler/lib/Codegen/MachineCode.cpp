@@ -266,15 +266,25 @@ std::vector<llvm::SmallString<0>> splitModule(llvm::Module &m, unsigned n) {
   return parts;
 }
 
+/// What both outputs start with: LLVM set up, the target machine, m's target
+/// attributes, identical kernels merged. Null on failure (reported).
+std::unique_ptr<llvm::TargetMachine>
+prepare(llvm::Module &m, llvm::StringRef cpu, bool assembly) {
+  std::unique_ptr<llvm::TargetMachine> tm;
+  if (failed(initLLVM()) || !(tm = createTargetMachine(cpu, assembly)))
+    return nullptr;
+  setTarget(m, *tm);
+  mergeIdenticalKernels(m);
+  return tm;
+}
+
 } // namespace
 
 LogicalResult nnc::emitMachineCode(llvm::Module &m, llvm::raw_pwrite_stream &os,
                                    bool assembly, llvm::StringRef cpu) {
-  std::unique_ptr<llvm::TargetMachine> tm;
-  if (failed(initLLVM()) || !(tm = createTargetMachine(cpu, assembly)))
+  std::unique_ptr<llvm::TargetMachine> tm = prepare(m, cpu, assembly);
+  if (!tm)
     return failure();
-  setTarget(m, *tm);
-  mergeIdenticalKernels(m);
   optimize(m, *tm);
   LogicalResult result = codegen(m, *tm, os, assembly);
   if (llvm::TimePassesIsEnabled)
@@ -284,11 +294,8 @@ LogicalResult nnc::emitMachineCode(llvm::Module &m, llvm::raw_pwrite_stream &os,
 
 LogicalResult nnc::emitObjects(llvm::Module &m, llvm::StringRef pathPrefix,
                                llvm::SmallVectorImpl<std::string> &objects) {
-  std::unique_ptr<llvm::TargetMachine> tm;
-  if (failed(initLLVM()) || !(tm = createTargetMachine("", false)))
+  if (!prepare(m, "", /*assembly=*/false))
     return failure();
-  setTarget(m, *tm);
-  mergeIdenticalKernels(m);
 
   unsigned n = std::max(
       1u, std::min(8u, llvm::hardware_concurrency().compute_thread_count()));

@@ -16,12 +16,11 @@ using namespace nnc;
 
 namespace {
 
-/// Resets the kernel's peak-RSS counter; false where it cannot.
-bool resetPeak() {
+/// Resets the kernel's peak-RSS counter where it can (else peakMiB reads the
+/// process's peak so far, as the header says).
+void resetPeak() {
   std::ofstream f("/proc/self/clear_refs");
   f << "5";
-  f.close();
-  return !f.fail();
 }
 
 double peakMiB() {
