@@ -2,7 +2,7 @@
 //
 // Runs MLIRGen on a Program built here by hand (so it does not depend on the
 // frontend) that uses every CNN node kind and two buffers: conv2d, sqrt,
-// max/avg pool, concat with a negative axis, reshape, sum_to, dropout_mask,
+// max/avg pool, concat, reshape, unbroadcast, dropout_mask,
 // flip_lr, Buffer, a train-mode loss graph returning the new buffer values
 // and an eval-mode loss graph. Prints each function's signature and, per op,
 // `name (operand types) -> (result types) {sorted attributes}` (stable whether
@@ -32,20 +32,19 @@ TensorType f32(std::vector<int64_t> dims) { return {ElemType::F32, dims}; }
 struct GraphBuilder {
   Graph g;
   int add(OpKind op, std::vector<int> operands, TensorType type,
-          std::vector<int64_t> ints = {}, double attr = 0, int index = -1) {
+          std::vector<NodeAttr> attrs = {}, int index = -1) {
     Node n;
     n.op = op;
     n.operands = std::move(operands);
     n.type = std::move(type);
-    n.ints = std::move(ints);
-    n.attr = attr;
+    n.attrs = std::move(attrs);
     n.index = index;
     n.loc = {"cnn.nn", int(g.nodes.size()) + 2, 3};
     g.nodes.push_back(std::move(n));
     return int(g.nodes.size()) - 1;
   }
   int leaf(OpKind op, int index, TensorType type) {
-    return add(op, {}, std::move(type), {}, 0, index);
+    return add(op, {}, std::move(type), {}, index);
   }
   int scalar(float v) {
     int i = add(OpKind::Const, {}, f32({}));
@@ -55,10 +54,15 @@ struct GraphBuilder {
 };
 
 const int64_t B = kBatch;
-// Windows {kh, kw, sh, sw, dh, dw, pt, pb, pl, pr}.
-const std::vector<int64_t> kConv = {3, 3, 1, 1, 1, 1, 1, 1, 1, 1};
-const std::vector<int64_t> kMaxPool = {2, 2, 2, 2, 1, 1, 0, 0, 0, 0};
-const std::vector<int64_t> kAvgPool = {3, 3, 2, 2, 1, 1, 1, 1, 1, 1};
+const std::vector<NodeAttr> kConv = {NodeAttr::array("stride", {1, 1}),
+                                     NodeAttr::array("dilation", {1, 1}),
+                                     NodeAttr::array("padding", {1, 1, 1, 1})};
+const std::vector<NodeAttr> kMaxPool = {
+    NodeAttr::array("kernel", {2, 2}), NodeAttr::array("stride", {2, 2}),
+    NodeAttr::array("padding", {0, 0, 0, 0})};
+const std::vector<NodeAttr> kAvgPool = {
+    NodeAttr::array("kernel", {3, 3}), NodeAttr::array("stride", {2, 2}),
+    NodeAttr::array("padding", {1, 1, 1, 1})};
 
 /// x [B,4,4,1] -> conv K [3,3,1,2] -> normalise by (mean, sqrt var) ->
 /// concat(max_pool, avg_pool) [B,2,2,4] -> reshape [B,16] (-> dropout in train
@@ -67,12 +71,13 @@ const std::vector<int64_t> kAvgPool = {3, 3, 2, 2, 1, 1, 1, 1, 1, 1};
 std::pair<int, int> body(GraphBuilder &gb, bool train, int hyper) {
   int x = gb.leaf(OpKind::Input, 0, f32({B, 4, 4, 1}));
   if (train)
-    x = gb.add(OpKind::FlipLR, {x, hyper}, f32({B, 4, 4, 1}), {2});
+    x = gb.add(OpKind::FlipLr, {x, hyper}, f32({B, 4, 4, 1}),
+               {NodeAttr::i64("salt", 2)});
   int k = gb.leaf(OpKind::Param, 0, f32({3, 3, 1, 2}));
   int c = gb.add(OpKind::Conv2D, {x, k}, f32({B, 4, 4, 2}), kConv);
   int mean = -1, centred;
   if (train) {
-    int sum = gb.add(OpKind::SumTo, {c}, f32({2}));
+    int sum = gb.add(OpKind::Unbroadcast, {c}, f32({2}));
     mean = gb.add(OpKind::Mul, {sum, gb.scalar(1.0f / 32)}, f32({2}));
     centred = gb.add(OpKind::Sub, {c, mean}, f32({B, 4, 4, 2}));
   } else {
@@ -84,11 +89,12 @@ std::pair<int, int> body(GraphBuilder &gb, bool train, int hyper) {
   int n = gb.add(OpKind::Div, {centred, sd}, f32({B, 4, 4, 2}));
   int mp = gb.add(OpKind::MaxPool, {n}, f32({B, 2, 2, 2}), kMaxPool);
   int ap = gb.add(OpKind::AvgPool, {n}, f32({B, 2, 2, 2}), kAvgPool);
-  int cat = gb.add(OpKind::Concat, {mp, ap}, f32({B, 2, 2, 4}), {-1});
+  int cat = gb.add(OpKind::Concat, {mp, ap}, f32({B, 2, 2, 4}),
+                   {NodeAttr::i64("axis", 3)});
   int flat = gb.add(OpKind::Reshape, {cat}, f32({B, 16}));
   if (train) {
-    int mask =
-        gb.add(OpKind::DropoutMask, {hyper}, f32({B, 16}), {1}, /*p=*/0.25);
+    int mask = gb.add(OpKind::DropoutMask, {hyper}, f32({B, 16}),
+                      {NodeAttr::f32("p", 0.25), NodeAttr::i64("salt", 1)});
     flat = gb.add(OpKind::Mul, {flat, mask}, f32({B, 16}));
   }
   int d = gb.leaf(OpKind::Param, 1, f32({16, 3}));
@@ -161,11 +167,11 @@ int main(int argc, char **argv) {
   if (argc > 1 && !std::strcmp(argv[1], "bad-axis"))
     for (Node &n : prog.forward.nodes)
       if (n.op == OpKind::Concat)
-        n.ints = {-5};
+        n.attrs = {NodeAttr::i64("axis", -5)};
   if (argc > 1 && !std::strcmp(argv[1], "bad-window"))
     for (Node &n : prog.forward.nodes)
       if (n.op == OpKind::Conv2D)
-        n.ints.pop_back();
+        n.attrs.pop_back();
   if (argc > 1 && !std::strcmp(argv[1], "no-eval-loss"))
     prog.evalLoss = Graph();
 

@@ -51,50 +51,95 @@ struct Param {
   Loc loc;
 };
 
-/// Graph operations. Operands are indices of earlier nodes in the same graph.
-/// Elementwise binaries broadcast with NumPy rules (right-aligned dims).
-/// Images are NHWC: [N, H, W, C]; conv weights are HWCF: [KH, KW, C, F].
-/// A "window" is Node::ints = {kh, kw, sh, sw, dh, dw, pt, pb, pl, pr}
-/// (kernel, stride, dilation, padding top/bottom/left/right); output size
-/// OH = (H + pt + pb - dh*(kh-1) - 1) / sh + 1, likewise OW.
+/// Graph operations, one row each: X(Kind, name, role). `name` is the op's
+/// name in the printed program and, for roles Op and Loss, in the nn dialect
+/// (`nn.<name>`), where its operands and attributes are documented
+/// (docs/nn-dialect.md). Roles: Leaf (no nn op: a function argument or a
+/// constant), Op (one nn op with the node's operands and attributes), Loss
+/// ((pred, target, w [B]) -> scalar: the nn op gives one loss per sample [B],
+/// then nn.weighted_mean with w). Operands are indices of earlier nodes in the
+/// same graph; elementwise binaries broadcast with NumPy rules (right-aligned
+/// dims); images are NHWC [N, H, W, C], conv weights HWCF [KH, KW, C, F].
+#define NNC_GRAPH_OPS(X)                                                       \
+  /* graph input `index`: 0 = x, 1 = y, 2 = w sample weights, 3 = hyper [4]    \
+     (train-mode loss graph only) */                                           \
+  X(Input, "input", Leaf)                                                      \
+  X(Param, "param", Leaf)   /* program parameter `index` */                    \
+  X(Buffer, "buffer", Leaf) /* program buffer `index` (running statistics) */  \
+  X(Const, "const", Leaf)   /* literal tensor: `values` (row-major), `type` */ \
+  X(MatMul, "matmul", Op)                                                      \
+  X(Add, "add", Op)                                                            \
+  X(Sub, "sub", Op)                                                            \
+  X(Mul, "mul", Op)                                                            \
+  X(Div, "div", Op)                                                            \
+  X(Neg, "neg", Op)                                                            \
+  X(Relu, "relu", Op)                                                          \
+  X(Sigmoid, "sigmoid", Op)                                                    \
+  X(Tanh, "tanh", Op)                                                          \
+  X(Sqrt, "sqrt", Op)                                                          \
+  X(LeakyRelu, "leaky_relu", Op) /* alpha */                                   \
+  X(Step, "step", Op)            /* threshold; forward only */                 \
+  X(Softmax, "softmax", Op)      /* over the last axis */                      \
+  /* (x, w) -> [N, OH, OW, F]; stride, dilation, padding [top, bottom, left,   \
+     right]: OH = (H + pt + pb - dh (KH - 1) - 1) / sh + 1, likewise OW */     \
+  X(Conv2D, "conv2d", Op)                                                      \
+  X(MaxPool, "max_pool", Op) /* kernel, stride, padding (never the max) */     \
+  X(AvgPool, "avg_pool", Op) /* kernel, stride, padding (counted as zeros) */  \
+  X(Reshape, "reshape", Op)  /* to `type`, row-major order */                  \
+  X(Concat, "concat", Op)    /* axis, in [0, rank) */                          \
+  /* x summed over the dims that broadcasting `type` to x's shape adds or      \
+     stretches (the adjoint of broadcasting) */                                \
+  X(Unbroadcast, "unbroadcast", Op)                                            \
+  X(DropoutMask, "dropout_mask", Op) /* (hyper) p, salt */                     \
+  X(FlipLr, "flip_lr", Op)           /* (x, hyper) salt */                     \
+  X(CrossEntropy, "cross_entropy", Loss) /* (logits, labels i32 [B], w) */     \
+  X(Mse, "mse", Loss)                                                          \
+  X(Bce, "bce", Loss)
+
 enum class OpKind {
-  Input,        ///< graph input `index` (0 = x, 1 = y, 2 = w sample weights,
-                ///< 3 = hyper [4], train-mode loss graph only)
-  Param,        ///< program parameter `index`
-  Buffer,       ///< program buffer `index` (not trained: running statistics)
-  Const,        ///< literal tensor: `values` (row-major), `type`
-  MatMul,       ///< [M,K] @ [K,N] -> [M,N]
-  Add, Sub, Mul, Div, ///< broadcasting elementwise
-  Neg,
-  Relu, Sigmoid, Tanh,
-  Sqrt,         ///< elementwise square root
-  LeakyRelu,    ///< attr = alpha
-  Step,         ///< attr = threshold; 1 if x > t else 0; forward only
-  Softmax,      ///< over the last axis, max-subtracted
-  Conv2D,       ///< (x [N,H,W,C], w [KH,KW,C,F]) -> [N,OH,OW,F]; ints = window
-                ///< (kh, kw repeat w's dims); zero padding; no bias (an Add)
-  MaxPool,      ///< (x [N,H,W,C]) -> [N,OH,OW,C]; ints = window (dh = dw = 1);
-                ///< padding never wins the max (-inf)
-  AvgPool,      ///< (x [N,H,W,C]) -> [N,OH,OW,C]; ints = window (dh = dw = 1);
-                ///< sum over the window / (kh*kw): padding counts as zeros
-                ///< (PyTorch count_include_pad=True)
-  Reshape,      ///< (x) -> `type`: same element count, row-major order
-  Concat,       ///< (x0, x1, ...) -> concatenation along axis ints[0]; all
-                ///< other dims equal
-  SumTo,        ///< (x) -> `type`: sums x over the dims that broadcasting
-                ///< would add or stretch to get from `type` to x's shape (the
-                ///< adjoint of broadcasting; nn.unbroadcast)
-  DropoutMask,  ///< (hyper) -> `type` f32: each element 0 with probability
-                ///< attr = p, else 1/(1-p); a counter-based hash of (hyper[1]
-                ///< = step, hyper[2] = seed, ints[0] = salt, element index)
-  FlipLR,       ///< (x [N,H,W,C], hyper) -> x with each sample flipped along W
-                ///< with probability 1/2 (hash of step, seed, ints[0] = salt, n)
-  CrossEntropy, ///< (logits [B,C], labels i32 [B], w [B]) -> scalar: weighted
-                ///< mean over samples of -log softmax(logits)[label]
-  Mse,          ///< (pred, target, w [B]) -> scalar: weighted mean over
-                ///< samples of mean over features of (pred-target)^2
-  Bce,          ///< (prob, target, w [B]) -> scalar: weighted mean over samples
-                ///< of mean over features of -(t log p + (1-t) log(1-p))
+#define NNC_OP_ENUM(kind, name, role) kind,
+  NNC_GRAPH_OPS(NNC_OP_ENUM)
+#undef NNC_OP_ENUM
+};
+
+enum class OpRole { Leaf, Op, Loss };
+
+/// The op's name in the printed program and the nn dialect.
+inline const char *opName(OpKind kind) {
+  static const char *names[] = {
+#define NNC_OP_NAME(kind, name, role) name,
+      NNC_GRAPH_OPS(NNC_OP_NAME)
+#undef NNC_OP_NAME
+  };
+  return names[static_cast<int>(kind)];
+}
+
+inline OpRole opRole(OpKind kind) {
+  static const OpRole roles[] = {
+#define NNC_OP_ROLE(kind, name, role) OpRole::role,
+      NNC_GRAPH_OPS(NNC_OP_ROLE)
+#undef NNC_OP_ROLE
+  };
+  return roles[static_cast<int>(kind)];
+}
+
+/// A named attribute of a node, spelled as its nn op's attribute: a float
+/// (f32), an integer (i64) or a list of integers (array<i64>).
+struct NodeAttr {
+  enum Kind { Float, Int, Ints } kind = Float;
+  std::string name;
+  double value = 0;          ///< Float, Int
+  std::vector<int64_t> ints; ///< Ints
+
+  static NodeAttr f32(std::string name, double v) {
+    return {Float, std::move(name), v, {}};
+  }
+  static NodeAttr i64(std::string name, int64_t v) {
+    return {Int, std::move(name), (double)v, {}};
+  }
+  static NodeAttr array(std::string name, std::vector<int64_t> v) {
+    return {Ints, std::move(name), 0, std::move(v)};
+  }
 };
 
 struct Node {
@@ -103,9 +148,8 @@ struct Node {
   TensorType type;  ///< result type (may contain kBatch)
   Loc loc;          ///< source location of the expression that made it
   int index = -1;   ///< Input / Param / Buffer index
-  double attr = 0;  ///< LeakyRelu alpha, Step threshold, DropoutMask p
-  std::vector<int64_t> ints; ///< window, Concat axis, random salt (see OpKind)
-  std::vector<float> values; ///< Const
+  std::vector<NodeAttr> attrs; ///< the nn op's attributes
+  std::vector<float> values;   ///< Const
 };
 
 /// A flat dataflow graph; nodes are topologically ordered.

@@ -3,7 +3,7 @@
 // Prints the analysed Program, the frontend's contract with MLIRGen, as text:
 // params and buffers in order with their initialisers, the graphs (forward,
 // loss in train mode, eval_loss) node by node
-// (`%i = op operands : type [attr] @loc`), and the train configuration. Tests
+// (`%i = op operands {attrs} : type @loc`), and the train configuration. Tests
 // pin node order, param names and the loss graph's results with it.
 //
 //===----------------------------------------------------------------------===//
@@ -28,66 +28,26 @@ static std::string where(const Loc &l) {
          std::to_string(l.col);
 }
 
-static const char *opName(OpKind op) {
-  switch (op) {
-  case OpKind::Input:
-    return "input";
-  case OpKind::Param:
-    return "param";
-  case OpKind::Const:
-    return "const";
-  case OpKind::MatMul:
-    return "matmul";
-  case OpKind::Add:
-    return "add";
-  case OpKind::Sub:
-    return "sub";
-  case OpKind::Mul:
-    return "mul";
-  case OpKind::Div:
-    return "div";
-  case OpKind::Neg:
-    return "neg";
-  case OpKind::Relu:
-    return "relu";
-  case OpKind::Sigmoid:
-    return "sigmoid";
-  case OpKind::Tanh:
-    return "tanh";
-  case OpKind::LeakyRelu:
-    return "leaky_relu";
-  case OpKind::Step:
-    return "step";
-  case OpKind::Softmax:
-    return "softmax";
-  case OpKind::CrossEntropy:
-    return "cross_entropy";
-  case OpKind::Mse:
-    return "mse";
-  case OpKind::Bce:
-    return "bce";
-  case OpKind::Buffer:
-    return "buffer";
-  case OpKind::Sqrt:
-    return "sqrt";
-  case OpKind::Conv2D:
-    return "conv2d";
-  case OpKind::MaxPool:
-    return "max_pool";
-  case OpKind::AvgPool:
-    return "avg_pool";
-  case OpKind::Reshape:
-    return "reshape";
-  case OpKind::Concat:
-    return "concat";
-  case OpKind::SumTo:
-    return "sum_to";
-  case OpKind::DropoutMask:
-    return "dropout_mask";
-  case OpKind::FlipLR:
-    return "flip_lr";
+/// ` {name=value ...}`: floats as %.9g, lists as [a,b].
+static void printAttrs(const std::vector<NodeAttr> &attrs, std::ostream &os) {
+  if (attrs.empty())
+    return;
+  os << " {";
+  for (size_t k = 0; k < attrs.size(); ++k) {
+    const NodeAttr &a = attrs[k];
+    os << (k ? " " : "") << a.name << "=";
+    if (a.kind == NodeAttr::Float)
+      os << num(a.value);
+    else if (a.kind == NodeAttr::Int)
+      os << (int64_t)a.value;
+    else {
+      os << "[";
+      for (size_t i = 0; i < a.ints.size(); ++i)
+        os << (i ? "," : "") << a.ints[i];
+      os << "]";
+    }
   }
-  return "?";
+  os << "}";
 }
 
 static void printGraph(const char *name, const Graph &g, std::ostream &os) {
@@ -100,20 +60,7 @@ static void printGraph(const char *name, const Graph &g, std::ostream &os) {
       os << " " << n.index;
     for (size_t k = 0; k < n.operands.size(); ++k)
       os << (k ? ", %" : " %") << n.operands[k];
-    if (n.op == OpKind::LeakyRelu || n.op == OpKind::Step)
-      os << " {" << num(n.attr) << "}";
-    const auto &w = n.ints;
-    if (n.op == OpKind::Conv2D || n.op == OpKind::MaxPool ||
-        n.op == OpKind::AvgPool)
-      os << " {kernel=" << w[0] << "x" << w[1] << " stride=" << w[2] << "x"
-         << w[3] << " dilation=" << w[4] << "x" << w[5] << " pad=" << w[6]
-         << "," << w[7] << "," << w[8] << "," << w[9] << "}";
-    if (n.op == OpKind::Concat)
-      os << " {axis=" << w[0] << "}";
-    if (n.op == OpKind::DropoutMask)
-      os << " {p=" << num(n.attr) << " salt=" << w[0] << "}";
-    if (n.op == OpKind::FlipLR)
-      os << " {salt=" << w[0] << "}";
+    printAttrs(n.attrs, os);
     if (n.op == OpKind::Const) {
       os << " [";
       for (size_t k = 0; k < n.values.size(); ++k)

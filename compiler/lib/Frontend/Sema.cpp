@@ -18,8 +18,9 @@
 // weight then bias at the call, an inlined model's params at its first call.
 //
 //
-// This file: types, compile-time numbers, argument binding, initialisers and
-// the entry point; the rest of Sema is in Sema*.cpp (see Sema.h).
+// This file: types, compile-time numbers, initialisers and the entry point;
+// the rest of Sema is in Sema*.cpp (see Sema.h), the builtins' registry in
+// SemaBuiltins.cpp.
 //
 //===----------------------------------------------------------------------===//
 #include "Sema.h"
@@ -218,46 +219,6 @@ bool Sema::literal(const ast::Expr &e, std::vector<int64_t> &shape,
   return true;
 }
 
-/// Checks a call's arguments against `spec`; returns one Expr per spec entry
-/// (null when absent and optional). Reports unknown, duplicate and missing.
-std::vector<const ast::Expr *>
-Sema::bindArgs(const ast::Expr &call, const std::vector<ArgSpec> &spec) {
-  std::vector<const ast::Expr *> out(spec.size(), nullptr);
-  std::string names;
-  for (const ArgSpec &s : spec)
-    names += std::string(names.empty() ? "" : ", ") + s.name;
-  if (call.positionalAfterNamed)
-    error(call.loc,
-          "'" + call.text + "': positional argument after a named argument");
-  if (call.args.size() > spec.size())
-    error(call.args[spec.size()]->loc,
-          "'" + call.text + "' takes " + std::to_string(spec.size()) +
-              " argument" + (spec.size() == 1 ? "" : "s") +
-              (spec.empty() ? "" : " (" + names + ")") + ", got " +
-              std::to_string(call.args.size()));
-  for (size_t i = 0; i < call.args.size() && i < spec.size(); ++i)
-    out[i] = call.args[i].get();
-  for (const ast::NamedArg &n : call.named) {
-    size_t i = 0;
-    while (i < spec.size() && n.name != spec[i].name)
-      ++i;
-    if (i == spec.size()) {
-      error(n.loc, "'" + call.text + "' has no argument named '" + n.name +
-                       "'" + (spec.empty() ? "" : " (expected " + names + ")"));
-    } else if (out[i]) {
-      error(n.loc,
-            "'" + call.text + "': argument '" + n.name + "' given twice");
-    } else {
-      out[i] = n.value.get();
-    }
-  }
-  for (size_t i = 0; i < spec.size(); ++i)
-    if (spec[i].required && !out[i])
-      error(call.loc,
-            "'" + call.text + "' needs argument '" + spec[i].name + "'");
-  return out;
-}
-
 /// Initialisers, resolved to Init with concrete bounds (fan_in and fan_out
 /// from fans()).
 ///   xavier/glorot_uniform: U(-a, a), a = sqrt(6 / (fan_in + fan_out))
@@ -287,9 +248,8 @@ bool Sema::init(const ast::Expr &e, const std::vector<int64_t> &shape,
     out.a = v;
     return true;
   }
-  auto it =
-      e.kind == ast::Expr::Call ? builtins().find(e.text) : builtins().end();
-  if (it == builtins().end() || it->second != BuiltinKind::Init) {
+  const Builtin *b = e.kind == ast::Expr::Call ? findBuiltin(e.text) : nullptr;
+  if (!b || b->kind != BuiltinKind::Init) {
     error(e.loc, "expected an initializer: a tensor literal, zeros(), "
                  "constant(v), uniform(lo, hi), normal(mean, std), "
                  "xavier_uniform(), xavier_normal(), glorot_uniform(), "
@@ -298,21 +258,16 @@ bool Sema::init(const ast::Expr &e, const std::vector<int64_t> &shape,
   }
   double fanIn, fanOut;
   fans(shape, fanIn, fanOut);
-  const std::string &f = e.text;
-  std::vector<ArgSpec> spec;
-  if (f == "constant")
-    spec = {{"value", true}};
-  else if (f == "uniform")
-    spec = {{"lo", true}, {"hi", true}};
-  else if (f == "normal")
-    spec = {{"mean", true}, {"std", true}};
+  const std::string &f = b->name;
+  const std::vector<ArgSpec> &spec = b->args;
   auto args = bindArgs(e, spec);
   std::vector<double> nums(args.size());
   for (size_t i = 0; i < args.size(); ++i) {
     if (!args[i])
       return false;
     if (!number(*args[i], nums[i])) {
-      error(args[i]->loc, "'" + f + "': " + spec[i].name + " must be a number");
+      error(args[i]->loc,
+            "'" + e.text + "': " + spec[i].name + " must be a number");
       return false;
     }
   }
@@ -337,16 +292,19 @@ bool Sema::init(const ast::Expr &e, const std::vector<int64_t> &shape,
       error(e.loc, "'normal': std must not be negative");
       return false;
     }
-  } else if (f == "xavier_uniform" || f == "glorot_uniform") {
+  } else if (f == "xavier_uniform") {
     double a = std::sqrt(6.0 / (fanIn + fanOut));
     out = Init{Init::Uniform, -a, a, {}};
-  } else if (f == "xavier_normal" || f == "glorot_normal") {
+  } else if (f == "xavier_normal") {
     out = Init{Init::Normal, 0, std::sqrt(2.0 / (fanIn + fanOut)), {}};
   } else if (f == "he_uniform") {
     double a = std::sqrt(6.0 / fanIn);
     out = Init{Init::Uniform, -a, a, {}};
   } else if (f == "he_normal") {
     out = Init{Init::Normal, 0, std::sqrt(2.0 / fanIn), {}};
+  } else {
+    error(e.loc, "internal error: initializer '" + f + "' has no rule");
+    return false;
   }
   return true;
 }

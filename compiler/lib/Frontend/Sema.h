@@ -1,9 +1,13 @@
 //===- Sema.h - Internal declarations of semantic analysis ----------------===//
 //
 // The Sema class and what its files share: limits, Value/Const/Scope, the
-// builtin table and small shape helpers. Private to lib/Frontend: Sema.cpp
-// (types, numbers, arguments, initialisers, entry point), SemaExpr.cpp,
-// SemaLayers.cpp, SemaNorm.cpp, SemaModel.cpp and SemaTrain.cpp define it.
+// builtin registry's row type (Builtin, ArgSpec, Call), the Layer helper and
+// small shape helpers. Private to lib/Frontend. Sema.cpp: types, numbers,
+// initialisers, entry point; SemaBuiltins.cpp: the registry and builtin
+// calls; one file per builtin family: SemaElementwise.cpp (operators,
+// activations), SemaConv.cpp (dense, conv2d, pooling), SemaShape.cpp,
+// SemaNorm.cpp, SemaRandom.cpp, SemaLoss.cpp; SemaExpr.cpp (expressions),
+// SemaModel.cpp (model and block calls) and SemaTrain.cpp.
 //
 //===----------------------------------------------------------------------===//
 #ifndef NNC_LIB_FRONTEND_SEMA_H
@@ -98,59 +102,90 @@ struct Actual {
   std::optional<Const> constant;
 };
 
-/// Argument specification of a builtin.
-struct ArgSpec {
-  const char *name;
-  bool required;
-};
-
+/// What a builtin is; this decides where it may be used.
 enum class BuiltinKind { Layer, Activation, Loss, Init, Optimizer, Dataset };
 
-inline const std::map<std::string, BuiltinKind> &builtins() {
-  static const std::map<std::string, BuiltinKind> table = {
-      {"dense", BuiltinKind::Layer},
-      {"conv2d", BuiltinKind::Layer},
-      {"max_pool", BuiltinKind::Layer},
-      {"maxpool", BuiltinKind::Layer},
-      {"avg_pool", BuiltinKind::Layer},
-      {"avgpool", BuiltinKind::Layer},
-      {"global_avg_pool", BuiltinKind::Layer},
-      {"global_avgpool", BuiltinKind::Layer},
-      {"flatten", BuiltinKind::Layer},
-      {"reshape", BuiltinKind::Layer},
-      {"concat", BuiltinKind::Layer},
-      {"batch_norm", BuiltinKind::Layer},
-      {"dropout", BuiltinKind::Layer},
-      {"flip_lr", BuiltinKind::Layer},
-      {"relu", BuiltinKind::Activation},
-      {"sigmoid", BuiltinKind::Activation},
-      {"tanh", BuiltinKind::Activation},
-      {"softmax", BuiltinKind::Activation},
-      {"identity", BuiltinKind::Activation},
-      {"leaky_relu", BuiltinKind::Activation},
-      {"step", BuiltinKind::Activation},
-      {"cross_entropy", BuiltinKind::Loss},
-      {"mse", BuiltinKind::Loss},
-      {"bce", BuiltinKind::Loss},
-      {"zeros", BuiltinKind::Init},
-      {"constant", BuiltinKind::Init},
-      {"uniform", BuiltinKind::Init},
-      {"normal", BuiltinKind::Init},
-      {"xavier_uniform", BuiltinKind::Init},
-      {"xavier_normal", BuiltinKind::Init},
-      {"glorot_uniform", BuiltinKind::Init},
-      {"glorot_normal", BuiltinKind::Init},
-      {"he_uniform", BuiltinKind::Init},
-      {"he_normal", BuiltinKind::Init},
-      {"sgd", BuiltinKind::Optimizer},
-      {"momentum", BuiltinKind::Optimizer},
-      {"adam", BuiltinKind::Optimizer},
-      {"fashion_mnist", BuiltinKind::Dataset},
-      {"tensors", BuiltinKind::Dataset},
-      {"synthetic", BuiltinKind::Dataset},
+/// One argument of a builtin. Tensor arguments are analysed, in order,
+/// before the handler runs (Call::values); Tensors takes every positional
+/// argument (concat's inputs). Other kinds are left to the handler, which
+/// reads them with number(), integer(), flag(), init(), ... `dflt` is the
+/// default of an optional Number or Bool argument.
+struct ArgSpec {
+  enum Kind {
+    Tensor,
+    Tensors,
+    Number,
+    Int,
+    Ints,
+    Bool,
+    Padding,
+    Init,
+    Shape,
+    Text
   };
-  return table;
+  const char *name;
+  Kind kind = Tensor;
+  bool required = true;
+  double dflt = 0;
+};
+
+class Sema;
+struct Builtin;
+
+/// A builtin call being analysed: the bound argument expressions (one per
+/// ArgSpec, null when absent) and the values of the Tensor arguments.
+struct Call {
+  const Builtin &builtin;
+  const ast::Expr &e;
+  std::vector<const ast::Expr *> args;
+  std::vector<Value> values;   ///< per ArgSpec; Tensor entries analysed
+  std::vector<Value> variadic; ///< the Tensors argument's values
+  /// The name as written (an alias or the builtin's name).
+  const std::string &name() const { return e.text; }
+  /// Every Tensor argument was given and analysed without error.
+  bool valid() const;
+};
+
+/// A handler checks a builtin's other arguments and builds its nodes. It runs
+/// even when a Tensor argument is invalid (an error was reported), so that
+/// the other arguments' errors are reported too and layers are numbered the
+/// same; it then returns an invalid Value (Call::valid).
+using Handler = Value (Sema::*)(const Call &, Scope &);
+
+/// One row of the builtin registry (SemaBuiltins.cpp).
+struct Builtin {
+  const char *name;
+  std::vector<const char *> aliases;
+  BuiltinKind kind;
+  std::vector<ArgSpec> args;
+  Handler handler = nullptr; ///< Layer, Activation, Loss
+  /// The graph op of a builtin that is one node (activations and losses);
+  /// none for identity and the builtins that build several nodes.
+  std::optional<OpKind> op = std::nullopt;
+};
+
+/// The builtin named (or aliased) `name`, or null.
+const Builtin *findBuiltin(const std::string &name);
+
+/// PyTorch's default initialiser of dense and conv weights and biases
+/// (nn.Linear, nn.Conv2d): U(-1/sqrt(fan_in), 1/sqrt(fan_in)).
+inline Init pytorchDefault(double fanIn) {
+  double bound = 1.0 / std::sqrt(fanIn);
+  return Init{Init::Uniform, -bound, bound, {}};
 }
+
+/// A layer with a weight, an optional bias and a summary row: dense, conv2d,
+/// batch_norm and the layers to come. Sema::declare creates (or finds, for a
+/// model called again) `<paramPrefix><name>.weight` and `.bias`;
+/// Sema::layerRow adds the row `<name>` of kind `kind`.
+struct Layer {
+  std::string kind; ///< "dense": the summary row's kind and error prefix
+  std::string name; ///< "dense1": the params' and the summary row's name
+  std::vector<int64_t> weightShape, biasShape;
+  Init weightInit, biasInit;
+  bool hasBias = true;
+  int weight = -1, bias = -1; ///< param indices, set by Sema::declare
+};
 
 class Sema {
 public:
@@ -202,14 +237,13 @@ private:
     return (int)graph->nodes.size() - 1;
   }
   Value add(OpKind op, std::vector<int> operands, TensorType type, Loc loc,
-            double attr = 0, std::vector<int64_t> ints = {}) {
+            std::vector<NodeAttr> attrs = {}) {
     Node n;
     n.op = op;
     n.operands = std::move(operands);
     n.type = type;
     n.loc = std::move(loc);
-    n.attr = attr;
-    n.ints = std::move(ints);
+    n.attrs = std::move(attrs);
     return Value{addNode(std::move(n)), type};
   }
   Value constant(float v, const Loc &loc) {
@@ -299,23 +333,34 @@ private:
   bool window(const ast::Expr &e, const std::string &f, const TensorType &x,
               std::vector<int64_t> &win, int64_t &oh, int64_t &ow);
   bool image(const ast::Expr &e, const std::string &f, const Value &x);
+  friend const std::vector<Builtin> &builtinTable();
   std::optional<Const> constantArg(const ast::Expr &e);
   bool literal(const ast::Expr &e, std::vector<int64_t> &shape,
                std::vector<float> &values);
   bool init(const ast::Expr &e, const std::vector<int64_t> &shape, Init &out);
   std::vector<const ast::Expr *> bindArgs(const ast::Expr &call,
                                           const std::vector<ArgSpec> &spec);
+  bool number(const Call &c, size_t i, double &out);
+  bool flag(const Call &c, size_t i, bool &out);
+  bool declare(Layer &layer, const Call &c, Scope &scope, const Value &x,
+               const ast::Expr *initArg);
+  void layerRow(const Layer &layer, Scope &scope, const Loc &loc,
+                const TensorType &out, int64_t macs);
 
-  // Expressions and models.
+  // Expressions and builtin calls (one handler per builtin family).
   Value expr(const ast::Expr &e, Scope &scope);
   Value call(const ast::Expr &e, Scope &scope);
   Value binary(const ast::Expr &e, Value a, Value b, Scope &scope);
-  Value conv2d(const ast::Expr &e, Scope &scope);
-  Value pool(const ast::Expr &e, Scope &scope);
-  Value reshape(const ast::Expr &e, Scope &scope);
-  Value concat(const ast::Expr &e, Scope &scope);
-  Value batchNorm(const ast::Expr &e, Scope &scope);
-  Value random(const ast::Expr &e, Scope &scope);
+  Value activation(const Call &c, Scope &scope);
+  Value loss(const Call &c, Scope &scope);
+  Value dense(const Call &c, Scope &scope);
+  Value conv2d(const Call &c, Scope &scope);
+  Value pool(const Call &c, Scope &scope);
+  Value reshape(const Call &c, Scope &scope);
+  Value concat(const Call &c, Scope &scope);
+  Value batchNorm(const Call &c, Scope &scope);
+  Value dropout(const Call &c, Scope &scope);
+  Value flipLr(const Call &c, Scope &scope);
   Value modelCall(const ast::Model &m, const ast::Expr &e, Scope &scope);
   Value inlineModel(const ast::Model &m, const std::vector<Actual> &args,
                     const Loc &callLoc, Scope *caller);

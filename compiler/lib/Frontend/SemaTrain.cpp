@@ -63,12 +63,13 @@ void Sema::lrSchedule(const ast::Expr &e, LrSchedule &out) {
     bindArgs(e, {});
   } else if (e.text == "cosine") {
     out.kind = LrSchedule::Cosine;
-    auto args = bindArgs(e, {{"min", false}});
+    auto args = bindArgs(e, {{"min", ArgSpec::Number, false}});
     if (args[0] && (!number(*args[0], out.min) || out.min < 0))
       error(args[0]->loc, "cosine: min must be a non-negative number");
   } else {
     out.kind = LrSchedule::Step;
-    auto args = bindArgs(e, {{"every", true}, {"gamma", false}});
+    auto args = bindArgs(
+        e, {{"every", ArgSpec::Int}, {"gamma", ArgSpec::Number, false}});
     if (args[0])
       integer(*args[0], "step: every", 1, out.every);
     if (args[1] &&
@@ -121,23 +122,23 @@ void Sema::train(const ast::Train &t, Program &p) {
                    "momentum=0.9) or adam(lr=0.001, beta1=0.9, beta2=0.999, "
                    "eps=1e-8)");
     } else {
-      std::vector<ArgSpec> spec;
+      // dst[i] receives the row's argument i (sgd: lr; momentum: lr,
+      // momentum; adam: lr, beta1, beta2, eps).
       std::vector<double *> dst;
       if (e.text == "sgd") {
         o.kind = Optimizer::SGD;
-        spec = {{"lr", true}};
         dst = {&o.lr};
       } else if (e.text == "momentum") {
         o.kind = Optimizer::Momentum;
-        spec = {{"lr", true}, {"momentum", false}};
         dst = {&o.lr, &o.momentum};
       } else {
         o.kind = Optimizer::Adam;
-        o.lr = 0.001;
-        spec = {
-            {"lr", false}, {"beta1", false}, {"beta2", false}, {"eps", false}};
         dst = {&o.lr, &o.beta1, &o.beta2, &o.eps};
       }
+      const std::vector<ArgSpec> &spec = findBuiltin(e.text)->args;
+      for (size_t i = 0; i < spec.size(); ++i)
+        if (!spec[i].required)
+          *dst[i] = spec[i].dflt;
       auto args = bindArgs(e, spec);
       for (size_t i = 0; i < args.size(); ++i)
         if (args[i] && (!number(*args[i], *dst[i]) || *dst[i] < 0))
@@ -186,7 +187,7 @@ void Sema::train(const ast::Train &t, Program &p) {
   const ast::Expr &d = *settings["data"]->value;
   bool ce = calls(*settings["loss"]->value, "cross_entropy");
   if (d.kind == ast::Expr::Call && d.text == "fashion_mnist") {
-    auto args = bindArgs(d, {{"dir", false}});
+    auto args = bindArgs(d, findBuiltin(d.text)->args);
     cfg.data.kind = Dataset::FashionMnist;
     if (args[0]) {
       if (args[0]->kind != ast::Expr::String)
@@ -201,7 +202,7 @@ void Sema::train(const ast::Train &t, Program &p) {
     }
     p.target = TensorType{ElemType::I32, {kBatch}};
   } else if (d.kind == ast::Expr::Call && d.text == "tensors") {
-    auto args = bindArgs(d, {{"x", true}, {"y", true}});
+    auto args = bindArgs(d, findBuiltin(d.text)->args);
     cfg.data.kind = Dataset::Tensors;
     Dataset &ds = cfg.data;
     if (!args[0] || !args[1] || !literal(*args[0], ds.xShape, ds.x) ||
@@ -237,7 +238,7 @@ void Sema::train(const ast::Train &t, Program &p) {
         }
   } else if (d.kind == ast::Expr::Call && d.text == "synthetic") {
     // Benchmarks: random inputs and labels of the model's shapes.
-    auto args = bindArgs(d, {{"samples", true}, {"classes", true}});
+    auto args = bindArgs(d, findBuiltin(d.text)->args);
     cfg.data.kind = Dataset::Synthetic;
     if (!args[0] || !args[1] ||
         !integer(*args[0], "synthetic: samples", 1, cfg.data.samples) ||
@@ -314,7 +315,7 @@ void Sema::run(Program &p) {
       if (!fresh)
         error(m.loc,
               "'" + m.name + "' is already defined at " + str(it->second->loc));
-      if (builtins().count(m.name))
+      if (findBuiltin(m.name))
         error(m.loc, "'" + m.name + "' is the name of a builtin");
     }
     if (file.get() != &main)

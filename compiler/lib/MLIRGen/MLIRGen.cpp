@@ -23,6 +23,7 @@
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/Verifier.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -52,66 +53,6 @@ struct Arena {
   size_t x = 0, y = 0, w = 0, hyper = 0, loss = 0, out = 0; ///< slot indices
   int64_t bytes = 0;
 };
-
-/// Graph ops that map 1:1 onto an nn op with the same operands.
-StringRef nnOpName(OpKind kind) {
-  switch (kind) {
-  case OpKind::MatMul:
-    return "nn.matmul";
-  case OpKind::Add:
-    return "nn.add";
-  case OpKind::Sub:
-    return "nn.sub";
-  case OpKind::Mul:
-    return "nn.mul";
-  case OpKind::Div:
-    return "nn.div";
-  case OpKind::Neg:
-    return "nn.neg";
-  case OpKind::Relu:
-    return "nn.relu";
-  case OpKind::Sigmoid:
-    return "nn.sigmoid";
-  case OpKind::Tanh:
-    return "nn.tanh";
-  case OpKind::LeakyRelu:
-    return "nn.leaky_relu";
-  case OpKind::Step:
-    return "nn.step";
-  case OpKind::Softmax:
-    return "nn.softmax";
-  case OpKind::Sqrt:
-    return "nn.sqrt";
-  case OpKind::Conv2D:
-    return "nn.conv2d";
-  case OpKind::MaxPool:
-    return "nn.max_pool";
-  case OpKind::AvgPool:
-    return "nn.avg_pool";
-  case OpKind::Reshape:
-    return "nn.reshape";
-  case OpKind::Concat:
-    return "nn.concat";
-  case OpKind::SumTo:
-    return "nn.unbroadcast";
-  case OpKind::DropoutMask:
-    return "nn.dropout_mask";
-  case OpKind::FlipLR:
-    return "nn.flip_lr";
-  case OpKind::CrossEntropy:
-    return "nn.cross_entropy";
-  case OpKind::Mse:
-    return "nn.mse";
-  case OpKind::Bce:
-    return "nn.bce";
-  case OpKind::Input:
-  case OpKind::Param:
-  case OpKind::Buffer:
-  case OpKind::Const:
-    break;
-  }
-  return "";
-}
 
 /// Floats in the descriptor: %.9g round-trips every f32 exactly.
 std::string fmt(double v) {
@@ -193,7 +134,7 @@ private:
     if (!prog.evalLoss.results.empty() || !prog.buffers.empty())
       return prog.evalLoss;
     for (const Node &n : prog.loss.nodes)
-      if (n.op == OpKind::DropoutMask || n.op == OpKind::FlipLR)
+      if (n.op == OpKind::DropoutMask || n.op == OpKind::FlipLr)
         return prog.evalLoss;
     return prog.loss;
   }
@@ -357,6 +298,10 @@ private:
     return results;
   }
 
+  /// One node: a leaf is a function argument or a constant; any other node
+  /// is its nn op (`nn.<opName>`) with the node's operands and attributes, and
+  /// a loss is followed by nn.weighted_mean. Nothing here is specific to an
+  /// op: a new graph op needs no change in MLIRGen.
   FailureOr<Value> genNode(const Node &node, Location l, ValueRange operands,
                            const Leaves &leaves) {
     RankedTensorType type = tensorType(node.type);
@@ -364,21 +309,6 @@ private:
       if (node.index < 0 || node.index >= (int)values.size())
         return fail(l, "no " + what + " " + Twine(node.index));
       return values[node.index];
-    };
-    auto needInts = [&](size_t n) -> LogicalResult {
-      if (node.ints.size() == n)
-        return success();
-      return emitError(l) << "internal error: " << nnOpName(node.op)
-                          << " needs " << n << " integer attributes, got "
-                          << node.ints.size();
-    };
-    // Node::ints windows: {kh, kw, sh, sw, dh, dw, pt, pb, pl, pr}.
-    auto pair = [&](size_t i) {
-      return b.getDenseI64ArrayAttr({node.ints[i], node.ints[i + 1]});
-    };
-    auto padding = [&] {
-      return b.getNamedAttr(
-          "padding", b.getDenseI64ArrayAttr(ArrayRef(node.ints).slice(6, 4)));
     };
     switch (node.op) {
     case OpKind::Input:
@@ -389,66 +319,35 @@ private:
       return leaf(leaves.buffers, "buffer");
     case OpKind::Const:
       return genConst(node, l, type);
-    case OpKind::CrossEntropy:
-    case OpKind::Mse:
-    case OpKind::Bce: {
-      // loss(a, t, w) = weighted_mean(per_sample(a, t) : [B], w) : tensor<f32>
-      if (operands.size() != 3)
-        return fail(l, "a loss takes 3 operands");
-      Value perSample = create(nnOpName(node.op), l, f32Type({kBatch}),
-                               operands.take_front(2));
-      return create("nn.weighted_mean", l, type, {perSample, operands[2]});
-    }
-    case OpKind::LeakyRelu:
-      return create(nnOpName(node.op), l, type, operands,
-                    {b.getNamedAttr("alpha", b.getF32FloatAttr(node.attr))});
-    case OpKind::Step:
-      return create(
-          nnOpName(node.op), l, type, operands,
-          {b.getNamedAttr("threshold", b.getF32FloatAttr(node.attr))});
-    case OpKind::Conv2D:
-      if (failed(needInts(10)))
-        return failure();
-      return create(nnOpName(node.op), l, type, operands,
-                    {b.getNamedAttr("stride", pair(2)),
-                     b.getNamedAttr("dilation", pair(4)), padding()});
-    case OpKind::MaxPool:
-    case OpKind::AvgPool:
-      if (failed(needInts(10)))
-        return failure();
-      if (node.ints[4] != 1 || node.ints[5] != 1)
-        return fail(l, "pooling with dilation");
-      return create(nnOpName(node.op), l, type, operands,
-                    {b.getNamedAttr("kernel", pair(0)),
-                     b.getNamedAttr("stride", pair(2)), padding()});
-    case OpKind::Concat: {
-      if (failed(needInts(1)))
-        return failure();
-      int64_t rank = type.getRank(), axis = node.ints[0];
-      if (axis < -rank || axis >= rank)
-        return fail(l, "concat axis " + Twine(axis) +
-                           " out of range for rank " + Twine(rank));
-      if (axis < 0)
-        axis += rank;
-      return create(nnOpName(node.op), l, type, operands,
-                    {b.getNamedAttr("axis", b.getI64IntegerAttr(axis))});
-    }
-    case OpKind::DropoutMask:
-      if (failed(needInts(1)))
-        return failure();
-      return create(
-          nnOpName(node.op), l, type, operands,
-          {b.getNamedAttr("p", b.getF32FloatAttr(node.attr)),
-           b.getNamedAttr("salt", b.getI64IntegerAttr(node.ints[0]))});
-    case OpKind::FlipLR:
-      if (failed(needInts(1)))
-        return failure();
-      return create(
-          nnOpName(node.op), l, type, operands,
-          {b.getNamedAttr("salt", b.getI64IntegerAttr(node.ints[0]))});
     default:
-      return create(nnOpName(node.op), l, type, operands);
+      break;
     }
+    std::string name = std::string("nn.") + opName(node.op);
+    SmallVector<NamedAttribute> attrs;
+    for (const NodeAttr &a : node.attrs)
+      attrs.push_back(b.getNamedAttr(a.name, attr(a)));
+    if (opRole(node.op) != OpRole::Loss)
+      return create(name, l, type, operands, attrs);
+    // loss(a, t, w) = weighted_mean(per_sample(a, t) : [B], w) : tensor<f32>
+    if (operands.size() != 3)
+      return fail(l, name + " takes 3 operands (with the sample weights)");
+    FailureOr<Value> perSample =
+        create(name, l, f32Type({kBatch}), operands.take_front(2), attrs);
+    if (failed(perSample))
+      return failure();
+    return create("nn.weighted_mean", l, type, {*perSample, operands[2]});
+  }
+
+  Attribute attr(const NodeAttr &a) {
+    switch (a.kind) {
+    case NodeAttr::Float:
+      return b.getF32FloatAttr(a.value);
+    case NodeAttr::Int:
+      return b.getI64IntegerAttr((int64_t)a.value);
+    case NodeAttr::Ints:
+      return b.getDenseI64ArrayAttr(a.ints);
+    }
+    return {};
   }
 
   /// `arith.constant dense<values>`; a single value is splat.
@@ -482,15 +381,22 @@ private:
     return failure();
   }
 
-  /// Creates the nn op `name` generically (by name), so MLIRGen depends only
-  /// on the op table in docs/internals.md.
-  Value create(StringRef name, Location l, Type type, ValueRange operands,
-               ArrayRef<NamedAttribute> attrs = {}) {
+  /// Creates the nn op `name` generically (by name) and verifies it: a
+  /// malformed node (a missing or bad attribute, wrong operands) is a frontend
+  /// bug, reported at the node after the verifier's message.
+  FailureOr<Value> create(StringRef name, Location l, Type type,
+                          ValueRange operands,
+                          ArrayRef<NamedAttribute> attrs = {}) {
     OperationState state(l, name);
     state.addOperands(operands);
     state.addTypes(type);
     state.addAttributes(attrs);
-    return b.create(state)->getResult(0);
+    Operation *op = b.create(state);
+    if (!op->isRegistered())
+      return fail(l, "'" + name + "' is not an op of the nn dialect");
+    if (failed(verify(op)))
+      return fail(l, "the frontend built an invalid '" + name + "'");
+    return op->getResult(0);
   }
 
   func::FuncOp createFunc(StringRef name, TypeRange args, TypeRange results,

@@ -1,0 +1,54 @@
+//===- SemaLoss.cpp - Losses ----------------------------------------------===//
+//
+// Semantic analysis of the losses, allowed only in a train section's loss:
+// `op`(a, b, w) -> scalar, the weighted mean over samples (w, graph input 2)
+// of a per-sample loss (see NNC_GRAPH_OPS).
+//
+//===----------------------------------------------------------------------===//
+#include "Sema.h"
+
+namespace nnc::sema {
+
+/// Graph input 2 of a loss graph: the sample weights w [B].
+constexpr int kWeightNode = 2;
+
+Value Sema::loss(const Call &c, Scope &) {
+  const ast::Expr &e = c.e;
+  const std::string &f = c.name();
+  if (!c.valid())
+    return {};
+  Value a = c.values[0], b = c.values[1];
+  OpKind op = *c.builtin.op;
+  if (op == OpKind::CrossEntropy) {
+    classification = true;
+    if (a.type.elem != ElemType::F32 || a.type.dims.size() != 2 ||
+        a.type.dims[0] != kBatch) {
+      error(e.loc, "cross_entropy: logits must be f32[B,C], got " +
+                       formatType(a.type));
+      return {};
+    }
+    if (!(b.type == TensorType{ElemType::I32, {kBatch}})) {
+      error(e.loc, "cross_entropy: labels must be i32[B] class indices, got " +
+                       formatType(b.type));
+      return {};
+    }
+  } else {
+    if (a.type.elem != ElemType::F32 || a.type.dims.empty() ||
+        a.type.dims[0] != kBatch) {
+      error(e.loc, f +
+                       ": prediction must be f32 with the batch dimension B "
+                       "first, got " +
+                       formatType(a.type));
+      return {};
+    }
+    if (!(a.type == b.type)) {
+      error(e.loc, f + ": prediction " + formatType(a.type) + " and target " +
+                       formatType(b.type) + " differ");
+      return {};
+    }
+  }
+  return add(op, {a.node, b.node, kWeightNode}, TensorType{ElemType::F32, {}},
+             e.loc);
+}
+
+} // namespace nnc::sema
