@@ -365,14 +365,15 @@ LogicalResult Backward::rule(Operation *op) {
       });
 }
 
-/// Optimizer kinds and the number of state tensors each keeps per parameter.
-struct Optimizer {
+/// The parameter update named by `nn.optimizer`: its kind (the update op) and
+/// the number of state tensors it keeps per parameter.
+struct UpdateRule {
   StringRef kind;
   unsigned statesPerParam;
   DictionaryAttr attrs;
 };
 
-FailureOr<Optimizer> getOptimizer(func::FuncOp train) {
+FailureOr<UpdateRule> getUpdateRule(func::FuncOp train) {
   auto dict = train->getAttrOfType<DictionaryAttr>("nn.optimizer");
   if (!dict)
     return train.emitError("missing dictionary attribute 'nn.optimizer'");
@@ -380,22 +381,22 @@ FailureOr<Optimizer> getOptimizer(func::FuncOp train) {
   if (!kind)
     return train.emitError("'nn.optimizer' has no string 'kind'");
   SmallVector<StringRef, 3> needed;
-  Optimizer opt{kind.getValue(), 0, dict};
-  if (opt.kind == "sgd") {
-  } else if (opt.kind == "momentum") {
-    opt.statesPerParam = 1;
+  UpdateRule update{kind.getValue(), 0, dict};
+  if (update.kind == "sgd") {
+  } else if (update.kind == "momentum") {
+    update.statesPerParam = 1;
     needed = {"momentum"};
-  } else if (opt.kind == "adam") {
-    opt.statesPerParam = 2;
+  } else if (update.kind == "adam") {
+    update.statesPerParam = 2;
     needed = {"beta1", "beta2", "eps"};
   } else {
-    return train.emitError("unknown optimizer kind '") << opt.kind << "'";
+    return train.emitError("unknown optimizer kind '") << update.kind << "'";
   }
   for (StringRef name : needed)
     if (!dict.getAs<FloatAttr>(name))
       return train.emitError("'nn.optimizer' of kind '")
-             << opt.kind << "' needs the float '" << name << "'";
-  return opt;
+             << update.kind << "' needs the float '" << name << "'";
+  return update;
 }
 
 /// The shape of a train step: n parameters, k optimizer state tensors, m
@@ -408,7 +409,7 @@ struct Signature {
 /// E...) matches @loss(P..., A...) -> (loss, out, E...) with n =
 /// nn.num_params and the hyper-parameters tensor<4xf32> last in A.
 FailureOr<Signature> checkSignatures(func::FuncOp train, func::FuncOp loss,
-                                     const Optimizer &opt) {
+                                     const UpdateRule &update) {
   MLIRContext *ctx = loss.getContext();
   FunctionType lt = loss.getFunctionType(), tt = train.getFunctionType();
   auto numParams = train->getAttrOfType<IntegerAttr>("nn.num_params");
@@ -423,13 +424,14 @@ FailureOr<Signature> checkSignatures(func::FuncOp train, func::FuncOp loss,
            << loss.getSymName() << "(P..., A..., tensor<4xf32>) -> "
            << "(tensor<f32>, out, E...) with " << n
            << " parameters P (nn.num_params) to differentiate";
-  Signature sig{
-      static_cast<unsigned>(n), static_cast<unsigned>(n) * opt.statesPerParam,
-      lt.getNumInputs() - static_cast<unsigned>(n), lt.getNumResults() - 2};
+  Signature sig{static_cast<unsigned>(n),
+                static_cast<unsigned>(n) * update.statesPerParam,
+                lt.getNumInputs() - static_cast<unsigned>(n),
+                lt.getNumResults() - 2};
   SmallVector<Type> ins, outs;
   ins.append(lt.getInputs().begin(), lt.getInputs().begin() + n);
   for (unsigned i = 0; i < sig.n; ++i)
-    for (unsigned s = 0; s < opt.statesPerParam; ++s)
+    for (unsigned s = 0; s < update.statesPerParam; ++s)
       ins.push_back(lt.getInput(i));
   ins.append(lt.getInputs().begin() + n, lt.getInputs().end());
   outs.append(lt.getResults().begin(), lt.getResults().begin() + 2);
@@ -438,7 +440,7 @@ FailureOr<Signature> checkSignatures(func::FuncOp train, func::FuncOp loss,
   auto expected = FunctionType::get(ctx, ins, outs);
   if (tt != expected)
     return train.emitError("expected type ")
-           << expected << " for the '" << opt.kind << "' train step of @"
+           << expected << " for the '" << update.kind << "' train step of @"
            << loss.getSymName() << ", got " << tt;
   return sig;
 }
@@ -453,10 +455,10 @@ LogicalResult buildTrainStep(func::FuncOp train) {
   auto loss = SymbolTable::lookupNearestSymbolFrom<func::FuncOp>(train, gradOf);
   if (!loss || loss.isDeclaration() || !loss.getBody().hasOneBlock())
     return train.emitError("'nn.grad_of' must name a single-block function");
-  FailureOr<Optimizer> opt = getOptimizer(train);
-  if (failed(opt))
+  FailureOr<UpdateRule> update = getUpdateRule(train);
+  if (failed(update))
     return failure();
-  FailureOr<Signature> sig = checkSignatures(train, loss, *opt);
+  FailureOr<Signature> sig = checkSignatures(train, loss, *update);
   if (failed(sig))
     return failure();
   unsigned n = sig->n, k = sig->k;
@@ -503,19 +505,19 @@ LogicalResult buildTrainStep(func::FuncOp train) {
   SmallVector<Value> results = {lossValue, out}, states;
   for (unsigned i = 0; i < n; ++i) {
     Value p = args[i], g = backward.adjoint(p);
-    auto s = args.slice(n + i * opt->statesPerParam, opt->statesPerParam);
+    auto s = args.slice(n + i * update->statesPerParam, update->statesPerParam);
     auto attr = [&](StringRef name) {
-      return b.getNamedAttr(name, opt->attrs.get(name));
+      return b.getNamedAttr(name, update->attrs.get(name));
     };
     Type t = p.getType();
     if (!g) { // p does not reach the loss: no grad, no step (as in PyTorch).
       results.push_back(p);
       states.append(s.begin(), s.end());
-    } else if (opt->kind == "sgd") {
+    } else if (update->kind == "sgd") {
       results.push_back(
           b.create<nn::SgdUpdateOp>(loc, TypeRange{t}, ValueRange{p, g, hyper})
               ->getResult(0));
-    } else if (opt->kind == "momentum") {
+    } else if (update->kind == "momentum") {
       Operation *u = b.create<nn::MomentumUpdateOp>(
           loc, TypeRange{t, t}, ValueRange{p, g, s[0], hyper},
           ArrayRef<NamedAttribute>{attr("momentum")});
