@@ -2,7 +2,8 @@
 //
 // Gives every `@train_step` declaration carrying `nn.grad_of = @loss` a body.
 // `@loss(P..., A...) -> (loss, out, E...)` is differentiated with respect to
-// its first n = `nn.num_params` arguments P: its forward ops are cloned into
+// its first n = `nn.num_params` arguments P, or the subset of them listed by
+// `nn.wrt = array<i64: ...>`: its forward ops are cloned into
 // `@train_step(P..., S..., A...)` (A, e.g. buffers, x, y, w and the hyper-
 // parameters, passed through), then walked in reverse accumulating adjoints
 // from the seed dL = 1 for the scalar loss (result 0; the model output `%out`
@@ -14,9 +15,9 @@
 // are computed; fan-out is summed with `nn.add`. Finally the optimizer named
 // by `nn.optimizer` updates each parameter with lr and t from the last
 // argument (tensor<4xf32>) and threads its state: the body returns (loss,
-// out, P'..., S'..., E...). A parameter that does not reach the loss is
-// passed through unchanged with its state, as PyTorch's optimizers skip
-// parameters whose grad is None.
+// out, P'..., S'..., E...). A parameter that does not reach the loss, or is
+// not in `nn.wrt`, is passed through unchanged with its state, as PyTorch's
+// optimizers skip parameters whose grad is None.
 //
 //===----------------------------------------------------------------------===//
 
@@ -106,7 +107,7 @@ public:
 private:
   OpBuilder &b;
   const GradRuleSet &rules;
-  llvm::DenseSet<Value> varied; // values that depend on a parameter
+  llvm::DenseSet<Value> varied; // values depending on a parameter in nn.wrt
   llvm::DenseMap<Value, Value> adjoints;
 };
 
@@ -190,6 +191,33 @@ FailureOr<Signature> checkSignatures(func::FuncOp train, func::FuncOp loss,
   return sig;
 }
 
+/// The indices of the parameters to differentiate: `nn.wrt`, strictly
+/// increasing indices into the n parameters, or all n when it is absent.
+FailureOr<SmallVector<unsigned>> getWrt(func::FuncOp train, unsigned n) {
+  Attribute attr = train->getAttr("nn.wrt");
+  if (!attr)
+    return llvm::to_vector(llvm::seq(0u, n));
+  auto wrt = dyn_cast<DenseI64ArrayAttr>(attr);
+  if (!wrt)
+    return train.emitError("'nn.wrt' must be an array<i64: ...> of indices "
+                           "into the parameters");
+  if (wrt.empty())
+    return train.emitError("'nn.wrt' is empty: no parameter to differentiate");
+  SmallVector<unsigned> indices;
+  for (int64_t i : wrt.asArrayRef()) {
+    if (i < 0 || i >= n)
+      return train.emitError("'nn.wrt' index ")
+             << i << " is out of range for " << n
+             << " parameters (nn.num_params)";
+    if (!indices.empty() && i <= indices.back())
+      return train.emitError("'nn.wrt' indices must be strictly increasing "
+                             "(sorted, no duplicates): ")
+             << i << " follows " << indices.back();
+    indices.push_back(i);
+  }
+  return indices;
+}
+
 } // namespace
 
 LogicalResult nnc::grad::buildTrainStep(func::FuncOp train,
@@ -209,6 +237,9 @@ LogicalResult nnc::grad::buildTrainStep(func::FuncOp train,
   if (failed(sig))
     return failure();
   unsigned n = sig->n, k = sig->k;
+  FailureOr<SmallVector<unsigned>> wrt = getWrt(train, n);
+  if (failed(wrt))
+    return failure();
 
   // Forward: clone @loss with P -> P and A -> A.
   Block *body = train.addEntryBlock();
@@ -221,7 +252,9 @@ LogicalResult nnc::grad::buildTrainStep(func::FuncOp train,
     map.map(loss.getArgument(n + j), args[n + k + j]);
   Block &lossBody = loss.getBody().front();
   SmallVector<Operation *> forward;
-  llvm::DenseSet<Value> varied(args.begin(), args.begin() + n);
+  llvm::DenseSet<Value> varied;
+  for (unsigned i : *wrt)
+    varied.insert(args[i]);
   for (Operation &op : lossBody.without_terminator()) {
     Operation *clone = b.clone(op, map);
     forward.push_back(clone);
@@ -257,7 +290,7 @@ LogicalResult nnc::grad::buildTrainStep(func::FuncOp train,
       return b.getNamedAttr(name, update->attrs.get(name));
     };
     Type t = p.getType();
-    if (!g) { // p does not reach the loss: no grad, no step (as in PyTorch).
+    if (!g) { // p not in nn.wrt or not reaching the loss: no grad, no step.
       results.push_back(p);
       states.append(s.begin(), s.end());
     } else if (update->kind == "sgd") {

@@ -126,9 +126,10 @@ void populateShapeGradRules(GradRuleSet &rules);
 
 /// Gives the declaration `train` (carrying `nn.grad_of = @loss`) its body:
 /// the forward ops of @loss, their gradients by `rules` and the optimizer
-/// update. Emits an error and fails if @loss, the signature or `nn.optimizer`
-/// is invalid, or an op on the path from a parameter to the loss has no rule
-/// or no gradient.
+/// update, for the parameters listed by `nn.wrt` (all when absent). Emits an
+/// error and fails if @loss, the signature, `nn.optimizer` or `nn.wrt` is
+/// invalid, or an op on the path from a parameter to the loss has no rule or
+/// no gradient.
 LogicalResult buildTrainStep(func::FuncOp train, const GradRuleSet &rules);
 
 } // namespace nnc::grad
