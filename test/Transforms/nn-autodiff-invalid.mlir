@@ -161,3 +161,100 @@ func.func private @loss(%x: tensor<2x2x2x1xf32>, %h: tensor<4xf32>, %y: tensor<2
 func.func private @train_step(tensor<2x2x2x1xf32>, tensor<4xf32>, tensor<2x2x2x1xf32>, tensor<2xf32>, tensor<4xf32>)
     -> (tensor<f32>, tensor<2x2x2x1xf32>, tensor<2x2x2x1xf32>, tensor<4xf32>)
     attributes {nn.grad_of = @loss, nn.num_params = 2 : i64, nn.optimizer = {kind = "sgd"}}
+
+// -----
+
+// nn.wrt lists indices into the nn.num_params parameters.
+func.func private @loss(%W: tensor<2xf32>, %b: tensor<2xf32>, %x: tensor<4x2xf32>, %y: tensor<4x2xf32>,
+                        %w: tensor<4xf32>, %hyper: tensor<4xf32>) -> (tensor<f32>, tensor<4x2xf32>) {
+  %xw = nn.mul %x, %W : tensor<4x2xf32>, tensor<2xf32> -> tensor<4x2xf32>
+  %z = nn.add %xw, %b : tensor<4x2xf32>, tensor<2xf32> -> tensor<4x2xf32>
+  %l = nn.mse %z, %y : tensor<4x2xf32>, tensor<4x2xf32> -> tensor<4xf32>
+  %loss = nn.weighted_mean %l, %w : tensor<4xf32>, tensor<4xf32> -> tensor<f32>
+  return %loss, %z : tensor<f32>, tensor<4x2xf32>
+}
+// expected-error @below {{'nn.wrt' index 2 is out of range for 2 parameters (nn.num_params)}}
+func.func private @train_step(tensor<2xf32>, tensor<2xf32>, tensor<4x2xf32>, tensor<4x2xf32>, tensor<4xf32>,
+                              tensor<4xf32>) -> (tensor<f32>, tensor<4x2xf32>, tensor<2xf32>, tensor<2xf32>)
+    attributes {nn.grad_of = @loss, nn.num_params = 2 : i64, nn.wrt = array<i64: 0, 2>,
+                nn.optimizer = {kind = "sgd"}}
+
+// -----
+
+func.func private @loss(%W: tensor<2xf32>, %b: tensor<2xf32>, %x: tensor<4x2xf32>, %y: tensor<4x2xf32>,
+                        %w: tensor<4xf32>, %hyper: tensor<4xf32>) -> (tensor<f32>, tensor<4x2xf32>) {
+  %xw = nn.mul %x, %W : tensor<4x2xf32>, tensor<2xf32> -> tensor<4x2xf32>
+  %z = nn.add %xw, %b : tensor<4x2xf32>, tensor<2xf32> -> tensor<4x2xf32>
+  %l = nn.mse %z, %y : tensor<4x2xf32>, tensor<4x2xf32> -> tensor<4xf32>
+  %loss = nn.weighted_mean %l, %w : tensor<4xf32>, tensor<4xf32> -> tensor<f32>
+  return %loss, %z : tensor<f32>, tensor<4x2xf32>
+}
+// expected-error @below {{'nn.wrt' index -1 is out of range for 2 parameters (nn.num_params)}}
+func.func private @train_step(tensor<2xf32>, tensor<2xf32>, tensor<4x2xf32>, tensor<4x2xf32>, tensor<4xf32>,
+                              tensor<4xf32>) -> (tensor<f32>, tensor<4x2xf32>, tensor<2xf32>, tensor<2xf32>)
+    attributes {nn.grad_of = @loss, nn.num_params = 2 : i64, nn.wrt = array<i64: -1>,
+                nn.optimizer = {kind = "sgd"}}
+
+// -----
+
+func.func private @loss(%W: tensor<2xf32>, %b: tensor<2xf32>, %x: tensor<4x2xf32>, %y: tensor<4x2xf32>,
+                        %w: tensor<4xf32>, %hyper: tensor<4xf32>) -> (tensor<f32>, tensor<4x2xf32>) {
+  %xw = nn.mul %x, %W : tensor<4x2xf32>, tensor<2xf32> -> tensor<4x2xf32>
+  %z = nn.add %xw, %b : tensor<4x2xf32>, tensor<2xf32> -> tensor<4x2xf32>
+  %l = nn.mse %z, %y : tensor<4x2xf32>, tensor<4x2xf32> -> tensor<4xf32>
+  %loss = nn.weighted_mean %l, %w : tensor<4xf32>, tensor<4xf32> -> tensor<f32>
+  return %loss, %z : tensor<f32>, tensor<4x2xf32>
+}
+// expected-error @below {{'nn.wrt' indices must be strictly increasing (sorted, no duplicates): 1 follows 1}}
+func.func private @train_step(tensor<2xf32>, tensor<2xf32>, tensor<4x2xf32>, tensor<4x2xf32>, tensor<4xf32>,
+                              tensor<4xf32>) -> (tensor<f32>, tensor<4x2xf32>, tensor<2xf32>, tensor<2xf32>)
+    attributes {nn.grad_of = @loss, nn.num_params = 2 : i64, nn.wrt = array<i64: 1, 1>,
+                nn.optimizer = {kind = "sgd"}}
+
+// -----
+
+func.func private @loss(%W: tensor<2xf32>, %b: tensor<2xf32>, %x: tensor<4x2xf32>, %y: tensor<4x2xf32>,
+                        %w: tensor<4xf32>, %hyper: tensor<4xf32>) -> (tensor<f32>, tensor<4x2xf32>) {
+  %xw = nn.mul %x, %W : tensor<4x2xf32>, tensor<2xf32> -> tensor<4x2xf32>
+  %z = nn.add %xw, %b : tensor<4x2xf32>, tensor<2xf32> -> tensor<4x2xf32>
+  %l = nn.mse %z, %y : tensor<4x2xf32>, tensor<4x2xf32> -> tensor<4xf32>
+  %loss = nn.weighted_mean %l, %w : tensor<4xf32>, tensor<4xf32> -> tensor<f32>
+  return %loss, %z : tensor<f32>, tensor<4x2xf32>
+}
+// expected-error @below {{'nn.wrt' indices must be strictly increasing (sorted, no duplicates): 0 follows 1}}
+func.func private @train_step(tensor<2xf32>, tensor<2xf32>, tensor<4x2xf32>, tensor<4x2xf32>, tensor<4xf32>,
+                              tensor<4xf32>) -> (tensor<f32>, tensor<4x2xf32>, tensor<2xf32>, tensor<2xf32>)
+    attributes {nn.grad_of = @loss, nn.num_params = 2 : i64, nn.wrt = array<i64: 1, 0>,
+                nn.optimizer = {kind = "sgd"}}
+
+// -----
+
+func.func private @loss(%W: tensor<2xf32>, %b: tensor<2xf32>, %x: tensor<4x2xf32>, %y: tensor<4x2xf32>,
+                        %w: tensor<4xf32>, %hyper: tensor<4xf32>) -> (tensor<f32>, tensor<4x2xf32>) {
+  %xw = nn.mul %x, %W : tensor<4x2xf32>, tensor<2xf32> -> tensor<4x2xf32>
+  %z = nn.add %xw, %b : tensor<4x2xf32>, tensor<2xf32> -> tensor<4x2xf32>
+  %l = nn.mse %z, %y : tensor<4x2xf32>, tensor<4x2xf32> -> tensor<4xf32>
+  %loss = nn.weighted_mean %l, %w : tensor<4xf32>, tensor<4xf32> -> tensor<f32>
+  return %loss, %z : tensor<f32>, tensor<4x2xf32>
+}
+// expected-error @below {{'nn.wrt' is empty: no parameter to differentiate}}
+func.func private @train_step(tensor<2xf32>, tensor<2xf32>, tensor<4x2xf32>, tensor<4x2xf32>, tensor<4xf32>,
+                              tensor<4xf32>) -> (tensor<f32>, tensor<4x2xf32>, tensor<2xf32>, tensor<2xf32>)
+    attributes {nn.grad_of = @loss, nn.num_params = 2 : i64, nn.wrt = array<i64>,
+                nn.optimizer = {kind = "sgd"}}
+
+// -----
+
+func.func private @loss(%W: tensor<2xf32>, %b: tensor<2xf32>, %x: tensor<4x2xf32>, %y: tensor<4x2xf32>,
+                        %w: tensor<4xf32>, %hyper: tensor<4xf32>) -> (tensor<f32>, tensor<4x2xf32>) {
+  %xw = nn.mul %x, %W : tensor<4x2xf32>, tensor<2xf32> -> tensor<4x2xf32>
+  %z = nn.add %xw, %b : tensor<4x2xf32>, tensor<2xf32> -> tensor<4x2xf32>
+  %l = nn.mse %z, %y : tensor<4x2xf32>, tensor<4x2xf32> -> tensor<4xf32>
+  %loss = nn.weighted_mean %l, %w : tensor<4xf32>, tensor<4xf32> -> tensor<f32>
+  return %loss, %z : tensor<f32>, tensor<4x2xf32>
+}
+// expected-error @below {{'nn.wrt' must be an array<i64: ...> of indices into the parameters}}
+func.func private @train_step(tensor<2xf32>, tensor<2xf32>, tensor<4x2xf32>, tensor<4x2xf32>, tensor<4xf32>,
+                              tensor<4xf32>) -> (tensor<f32>, tensor<4x2xf32>, tensor<2xf32>, tensor<2xf32>)
+    attributes {nn.grad_of = @loss, nn.num_params = 2 : i64, nn.wrt = [0, 1],
+                nn.optimizer = {kind = "sgd"}}

@@ -16,11 +16,15 @@ def Autodiff : Pass<"nn-autodiff", "mlir::ModuleOp"> {
     For every function declaration carrying `nn.grad_of = @loss`, where
     `@loss(P..., A...) -> (loss, out, E...)` and n = `nn.num_params`, clones
     the forward computation of `@loss`, walks it in reverse applying one
-    gradient rule per op (all rules are in one table in Autodiff.cpp),
-    accumulates the gradient of the scalar loss with respect to each of the
-    first n arguments P, and applies the optimizer named by `nn.optimizer`
-    (`nn.sgd_update`, `nn.momentum_update` or `nn.adam_update`) with lr and t
-    from the last argument, the `tensor<4xf32>` hyper-parameters. Before:
+    gradient rule per op (one file of rules per op family in
+    compiler/lib/Transforms/Grad/, each with a populate...GradRules; a rule
+    gets the adjoint of each of its op's results, null for those that do not
+    reach the loss), accumulates the gradient of the scalar loss with respect
+    to each of the first n arguments P (or those listed by the optional
+    `nn.wrt = array<i64: ...>`; the others are returned unchanged), and
+    applies the optimizer named by `nn.optimizer` (`nn.sgd_update`,
+    `nn.momentum_update` or `nn.adam_update`) with lr and t from the last
+    argument, the `tensor<4xf32>` hyper-parameters. Before:
 
     ```mlir
     func.func private @train_step(P..., S..., A...) -> (loss, out, P'..., S'..., E...)

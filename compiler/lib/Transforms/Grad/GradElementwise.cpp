@@ -1,0 +1,100 @@
+//===- GradElementwise.cpp - Gradients of elementwise nn ops ----*- C++ -*-===//
+//
+// The gradient rules of the broadcasting arithmetic (add sub mul div), neg,
+// the activations and sqrt. Each comment restates the forward line, then the
+// adjoints of its operands; a broadcast operand's adjoint is unbroadcast back
+// to its type.
+//
+//===----------------------------------------------------------------------===//
+
+#include "GradRules.h"
+
+#include "nnc/Dialect/NN/NNOps.h"
+
+using namespace mlir;
+using namespace nnc;
+using namespace nnc::grad;
+
+void nnc::grad::populateElementwiseGradRules(GradRuleSet &rules) {
+  // c = a + b: da = unbroadcast(dc), db = unbroadcast(dc)
+  rules.add<nn::AddOp>([](auto, GradContext &c) {
+    c.d(0, [&] { return c.unbroadcast(c.dy(), c.ty(0)); });
+    c.d(1, [&] { return c.unbroadcast(c.dy(), c.ty(1)); });
+    return success();
+  });
+  // c = a - b: da = unbroadcast(dc), db = -unbroadcast(dc)
+  rules.add<nn::SubOp>([](auto, GradContext &c) {
+    c.d(0, [&] { return c.unbroadcast(c.dy(), c.ty(0)); });
+    c.d(1, [&] {
+      return c.emit<nn::NegOp>(c.ty(1), {c.unbroadcast(c.dy(), c.ty(1))});
+    });
+    return success();
+  });
+  // c = a * b: da = unbroadcast(dc * b), db = unbroadcast(dc * a)
+  rules.add<nn::MulOp>([](auto, GradContext &c) {
+    c.d(0, [&] {
+      return c.unbroadcast(c.emit<nn::MulOp>(c.yTy(), {c.dy(), c.x(1)}),
+                           c.ty(0));
+    });
+    c.d(1, [&] {
+      return c.unbroadcast(c.emit<nn::MulOp>(c.yTy(), {c.dy(), c.x(0)}),
+                           c.ty(1));
+    });
+    return success();
+  });
+  // c = a / b: da = unbroadcast(dc / b), db = unbroadcast(-(dc * c) / b)
+  rules.add<nn::DivOp>([](auto, GradContext &c) {
+    c.d(0, [&] {
+      return c.unbroadcast(c.emit<nn::DivOp>(c.yTy(), {c.dy(), c.x(1)}),
+                           c.ty(0));
+    });
+    c.d(1, [&] {
+      Value dcc = c.emit<nn::MulOp>(c.yTy(), {c.dy(), c.y()});
+      Value q = c.emit<nn::DivOp>(c.yTy(), {dcc, c.x(1)});
+      return c.emit<nn::NegOp>(c.ty(1), {c.unbroadcast(q, c.ty(1))});
+    });
+    return success();
+  });
+  // y = -x: dx = -dy
+  rules.add<nn::NegOp>([](auto, GradContext &c) {
+    c.d(0, [&] { return c.emit<nn::NegOp>(c.ty(0), {c.dy()}); });
+    return success();
+  });
+  // y = relu(x): dx = dy * (x > 0)
+  rules.add<nn::ReluOp>([](auto, GradContext &c) {
+    c.d(0, [&] { return c.emit<nn::ReluGradOp>(c.ty(0), {c.x(0), c.dy()}); });
+    return success();
+  });
+  // y = leaky_relu(x): dx = dy * (x > 0 ? 1 : alpha)
+  rules.add<nn::LeakyReluOp>([](nn::LeakyReluOp lr, GradContext &c) {
+    c.d(0, [&] {
+      return c.emit<nn::LeakyReluGradOp>(
+          c.ty(0), {c.x(0), c.dy()},
+          {c.b.getNamedAttr("alpha", lr.getAlphaAttr())});
+    });
+    return success();
+  });
+  // y = sigmoid(x): dx = dy * y * (1 - y)
+  rules.add<nn::SigmoidOp>([](auto, GradContext &c) {
+    c.d(0, [&] { return c.emit<nn::SigmoidGradOp>(c.ty(0), {c.y(), c.dy()}); });
+    return success();
+  });
+  // y = tanh(x): dx = dy * (1 - y^2)
+  rules.add<nn::TanhOp>([](auto, GradContext &c) {
+    c.d(0, [&] { return c.emit<nn::TanhGradOp>(c.ty(0), {c.y(), c.dy()}); });
+    return success();
+  });
+  // y = softmax(x) (last axis): dx = y * (dy - sum_last(dy * y))
+  rules.add<nn::SoftmaxOp>([](auto, GradContext &c) {
+    c.d(0, [&] { return c.emit<nn::SoftmaxGradOp>(c.ty(0), {c.y(), c.dy()}); });
+    return success();
+  });
+  // y = sqrt(x): dx = dy / (2 y)
+  rules.add<nn::SqrtOp>([](auto, GradContext &c) {
+    c.d(0, [&] {
+      Value twoY = c.emit<nn::AddOp>(c.yTy(), {c.y(), c.y()});
+      return c.emit<nn::DivOp>(c.yTy(), {c.dy(), twoY});
+    });
+    return success();
+  });
+}
