@@ -377,3 +377,26 @@ func.func private @slice_train_step(tensor<2x5xf32>, tensor<2x2xf32>, tensor<2xf
 // CHECK: %[[AFTER:.+]] = arith.constant dense<0.000000e+00> : tensor<2x2xf32>
 // CHECK: %[[GRAD_P:.+]] = nn.concat %[[BEFORE]], %[[DS]], %[[AFTER]] {axis = 1 : i64} : tensor<2x1xf32>, tensor<2x2xf32>, tensor<2x2xf32> -> tensor<2x5xf32>
 // CHECK: nn.sgd_update %{{.+}}, %[[GRAD_P]],
+
+// y = softplus(x): dx = dy * sigmoid(x), with sigmoid of the forward input.
+func.func private @softplus_loss(%W: tensor<2x2xf32>, %x: tensor<3x2xf32>, %y: tensor<3x2xf32>,
+                                 %w: tensor<3xf32>, %hyper: tensor<4xf32>) -> (tensor<f32>, tensor<3x2xf32>) {
+  %z = nn.matmul %x, %W : tensor<3x2xf32>, tensor<2x2xf32> -> tensor<3x2xf32>
+  %h = nn.softplus %z : tensor<3x2xf32>
+  %l = nn.mse %h, %y : tensor<3x2xf32>, tensor<3x2xf32> -> tensor<3xf32>
+  %loss = nn.weighted_mean %l, %w : tensor<3xf32>, tensor<3xf32> -> tensor<f32>
+  return %loss, %h : tensor<f32>, tensor<3x2xf32>
+}
+func.func private @softplus_train_step(tensor<2x2xf32>, tensor<3x2xf32>, tensor<3x2xf32>,
+                                       tensor<3xf32>, tensor<4xf32>)
+    -> (tensor<f32>, tensor<3x2xf32>, tensor<2x2xf32>)
+    attributes {nn.grad_of = @softplus_loss, nn.num_params = 1 : i64,
+                nn.optimizer = {kind = "sgd"}}
+
+// CHECK-LABEL: func.func private @softplus_train_step(
+// CHECK: %[[Z:.+]] = nn.matmul
+// CHECK: %[[H:.+]] = nn.softplus %[[Z]] :
+// CHECK: %[[DH:.+]] = nn.mse_grad %[[H]],
+// CHECK: %[[S:.+]] = nn.sigmoid %[[Z]] : tensor<3x2xf32>
+// CHECK: %[[DZ:.+]] = nn.mul %[[DH]], %[[S]] :
+// CHECK: nn.matmul %{{.+}}, %[[DZ]] {transpose_a}

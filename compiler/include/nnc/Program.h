@@ -77,6 +77,7 @@ struct Param {
   X(Sigmoid, "sigmoid", Op)                                                    \
   X(Tanh, "tanh", Op)                                                          \
   X(Sqrt, "sqrt", Op)                                                          \
+  X(Softplus, "softplus", Op)                                                  \
   X(LeakyRelu, "leaky_relu", Op) /* alpha */                                   \
   X(Step, "step", Op)            /* threshold; forward only */                 \
   X(Softmax, "softmax", Op)      /* over the last axis */                      \

@@ -79,6 +79,7 @@ const std::vector<Builtin> &builtinTable() {
       {"sigmoid", {}, B::Activation, {x}, &Sema::activation, OpKind::Sigmoid},
       {"tanh", {}, B::Activation, {x}, &Sema::activation, OpKind::Tanh},
       {"softmax", {}, B::Activation, {x}, &Sema::activation, OpKind::Softmax},
+      {"softplus", {}, B::Activation, {x}, &Sema::activation, OpKind::Softplus},
       {"identity", {}, B::Activation, {x}, &Sema::activation},
       {"leaky_relu",
        {},

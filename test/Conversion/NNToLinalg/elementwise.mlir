@@ -50,3 +50,20 @@ func.func @activations(%x: tensor<4x5xf32>, %dy: tensor<4x5xf32>) -> tensor<4x5x
   %6 = nn.add %3, %5 : tensor<4x5xf32>, tensor<4x5xf32> -> tensor<4x5xf32>
   return %6 : tensor<4x5xf32>
 }
+
+// softplus(x) = max(x, 0) + log1p(exp(-|x|)), one generic.
+// CHECK-LABEL: func @softplus
+// CHECK-SAME: (%[[X:.+]]: tensor<4x5xf32>)
+// CHECK: linalg.generic {{.*}} ins(%[[X]] : tensor<4x5xf32>)
+// CHECK-NEXT: ^bb0(%[[IN:.+]]: f32, %{{.+}}: f32):
+// CHECK-NEXT: %[[ABS:.+]] = math.absf %[[IN]] : f32
+// CHECK-NEXT: %[[NEG:.+]] = arith.negf %[[ABS]] : f32
+// CHECK-NEXT: %[[EXP:.+]] = math.exp %[[NEG]] : f32
+// CHECK-NEXT: %[[TAIL:.+]] = math.log1p %[[EXP]] : f32
+// CHECK: %[[POS:.+]] = arith.maximumf %[[IN]], %{{.+}} : f32
+// CHECK-NEXT: %[[Y:.+]] = arith.addf %[[POS]], %[[TAIL]] : f32
+// CHECK-NEXT: linalg.yield %[[Y]] : f32
+func.func @softplus(%x: tensor<4x5xf32>) -> tensor<4x5xf32> {
+  %0 = nn.softplus %x : tensor<4x5xf32>
+  return %0 : tensor<4x5xf32>
+}

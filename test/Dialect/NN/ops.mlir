@@ -42,6 +42,8 @@ func.func @activations(%x: tensor<4x5xf32>, %dy: tensor<4x5xf32>) -> tensor<4x5x
   %3 = nn.tanh %2 : tensor<4x5xf32>
   // CHECK: nn.softmax %{{.*}} : tensor<4x5xf32>
   %4 = nn.softmax %3 : tensor<4x5xf32>
+  // CHECK: nn.softplus %{{.*}} : tensor<4x5xf32>
+  %sp = nn.softplus %4 : tensor<4x5xf32>
   // CHECK: nn.leaky_relu %{{.*}} {alpha = 0.00999999977 : f32} : tensor<4x5xf32>
   %5 = nn.leaky_relu %4 {alpha = 0.01 : f32} : tensor<4x5xf32>
   // CHECK: nn.step %{{.*}} {threshold = 5.000000e-01 : f32} : tensor<4x5xf32>

@@ -12,7 +12,8 @@ For each case below it writes, next to this script:
                              `steps` optimizer steps
 Cases: `worked` is the worked example of shared/CONCEPTS.md §5 (its published numbers are asserted here);
 `ce` and `mse` are 6-5-4-3 MLPs mixing tanh/relu/sigmoid with cross_entropy and mse (one SGD step); `adam`
-is a 6-5-4-3 classifier trained 3 full-batch Adam steps (checks the bias correction and the state).
+is a 6-5-4-3 classifier trained 3 full-batch Adam steps (checks the bias correction and the state); `softplus`
+is a 6-5-4-3 softplus/tanh/softplus regressor with mse (one SGD step).
 
 The reference runs in float64 from the float32 initial values (which the .safetensors file holds exactly) and
 is cross-checked against torch.optim in float64; a float32 PyTorch run of the same steps is recorded as
@@ -45,6 +46,8 @@ CASES = [
     dict(name="adam", model="ClfAdam", inputs=6, layers=[(5, "relu"), (4, "sigmoid"), (3, None)],
          loss="cross_entropy", optimizer=dict(kind="adam", lr=0.01, beta1=0.9, beta2=0.999, eps=1e-8),
          steps=3, rows=8, seed=4),
+    dict(name="softplus", model="RegSoftplus", inputs=6, layers=[(5, "softplus"), (4, "tanh"), (3, "softplus")],
+         loss="mse", optimizer=dict(kind="sgd", lr=0.1), steps=1, rows=8, seed=5),
 ]
 
 # CONCEPTS.md §5, input-major: W1[i][j] is the weight from input i+1 to hidden j+1 (w11 w12 / w21 w22),
@@ -100,6 +103,8 @@ def forward(case, params, x, relu_inputs):
             h = torch.tanh(h)
         elif act == "sigmoid":
             h = torch.sigmoid(h)
+        elif act == "softplus":
+            h = torch.nn.functional.softplus(h)
     return h
 
 

@@ -62,6 +62,14 @@ Value scalar(nn::SigmoidOp, OpBuilder &b, Location l, ValueRange a) {
   return b.create<arith::DivFOp>(l, one, b.create<arith::AddFOp>(l, one, e));
 }
 
+// softplus(x) = max(x, 0) + log1p(exp(-|x|)): exp never overflows
+Value scalar(nn::SoftplusOp, OpBuilder &b, Location l, ValueRange a) {
+  Value negAbs = b.create<arith::NegFOp>(l, b.create<math::AbsFOp>(l, a[0]));
+  Value tail = b.create<math::Log1pOp>(l, b.create<math::ExpOp>(l, negAbs));
+  Value pos = b.create<arith::MaximumFOp>(l, a[0], f32(b, l, 0.0));
+  return b.create<arith::AddFOp>(l, pos, tail);
+}
+
 Value scalar(nn::TanhOp, OpBuilder &b, Location l, ValueRange a) {
   return b.create<math::TanhOp>(l, a[0]);
 }
@@ -131,15 +139,15 @@ struct ElementwiseLowering : OpConversionPattern<OpTy> {
 
 void nntolinalg::populateElementwiseLoweringPatterns(
     RewritePatternSet &patterns) {
-  patterns
-      .add<ElementwiseLowering<nn::AddOp>, ElementwiseLowering<nn::SubOp>,
-           ElementwiseLowering<nn::MulOp>, ElementwiseLowering<nn::DivOp>,
-           ElementwiseLowering<nn::NegOp>, ElementwiseLowering<nn::ReluOp>,
-           ElementwiseLowering<nn::SigmoidOp>, ElementwiseLowering<nn::TanhOp>,
-           ElementwiseLowering<nn::LeakyReluOp>,
-           ElementwiseLowering<nn::StepOp>, ElementwiseLowering<nn::ReluGradOp>,
-           ElementwiseLowering<nn::LeakyReluGradOp>,
-           ElementwiseLowering<nn::SigmoidGradOp>,
-           ElementwiseLowering<nn::TanhGradOp>,
-           ElementwiseLowering<nn::SqrtOp>>(patterns.getContext());
+  patterns.add<
+      ElementwiseLowering<nn::AddOp>, ElementwiseLowering<nn::SubOp>,
+      ElementwiseLowering<nn::MulOp>, ElementwiseLowering<nn::DivOp>,
+      ElementwiseLowering<nn::NegOp>, ElementwiseLowering<nn::ReluOp>,
+      ElementwiseLowering<nn::SigmoidOp>, ElementwiseLowering<nn::TanhOp>,
+      ElementwiseLowering<nn::SoftplusOp>, ElementwiseLowering<nn::LeakyReluOp>,
+      ElementwiseLowering<nn::StepOp>, ElementwiseLowering<nn::ReluGradOp>,
+      ElementwiseLowering<nn::LeakyReluGradOp>,
+      ElementwiseLowering<nn::SigmoidGradOp>,
+      ElementwiseLowering<nn::TanhGradOp>, ElementwiseLowering<nn::SqrtOp>>(
+      patterns.getContext());
 }

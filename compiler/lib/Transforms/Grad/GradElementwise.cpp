@@ -79,6 +79,14 @@ void nnc::grad::populateElementwiseGradRules(GradRuleSet &rules) {
     c.d(0, [&] { return c.emit<nn::SigmoidGradOp>(c.ty(0), {c.y(), c.dy()}); });
     return success();
   });
+  // y = softplus(x) = log(1 + exp(x)): dx = dy * sigmoid(x)
+  rules.add<nn::SoftplusOp>([](auto, GradContext &c) {
+    c.d(0, [&] {
+      Value s = c.emit<nn::SigmoidOp>(c.ty(0), {c.x(0)});
+      return c.emit<nn::MulOp>(c.ty(0), {c.dy(), s});
+    });
+    return success();
+  });
   // y = tanh(x): dx = dy * (1 - y^2)
   rules.add<nn::TanhOp>([](auto, GradContext &c) {
     c.d(0, [&] { return c.emit<nn::TanhGradOp>(c.ty(0), {c.y(), c.dy()}); });

@@ -90,6 +90,17 @@ def NN_ReluOp : NN_UnaryOp<"relu", "max(x, 0)">;
 def NN_SigmoidOp : NN_UnaryOp<"sigmoid", "1 / (1 + exp(-x))">;
 def NN_TanhOp : NN_UnaryOp<"tanh", "tanh(x)">;
 def NN_SqrtOp : NN_UnaryOp<"sqrt", "sqrt(x)">;
+def NN_SoftplusOp : NN_UnaryOp<"softplus", "log(1 + exp(x))"> {
+  let description = [{
+    `y = log(1 + exp(x))`, elementwise, computed as
+    `max(x, 0) + log1p(exp(-|x|))` so that exp never overflows. Its
+    derivative is `sigmoid(x)`.
+
+    ```mlir
+    %y = nn.softplus %x : tensor<64x256xf32>
+    ```
+  }];
+}
 
 def NN_SoftmaxOp : NN_UnaryOp<"softmax", "exp(x - max x) / sum exp(x - max x)",
                               [], NN_NonScalarTensor> {
