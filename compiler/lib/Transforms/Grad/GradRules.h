@@ -17,6 +17,7 @@
 #include "mlir/IR/Builders.h"
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/DenseSet.h"
+#include "llvm/Support/ErrorHandling.h"
 
 #include <functional>
 
@@ -101,8 +102,11 @@ public:
                                        return rule(cast<OpT>(c.getOp()), c);
                                      })
                         .second;
-    (void)inserted;
-    assert(inserted && "two gradient rules for one op");
+    // A compiler bug, caught in every build type: the second rule would be
+    // silently ignored.
+    if (!inserted)
+      llvm::report_fatal_error("two gradient rules for '" +
+                               OpT::getOperationName() + "'");
   }
 
   /// The rule for op's type, or null if it has none.
