@@ -33,6 +33,8 @@
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/IR/SymbolTable.h"
+#include "mlir/Transforms/RegionUtils.h"
+#include "llvm/ADT/SetVector.h"
 
 namespace nnc {
 #define GEN_PASS_DEF_AUTODIFF
@@ -59,57 +61,55 @@ Value GradContext::zeros(Type type) {
   return b.create<arith::ConstantOp>(getLoc(), b.getZeroAttr(type));
 }
 
+SmallVector<Value> nnc::grad::inputsOf(Operation *op) {
+  SmallVector<Value> inputs(op->getOperands());
+  if (op->getNumRegions() == 0)
+    return inputs;
+  llvm::SetVector<Value> above;
+  for (Region &r : op->getRegions())
+    getUsedValuesDefinedAbove(r, above);
+  inputs.append(above.begin(), above.end());
+  return inputs;
+}
+
+void nnc::grad::propagateVaried(Operation *op, llvm::DenseSet<Value> &varied) {
+  if (llvm::any_of(inputsOf(op), [&](Value v) { return varied.contains(v); }))
+    varied.insert(op->result_begin(), op->result_end());
+}
+
+void ReverseSweep::accumulate(Value v, Value g, Location loc) {
+  Value &slot = adjoints[v];
+  slot = slot ? b.create<nn::AddOp>(loc, TypeRange{v.getType()},
+                                    ValueRange{slot, g})
+                    ->getResult(0)
+              : g;
+}
+
+LogicalResult ReverseSweep::visit(Operation *op) {
+  SmallVector<Value> dys = llvm::map_to_vector(
+      op->getResults(), [&](Value r) { return adjoint(r); });
+  bool onPath =
+      llvm::any_of(dys, [](Value dy) { return dy; }) &&
+      llvm::any_of(inputsOf(op), [&](Value v) { return varied.contains(v); });
+  if (!onPath)
+    return success();
+  const GradRuleSet::Rule *rule = rules.lookup(op);
+  if (!rule)
+    return op->emitError() << "no gradient rule for '" << op->getName()
+                           << "' on the path from a parameter to the loss";
+  auto add = [&](Value v, Value g) { accumulate(v, g, op->getLoc()); };
+  GradContext c(b, rules, op, dys, varied, add);
+  return (*rule)(c);
+}
+
+LogicalResult ReverseSweep::sweep(ArrayRef<Operation *> ops) {
+  for (Operation *op : llvm::reverse(ops))
+    if (failed(visit(op)))
+      return failure();
+  return success();
+}
+
 namespace {
-
-/// The reverse sweep over one cloned forward computation: the adjoint of each
-/// value, and the visit of each op that calls its gradient rule to emit
-/// backward ops at the builder's insertion point (the end of the train
-/// step's body).
-class Backward {
-public:
-  Backward(OpBuilder &b, const GradRuleSet &rules, llvm::DenseSet<Value> varied)
-      : b(b), rules(rules), varied(std::move(varied)) {}
-
-  /// dL/dv accumulated so far, or null if no path from v reaches the loss.
-  Value adjoint(Value v) const { return adjoints.lookup(v); }
-
-  /// Adds g to dL/dv (fan-out: dL/dv = sum over the uses of v).
-  void accumulate(Value v, Value g, Location loc) {
-    Value &slot = adjoints[v];
-    slot = slot ? b.create<nn::AddOp>(loc, TypeRange{v.getType()},
-                                      ValueRange{slot, g})
-                      ->getResult(0)
-                : g;
-  }
-
-  /// Differentiates `op` if one of its results has an adjoint and one of its
-  /// operands depends on a parameter; otherwise it is off the param->loss
-  /// path and is skipped (pruned). The rule gets the adjoint of every result,
-  /// null for those that do not reach the loss. `arith.constant` needs no
-  /// rule: it has no operands, so never a varied one.
-  LogicalResult visit(Operation *op) {
-    SmallVector<Value> dys = llvm::map_to_vector(
-        op->getResults(), [&](Value r) { return adjoint(r); });
-    bool onPath = llvm::any_of(dys, [](Value dy) { return dy; }) &&
-                  llvm::any_of(op->getOperands(),
-                               [&](Value v) { return varied.contains(v); });
-    if (!onPath)
-      return success();
-    const GradRuleSet::Rule *rule = rules.lookup(op);
-    if (!rule)
-      return op->emitError() << "no gradient rule for '" << op->getName()
-                             << "' on the path from a parameter to the loss";
-    auto add = [&](Value v, Value g) { accumulate(v, g, op->getLoc()); };
-    GradContext c(b, op, dys, varied, add);
-    return (*rule)(c);
-  }
-
-private:
-  OpBuilder &b;
-  const GradRuleSet &rules;
-  llvm::DenseSet<Value> varied; // values depending on a parameter in nn.wrt
-  llvm::DenseMap<Value, Value> adjoints;
-};
 
 /// The parameter update named by `nn.optimizer`: its kind (the update op) and
 /// the number of state tensors it keeps per parameter.
@@ -257,10 +257,18 @@ LogicalResult nnc::grad::buildTrainStep(func::FuncOp train,
     varied.insert(args[i]);
   for (Operation &op : lossBody.without_terminator()) {
     Operation *clone = b.clone(op, map);
+    const GradRuleSet::Prepare *prepare = rules.lookupPrepare(clone);
+    if (prepare && llvm::any_of(inputsOf(clone),
+                                [&](Value v) { return varied.contains(v); })) {
+      SmallVector<Value> repl;
+      Operation *prepared = (*prepare)(clone, b, repl);
+      for (auto [old, now] : llvm::zip(op.getResults(), repl))
+        map.map(old, now);
+      clone->erase();
+      clone = prepared;
+    }
     forward.push_back(clone);
-    if (llvm::any_of(clone->getOperands(),
-                     [&](Value v) { return varied.contains(v); }))
-      varied.insert(clone->result_begin(), clone->result_end());
+    propagateVaried(clone, varied);
   }
   Operation *ret = lossBody.getTerminator();
   Value lossValue = map.lookupOrDefault(ret->getOperand(0));
@@ -268,16 +276,15 @@ LogicalResult nnc::grad::buildTrainStep(func::FuncOp train,
 
   // Backward: seed dL/dL = 1, then the rules in reverse program order, so each
   // value's adjoint is complete before the op defining it is visited.
-  Backward backward(b, rules, std::move(varied));
+  ReverseSweep backward(b, rules, std::move(varied));
   auto one = DenseElementsAttr::get(cast<ShapedType>(lossValue.getType()),
                                     b.getF32FloatAttr(1.0f));
   backward.accumulate(
       lossValue,
       b.create<arith::ConstantOp>(ret->getLoc(), cast<TypedAttr>(one)),
       ret->getLoc());
-  for (Operation *op : llvm::reverse(forward))
-    if (failed(backward.visit(op)))
-      return failure();
+  if (failed(backward.sweep(forward)))
+    return failure();
 
   // Optimizer: p' = update(p, dL/dp, state..., hyper) for each parameter.
   Location loc = train.getLoc();
@@ -334,6 +341,7 @@ struct AutodiffPass : nnc::impl::AutodiffBase<AutodiffPass> {
     populateLinalgGradRules(rules);
     populateLossGradRules(rules);
     populateShapeGradRules(rules);
+    populateScanGradRules(rules);
     SmallVector<func::FuncOp> steps;
     for (auto f : getOperation().getOps<func::FuncOp>())
       if (f->hasAttr("nn.grad_of"))

@@ -551,3 +551,59 @@ func.func @flip_salt(%x: tensor<2x4x4x1xf32>, %h: tensor<4xf32>) {
   %0 = nn.flip_lr %x, %h {salt = 4294967296 : i64} : tensor<2x4x4x1xf32>, tensor<4xf32> -> tensor<2x4x4x1xf32>
   return
 }
+
+// -----
+
+func.func @scan_length(%xs: tensor<2x3x4xf32>, %h0: tensor<2x4xf32>) {
+  // expected-error @+1 {{'nn.scan' op sequence 'tensor<2x3x4xf32>' must be [B, T, ...] with T = length = 5}}
+  %h = nn.scan(%xs : tensor<2x3x4xf32>) carry(%h0 : tensor<2x4xf32>) {length = 5 : i64} -> (tensor<2x4xf32>) {
+  ^bb0(%t: tensor<f32>, %x: tensor<2x4xf32>, %hp: tensor<2x4xf32>):
+    nn.yield %x : tensor<2x4xf32>
+  }
+  return
+}
+
+// -----
+
+func.func @scan_args(%xs: tensor<2x3x4xf32>, %h0: tensor<2x4xf32>) {
+  // expected-error @+1 {{'nn.scan' op body must take the step index, one slice per sequence and the states: 3 arguments, got 2}}
+  %h = nn.scan(%xs : tensor<2x3x4xf32>) carry(%h0 : tensor<2x4xf32>) {length = 3 : i64} -> (tensor<2x4xf32>) {
+  ^bb0(%x: tensor<2x4xf32>, %hp: tensor<2x4xf32>):
+    nn.yield %x : tensor<2x4xf32>
+  }
+  return
+}
+
+// -----
+
+func.func @scan_slice(%xs: tensor<2x3x4xf32>, %h0: tensor<2x4xf32>) {
+  // expected-error @+1 {{'nn.scan' op body argument 1 must be the slice 'tensor<2x4xf32>' of sequence 0}}
+  %h = nn.scan(%xs : tensor<2x3x4xf32>) carry(%h0 : tensor<2x4xf32>) {length = 3 : i64} -> (tensor<2x4xf32>) {
+  ^bb0(%t: tensor<f32>, %x: tensor<2x3xf32>, %hp: tensor<2x4xf32>):
+    nn.yield %hp : tensor<2x4xf32>
+  }
+  return
+}
+
+// -----
+
+func.func @scan_state_changes(%h0: tensor<2x4xf32>, %w: tensor<4x3xf32>) {
+  // expected-error @+1 {{'nn.scan' op state 0 changes type in the body: 'tensor<2x4xf32>' -> 'tensor<2x3xf32>'}}
+  %h = nn.scan() carry(%h0 : tensor<2x4xf32>) {length = 3 : i64} -> (tensor<2x4xf32>) {
+  ^bb0(%t: tensor<f32>, %hp: tensor<2x4xf32>):
+    %n = nn.matmul %hp, %w : tensor<2x4xf32>, tensor<4x3xf32> -> tensor<2x3xf32>
+    nn.yield %n : tensor<2x3xf32>
+  }
+  return
+}
+
+// -----
+
+func.func @scan_stacked(%h0: tensor<2x4xf32>) {
+  // expected-error @+1 {{'nn.scan' op result 0 must be output 0 stacked over time: 'tensor<2x3x4xf32>'}}
+  %ys, %h = nn.scan() carry(%h0 : tensor<2x4xf32>) {length = 3 : i64} -> (tensor<2x4x4xf32>, tensor<2x4xf32>) {
+  ^bb0(%t: tensor<f32>, %hp: tensor<2x4xf32>):
+    nn.yield %hp, %hp : tensor<2x4xf32>, tensor<2x4xf32>
+  }
+  return
+}

@@ -169,3 +169,25 @@ func.func @random(%x: tensor<2x4x4x1xf32>, %hyper: tensor<4xf32>) -> (tensor<8x1
   %1 = nn.flip_lr %x, %hyper {salt = 4 : i64} : tensor<2x4x4x1xf32>, tensor<4xf32> -> tensor<2x4x4x1xf32>
   return %0, %1 : tensor<8x16xf32>, tensor<2x4x4x1xf32>
 }
+
+// A scan with one sequence and two states, reversed, and one with no
+// sequence (a decoder-like loop over its own state).
+// CHECK-LABEL: func @scans
+func.func @scans(%xs: tensor<2x3x4xf32>, %h0: tensor<2x5xf32>, %u: tensor<4x5xf32>) -> (tensor<2x3x5xf32>, tensor<2x5xf32>, tensor<2x5xf32>, tensor<2x5xf32>) {
+  // CHECK: nn.scan(%{{.*}} : tensor<2x3x4xf32>) carry(%{{.*}}, %{{.*}} : tensor<2x5xf32>, tensor<2x5xf32>) {length = 3 : i64, reverse} -> (tensor<2x3x5xf32>, tensor<2x5xf32>, tensor<2x5xf32>) {
+  // CHECK-NEXT: ^bb0(%{{.*}}: tensor<f32>, %{{.*}}: tensor<2x4xf32>, %{{.*}}: tensor<2x5xf32>, %{{.*}}: tensor<2x5xf32>):
+  // CHECK: nn.yield %{{.*}}, %{{.*}}, %{{.*}} : tensor<2x5xf32>, tensor<2x5xf32>, tensor<2x5xf32>
+  %hs, %h, %c = nn.scan(%xs : tensor<2x3x4xf32>) carry(%h0, %h0 : tensor<2x5xf32>, tensor<2x5xf32>) {length = 3 : i64, reverse} -> (tensor<2x3x5xf32>, tensor<2x5xf32>, tensor<2x5xf32>) {
+  ^bb0(%t: tensor<f32>, %x: tensor<2x4xf32>, %hp: tensor<2x5xf32>, %cp: tensor<2x5xf32>):
+    %a = nn.matmul %x, %u : tensor<2x4xf32>, tensor<4x5xf32> -> tensor<2x5xf32>
+    %b = nn.add %a, %cp : tensor<2x5xf32>, tensor<2x5xf32> -> tensor<2x5xf32>
+    nn.yield %b, %b, %hp : tensor<2x5xf32>, tensor<2x5xf32>, tensor<2x5xf32>
+  }
+  // CHECK: nn.scan() carry(%{{.*}} : tensor<2x5xf32>) {length = 4 : i64} -> (tensor<2x5xf32>) {
+  %d = nn.scan() carry(%h0 : tensor<2x5xf32>) {length = 4 : i64} -> (tensor<2x5xf32>) {
+  ^bb0(%t: tensor<f32>, %hp: tensor<2x5xf32>):
+    %n = nn.tanh %hp : tensor<2x5xf32>
+    nn.yield %n : tensor<2x5xf32>
+  }
+  return %hs, %h, %c, %d : tensor<2x3x5xf32>, tensor<2x5xf32>, tensor<2x5xf32>, tensor<2x5xf32>
+}

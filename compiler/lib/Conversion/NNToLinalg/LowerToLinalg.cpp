@@ -18,6 +18,8 @@
 // columns and a col2im of KH KW elementwise adds into strided slices (along
 // W for one channel).
 // Pools are window reductions with C last; their gradients reuse col2im.
+// nn.scan becomes an scf.for over time carrying its states and stacked
+// outputs, the body moved into the loop (and lowered like any other ops).
 // Nothing is fused here (that is codegen's job). The nn dialect is illegal,
 // so an op without a pattern makes the pass fail.
 //
@@ -53,6 +55,7 @@ struct LowerToLinalgPass : nnc::impl::LowerToLinalgBase<LowerToLinalgPass> {
     populatePoolingLoweringPatterns(patterns);
     populateShapeOpLoweringPatterns(patterns);
     populateRandomLoweringPatterns(patterns);
+    populateScanLoweringPatterns(patterns);
     if (failed(applyPartialConversion(getOperation(), target,
                                       std::move(patterns))))
       signalPassFailure();

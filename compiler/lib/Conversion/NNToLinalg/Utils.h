@@ -203,6 +203,7 @@ void populateConvolutionLoweringPatterns(RewritePatternSet &patterns);
 void populatePoolingLoweringPatterns(RewritePatternSet &patterns);
 void populateShapeOpLoweringPatterns(RewritePatternSet &patterns);
 void populateRandomLoweringPatterns(RewritePatternSet &patterns);
+void populateScanLoweringPatterns(RewritePatternSet &patterns);
 
 } // namespace nnc::nntolinalg
 

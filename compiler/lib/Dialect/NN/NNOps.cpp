@@ -598,3 +598,78 @@ LogicalResult FlipLrOp::inferReturnTypes(MLIRContext *,
 
 #define GET_OP_CLASSES
 #include "nnc/Dialect/NN/NNOps.cpp.inc"
+
+//===----------------------------------------------------------------------===//
+// Loops over time
+//===----------------------------------------------------------------------===//
+
+/// [B, T, ...] without axis 1, or with T = length inserted at axis 1.
+static RankedTensorType dropTime(RankedTensorType t) {
+  SmallVector<int64_t> shape(t.getShape());
+  shape.erase(shape.begin() + 1);
+  return RankedTensorType::get(shape, t.getElementType());
+}
+static RankedTensorType addTime(RankedTensorType t, int64_t length) {
+  SmallVector<int64_t> shape(t.getShape());
+  shape.insert(shape.begin() + std::min<size_t>(1, shape.size()), length);
+  return RankedTensorType::get(shape, t.getElementType());
+}
+
+LogicalResult ScanOp::verify() {
+  int64_t length = getLength();
+  if (length < 1)
+    return emitOpError("length must be at least 1, got ") << length;
+  for (Value x : getSequences()) {
+    auto t = cast<RankedTensorType>(x.getType());
+    if (t.getRank() < 2 || t.getDimSize(1) != length)
+      return emitOpError("sequence ")
+             << t << " must be [B, T, ...] with T = length = " << length;
+  }
+  Block &body = getBodyBlock();
+  size_t numSeq = getSequences().size(), numCarry = getInits().size();
+  if (body.getNumArguments() != 1 + numSeq + numCarry)
+    return emitOpError("body must take the step index, one slice per "
+                       "sequence and the states: ")
+           << 1 + numSeq + numCarry << " arguments, got "
+           << body.getNumArguments();
+  auto scalar = RankedTensorType::get({}, Float32Type::get(getContext()));
+  if (body.getArgument(0).getType() != scalar)
+    return emitOpError("the body's first argument (the step index) must be ")
+           << scalar;
+  for (auto [i, x] : llvm::enumerate(getSequences())) {
+    Type slice = dropTime(cast<RankedTensorType>(x.getType()));
+    if (body.getArgument(1 + i).getType() != slice)
+      return emitOpError("body argument ")
+             << 1 + i << " must be the slice " << slice << " of sequence " << i;
+  }
+  for (auto [j, h] : llvm::enumerate(getInits()))
+    if (body.getArgument(1 + numSeq + j).getType() != h.getType())
+      return emitOpError("body argument ")
+             << 1 + numSeq + j << " must have the type of state " << j << ", "
+             << h.getType();
+  auto yield = cast<YieldOp>(body.getTerminator());
+  if (yield.getValues().size() < numCarry)
+    return emitOpError("nn.yield must end with the ") << numCarry << " states";
+  size_t numOut = yield.getValues().size() - numCarry;
+  if (getNumResults() != numOut + numCarry)
+    return emitOpError("expects ")
+           << numOut << " stacked outputs and " << numCarry
+           << " states as results, got " << getNumResults();
+  for (size_t k = 0; k < numOut; ++k) {
+    auto y = cast<RankedTensorType>(yield.getValues()[k].getType());
+    Type stacked = addTime(y, length);
+    if (y.getRank() < 1 || getResult(k).getType() != stacked)
+      return emitOpError("result ") << k << " must be output " << k
+                                    << " stacked over time: " << stacked;
+  }
+  for (auto [j, h] : llvm::enumerate(getInits())) {
+    if (yield.getValues()[numOut + j].getType() != h.getType())
+      return emitOpError("state ")
+             << j << " changes type in the body: " << h.getType() << " -> "
+             << yield.getValues()[numOut + j].getType();
+    if (getResult(numOut + j).getType() != h.getType())
+      return emitOpError("result ")
+             << numOut + j << " must have the type of state " << j;
+  }
+  return success();
+}

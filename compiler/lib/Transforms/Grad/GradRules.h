@@ -27,15 +27,23 @@ using namespace mlir;
 /// What a gradient rule sees of one forward op and of the reverse sweep. The
 /// backward ops it emits are inserted at the builder's insertion point and
 /// take the forward op's location.
+class GradRuleSet;
+
+/// The values an op reads: its operands and the values defined above its
+/// regions that its regions use (the weights an nn.scan body shares over all
+/// steps).
+SmallVector<Value> inputsOf(Operation *op);
+
 class GradContext {
 public:
   /// Adds g to the adjoint of v (summing fan-out).
   using AccumulateFn = function_ref<void(Value v, Value g)>;
 
-  GradContext(OpBuilder &b, Operation *op, ArrayRef<Value> resultAdjoints,
+  GradContext(OpBuilder &b, const GradRuleSet &rules, Operation *op,
+              ArrayRef<Value> resultAdjoints,
               const llvm::DenseSet<Value> &varied, AccumulateFn accumulate)
-      : b(b), op(op), resultAdjoints(resultAdjoints), varied(varied),
-        accumulate(accumulate) {}
+      : b(b), rules(rules), op(op), resultAdjoints(resultAdjoints),
+        varied(varied), accumulate(accumulate) {}
 
   Operation *getOp() const { return op; }
   Location getLoc() const { return op->getLoc(); }
@@ -60,10 +68,14 @@ public:
 
   /// Adds f() to the adjoint of operand i, calling f only if operand i
   /// depends on a differentiated parameter.
-  void d(unsigned i, function_ref<Value()> f) {
-    if (varied.contains(x(i)))
-      accumulate(x(i), f());
+  void d(unsigned i, function_ref<Value()> f) { add(x(i), f); }
+  /// Adds f() to the adjoint of v, an operand or a value the op's regions use
+  /// from above, calling f only if v depends on a differentiated parameter.
+  void add(Value v, function_ref<Value()> f) {
+    if (varied.contains(v))
+      accumulate(v, f());
   }
+  bool isVaried(Value v) const { return varied.contains(v); }
   /// Succeeds if operand i (its `what`, e.g. "labels") does not depend on a
   /// differentiated parameter; otherwise emits an error at the op.
   LogicalResult noGrad(unsigned i, StringRef what);
@@ -81,6 +93,8 @@ public:
   Value zeros(Type type);
 
   OpBuilder &b;
+  /// All rules, for a rule that differentiates its op's region (nn.scan).
+  const GradRuleSet &rules;
 
 private:
   Operation *op;
@@ -109,6 +123,24 @@ public:
                                OpT::getOperationName() + "'");
   }
 
+  /// Prepares the forward op before the reverse sweep: builds a replacement
+  /// that also keeps what the rule will need (nn.scan stacks its states),
+  /// sets `replacements` to the values that replace the op's results, and
+  /// returns it.
+  using Prepare = std::function<Operation *(Operation *, OpBuilder &,
+                                            SmallVectorImpl<Value> &)>;
+  template <typename OpT, typename F> void addPrepare(F prepare) {
+    prepares[TypeID::get<OpT>()] =
+        [prepare = std::move(prepare)](Operation *op, OpBuilder &b,
+                                       SmallVectorImpl<Value> &repl) {
+          return prepare(cast<OpT>(op), b, repl);
+        };
+  }
+  const Prepare *lookupPrepare(Operation *op) const {
+    auto it = prepares.find(op->getName().getTypeID());
+    return it == prepares.end() ? nullptr : &it->second;
+  }
+
   /// The rule for op's type, or null if it has none.
   const Rule *lookup(Operation *op) const {
     auto it = rules.find(op->getName().getTypeID());
@@ -117,7 +149,45 @@ public:
 
 private:
   llvm::DenseMap<TypeID, Rule> rules;
+  llvm::DenseMap<TypeID, Prepare> prepares;
 };
+
+/// The reverse sweep over forward ops: the adjoint of each value, and the
+/// visit of each op that calls its gradient rule to emit backward ops at the
+/// builder's insertion point. Autodiff runs one over the cloned @loss; the
+/// nn.scan rule runs one over its body inside the reverse loop.
+class ReverseSweep {
+public:
+  ReverseSweep(OpBuilder &b, const GradRuleSet &rules,
+               llvm::DenseSet<Value> varied)
+      : b(b), rules(rules), varied(std::move(varied)) {}
+
+  /// dL/dv accumulated so far, or null if no path from v reaches the loss.
+  Value adjoint(Value v) const { return adjoints.lookup(v); }
+
+  /// Adds g to dL/dv (fan-out: dL/dv = sum over the uses of v).
+  void accumulate(Value v, Value g, Location loc);
+
+  /// Differentiates `op` if one of its results has an adjoint and one of its
+  /// inputs (inputsOf) depends on a parameter; otherwise it is off the
+  /// param->loss path and is skipped (pruned). The rule gets the adjoint of
+  /// every result, null for those that do not reach the loss.
+  /// `arith.constant` needs no rule: it has no inputs, so never a varied one.
+  LogicalResult visit(Operation *op);
+
+  /// Visits `ops` (in program order) in reverse, so each value's adjoint is
+  /// complete before the op defining it is visited.
+  LogicalResult sweep(ArrayRef<Operation *> ops);
+
+private:
+  OpBuilder &b;
+  const GradRuleSet &rules;
+  llvm::DenseSet<Value> varied; // values depending on a parameter in nn.wrt
+  llvm::DenseMap<Value, Value> adjoints;
+};
+
+/// Adds the results of `op` to `varied` if one of its inputs is in it.
+void propagateVaried(Operation *op, llvm::DenseSet<Value> &varied);
 
 /// add sub mul div neg, the activations, sqrt.
 void populateElementwiseGradRules(GradRuleSet &rules);
@@ -127,6 +197,8 @@ void populateLinalgGradRules(GradRuleSet &rules);
 void populateLossGradRules(GradRuleSet &rules);
 /// reshape concat slice unbroadcast broadcast_to flip_lr dropout_mask step.
 void populateShapeGradRules(GradRuleSet &rules);
+/// scan: a reverse scan over the stacked states.
+void populateScanGradRules(GradRuleSet &rules);
 
 /// Gives the declaration `train` (carrying `nn.grad_of = @loss`) its body:
 /// the forward ops of @loss, their gradients by `rules` and the optimizer

@@ -684,4 +684,67 @@ def NN_FlipLrOp : NN_Op<"flip_lr", [Pure, InferTypeOpAdaptor]> {
   }];
 }
 
+//===----------------------------------------------------------------------===//
+// Loops over time
+//===----------------------------------------------------------------------===//
+
+def NN_ScanOp : NN_Op<"scan", [RecursiveMemoryEffects, SingleBlock,
+                               AttrSizedOperandSegments]> {
+  let summary = "a loop over time that carries state";
+  let description = [{
+    Runs its body once per time step t of `length` steps (t = 0, 1, ...,
+    length - 1, or backwards with `reverse`). The body's block arguments are
+    the step index t as a `tensor<f32>`, the slice at t of each sequence
+    operand along axis 1 ([B, T, ...] -> [B, ...]) and the carried states;
+    it ends in `nn.yield` of the step's outputs, then the new states (same
+    types as the carried ones). The results are each output stacked along
+    axis 1 ([B, T, ...], position t holding step t's output, also when
+    reversed), then the final states. The body may use values defined above
+    it (weights shared by all steps). The gradient is a reverse scan over the
+    carried states saved by the forward one (nn-autodiff).
+
+    ```mlir
+    %hs, %h = nn.scan(%xs : tensor<8x28x16xf32>) carry(%h0 : tensor<8x32xf32>)
+        {length = 28 : i64} -> (tensor<8x28x32xf32>, tensor<8x32xf32>) {
+    ^bb0(%t: tensor<f32>, %x: tensor<8x16xf32>, %h: tensor<8x32xf32>):
+      %a = nn.matmul %x, %u : tensor<8x16xf32>, tensor<16x32xf32> -> tensor<8x32xf32>
+      %b = nn.matmul %h, %w : tensor<8x32xf32>, tensor<32x32xf32> -> tensor<8x32xf32>
+      %c = nn.add %a, %b : tensor<8x32xf32>, tensor<8x32xf32> -> tensor<8x32xf32>
+      %n = nn.tanh %c : tensor<8x32xf32>
+      nn.yield %n, %n : tensor<8x32xf32>, tensor<8x32xf32>
+    }
+    ```
+  }];
+  let arguments = (ins Variadic<NN_NonScalarTensor>:$sequences,
+                       Variadic<NN_Tensor>:$inits, I64Attr:$length,
+                       UnitAttr:$reverse);
+  let results = (outs Variadic<NN_Tensor>:$results);
+  let regions = (region SizedRegion<1>:$body);
+  let assemblyFormat = [{
+    `(` ($sequences^ `:` type($sequences))? `)`
+    `carry` `(` ($inits^ `:` type($inits))? `)`
+    attr-dict `->` `(` type($results) `)` $body
+  }];
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    /// The number of stacked outputs (results before the final states).
+    unsigned getNumOutputs() { return getNumResults() - getInits().size(); }
+    ::mlir::Block &getBodyBlock() { return getBody().front(); }
+  }];
+}
+
+def NN_YieldOp : NN_Op<"yield", [Pure, Terminator, HasParent<"ScanOp">]> {
+  let summary = "the outputs and new states of one step of nn.scan";
+  let description = [{
+    Ends the body of `nn.scan`: the step's outputs, then the new value of
+    each carried state.
+
+    ```mlir
+    nn.yield %y, %h : tensor<8x32xf32>, tensor<8x32xf32>
+    ```
+  }];
+  let arguments = (ins Variadic<NN_Tensor>:$values);
+  let assemblyFormat = "($values^ `:` type($values))? attr-dict";
+}
+
 #endif // NNC_DIALECT_NN_NNOPS

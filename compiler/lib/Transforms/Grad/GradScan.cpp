@@ -1,0 +1,223 @@
+//===- GradScan.cpp - The gradient of nn.scan -------------------*- C++ -*-===//
+//
+// Backpropagation through time as a compiler transformation: the forward
+// scan also stacks the state entering each step (its tape, a tensor the
+// compiled loop writes), and the gradient is a reverse scan that, at step t,
+// recomputes the body from x_t and the saved state h_{t-1}, sweeps the body's
+// ops backwards with their own rules, and carries dL/dh_{t-1} to the step
+// before. Weights the body uses from above accumulate their adjoints in
+// states of the reverse scan. Loops stay loops: nothing is unrolled.
+//
+//===----------------------------------------------------------------------===//
+
+#include "GradRules.h"
+
+#include "nnc/Dialect/NN/NNOps.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/IR/IRMapping.h"
+#include "mlir/Transforms/RegionUtils.h"
+#include "llvm/ADT/SetVector.h"
+
+using namespace mlir;
+using namespace nnc;
+using namespace nnc::grad;
+
+namespace {
+
+/// The attribute of a prepared forward scan: its last `nn.tapes` stacked
+/// outputs are the states entering each step, one per state.
+constexpr StringLiteral kTapes = "nn.tapes";
+
+RankedTensorType withTime(Type t, int64_t length) {
+  auto r = cast<RankedTensorType>(t);
+  SmallVector<int64_t> shape(r.getShape());
+  shape.insert(shape.begin() + 1, length);
+  return RankedTensorType::get(shape, r.getElementType());
+}
+
+RankedTensorType withoutTime(Type t) {
+  auto r = cast<RankedTensorType>(t);
+  SmallVector<int64_t> shape(r.getShape());
+  shape.erase(shape.begin() + 1);
+  return RankedTensorType::get(shape, r.getElementType());
+}
+
+/// ys, hT = scan(xs) carry(h0) {y_t, h_t = f(t, x_t, h_{t-1})}  ->
+/// ys, H, hT = scan(xs) carry(h0) {y_t, h_{t-1}, h_t} {nn.tapes = #h}:
+/// H[:, t] = h_{t-1}, the state entering step t.
+Operation *tapeScan(nn::ScanOp op, OpBuilder &b,
+                    SmallVectorImpl<Value> &replacements) {
+  unsigned numOut = op.getNumOutputs(), numCarry = op.getInits().size();
+  int64_t length = op.getLength();
+  SmallVector<Type> types(op.getResultTypes().begin(),
+                          op.getResultTypes().begin() + numOut);
+  for (Value h : op.getInits())
+    types.push_back(withTime(h.getType(), length));
+  for (Value h : op.getInits())
+    types.push_back(h.getType());
+  auto scan =
+      b.create<nn::ScanOp>(op.getLoc(), types, op.getSequences(), op.getInits(),
+                           op.getLengthAttr(), op.getReverseAttr());
+  scan.getBody().takeBody(op.getBody());
+  Block &body = scan.getBodyBlock();
+  auto yield = cast<nn::YieldOp>(body.getTerminator());
+  SmallVector<Value> values(yield.getValues().take_front(numOut));
+  auto states = body.getArguments().take_back(numCarry);
+  values.append(states.begin(), states.end());
+  values.append(yield.getValues().begin() + numOut, yield.getValues().end());
+  yield->setOperands(values);
+  scan->setAttr(kTapes, b.getI64IntegerAttr(numCarry));
+  for (unsigned k = 0; k < numOut; ++k)
+    replacements.push_back(scan.getResult(k));
+  for (unsigned j = 0; j < numCarry; ++j)
+    replacements.push_back(scan.getResult(numOut + numCarry + j));
+  return scan;
+}
+
+// ys, H, hT = scan(xs) carry(h0) {y_t, h_t = f(t, x_t, h_{t-1})}, with the
+// adjoints dys (of the outputs that reach the loss) and dhT:
+//   dxs, dh0, dc... = scan reversed (xs, H, dys) carry(dhT, 0...) {
+//     y_t, h_t = f(t, x_t, H[:, t])                 (recomputed)
+//     dx_t, dh_{t-1}, dc = f's reverse sweep from (dy_t, dh_t)
+//     yield dx_t, dh_{t-1}, acc_c + dc              (c: weights from above)
+//   }
+//   dL/dxs += dxs, dL/dh0 += dh0, dL/dc += acc_c
+LogicalResult scanRule(nn::ScanOp op, GradContext &c) {
+  auto tapes = op->getAttrOfType<IntegerAttr>(kTapes);
+  unsigned numCarry = op.getInits().size();
+  if (!tapes || tapes.getInt() != numCarry)
+    return op.emitError("internal error: nn.scan on the gradient path was "
+                        "not prepared (no stacked states)");
+  Location loc = op.getLoc();
+  unsigned numOut = op.getNumOutputs() - numCarry; // without the tapes
+  unsigned numSeq = op.getSequences().size();
+  int64_t length = op.getLength();
+  OpBuilder &b = c.b;
+  auto zeros = [&](Type t) { return c.zeros(t); };
+
+  // The reverse scan's sequences: xs, the tapes H, the dys that exist.
+  SmallVector<Value> seqs(op.getSequences());
+  for (unsigned j = 0; j < numCarry; ++j)
+    seqs.push_back(op.getResult(numOut + j));
+  SmallVector<unsigned> withDy;
+  for (unsigned k = 0; k < numOut; ++k)
+    if (c.dy(k)) {
+      withDy.push_back(k);
+      seqs.push_back(c.dy(k));
+    }
+  // Its states: dh (from dhT), one accumulator per varied weight from above.
+  SmallVector<Value> inits;
+  for (unsigned j = 0; j < numCarry; ++j)
+    inits.push_back(c.dyOrZeros(op.getNumOutputs() + j));
+  llvm::SetVector<Value> above;
+  getUsedValuesDefinedAbove(op.getBody(), above);
+  SmallVector<Value> weights;
+  for (Value v : above)
+    if (c.isVaried(v)) {
+      weights.push_back(v);
+      inits.push_back(zeros(v.getType()));
+    }
+  // Its outputs: dx for the varied sequences.
+  SmallVector<unsigned> variedSeqs;
+  SmallVector<Type> types;
+  for (unsigned i = 0; i < numSeq; ++i)
+    if (c.isVaried(op.getSequences()[i])) {
+      variedSeqs.push_back(i);
+      types.push_back(op.getSequences()[i].getType());
+    }
+  for (Value h : inits)
+    types.push_back(h.getType());
+
+  auto rev =
+      b.create<nn::ScanOp>(loc, types, seqs, inits, op.getLengthAttr(),
+                           op.getReverse() ? UnitAttr() : b.getUnitAttr());
+  Block *body = new Block();
+  rev.getBody().push_back(body);
+  auto arg = [&](Type t) { return body->addArgument(t, loc); };
+  Value t = arg(RankedTensorType::get({}, b.getF32Type()));
+  SmallVector<Value> xs, hs, dys, dhs, accs;
+  for (Value s : ArrayRef(seqs).take_front(numSeq))
+    xs.push_back(arg(withoutTime(s.getType())));
+  for (unsigned j = 0; j < numCarry; ++j)
+    hs.push_back(arg(op.getInits()[j].getType()));
+  for (unsigned k : withDy)
+    dys.push_back(arg(withoutTime(op.getResult(k).getType())));
+  for (unsigned j = 0; j < numCarry; ++j)
+    dhs.push_back(arg(op.getInits()[j].getType()));
+  for (Value w : weights)
+    accs.push_back(arg(w.getType()));
+  (void)length;
+
+  // Recompute step t of the forward body from x_t and h_{t-1}.
+  OpBuilder ib = OpBuilder::atBlockEnd(body);
+  Block &fwd = op.getBodyBlock();
+  IRMapping map;
+  map.map(fwd.getArgument(0), t);
+  llvm::DenseSet<Value> varied(weights.begin(), weights.end());
+  for (unsigned i = 0; i < numSeq; ++i) {
+    map.map(fwd.getArgument(1 + i), xs[i]);
+    if (c.isVaried(op.getSequences()[i]))
+      varied.insert(xs[i]);
+  }
+  for (unsigned j = 0; j < numCarry; ++j) {
+    map.map(fwd.getArgument(1 + numSeq + j), hs[j]);
+    varied.insert(hs[j]);
+  }
+  SmallVector<Operation *> ops;
+  for (Operation &o : fwd.without_terminator()) {
+    ops.push_back(ib.clone(o, map));
+    propagateVaried(ops.back(), varied);
+  }
+  auto yield = cast<nn::YieldOp>(fwd.getTerminator());
+  auto yielded = [&](unsigned i) {
+    return map.lookupOrDefault(yield.getValues()[i]);
+  };
+
+  // Its reverse sweep, seeded with dy_t and dh_t (the tapes' outputs, which
+  // follow the outputs in the prepared body, get no seed).
+  ReverseSweep sweep(ib, c.rules, varied);
+  for (auto [k, dy] : llvm::zip(withDy, dys))
+    sweep.accumulate(yielded(k), dy, loc);
+  for (unsigned j = 0; j < numCarry; ++j)
+    sweep.accumulate(yielded(numOut + numCarry + j), dhs[j], loc);
+  if (failed(sweep.sweep(ops)))
+    return failure();
+
+  SmallVector<Value> next;
+  auto adjointOr0 = [&](Value v) {
+    Value a = sweep.adjoint(v);
+    return a ? a
+             : ib.create<arith::ConstantOp>(loc, ib.getZeroAttr(v.getType()))
+                   .getResult();
+  };
+  for (unsigned i : variedSeqs)
+    next.push_back(adjointOr0(xs[i]));
+  for (Value h : hs)
+    next.push_back(adjointOr0(h));
+  for (auto [w, acc] : llvm::zip(weights, accs)) {
+    Value d = sweep.adjoint(w);
+    next.push_back(d ? ib.create<nn::AddOp>(loc, TypeRange{acc.getType()},
+                                            ValueRange{acc, d})
+                           ->getResult(0)
+                     : acc);
+  }
+  ib.create<nn::YieldOp>(loc, next);
+
+  // dL/dxs, dL/dh0 and dL/dw from the reverse scan's results.
+  unsigned r = 0;
+  for (unsigned i : variedSeqs)
+    c.d(i, [&] { return rev.getResult(r); }), ++r;
+  for (unsigned j = 0; j < numCarry; ++j, ++r)
+    c.d(numSeq + j, [&] { return rev.getResult(r); });
+  for (Value w : weights)
+    c.add(w, [&] { return rev.getResult(r); }), ++r;
+  return success();
+}
+
+} // namespace
+
+void grad::populateScanGradRules(GradRuleSet &rules) {
+  rules.addPrepare<nn::ScanOp>(tapeScan);
+  rules.add<nn::ScanOp>(scanRule);
+}
