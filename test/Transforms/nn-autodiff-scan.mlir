@@ -1,6 +1,6 @@
 // RUN: %nn-opt %s -nn-autodiff | FileCheck %s
 // Backpropagation through time as a reverse loop: the forward scan also
-// stacks the state entering each step (nn.tapes); the gradient is a reversed
+// stacks the state entering each step (output 1 here); the gradient is a reversed
 // scan over (xs, the stacked states) carrying dL/dh and one accumulator per
 // weight the body uses from above, whose body recomputes the step and applies
 // the body ops' own rules. Nothing is unrolled.
@@ -26,7 +26,7 @@ func.func private @train_step(tensor<4x5xf32>, tensor<5x5xf32>, tensor<2x3x4xf32
 // CHECK-LABEL: func.func private @train_step(
 // CHECK-SAME: %[[U:[^:]+]]: tensor<4x5xf32>, %[[W:[^:]+]]: tensor<5x5xf32>, %[[XS:[^:]+]]: tensor<2x3x4xf32>
 // The forward scan: the stacked outputs, the stacked states (tape), the final state.
-// CHECK: %[[F:.+]]:3 = nn.scan(%[[XS]] : tensor<2x3x4xf32>) carry(%{{.+}} : tensor<2x5xf32>) {length = 3 : i64, nn.tapes = 1 : i64} -> (tensor<2x3x5xf32>, tensor<2x3x5xf32>, tensor<2x5xf32>)
+// CHECK: %[[F:.+]]:3 = nn.scan(%[[XS]] : tensor<2x3x4xf32>) carry(%{{.+}} : tensor<2x5xf32>) {length = 3 : i64} -> (tensor<2x3x5xf32>, tensor<2x3x5xf32>, tensor<2x5xf32>)
 // CHECK-NEXT: ^bb0(%{{.+}}: tensor<f32>, %{{.+}}: tensor<2x4xf32>, %[[HP:.+]]: tensor<2x5xf32>):
 // CHECK: nn.yield %[[N:.+]], %[[HP]], %[[N]] :
 // CHECK: %[[DH:.+]] = nn.mse_grad %[[F]]#2

@@ -111,7 +111,9 @@ int runStages(ModuleOp module, const BuildOptions &opts, StageTimer &timer) {
   timer.stage("grad");
   PassManager grad(module->getContext());
   grad.addPass(createPoolBeforeActivation());
+  grad.addPass(createScanHoistProjections());
   grad.addPass(createAutodiff());
+  grad.addPass(createScanSinkAccumulators());
   if (failed(grad.run(module)))
     return 1;
   if (opts.emit == Stage::Grad) {

@@ -60,6 +60,31 @@ def PoolBeforeActivation : Pass<"nn-pool-before-activation", "mlir::ModuleOp"> {
   }];
 }
 
+def ScanHoistProjections : Pass<"nn-scan-hoist-projections", "mlir::ModuleOp"> {
+  let summary = "Per-step matmuls of a sequence slice by a weight become one GEMM before the scan";
+  let description = [{
+    In an `nn.scan` body, `nn.matmul %x_t, %U` with `%x_t` the slice of a
+    [B, T, D] sequence and `%U` defined above the scan becomes one
+    `[B*T, D] @ [D, H]` matmul before the loop (between two `nn.reshape`s),
+    which the body reads as a new [B, T, H] sequence. Runs before
+    nn-autodiff, which then differentiates that GEMM outside the loop too
+    (the input projection of an LSTM, GRU or RNN: one GEMM forward, two
+    backward, instead of T small ones each).
+  }];
+}
+
+def ScanSinkAccumulators : Pass<"nn-scan-sink-accumulators", "mlir::ModuleOp"> {
+  let summary = "Sums of per-step outer products become one GEMM after the scan";
+  let description = [{
+    A state of an `nn.scan` that starts at zeros and is only updated as
+    `acc' = acc + nn.matmul %p_t, %q_t {transpose_a}` (a weight gradient
+    accumulated by the reverse loop of nn-autodiff) is removed: the scan
+    outputs p_t and q_t stacked over time (or reuses the sequence they are
+    slices of), and one `reshape(P)^T @ reshape(Q)` after the loop gives the
+    sum. Runs after nn-autodiff.
+  }];
+}
+
 def LowerToLinalg : Pass<"nn-lower-to-linalg", "mlir::ModuleOp"> {
   let summary = "Lower nn ops to linalg, tensor, arith and math on tensors";
   let description = [{

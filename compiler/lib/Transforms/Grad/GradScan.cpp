@@ -212,6 +212,8 @@ LogicalResult scanRule(nn::ScanOp op, GradContext &c) {
     c.d(numSeq + j, [&] { return rev.getResult(r); });
   for (Value w : weights)
     c.add(w, [&] { return rev.getResult(r); }), ++r;
+  // The stacked states are read now; nothing else needs the mark.
+  op->removeAttr(kTapes);
   return success();
 }
 
