@@ -284,10 +284,18 @@ struct SimplifyScan : OpRewritePattern<nn::ScanOp> {
   }
 };
 
+/// Applies `Pattern` and SimplifyScan to the scans only: no folding or
+/// constant hoisting elsewhere, so a module without nn.scan is unchanged.
 template <typename Pattern> LogicalResult applyOne(Operation *root) {
   RewritePatternSet patterns(root->getContext());
   patterns.add<Pattern, SimplifyScan>(root->getContext());
-  return applyPatternsAndFoldGreedily(root, std::move(patterns));
+  SmallVector<Operation *> scans;
+  root->walk([&](nn::ScanOp op) { scans.push_back(op); });
+  if (scans.empty())
+    return success();
+  GreedyRewriteConfig config;
+  config.strictMode = GreedyRewriteStrictness::AnyOp;
+  return applyOpPatternsAndFold(scans, std::move(patterns), config);
 }
 
 struct ScanHoistProjectionsPass
