@@ -205,6 +205,11 @@ struct TrainConfig {
   int64_t batch = 64;
   int64_t epochs = 1;
   int64_t seed = 0;
+  /// Gradient clipping before the optimizer (0: off): each element to
+  /// [-clipValue, clipValue] (torch.nn.utils.clip_grad_value_), then all
+  /// gradients scaled by min(1, clipNorm / (||g|| + 1e-6)) with ||g|| the L2
+  /// norm over all of them (clip_grad_norm_).
+  double clipNorm = 0, clipValue = 0;
   /// True when the target is integer class labels (cross_entropy): the
   /// runtime then reports accuracy from argmax of the model output.
   bool classification = false;

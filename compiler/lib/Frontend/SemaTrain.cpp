@@ -84,12 +84,13 @@ void Sema::train(const ast::Train &t, Program &p) {
   cfg.loc = t.loc;
   std::map<std::string, const ast::Setting *> settings;
   static const std::set<std::string> known = {
-      "data", "loss", "optimizer", "lr_schedule", "batch", "epochs", "seed"};
+      "data",   "loss", "optimizer", "lr_schedule", "batch",
+      "epochs", "seed", "clip_norm", "clip_value"};
   for (const ast::Setting &s : t.settings) {
     if (!known.count(s.key)) {
       error(s.loc, "unknown train setting '" + s.key +
                        "' (expected data, loss, optimizer, lr_schedule, "
-                       "batch, epochs, seed)");
+                       "batch, epochs, seed, clip_norm, clip_value)");
     } else if (settings.count(s.key)) {
       error(s.loc, "duplicate train setting '" + s.key + "'");
     } else {
@@ -112,6 +113,17 @@ void Sema::train(const ast::Train &t, Program &p) {
   }
   intSetting("epochs", 1, cfg.epochs);
   intSetting("seed", 0, cfg.seed);
+  // Gradient clipping: a positive number, off when absent.
+  for (auto [key, out] : {std::pair{"clip_norm", &cfg.clipNorm},
+                          std::pair{"clip_value", &cfg.clipValue}}) {
+    if (!settings.count(key))
+      continue;
+    const ast::Expr &e = *settings[key]->value;
+    if (!number(e, *out) || !(*out > 0 && *out < 1e30)) {
+      error(e.loc, std::string(key) + " must be a positive number");
+      *out = 0;
+    }
+  }
 
   if (settings.count("optimizer")) {
     const ast::Expr &e = *settings["optimizer"]->value;

@@ -475,6 +475,17 @@ private:
              b.getNamedAttr("beta1", b.getF32FloatAttr(opt.beta1)),
              b.getNamedAttr("beta2", b.getF32FloatAttr(opt.beta2)),
              b.getNamedAttr("eps", b.getF32FloatAttr(opt.eps))}));
+    const TrainConfig &train = prog.train;
+    if (train.clipNorm > 0 || train.clipValue > 0) {
+      SmallVector<NamedAttribute> clip;
+      if (train.clipNorm > 0)
+        clip.push_back(
+            b.getNamedAttr("norm", b.getF32FloatAttr(train.clipNorm)));
+      if (train.clipValue > 0)
+        clip.push_back(
+            b.getNamedAttr("value", b.getF32FloatAttr(train.clipValue)));
+      f->setAttr("nn.clip", b.getDictionaryAttr(clip));
+    }
     return f;
   }
 

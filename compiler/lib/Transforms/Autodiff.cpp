@@ -218,6 +218,74 @@ FailureOr<SmallVector<unsigned>> getWrt(func::FuncOp train, unsigned n) {
   return indices;
 }
 
+/// A scalar tensor<f32> constant.
+Value scalar(OpBuilder &b, Location loc, double v) {
+  auto type = RankedTensorType::get({}, b.getF32Type());
+  return b.create<arith::ConstantOp>(
+      loc, DenseElementsAttr::get(type, b.getF32FloatAttr(v)));
+}
+
+/// `nn.clip = {value = v, norm = c}` (either optional) on the train step,
+/// applied to the gradients `grads` (null: no gradient) before the optimizer,
+/// as torch.nn.utils.clip_grad_value_ then clip_grad_norm_:
+///   g = clamp(g, -v, v) = g - relu(g - v) + relu(-g - v)
+///   n = sqrt(sum over all gradients of sum(g^2))
+///   g = g * min(1, c / (n + 1e-6)),  min(1, a) = 1 - relu(1 - a)
+LogicalResult clipGradients(func::FuncOp train, OpBuilder &b, Location loc,
+                            MutableArrayRef<Value> grads) {
+  Attribute attr = train->getAttr("nn.clip");
+  if (!attr)
+    return success();
+  auto dict = dyn_cast<DictionaryAttr>(attr);
+  auto value = dict ? dict.getAs<FloatAttr>("value") : FloatAttr();
+  auto norm = dict ? dict.getAs<FloatAttr>("norm") : FloatAttr();
+  if (!dict || (!value && !norm) ||
+      dict.size() != (value ? 1u : 0u) + (norm ? 1u : 0u))
+    return train.emitError("'nn.clip' must be {norm = f32, value = f32} "
+                           "(either may be left out)");
+  auto op = [&](auto tag, Type t, ValueRange args) {
+    using OpT = decltype(tag);
+    return b.create<OpT>(loc, TypeRange{t}, args)->getResult(0);
+  };
+  if (value) {
+    Value v = scalar(b, loc, value.getValueAsDouble());
+    for (Value &g : grads) {
+      if (!g)
+        continue;
+      Type t = g.getType();
+      Value over = op(nn::ReluOp(), t, {op(nn::SubOp(), t, {g, v})});
+      Value negG = op(nn::NegOp(), t, {g});
+      Value under = op(nn::ReluOp(), t, {op(nn::SubOp(), t, {negG, v})});
+      g = op(nn::AddOp(), t, {op(nn::SubOp(), t, {g, over}), under});
+    }
+  }
+  if (norm) {
+    Type s = RankedTensorType::get({}, b.getF32Type());
+    Value sum;
+    for (Value g : grads) {
+      if (!g)
+        continue;
+      Value sq =
+          op(nn::UnbroadcastOp(), s, {op(nn::MulOp(), g.getType(), {g, g})});
+      sum = sum ? op(nn::AddOp(), s, {sum, sq}) : sq;
+    }
+    if (!sum)
+      return success();
+    Value n =
+        op(nn::AddOp(), s, {op(nn::SqrtOp(), s, {sum}), scalar(b, loc, 1e-6)});
+    Value ratio =
+        op(nn::DivOp(), s, {scalar(b, loc, norm.getValueAsDouble()), n});
+    Value one = scalar(b, loc, 1.0);
+    Value coef =
+        op(nn::SubOp(), s,
+           {one, op(nn::ReluOp(), s, {op(nn::SubOp(), s, {one, ratio})})});
+    for (Value &g : grads)
+      if (g)
+        g = op(nn::MulOp(), g.getType(), {g, coef});
+  }
+  return success();
+}
+
 } // namespace
 
 LogicalResult nnc::grad::buildTrainStep(func::FuncOp train,
@@ -286,12 +354,18 @@ LogicalResult nnc::grad::buildTrainStep(func::FuncOp train,
   if (failed(backward.sweep(forward)))
     return failure();
 
-  // Optimizer: p' = update(p, dL/dp, state..., hyper) for each parameter.
+  // Clipping, then the optimizer: p' = update(p, dL/dp, state..., hyper) for
+  // each parameter.
   Location loc = train.getLoc();
+  SmallVector<Value> grads;
+  for (unsigned i = 0; i < n; ++i)
+    grads.push_back(backward.adjoint(args[i]));
+  if (failed(clipGradients(train, b, loc, grads)))
+    return failure();
   Value hyper = args.back();
   SmallVector<Value> results = {lossValue, out}, states;
   for (unsigned i = 0; i < n; ++i) {
-    Value p = args[i], g = backward.adjoint(p);
+    Value p = args[i], g = grads[i];
     auto s = args.slice(n + i * update->statesPerParam, update->statesPerParam);
     auto attr = [&](StringRef name) {
       return b.getNamedAttr(name, update->attrs.get(name));

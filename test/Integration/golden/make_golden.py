@@ -46,6 +46,10 @@ CASES = [
     dict(name="adam", model="ClfAdam", inputs=6, layers=[(5, "relu"), (4, "sigmoid"), (3, None)],
          loss="cross_entropy", optimizer=dict(kind="adam", lr=0.01, beta1=0.9, beta2=0.999, eps=1e-8),
          steps=3, rows=8, seed=4),
+    dict(name="clipnorm", model="RegClipNorm", inputs=6, layers=[(5, "tanh"), (4, "sigmoid"), (3, None)],
+         loss="mse", optimizer=dict(kind="sgd", lr=0.1, clip_norm=0.25), steps=1, rows=8, seed=6),
+    dict(name="clipvalue", model="ClfClipValue", inputs=6, layers=[(5, "tanh"), (4, "relu"), (3, None)],
+         loss="cross_entropy", optimizer=dict(kind="sgd", lr=0.1, clip_value=0.02), steps=1, rows=8, seed=7),
     dict(name="softplus", model="RegSoftplus", inputs=6, layers=[(5, "softplus"), (4, "tanh"), (3, "softplus")],
          loss="mse", optimizer=dict(kind="sgd", lr=0.1), steps=1, rows=8, seed=5),
 ]
@@ -114,6 +118,21 @@ def loss_fn(case, out, y):
     return ((out - y) ** 2).mean()  # mse: mean over samples of the mean over features
 
 
+def clip(o, grads):
+    """The train section's clip_value then clip_norm, as docs/language.md states them: each element to
+    [-v, v]; then every gradient times min(1, c / (||g|| + 1e-6)), ||g|| the L2 norm over all of them."""
+    grads = list(grads)
+    if "clip_value" in o:
+        assert any((g.abs() > o["clip_value"]).any() for g in grads), "clip_value must bind in the golden case"
+        grads = [g.clamp(-o["clip_value"], o["clip_value"]) for g in grads]
+    if "clip_norm" in o:
+        total = torch.sqrt(sum((g * g).sum() for g in grads))
+        assert total > o["clip_norm"], "clip_norm must bind in the golden case"
+        coef = min(1.0, o["clip_norm"] / (float(total) + 1e-6))
+        grads = [g * coef for g in grads]
+    return grads
+
+
 def run(case, x, y, init, dtype, use_torch_optim=False):
     """Trains `steps` full-batch steps from `init`; returns a dict of numpy float64 results."""
     names = param_names(case)
@@ -130,15 +149,20 @@ def run(case, x, y, init, dtype, use_torch_optim=False):
     for t in range(1, case["steps"] + 1):
         out = forward(case, params, xt, relu_inputs)
         loss = loss_fn(case, out, yt)
-        grads = torch.autograd.grad(loss, [params[k] for k in names])
+        raw = torch.autograd.grad(loss, [params[k] for k in names])
+        grads = clip(o, raw)
         losses.append(loss.item())
         if first is None:
             first = dict(loss=loss.item(), outputs=out.detach().numpy().astype(np.float64),
                          grads={k: g.numpy().astype(np.float64) for k, g in zip(names, grads)})
         with torch.no_grad():
-            if use_torch_optim:
-                for k, g in zip(names, grads):
-                    params[k].grad = g
+            if use_torch_optim:  # torch's own clipping of the raw gradients
+                for k, g in zip(names, raw):
+                    params[k].grad = g.clone()
+                if "clip_value" in o:
+                    torch.nn.utils.clip_grad_value_(plist, o["clip_value"])
+                if "clip_norm" in o:
+                    torch.nn.utils.clip_grad_norm_(plist, o["clip_norm"])
                 opt.step()
                 continue
             for k, g in zip(names, grads):
@@ -221,7 +245,8 @@ def write_nn(case, x, y):
               f"  data = tensors(x={nested(x, fmt)},",
               f"                 y={ytext})",
               f"  loss = {case['loss']}({m}(x), y)",
-              f"  optimizer = {opt}",
+              f"  optimizer = {opt}"] + \
+             [f"  {k} = {o[k]}" for k in ("clip_norm", "clip_value") if k in o] + [
               f"  batch = {case['rows']}",
               f"  epochs = {case['steps']}",
               "  seed = 1",
