@@ -62,6 +62,9 @@ void buildLowerToLLVMPipeline(OpPassManager &pm) {
   pm.addPass(bufferization::createEmptyTensorToAllocTensorPass());
   bufferization::OneShotBufferizationOptions bufOpts;
   bufOpts.bufferizeFunctionBoundaries = true;
+  // The loop over time (nn.scan) computes each new state into a buffer of
+  // its own when the old one is still read (deallocated after the step).
+  bufOpts.allowReturnAllocsFromLoops = true;
   // Copies that bufferization cannot avoid (e.g. into a strided slice) become
   // linalg.copy loops: memref.copy of a non-contiguous view would call the
   // runner library's memrefCopy, which the binaries do not link.
@@ -79,6 +82,10 @@ void buildLowerToLLVMPipeline(OpPassManager &pm) {
   bufferization::BufferDeallocationPipelineOptions deallocOpts;
   bufferization::buildBufferDeallocationPipeline(pm, deallocOpts);
   pm.addPass(createBufferizationToMemRefPass());
+  // A dealloc of several buffers calls @dealloc_helper, whose dynamic memref
+  // arguments the bare-pointer calling convention cannot lower: inline it.
+  pm.addPass(createInlinerPass());
+  pm.addPass(createSymbolDCEPass());
   pm.addPass(createOutlineKernelsPass());
 
   // Passes that see one function at a time run nested on func.func (then

@@ -32,3 +32,14 @@ func.func @shapes(%x: tensor<2x3x4xf32>, %y: tensor<2x3x1xf32>, %r: tensor<1x4xf
   %6 = nn.sqrt %x : tensor<2x3x4xf32>
   return %1, %2, %3, %4, %5, %6 : tensor<2x3x4xf32>, tensor<4x6xf32>, tensor<2x3x5xf32>, tensor<2x3x2xf32>, tensor<5x3x4xf32>, tensor<2x3x4xf32>
 }
+
+// split: one extract_slice per part, at offsets 0, S, 2S, ... along the axis.
+// CHECK-LABEL: func @split
+// CHECK-SAME: (%[[Z:.+]]: tensor<4x6xf32>)
+// CHECK: tensor.extract_slice %[[Z]][0, 0] [4, 2] [1, 1] : tensor<4x6xf32> to tensor<4x2xf32>
+// CHECK: tensor.extract_slice %[[Z]][0, 2] [4, 2] [1, 1] : tensor<4x6xf32> to tensor<4x2xf32>
+// CHECK: tensor.extract_slice %[[Z]][0, 4] [4, 2] [1, 1] : tensor<4x6xf32> to tensor<4x2xf32>
+func.func @split(%z: tensor<4x6xf32>) -> (tensor<4x2xf32>, tensor<4x2xf32>, tensor<4x2xf32>) {
+  %a, %b, %c = nn.split %z {axis = 1 : i64} : tensor<4x6xf32> -> tensor<4x2xf32>, tensor<4x2xf32>, tensor<4x2xf32>
+  return %a, %b, %c : tensor<4x2xf32>, tensor<4x2xf32>, tensor<4x2xf32>
+}

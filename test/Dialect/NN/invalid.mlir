@@ -607,3 +607,19 @@ func.func @scan_stacked(%h0: tensor<2x4xf32>) {
   }
   return
 }
+
+// -----
+
+func.func @split_unequal(%z: tensor<4x9xf32>) {
+  // expected-error @+1 {{'nn.split' op cannot cut size 9 of axis 1 into 2 equal parts}}
+  %a, %b = nn.split %z {axis = 1 : i64} : tensor<4x9xf32> -> tensor<4x4xf32>, tensor<4x5xf32>
+  return
+}
+
+// -----
+
+func.func @split_part(%z: tensor<4x8xf32>) {
+  // expected-error @+1 {{'nn.split' op expects every part to be 'tensor<4x4xf32>', got 'tensor<4x3xf32>'}}
+  %a, %b = nn.split %z {axis = 1 : i64} : tensor<4x8xf32> -> tensor<4x4xf32>, tensor<4x3xf32>
+  return
+}

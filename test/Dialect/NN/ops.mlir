@@ -191,3 +191,10 @@ func.func @scans(%xs: tensor<2x3x4xf32>, %h0: tensor<2x5xf32>, %u: tensor<4x5xf3
   }
   return %hs, %h, %c, %d : tensor<2x3x5xf32>, tensor<2x5xf32>, tensor<2x5xf32>, tensor<2x5xf32>
 }
+
+// CHECK-LABEL: func @split
+func.func @split(%z: tensor<4x8xf32>) -> (tensor<4x2xf32>, tensor<4x2xf32>, tensor<4x2xf32>, tensor<4x2xf32>) {
+  // CHECK: nn.split %{{.*}} {axis = 1 : i64} : tensor<4x8xf32> -> tensor<4x2xf32>, tensor<4x2xf32>, tensor<4x2xf32>, tensor<4x2xf32>
+  %i, %f, %g, %o = nn.split %z {axis = 1 : i64} : tensor<4x8xf32> -> tensor<4x2xf32>, tensor<4x2xf32>, tensor<4x2xf32>, tensor<4x2xf32>
+  return %i, %f, %g, %o : tensor<4x2xf32>, tensor<4x2xf32>, tensor<4x2xf32>, tensor<4x2xf32>
+}

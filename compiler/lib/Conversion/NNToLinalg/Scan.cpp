@@ -33,7 +33,7 @@ struct TimeSlice {
 //   scf.for i in [0, T) iter_args(h = h0, ys = empty) {
 //     t = reverse ? T - 1 - i : i
 //     y_t, h' = body(float(t), xs[:, t], h)
-//     yield copy(h' into h), insert_slice(y_t into ys[:, t])
+//     yield h', insert_slice(y_t into ys[:, t])
 //   }
 struct ScanLowering : OpConversionPattern<nn::ScanOp> {
   using OpConversionPattern::OpConversionPattern;
@@ -83,23 +83,18 @@ struct ScanLowering : OpConversionPattern<nn::ScanOp> {
     rewriter.mergeBlocks(&body, loopBody, args);
     rewriter.setInsertionPoint(yield);
     ValueRange yielded = yield.getValues();
-    // The outputs first (an output may be a state as it entered the step),
-    // then each new state copied into its iteration argument, so that
-    // bufferization keeps one buffer per state for the whole loop.
-    SmallVector<Value> outs;
+    // The new states, then the outputs inserted at step t. A state's new
+    // value usually gets a buffer of its own in each step (bufferization's
+    // allow-return-allocs-from-loops, LowerToLLVM.cpp): writing it over the
+    // old one in place would be wrong whenever the step reads the old value
+    // after computing the new one.
+    SmallVector<Value> next(yielded.begin() + numOut, yielded.end());
     for (unsigned k = 0; k < numOut; ++k) {
       Value ys = iterArgs[numCarry + k];
       TimeSlice s(rewriter, cast<RankedTensorType>(ys.getType()), t);
-      outs.push_back(rewriter.create<tensor::InsertSliceOp>(
+      next.push_back(rewriter.create<tensor::InsertSliceOp>(
           loc, yielded[k], ys, s.offsets, s.sizes, s.strides));
     }
-    SmallVector<Value> next;
-    for (unsigned j = 0; j < numCarry; ++j)
-      next.push_back(rewriter
-                         .create<linalg::CopyOp>(loc, yielded[numOut + j],
-                                                 iterArgs[j])
-                         .getResult(0));
-    next.append(outs);
     rewriter.replaceOpWithNewOp<scf::YieldOp>(yield, next);
 
     // The loop yields states then outputs; nn.scan's results are outputs

@@ -89,6 +89,33 @@ struct ConcatLowering : OpConversionPattern<nn::ConcatOp> {
 };
 
 // slice(x) {axis, offset} => extract_slice x[..., offset : offset + size, ...]
+// parts = split(x) {axis}: part i = extract_slice(x)[i S : (i + 1) S] along
+// the axis, S = size / #parts.
+struct SplitLowering : OpConversionPattern<nn::SplitOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(nn::SplitOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    auto x = cast<RankedTensorType>(adaptor.getX().getType());
+    int64_t axis = op.getAxis(), n = op.getNumResults();
+    int64_t size = x.getDimSize(axis) / n;
+    SmallVector<Value> parts;
+    for (int64_t i = 0; i < n; ++i) {
+      SmallVector<OpFoldResult> offsets(x.getRank(), rewriter.getIndexAttr(0)),
+          sizes, strides(x.getRank(), rewriter.getIndexAttr(1));
+      for (int64_t d = 0; d < x.getRank(); ++d)
+        sizes.push_back(
+            rewriter.getIndexAttr(d == axis ? size : x.getDimSize(d)));
+      offsets[axis] = rewriter.getIndexAttr(i * size);
+      parts.push_back(rewriter.create<tensor::ExtractSliceOp>(
+          op.getLoc(), cast<RankedTensorType>(op.getResult(i).getType()),
+          adaptor.getX(), offsets, sizes, strides));
+    }
+    rewriter.replaceOp(op, parts);
+    return success();
+  }
+};
+
 struct SliceLowering : OpConversionPattern<nn::SliceOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult
@@ -121,7 +148,6 @@ struct BroadcastToLowering : OpConversionPattern<nn::BroadcastToOp> {
 } // namespace
 
 void nntolinalg::populateShapeOpLoweringPatterns(RewritePatternSet &patterns) {
-  patterns
-      .add<ReshapeLowering, ConcatLowering, SliceLowering, BroadcastToLowering>(
-          patterns.getContext());
+  patterns.add<ReshapeLowering, ConcatLowering, SliceLowering, SplitLowering,
+               BroadcastToLowering>(patterns.getContext());
 }

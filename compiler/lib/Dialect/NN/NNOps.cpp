@@ -557,6 +557,25 @@ LogicalResult SliceOp::verify() {
   return success();
 }
 
+LogicalResult SplitOp::verify() {
+  RankedTensorType x = getX().getType();
+  int64_t axis = getAxis(), n = getNumResults();
+  if (axis < 0 || axis >= x.getRank())
+    return emitOpError("axis ")
+           << axis << " is out of range for rank " << x.getRank();
+  if (n < 1 || x.getDimSize(axis) % n != 0)
+    return emitOpError("cannot cut size ")
+           << x.getDimSize(axis) << " of axis " << axis << " into " << n
+           << " equal parts";
+  SmallVector<int64_t> shape(x.getShape());
+  shape[axis] /= n;
+  auto part = RankedTensorType::get(shape, x.getElementType());
+  for (Type t : getResultTypes())
+    if (t != part)
+      return emitOpError("expects every part to be ") << part << ", got " << t;
+  return success();
+}
+
 LogicalResult BroadcastToOp::verify() {
   ArrayRef<int64_t> from = getX().getType().getShape();
   ArrayRef<int64_t> to = getType().getShape();

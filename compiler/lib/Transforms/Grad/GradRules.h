@@ -195,7 +195,8 @@ void populateElementwiseGradRules(GradRuleSet &rules);
 void populateLinalgGradRules(GradRuleSet &rules);
 /// cross_entropy mse bce weighted_mean.
 void populateLossGradRules(GradRuleSet &rules);
-/// reshape concat slice unbroadcast broadcast_to flip_lr dropout_mask step.
+/// reshape concat slice split unbroadcast broadcast_to flip_lr dropout_mask
+/// step.
 void populateShapeGradRules(GradRuleSet &rules);
 /// scan: a reverse scan over the stacked states.
 void populateScanGradRules(GradRuleSet &rules);

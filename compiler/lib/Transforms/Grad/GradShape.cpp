@@ -37,6 +37,21 @@ void nnc::grad::populateShapeGradRules(GradRuleSet &rules) {
     }
     return success();
   });
+  // y_0, ..., y_{n-1} = split(x) {axis}: dx = concat(dy_0, ..., dy_{n-1})
+  // along the axis, zeros for a part that does not reach the loss
+  rules.add<nn::SplitOp>([](nn::SplitOp split, GradContext &c) {
+    c.d(0, [&] {
+      SmallVector<Value> parts;
+      for (unsigned r = 0; r < split.getNumResults(); ++r)
+        parts.push_back(c.dyOrZeros(r));
+      return parts.size() == 1
+                 ? parts[0]
+                 : c.emit<nn::ConcatOp>(
+                       c.ty(0), parts,
+                       {c.b.getNamedAttr("axis", split.getAxisAttr())});
+    });
+    return success();
+  });
   // y = slice(x) {axis, offset}: dx = concat(0, dy, 0) along the axis,
   // the zeros filling [0, offset) and [offset + size, X)
   rules.add<nn::SliceOp>([](nn::SliceOp slice, GradContext &c) {

@@ -626,6 +626,26 @@ def NN_SliceOp : NN_Op<"slice", [Pure]> {
   let hasVerifier = 1;
 }
 
+def NN_SplitOp : NN_Op<"split", [Pure]> {
+  let summary = "equal parts along one axis";
+  let description = [{
+    x cut into as many equal parts along `axis` as the op has results
+    (result i is `x[..., i S : (i + 1) S, ...]`, S the axis size over the
+    number of results): the four gates of an LSTM from one [B, 4H] product.
+    Its gradient is the concatenation of the results' adjoints (zeros for a
+    part that does not reach the loss).
+
+    ```mlir
+    %i, %f, %g, %o = nn.split %z {axis = 1 : i64}
+        : tensor<64x512xf32> -> tensor<64x128xf32>, tensor<64x128xf32>, tensor<64x128xf32>, tensor<64x128xf32>
+    ```
+  }];
+  let arguments = (ins NN_NonScalarTensor:$x, I64Attr:$axis);
+  let results = (outs Variadic<NN_NonScalarTensor>:$parts);
+  let assemblyFormat = "$x attr-dict `:` type($x) `->` type($parts)";
+  let hasVerifier = 1;
+}
+
 def NN_BroadcastToOp : NN_Op<"broadcast_to", [Pure]> {
   let summary = "NumPy broadcast to the result shape";
   let description = [{
