@@ -10,18 +10,26 @@ batch-first. --model picks the recurrent layer (one layer, hidden size --hidden,
                                            directions concatenated, forward first)
 PyTorch-default init: every recurrent weight and both biases (b_ih, b_hh) ~ U(-1/sqrt(H), 1/sqrt(H)); the
 Linear's weight and bias ~ U(-1/sqrt(fan_in), 1/sqrt(fan_in)). Softmax cross-entropy, Adam (lr 0.001, betas
-0.9/0.999, eps 1e-8), batch 64 (the last partial batch trains too), seed 42, shuffled every epoch. Prints one JSON
-line per epoch with the keys of `<binary> train --metrics` (epoch, train_loss, train_acc, test_loss, test_acc,
-seconds, samples_per_s; + impl, threads, batches, rnn (the --model), hidden, time_major); only the training steps are timed,
-as in the compiled binary. Run it tuned (shared/TOOLCHAIN.md):
+0.9/0.999, eps 1e-8), batch 64 (the last partial batch trains too), seed 42, shuffled every epoch; --samples N
+trains on the first N training images. Prints one JSON line per epoch with the keys of `<binary> train --metrics`
+(epoch, train_loss, train_acc, test_loss, test_acc, seconds, samples_per_s; + impl, threads, batches, and rnn
+(the --model), hidden, blas_core); only the training steps are timed, as in the compiled binary. Run it tuned
+(shared/TOOLCHAIN.md):
   OMP_WAIT_POLICY=passive OPENBLAS_NUM_THREADS=1 /usr/bin/python3 bench/rnn_torch.py --model lstm --threads 1
+On a CPU that Debian's OpenBLAS 0.3.21 does not know (e.g. Intel family 6 model 207, "Intel(R) Xeon(R)
+Processor") it falls back to its generic SSE3 "Prescott" kernels: GEMMs run 4-7x slow, these models train 2-2.5x
+slow. The script warns and records the kernel set as blas_core; add OPENBLAS_CORETYPE=SkylakeX (Haswell on
+AVX2-only CPUs) to the environment.
 
-Tuning tried on Debian's torch 1.13.1 (2 cores, see bench/README.md): the recurrence runs in aten::lstm / gru /
-rnn_tanh as a C++ loop of per-step addmm + elementwise ops, each step recorded by autograd; one step's GEMMs
-(64x128x512 for the LSTM) are too small for a second thread to pay. --time-major (feed the layer [T, B, I]
-contiguous; the transpose is timed) is kept as a layout option; torch.compile does not exist in 1.13, oneDNN
-has no RNN path in aten 1.13 (torch.backends.mkldnn on/off changed nothing), and torch.jit.script of the model
-calls the same aten op (no gain): none of those is offered.
+The recurrence runs in aten::lstm / gru / rnn_tanh: a C++ loop of one addmm (64xH @ Hx4H, 3H, H) and a handful of
+elementwise ops per step, each recorded by autograd; about half of a step is those small GEMMs, the rest is
+elementwise ops and framework overhead. Tried on torch 1.13.1 on the 2-core VM and not kept: a second thread
+(not faster in our runs: the GEMMs run on one OpenBLAS thread anyway and the elementwise ops on 64xH tensors are
+too small to split), time-major input (batch_first=False with a timed transpose: bit-identical results, same
+speed), torch.jit.script / trace of the model (same aten op, no gain), torch.backends.mkldnn off (aten 1.13 has no
+oneDNN RNN path; no change), torch.set_flush_denormal (no change), a TorchScript LSTM cell for the CPU fuser
+(Debian's torch has no LLVM backend: "LLVM Backend not found"; unfused it is 4x slower than aten::lstm).
+torch.compile does not exist in torch 1.13.
 """
 import argparse
 import ctypes
@@ -53,13 +61,12 @@ def openblas_core():
 
 
 class RecurrentClassifier(nn.Module):
-    def __init__(self, kind, hidden, time_major=False):
+    def __init__(self, kind, hidden):
         super().__init__()
-        self.time_major = time_major
         bidirectional = kind == "bilstm"
         cls = {"lstm": nn.LSTM, "bilstm": nn.LSTM, "gru": nn.GRU, "rnn": nn.RNN}[kind]
         extra = {"nonlinearity": "tanh"} if kind == "rnn" else {}
-        self.rnn = cls(STEP, hidden, num_layers=1, bias=True, batch_first=not time_major,
+        self.rnn = cls(STEP, hidden, num_layers=1, bias=True, batch_first=True,
                        bidirectional=bidirectional, **extra)
         self.dense = nn.Linear(hidden * (2 if bidirectional else 1), 10)
         # PyTorch's defaults, written out: RNNBase.reset_parameters and nn.Linear's kaiming_uniform(a=sqrt(5)).
@@ -71,8 +78,6 @@ class RecurrentClassifier(nn.Module):
         nn.init.uniform_(self.dense.bias, -bound, bound)
 
     def forward(self, x):  # x: (B, T, 28) -> logits (B, 10)
-        if self.time_major:
-            x = x.transpose(0, 1).contiguous()  # (T, B, 28)
         _, h = self.rnn(x)
         h_n = h[0] if isinstance(h, tuple) else h  # LSTM: (h_n, c_n); (directions, B, H)
         # Forward direction: its last step's output; reverse direction: its final state = output at t = 1.
@@ -92,8 +97,6 @@ def main():
     ap.add_argument("--lr", type=float, default=0.001)
     ap.add_argument("--seed", type=int, default=42)
     ap.add_argument("--data", default=DATA_DIR, help="directory of the Fashion-MNIST IDX .gz files")
-    ap.add_argument("--time-major", action="store_true",
-                    help="run the recurrent layer on (T, B, 28) (batch_first=False); the transpose is timed")
     ap.add_argument("--no-test", action="store_true", help="skip the (untimed) test-set pass")
     args = ap.parse_args()
 
@@ -103,7 +106,7 @@ def main():
     core = openblas_core()
     if core == "Prescott" and "avx2" in open("/proc/cpuinfo").read():
         # OpenBLAS 0.3.21 does not know this CPU model (e.g. Intel family 6 model 207) and falls back to its
-        # generic SSE3 kernels: GEMMs run 3-6x slow. OPENBLAS_CORETYPE must be set before torch is imported.
+        # generic SSE3 kernels: GEMMs run 4-7x slow. OPENBLAS_CORETYPE must be set before torch is imported.
         print("rnn_torch.py: warning: OpenBLAS runs its generic 'Prescott' kernels on this AVX2/AVX-512 CPU; "
               "set OPENBLAS_CORETYPE=SkylakeX (AVX-512) or Haswell (AVX2 only)", file=sys.stderr)
     if args.samples < 0:
@@ -116,11 +119,12 @@ def main():
     if args.samples:
         x_train, y_train = x_train[:args.samples], y_train[:args.samples]
     x_train, x_test = x_train.view(-1, T, STEP), x_test.view(-1, T, STEP)  # row t of the image = step t
-    model = RecurrentClassifier(args.model, args.hidden, args.time_major)
+    model = RecurrentClassifier(args.model, args.hidden)
     # foreach=True: the multi-tensor Adam (same math), as in mlp_torch.py.
     opt = torch.optim.Adam(model.parameters(), lr=args.lr, betas=(0.9, 0.999), eps=1e-8, foreach=True)
-    train(model, opt, x_train, y_train, x_test, y_test, args.batch, args,
-          rnn=args.model, hidden=args.hidden, time_major=args.time_major, blas_core=core)  # `model` is taken by train()
+    # The model's name goes out as `rnn`: train() has a parameter called `model`.
+    train(model, opt, x_train, y_train, x_test, y_test, args.batch, args, rnn=args.model, hidden=args.hidden,
+          blas_core=core)
 
 
 if __name__ == "__main__":

@@ -88,6 +88,13 @@ rm -f "$work"/*.json
 # PyTorch tuned as shared/TOOLCHAIN.md says: torch's OpenMP pool does the parallel work, OpenBLAS stays
 # single-threaded and idle OpenMP threads sleep.
 torch_env=(OMP_WAIT_POLICY=passive OPENBLAS_NUM_THREADS=1)
+# OpenBLAS 0.3.21 does not recognise newer Xeons (Sapphire Rapids) and falls back to its generic "Prescott"
+# kernels, 4-7x slower GEMMs: PyTorch's best setting on such a machine forces the AVX-512 kernels. Only then,
+# so that correctly detected machines (Zen 4) keep their own kernels and AVX2-only ones cannot crash.
+if OPENBLAS_VERBOSE=2 "$python" -c 'import numpy' 2>&1 | grep -q 'Core: Prescott' && grep -q avx512f /proc/cpuinfo; then
+  export OPENBLAS_CORETYPE=SkylakeX # PyTorch and bench/kernels.py's OpenBLAS reference
+  echo "bench: OpenBLAS fell back to its generic kernels here: it runs with OPENBLAS_CORETYPE=SkylakeX"
+fi
 
 if [ "$kernels" -eq 1 ]; then
   echo "bench: kernels: $python bench/kernels.py -b $build -o $work/kernels.json"
