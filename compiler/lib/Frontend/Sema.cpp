@@ -261,6 +261,13 @@ bool Sema::init(const ast::Expr &e, const std::vector<int64_t> &shape,
   const std::string &f = b->name;
   const std::vector<ArgSpec> &spec = b->args;
   auto args = bindArgs(e, spec);
+  if (f == "zeros") { // zeros(shape) is a tensor, not an initialiser
+    if (args[0])
+      error(args[0]->loc, "'zeros' as an initializer takes no shape (it has "
+                          "the shape of what it initializes): zeros()");
+    out.kind = Init::Zeros;
+    return !args[0];
+  }
   std::vector<double> nums(args.size());
   for (size_t i = 0; i < args.size(); ++i) {
     if (!args[i])
@@ -271,9 +278,7 @@ bool Sema::init(const ast::Expr &e, const std::vector<int64_t> &shape,
       return false;
     }
   }
-  if (f == "zeros") {
-    out.kind = Init::Zeros;
-  } else if (f == "constant") {
+  if (f == "constant") {
     out.kind = Init::Const;
     out.a = nums[0];
   } else if (f == "uniform") {
