@@ -179,7 +179,10 @@ private:
         if (r->body().size() > 1) {
           stmt.elseLoc = loc(r->IDENT(1)->getSymbol());
           if (word != "if" || r->IDENT(1)->getText() != "else") {
-            diags.error(stmt.elseLoc, "expected 'else' after 'if c { ... }'");
+            diags.error(stmt.elseLoc, word == "if"
+                                          ? "expected 'else' after 'if c { "
+                                            "... }'"
+                                          : "only 'if' has an 'else' branch");
             failed = true;
             continue;
           }

@@ -80,8 +80,10 @@ bool Sema::scanHead(const ast::Stmt &s, Scope &scope, ScanBody &frame,
       ok = false;
     }
   };
+  for (const ast::Binding &target : s.targets)
+    fresh(target);
   const ast::Binding *lengthFrom = nullptr; // what fixed T
-  bool seqError = false;
+  bool itemError = false; // reported: no follow-up "needs a length"
   for (const ast::Binding &item : s.items) {
     fresh(item);
     double n;
@@ -90,18 +92,23 @@ bool Sema::scanHead(const ast::Stmt &s, Scope &scope, ScanBody &frame,
         error(item.loc, "a scan has one step index, and '" + index->name +
                             "' already is it");
         ok = false;
+        itemError = true;
         continue;
       }
       index = &item;
       if (!item.value)
         continue;
-      int64_t length;
-      if (!checkInt(n, item.value->loc, "the number of steps", 1, length) ||
-          length > kMaxDim) {
-        if (length > kMaxDim)
-          error(item.value->loc, "the number of steps must be at most " +
-                                     std::to_string(kMaxDim));
+      int64_t length = 0;
+      bool valid =
+          checkInt(n, item.value->loc, "the number of steps", 1, length);
+      if (valid && length > kMaxDim) {
+        error(item.value->loc,
+              "the number of steps must be at most " + std::to_string(kMaxDim));
+        valid = false;
+      }
+      if (!valid) {
         ok = false;
+        itemError = true;
         continue;
       }
       frame.length = length;
@@ -111,7 +118,7 @@ bool Sema::scanHead(const ast::Stmt &s, Scope &scope, ScanBody &frame,
     Value xs = expr(*item.value, scope);
     if (!xs.ok()) {
       ok = false;
-      seqError = true;
+      itemError = true;
       continue;
     }
     const std::vector<int64_t> &d = xs.type.dims;
@@ -121,7 +128,7 @@ bool Sema::scanHead(const ast::Stmt &s, Scope &scope, ScanBody &frame,
                                  "...] (sliced along axis 1), got " +
                                  formatType(xs.type));
       ok = false;
-      seqError = true;
+      itemError = true;
       continue;
     }
     if (!lengthFrom) {
@@ -137,7 +144,7 @@ bool Sema::scanHead(const ast::Stmt &s, Scope &scope, ScanBody &frame,
     }
     seqs.push_back(xs);
   }
-  if (!lengthFrom && !seqError) {
+  if (!lengthFrom && !itemError) {
     error(s.loc, "a scan needs a sequence ('x in xs') or a number of steps "
                  "('t in 28') to know how many steps to run");
     ok = false;
