@@ -210,8 +210,8 @@ struct Layer {
 
 class Sema {
 public:
-  Sema(const ast::Module &module, Diagnostics &diags)
-      : module(module), diags(diags) {}
+  Sema(const ast::Module &module, Diagnostics &diags, int64_t seqLen)
+      : module(module), diags(diags), seqLen(seqLen) {}
 
   void run(Program &prog);
 
@@ -219,6 +219,9 @@ private:
   const ast::Module &module;
   Diagnostics &diags;
   std::map<std::string, const ast::Model *> models;
+  /// The sequence length T: --seq-len, or what the train section's data
+  /// gives (inferSeqLen); 0 while unknown.
+  int64_t seqLen = 0;
 
   // The graph being built.
   Program *prog = nullptr;
@@ -350,6 +353,11 @@ private:
 
   // Types and constants.
   bool type(const ast::Type &t, TensorType &out, bool allowBatch);
+  /// Reports, at `loc`, that T is used but unknown; true if it is known.
+  bool knowSeqLen(const Loc &loc);
+  /// `T` in a shape list ([B, T, 16]) while T is unknown (reported).
+  bool unknownSeqLen(const ast::Expr &dim);
+  void inferSeqLen(const ast::Train &t);
   bool number(const ast::Expr &e, double &out);
   void lrSchedule(const ast::Expr &e, LrSchedule &out);
   bool integer(const ast::Expr &e, const std::string &what, int64_t min,

@@ -47,6 +47,8 @@ Value Sema::expr(const ast::Expr &e, Scope &scope) {
     }
     if (e.text == "first" && scope.scan)
       return first(*scope.scan);
+    if (e.text == "T") // the sequence length, as a number
+      return knowSeqLen(e.loc) ? constant((float)seqLen, e.loc) : Value{};
     if (models.count(e.text) || findBuiltin(e.text))
       error(e.loc, "'" + e.text + "' is a function: call it, e.g. " + e.text +
                        "(...)");

@@ -43,6 +43,8 @@ Value Sema::reshape(const Call &c, Scope &scope) {
         t.dims.push_back(kBatch);
         continue;
       }
+      if (unknownSeqLen(*d))
+        return {};
       if (number(*d, v) && v == -1 && infer < 0) {
         infer = (int)t.dims.size();
         t.dims.push_back(1);
@@ -158,6 +160,8 @@ Value Sema::zeros(const Call &c, Scope &) {
   TensorType t{ElemType::F32, {}};
   for (const auto &d : s->args) {
     int64_t n = kBatch;
+    if (unknownSeqLen(*d))
+      return {};
     if (d->kind != ast::Expr::Name || d->text != "B") {
       if (!integer(*d, "zeros: a dimension (B or)", 1, n))
         return {};
