@@ -33,14 +33,30 @@ body : '{' stmt* '}' ;
 
 stmt
   : 'param' IDENT ':' type ('=' expr)? ';'?   # paramStmt
+  | IDENT expr body (IDENT body)?             # repeatStmt
+  | (IDENT (',' IDENT)* '=')? scan ';'?       # scanStmt
   | IDENT '=' expr ';'?                       # assignStmt
   | 'return' expr ';'?                        # returnStmt
-  | IDENT expr body                           # repeatStmt
+  | IDENT expr (',' expr)* ';'?               # emitStmt
   ;
-// `repeat N { ... }` is written as IDENT expr body and the converter checks
-// that the word is `repeat`: like the names of builtins (dense, relu, ...),
-// `repeat` is contextual, not a keyword, so files that use it as a name keep
-// parsing.
+// The words that start or shape these statements are contextual, not
+// keywords: like the names of builtins (dense, relu, ...), files that use
+// them as names keep parsing. The converter checks each word:
+//   repeatStmt  `repeat N { ... }` or `if c { ... } else { ... }`
+//   scan        `scan [reverse] t, x in xs, ... [with h = init, ...] { }`
+//   emitStmt    `emit e, ...` (in a scan body)
+// Where two alternatives both match, ANTLR takes the first: `repeat n { }`
+// is a repeat, not a scan of an index `n`; `h = scan t, x in xs { }` (no
+// state: an error sema reports) is a scan, not `h = scan`, `t, x` and
+// `in xs { }`.
+
+// `scan [reverse] item, ... [with h = init, ...] { body }`; an item is the
+// step index `t`, the index and the number of steps `t in 28`, or a
+// sequence `x in xs`.
+scan : IDENT IDENT? scanItem (',' scanItem)*
+       (IDENT scanState (',' scanState)*)? body ;
+scanItem : IDENT (IDENT expr)? ;
+scanState : IDENT '=' expr ;
 
 trainDecl : 'train' IDENT '{' setting* '}' ;
 

@@ -15,7 +15,9 @@ TOKENS = ["1", "0", "3", "B", "2.0", "0.0", "0.5", "-1", "1e9", "99999999", "-",
           "f32[B, 4, 4, 2]", "relu(", "sigmoid(", "softmax(", "dense(", "bias=false", "conv2d(", "max_pool(",
           "avg_pool(", "global_avg_pool(", "flatten(", "reshape(", "concat(", "batch_norm(", "dropout(",
           "flip_lr(", "repeat 3 {", "repeat n {", "\"same\"", "\"valid\"", "padding=", "stride=", "dilation=",
-          "axis=", "[1, 2, 3, 4]", "[B, -1]", "block ", "Residual(", "Inception("]
+          "axis=", "[1, 2, 3, 4]", "[B, -1]", "block ", "Residual(", "Inception(", "scan ", "scan reverse ",
+          "emit ", "emit h, ", " in ", "x in xs", "t in 3", " with ", "with h = ", "zeros([B, 2])", "first", "if ",
+          "if first {", "} else {", "else ", "t, "]
 
 
 def main():

@@ -59,13 +59,30 @@ struct Expr {
   bool positionalAfterNamed = false;
 };
 
-struct Stmt {
-  enum Kind { Param, Assign, Return, Repeat } kind;
+/// A name with an optional expression, in a scan statement: a target
+/// (`hs` in `hs = scan ...`, no expression), an item of its head (`t`, `x in
+/// xs`, `t in 28`) or a state (`h = zeros([B, 16])`).
+struct Binding {
   Loc loc;
+  std::string name;
+  ExprPtr value; ///< after `in` or `=`; null for a target or a bare `t`
+};
+
+struct Stmt {
+  enum Kind { Param, Assign, Return, Repeat, If, Emit, Scan } kind;
+  Loc loc;                  ///< the first token; for Scan the word `scan`
   std::string name;         ///< Param, Assign
   std::optional<Type> type; ///< Param
-  ExprPtr value; ///< Assign, Return; Param initialiser (optional); Repeat count
-  std::vector<Stmt> body; ///< Repeat: the repeated statements
+  /// Assign, Return; Param initialiser (optional); Repeat count; If condition
+  ExprPtr value;
+  std::vector<ExprPtr> values; ///< Emit: the emitted expressions
+  /// Repeat: the repeated statements; If: the `then` branch; Scan: the body
+  std::vector<Stmt> body;
+  std::vector<Stmt> orElse; ///< If: the `else` branch (may be empty)
+  Loc elseLoc;              ///< If: the word `else`, if any
+  // Scan: `targets = scan [reverse] items with states { body }`.
+  bool reverse = false;
+  std::vector<Binding> targets, items, states;
 };
 
 /// A formal argument; blocks may leave the type out.

@@ -30,9 +30,12 @@ std::unique_ptr<ast::Module> parseModule(const std::string &path,
                                          const std::string &stdlibDir,
                                          Diagnostics &diags);
 
-/// Semantic analysis of a parsed module into `prog`. Returns false if any
-/// error was reported (prog is then incomplete).
-bool analyze(const ast::Module &module, Program &prog, Diagnostics &diags);
+/// Semantic analysis of a parsed module into `prog`. `seqLen` is the
+/// sequence length T (`--seq-len`; 0: the train section's data gives it, if
+/// it fixes it). Returns false if any error was reported (prog is then
+/// incomplete).
+bool analyze(const ast::Module &module, Program &prog, Diagnostics &diags,
+             int64_t seqLen = 0);
 
 /// `f32[B,784]`, `i32[B]`, `f32[]` (scalar).
 std::string formatType(const TensorType &type);

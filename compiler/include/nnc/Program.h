@@ -1,11 +1,12 @@
 //===- Program.h - The analysed program: typed graphs, parameters, training -===//
 //
-// What semantic analysis hands to MLIRGen and to `nnc summary`: every model call
-// inlined into flat, typed dataflow graphs (one for the trained model's forward
-// pass, one for the loss), every parameter with its shape and initialiser, the
-// training configuration, and one row per layer for the summary. Shapes use
-// kBatch for the symbolic batch dimension B; MLIRGen substitutes the compiled
-// batch size. Nothing here depends on MLIR or ANTLR.
+// What semantic analysis hands to MLIRGen and to `nnc summary`: every model
+// call inlined into flat, typed dataflow graphs (one for the trained model's
+// forward pass, one for the loss; a loop over time holds its body as a graph
+// of its own), every parameter with its shape and initialiser, the training
+// configuration, and one row per layer for the summary. Shapes use kBatch for
+// the symbolic batch dimension B; MLIRGen substitutes the compiled batch size.
+// Nothing here depends on MLIR or ANTLR.
 //
 //===----------------------------------------------------------------------===//
 #ifndef NNC_PROGRAM_H
@@ -52,21 +53,26 @@ struct Param {
 };
 
 /// Graph operations, one row each: X(Kind, name, role). `name` is the op's
-/// name in the printed program and, for roles Op and Loss, in the nn dialect
-/// (`nn.<name>`), where its operands and attributes are documented
-/// (docs/nn-dialect.md). Roles: Leaf (no nn op: a function argument or a
-/// constant), Op (one nn op with the node's operands and attributes), Loss
+/// name in the printed program and, for roles Op, Loss and Region, in the nn
+/// dialect (`nn.<name>`), where its operands and attributes are documented
+/// (docs/nn-dialect.md). Roles: Leaf (no nn op: a function argument, a
+/// constant, a value from the enclosing graph or one result of a Region
+/// node), Op (one nn op with the node's operands and attributes), Loss
 /// ((pred, target, w [B]) -> scalar: the nn op gives one loss per sample [B],
-/// then nn.weighted_mean with w). Operands are indices of earlier nodes in the
-/// same graph; elementwise binaries broadcast with NumPy rules (right-aligned
-/// dims); images are NHWC [N, H, W, C], conv weights HWCF [KH, KW, C, F].
+/// then nn.weighted_mean with w), Region (one nn op with a body: see Node).
+/// Operands are indices of earlier nodes in the same graph; elementwise
+/// binaries broadcast with NumPy rules (right-aligned dims); images are NHWC
+/// [N, H, W, C], conv weights HWCF [KH, KW, C, F].
 #define NNC_GRAPH_OPS(X)                                                       \
   /* graph input `index`: 0 = x, 1 = y, 2 = w sample weights, 3 = hyper [4]    \
-     (train-mode loss graph only) */                                           \
+     (train-mode loss graph only); in a scan body: 0 = the step index t (f32   \
+     scalar), then the slice at t of each sequence, then the states */         \
   X(Input, "input", Leaf)                                                      \
   X(Param, "param", Leaf)   /* program parameter `index` */                    \
   X(Buffer, "buffer", Leaf) /* program buffer `index` (running statistics) */  \
   X(Const, "const", Leaf)   /* literal tensor: `values` (row-major), `type` */ \
+  X(Outer, "outer", Leaf)   /* in a body: enclosing graph's node `index` */    \
+  X(Result, "result", Leaf) /* result `index` of operand 0, a Region node */   \
   X(MatMul, "matmul", Op)                                                      \
   X(Add, "add", Op)                                                            \
   X(Sub, "sub", Op)                                                            \
@@ -95,7 +101,11 @@ struct Param {
   X(FlipLr, "flip_lr", Op)           /* (x, hyper) salt */                     \
   X(CrossEntropy, "cross_entropy", Loss) /* (logits, labels i32 [B], w) */     \
   X(Mse, "mse", Loss)                                                          \
-  X(Bce, "bce", Loss)
+  X(Bce, "bce", Loss)                                                          \
+  /* (sequences [B, T, ...]..., initial states...) length, reverse: the body   \
+     runs once per step; results: each emitted value stacked [B, T, ...],      \
+     then the final states */                                                  \
+  X(Scan, "scan", Region)
 
 enum class OpKind {
 #define NNC_OP_ENUM(kind, name, role) kind,
@@ -103,7 +113,7 @@ enum class OpKind {
 #undef NNC_OP_ENUM
 };
 
-enum class OpRole { Leaf, Op, Loss };
+enum class OpRole { Leaf, Op, Loss, Region };
 
 /// The op's name in the printed program and the nn dialect.
 inline const char *opName(OpKind kind) {
@@ -125,9 +135,10 @@ inline OpRole opRole(OpKind kind) {
 }
 
 /// A named attribute of a node, spelled as its nn op's attribute: a float
-/// (f32), an integer (i64) or a list of integers (array<i64>).
+/// (f32), an integer (i64), a list of integers (array<i64>) or a flag that is
+/// set by being there (unit).
 struct NodeAttr {
-  enum Kind { Float, Int, Ints } kind = Float;
+  enum Kind { Float, Int, Ints, Unit } kind = Float;
   std::string name;
   double value = 0;          ///< Float, Int
   std::vector<int64_t> ints; ///< Ints
@@ -141,16 +152,35 @@ struct NodeAttr {
   static NodeAttr array(std::string name, std::vector<int64_t> v) {
     return {Ints, std::move(name), 0, std::move(v)};
   }
+  static NodeAttr unit(std::string name) {
+    return {Unit, std::move(name), 0, {}};
+  }
 };
 
+struct Graph;
+
+/// One operation. A Region node (nn.scan) has a body, `regions[0]`: a graph
+/// whose Input nodes are its block arguments (for scan: the step index, one
+/// slice per iterated operand, one per carried operand) and whose results
+/// are what its terminator (nn.yield) returns. The body reads values of the
+/// enclosing graph through Outer leaves (Param and Const leaves may also
+/// appear in it directly). A Region node has several results, typed by
+/// `resultTypes`; later nodes use result k through a Result node (operand:
+/// the Region node, index k), and the Region node's own `type` is that of
+/// its first result.
 struct Node {
   OpKind op;
   std::vector<int> operands;
-  TensorType type;  ///< result type (may contain kBatch)
-  Loc loc;          ///< source location of the expression that made it
-  int index = -1;   ///< Input / Param / Buffer index
-  std::vector<NodeAttr> attrs; ///< the nn op's attributes
-  std::vector<float> values;   ///< Const
+  TensorType type; ///< result type (may contain kBatch)
+  Loc loc;         ///< source location of the expression that made it
+  /// Input / Param / Buffer index; Outer: a node of the enclosing graph;
+  /// Result: which result of the Region node; Region: how many operands are
+  /// iterated (the sequences), the rest are carried (the initial states).
+  int index = -1;
+  std::vector<NodeAttr> attrs;         ///< the nn op's attributes
+  std::vector<float> values;           ///< Const
+  std::vector<Graph> regions;          ///< Region: the body
+  std::vector<TensorType> resultTypes; ///< Region: every result's type
 };
 
 /// A flat dataflow graph; nodes are topologically ordered.
@@ -223,7 +253,7 @@ struct LayerInfo {
   std::vector<int64_t> outShape; ///< with kBatch
   int64_t weights = 0, biases = 0;
   int64_t macs = 0; ///< multiply-accumulates per sample
-  int depth = 0;    ///< nesting level inside blocks
+  int depth = 0;    ///< nesting level inside blocks and scan bodies
   Loc loc;
 };
 

@@ -85,11 +85,39 @@ private:
       case Stmt::Repeat:
         line(indent, "Repeat", s.loc);
         break;
+      case Stmt::If:
+        line(indent, "If", s.loc);
+        break;
+      case Stmt::Emit:
+        line(indent, "Emit", s.loc);
+        break;
+      case Stmt::Scan:
+        line(indent, s.reverse ? "Scan reverse" : "Scan", s.loc);
+        for (const Binding &b : s.targets)
+          binding(indent + 1, "Target", b);
+        for (const Binding &b : s.items)
+          binding(indent + 1, b.value ? "In" : "Index", b);
+        for (const Binding &b : s.states)
+          binding(indent + 1, "State", b);
+        break;
       }
       if (s.value)
         expr(indent + 1, *s.value);
+      for (const ExprPtr &v : s.values)
+        expr(indent + 1, *v);
       stmts(indent + 1, s.body);
+      if (s.kind == Stmt::If && s.elseLoc.line > 0) {
+        line(indent, "Else", s.elseLoc);
+        stmts(indent + 1, s.orElse);
+      }
     }
+  }
+
+  /// `Kind name` and the binding's expression below it.
+  void binding(int indent, const std::string &kind, const Binding &b) {
+    line(indent, kind + " " + b.name, b.loc);
+    if (b.value)
+      expr(indent + 1, *b.value);
   }
 
   void expr(int indent, const Expr &e) {

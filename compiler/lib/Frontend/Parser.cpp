@@ -164,20 +164,89 @@ private:
         stmt.kind = ast::Stmt::Return;
         stmt.value = expr(r->expr(), 0);
       } else if (auto *r = dynamic_cast<NNParser::RepeatStmtContext *>(s)) {
-        // `repeat` is contextual: any other word here is a malformed statement.
-        if (r->IDENT()->getText() != "repeat") {
-          diags.error(stmt.loc, "expected '=' after '" + r->IDENT()->getText() +
+        // `repeat` and `if` are contextual: any other word here is a
+        // malformed statement.
+        std::string word = r->IDENT(0)->getText();
+        if (word != "repeat" && word != "if") {
+          diags.error(stmt.loc, "expected '=' after '" + word +
                                     "' (or 'repeat N { ... }')");
           failed = true;
           continue;
         }
-        stmt.kind = ast::Stmt::Repeat;
+        stmt.kind = word == "if" ? ast::Stmt::If : ast::Stmt::Repeat;
         stmt.value = expr(r->expr(), 0);
-        stmt.body = stmts(r->body());
+        stmt.body = stmts(r->body(0));
+        if (r->body().size() > 1) {
+          stmt.elseLoc = loc(r->IDENT(1)->getSymbol());
+          if (word != "if" || r->IDENT(1)->getText() != "else") {
+            diags.error(stmt.elseLoc, word == "if"
+                                          ? "expected 'else' after 'if c { "
+                                            "... }'"
+                                          : "only 'if' has an 'else' branch");
+            failed = true;
+            continue;
+          }
+          stmt.orElse = stmts(r->body(1));
+        }
+      } else if (auto *e = dynamic_cast<NNParser::EmitStmtContext *>(s)) {
+        std::string word = e->IDENT()->getText();
+        if (word != "emit") {
+          diags.error(stmt.loc, "expected '=' after '" + word + "'");
+          failed = true;
+          continue;
+        }
+        stmt.kind = ast::Stmt::Emit;
+        for (auto *x : e->expr())
+          stmt.values.push_back(expr(x, 0));
+      } else if (auto *c = dynamic_cast<NNParser::ScanStmtContext *>(s)) {
+        for (auto *t : c->IDENT())
+          stmt.targets.push_back({loc(t->getSymbol()), t->getText(), nullptr});
+        if (!scan(c->scan(), stmt)) {
+          failed = true;
+          continue;
+        }
       }
       out.push_back(std::move(stmt));
     }
     return out;
+  }
+
+  /// scan : IDENT IDENT? scanItem (',' scanItem)*
+  ///        (IDENT scanState (',' scanState)*)? body
+  /// The words are contextual: `scan`, maybe `reverse`, `in` in an item,
+  /// `with` before the states.
+  bool scan(NNParser::ScanContext *ctx, ast::Stmt &stmt) {
+    stmt.kind = ast::Stmt::Scan;
+    stmt.loc = loc(ctx);
+    auto word = [&](antlr4::tree::TerminalNode *n, const char *expected) {
+      if (n->getText() == expected)
+        return true;
+      diags.error(loc(n->getSymbol()), std::string("expected '") + expected +
+                                           "', got '" + n->getText() + "'");
+      return false;
+    };
+    // IDENT() holds `scan`, `reverse` if it is there and `with` if there are
+    // states.
+    std::vector<antlr4::tree::TerminalNode *> words = ctx->IDENT();
+    bool ok = word(words[0], "scan");
+    stmt.reverse = words.size() - (ctx->scanState().empty() ? 0 : 1) == 2;
+    if (stmt.reverse)
+      ok &= word(words[1], "reverse");
+    if (!ctx->scanState().empty())
+      ok &= word(words.back(), "with");
+    for (auto *item : ctx->scanItem()) {
+      ast::Binding b{loc(item), item->IDENT(0)->getText(), nullptr};
+      if (item->expr()) {
+        ok &= word(item->IDENT(1), "in");
+        b.value = expr(item->expr(), 0);
+      }
+      stmt.items.push_back(std::move(b));
+    }
+    for (auto *st : ctx->scanState())
+      stmt.states.push_back(
+          {loc(st), st->IDENT()->getText(), expr(st->expr(), 0)});
+    stmt.body = stmts(ctx->body());
+    return ok;
   }
 
   ast::ExprPtr make(ast::Expr::Kind kind, Loc l) {

@@ -3,12 +3,15 @@
 // Prints the analysed Program, the frontend's contract with MLIRGen, as text:
 // params and buffers in order with their initialisers, the graphs (forward,
 // loss in train mode, eval_loss) node by node
-// (`%i = op operands {attrs} : type @loc`), and the train configuration. Tests
-// pin node order, param names and the loss graph's results with it.
+// (`%i = op operands {attrs} : type @loc`; a Region node's operands are
+// grouped `(iterated) (carried)`, its result types listed and its body printed
+// below it, indented), and the train configuration. Tests pin node order,
+// param names and the loss graph's results with it.
 //
 //===----------------------------------------------------------------------===//
 #include "nnc/Frontend.h"
 
+#include <algorithm>
 #include <cstdio>
 
 using namespace nnc;
@@ -28,14 +31,17 @@ static std::string where(const Loc &l) {
          std::to_string(l.col);
 }
 
-/// ` {name=value ...}`: floats as %.9g, lists as [a,b].
+/// ` {name=value ...}`: floats as %.9g, lists as [a,b], a unit as its name.
 static void printAttrs(const std::vector<NodeAttr> &attrs, std::ostream &os) {
   if (attrs.empty())
     return;
   os << " {";
   for (size_t k = 0; k < attrs.size(); ++k) {
     const NodeAttr &a = attrs[k];
-    os << (k ? " " : "") << a.name << "=";
+    os << (k ? " " : "") << a.name;
+    if (a.kind == NodeAttr::Unit)
+      continue;
+    os << "=";
     if (a.kind == NodeAttr::Float)
       os << num(a.value);
     else if (a.kind == NodeAttr::Int)
@@ -50,16 +56,34 @@ static void printAttrs(const std::vector<NodeAttr> &attrs, std::ostream &os) {
   os << "}";
 }
 
-static void printGraph(const char *name, const Graph &g, std::ostream &os) {
-  os << name << ":\n";
+/// `%a, %b` (each operand in [begin, end)).
+static void printOperands(const Node &n, size_t begin, size_t end,
+                          std::ostream &os) {
+  for (size_t k = begin; k < end; ++k)
+    os << (k > begin ? ", %" : "%") << n.operands[k];
+}
+
+/// The graph's nodes, indented by `indent`; a Region node's body follows it,
+/// one level deeper.
+static void printNodes(const Graph &g, const std::string &indent,
+                       std::ostream &os) {
   for (size_t i = 0; i < g.nodes.size(); ++i) {
     const Node &n = g.nodes[i];
-    os << "  %" << i << " = " << opName(n.op);
-    if (n.op == OpKind::Input || n.op == OpKind::Param ||
-        n.op == OpKind::Buffer)
+    os << indent << "%" << i << " = " << opName(n.op);
+    OpRole role = opRole(n.op);
+    if (role == OpRole::Leaf && n.op != OpKind::Const)
       os << " " << n.index;
-    for (size_t k = 0; k < n.operands.size(); ++k)
-      os << (k ? ", %" : " %") << n.operands[k];
+    if (role == OpRole::Region) {
+      size_t split = std::min<size_t>(std::max(n.index, 0), n.operands.size());
+      os << " (";
+      printOperands(n, 0, split, os);
+      os << ") (";
+      printOperands(n, split, n.operands.size(), os);
+      os << ")";
+    } else if (!n.operands.empty()) {
+      os << " ";
+      printOperands(n, 0, n.operands.size(), os);
+    }
     printAttrs(n.attrs, os);
     if (n.op == OpKind::Const) {
       os << " [";
@@ -67,12 +91,26 @@ static void printGraph(const char *name, const Graph &g, std::ostream &os) {
         os << (k ? " " : "") << num(n.values[k]);
       os << "]";
     }
-    os << " : " << formatType(n.type) << where(n.loc) << "\n";
+    os << " : ";
+    if (role == OpRole::Region) {
+      for (size_t k = 0; k < n.resultTypes.size(); ++k)
+        os << (k ? ", " : "") << formatType(n.resultTypes[k]);
+    } else {
+      os << formatType(n.type);
+    }
+    os << where(n.loc) << "\n";
+    for (const Graph &body : n.regions)
+      printNodes(body, indent + "  ", os);
   }
-  os << "  return";
+  os << indent << "return";
   for (size_t k = 0; k < g.results.size(); ++k)
     os << (k ? ", %" : " %") << g.results[k];
   os << "\n";
+}
+
+static void printGraph(const char *name, const Graph &g, std::ostream &os) {
+  os << name << ":\n";
+  printNodes(g, "  ", os);
 }
 
 void nnc::printProgram(const Program &p, std::ostream &os) {

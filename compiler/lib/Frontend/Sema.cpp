@@ -55,9 +55,12 @@ bool Sema::type(const ast::Type &t, TensorType &out, bool allowBatch) {
         ok = false;
       }
       out.dims.push_back(kBatch);
+    } else if (d.symbol == "T") {
+      ok &= knowSeqLen(d.loc);
+      out.dims.push_back(std::max<int64_t>(seqLen, 1));
     } else if (!d.symbol.empty()) {
       error(d.loc, "unknown dimension '" + d.symbol +
-                       "' (only B, the batch, is supported)");
+                       "' (B is the batch, T the sequence length)");
       ok = false;
       out.dims.push_back(1);
     } else if (d.value <= 0 || d.value > kMaxDim) {
@@ -69,6 +72,21 @@ bool Sema::type(const ast::Type &t, TensorType &out, bool allowBatch) {
     }
   }
   return ok;
+}
+
+bool Sema::knowSeqLen(const Loc &loc) {
+  if (seqLen > 0)
+    return true;
+  error(loc, "the sequence length T is unknown: give it with --seq-len N (or "
+             "train on data that fixes it)");
+  return false;
+}
+
+bool Sema::unknownSeqLen(const ast::Expr &dim) {
+  return dim.kind == ast::Expr::Name && dim.text == "T" &&
+         !(constScope &&
+           (constScope->names.count("T") || constScope->consts.count("T"))) &&
+         !knowSeqLen(dim.loc);
 }
 
 /// A compile-time number: a literal, a name bound to a number (a block
@@ -88,7 +106,14 @@ bool Sema::number(const ast::Expr &e, double &out) {
     if (!constScope)
       return false;
     auto it = constScope->consts.find(e.text);
-    if (it == constScope->consts.end() || it->second.list)
+    if (it == constScope->consts.end()) {
+      // T, the sequence length, unless a name hides it.
+      if (e.text != "T" || constScope->names.count(e.text) || seqLen <= 0)
+        return false;
+      out = (double)seqLen;
+      return true;
+    }
+    if (it->second.list)
       return false;
     out = it->second.values[0];
     return true;
@@ -261,6 +286,13 @@ bool Sema::init(const ast::Expr &e, const std::vector<int64_t> &shape,
   const std::string &f = b->name;
   const std::vector<ArgSpec> &spec = b->args;
   auto args = bindArgs(e, spec);
+  if (f == "zeros") { // zeros(shape) is a tensor, not an initialiser
+    if (args[0])
+      error(args[0]->loc, "'zeros' as an initializer takes no shape (it has "
+                          "the shape of what it initializes): zeros()");
+    out.kind = Init::Zeros;
+    return !args[0];
+  }
   std::vector<double> nums(args.size());
   for (size_t i = 0; i < args.size(); ++i) {
     if (!args[i])
@@ -271,9 +303,7 @@ bool Sema::init(const ast::Expr &e, const std::vector<int64_t> &shape,
       return false;
     }
   }
-  if (f == "zeros") {
-    out.kind = Init::Zeros;
-  } else if (f == "constant") {
+  if (f == "constant") {
     out.kind = Init::Const;
     out.a = nums[0];
   } else if (f == "uniform") {
@@ -311,9 +341,9 @@ bool Sema::init(const ast::Expr &e, const std::vector<int64_t> &shape,
 
 } // namespace nnc::sema
 
-bool nnc::analyze(const ast::Module &module, Program &prog,
-                  Diagnostics &diags) {
+bool nnc::analyze(const ast::Module &module, Program &prog, Diagnostics &diags,
+                  int64_t seqLen) {
   int before = diags.errorCount();
-  sema::Sema(module, diags).run(prog);
+  sema::Sema(module, diags, seqLen).run(prog);
   return diags.errorCount() == before;
 }

@@ -7,7 +7,8 @@
 // calls; one file per builtin family: SemaElementwise.cpp (operators,
 // activations), SemaConv.cpp (dense, conv2d, pooling), SemaShape.cpp,
 // SemaNorm.cpp, SemaRandom.cpp, SemaLoss.cpp; SemaExpr.cpp (expressions),
-// SemaModel.cpp (model and block calls) and SemaTrain.cpp.
+// SemaModel.cpp (model and block calls, statements), SemaScan.cpp (scan,
+// emit, if) and SemaTrain.cpp.
 //
 //===----------------------------------------------------------------------===//
 #ifndef NNC_LIB_FRONTEND_SEMA_H
@@ -59,10 +60,12 @@ inline int64_t product(const std::vector<int64_t> &dims) {
 }
 
 /// A value in a model body: a node of the graph being built (node < 0: an
-/// error was reported for it).
+/// error was reported for it), or of an enclosing graph when the value was
+/// made outside the scan body being analysed (Sema::local imports it).
 struct Value {
   int node = -1;
   TensorType type;
+  int level = 0; ///< the graph's nesting: 0 a function's, 1 a scan body in it
   bool ok() const { return node >= 0; }
 };
 
@@ -73,9 +76,24 @@ struct Const {
   bool list = false;
 };
 
-/// Names bound in one inlined model or block instance.
+/// The scan whose body is being analysed (SemaScan.cpp).
+struct ScanBody {
+  int level = 0;      ///< the body graph's nesting level
+  int t = -1;         ///< the step index node (body input 0)
+  int64_t length = 0; ///< T
+  bool reverse = false;
+  Value first; ///< 1 at the first step, else 0; made on first use
+  std::vector<Value> emits;
+};
+
+/// Where a statement is: what it may be (param, return, emit).
+enum class StmtContext { Body, Repeat, ScanBody, Branch };
+
+/// Names bound in one inlined model or block instance (or scan body, or
+/// branch of an `if`: a copy of the enclosing scope).
 struct Scope {
   const ast::Model *model = nullptr;
+  ScanBody *scan = nullptr; ///< in a scan body: for `first` and `emit`
   std::map<std::string, Value> names;
   std::map<std::string, Const> consts; ///< names bound to compile-time values
   std::map<std::string, Loc> params;   ///< declared param name -> location
@@ -162,6 +180,9 @@ struct Builtin {
   /// The graph op of a builtin that is one node (activations and losses);
   /// none for identity and the builtins that build several nodes.
   std::optional<OpKind> op = std::nullopt;
+  /// May be used in a scan body; not the layers with running statistics or
+  /// random draws (their state would have to be carried over the steps).
+  bool inScan = true;
 };
 
 /// The builtin named (or aliased) `name`, or null.
@@ -189,8 +210,8 @@ struct Layer {
 
 class Sema {
 public:
-  Sema(const ast::Module &module, Diagnostics &diags)
-      : module(module), diags(diags) {}
+  Sema(const ast::Module &module, Diagnostics &diags, int64_t seqLen)
+      : module(module), diags(diags), seqLen(seqLen) {}
 
   void run(Program &prog);
 
@@ -198,12 +219,24 @@ private:
   const ast::Module &module;
   Diagnostics &diags;
   std::map<std::string, const ast::Model *> models;
+  /// The sequence length T: --seq-len, or what the train section's data
+  /// gives (inferSeqLen); 0 while unknown.
+  int64_t seqLen = 0;
 
   // The graph being built.
   Program *prog = nullptr;
   Graph *graph = nullptr;
   std::map<int, int> paramNodes;  ///< param index -> its Param node
   std::map<int, int> bufferNodes; ///< buffer index -> its current value
+  std::map<int, int> outerNodes;  ///< enclosing graph's node -> Outer leaf
+  /// While a scan body is built: the graphs around it, outermost first
+  /// (enclosing[l] is level l), with their leaf maps.
+  struct Enclosing {
+    Graph *graph;
+    std::map<int, int> paramNodes, bufferNodes, outerNodes;
+  };
+  std::vector<Enclosing> enclosing;
+  int level() const { return (int)enclosing.size(); }
   /// Train mode (Program::loss): dropout and flips draw, batch norm uses the
   /// batch statistics and updates bufferNodes. Eval mode: identities and the
   /// running statistics.
@@ -236,6 +269,8 @@ private:
     graph->nodes.push_back(std::move(node));
     return (int)graph->nodes.size() - 1;
   }
+  /// `v` as a value of the graph being built (SemaScan.cpp).
+  Value local(Value v);
   Value add(OpKind op, std::vector<int> operands, TensorType type, Loc loc,
             std::vector<NodeAttr> attrs = {}) {
     Node n;
@@ -244,7 +279,7 @@ private:
     n.type = type;
     n.loc = std::move(loc);
     n.attrs = std::move(attrs);
-    return Value{addNode(std::move(n)), type};
+    return Value{addNode(std::move(n)), type, level()};
   }
   Value constant(float v, const Loc &loc) {
     Value c = add(OpKind::Const, {}, TensorType{ElemType::F32, {}}, loc);
@@ -267,7 +302,7 @@ private:
       n.loc = decl.loc;
       it = nodes.emplace(index, addNode(std::move(n))).first;
     }
-    return Value{it->second, graph->nodes[it->second].type};
+    return Value{it->second, graph->nodes[it->second].type, level()};
   }
   Value paramValue(int index) { return leafValue(OpKind::Param, index); }
   Value bufferValue(int index) { return leafValue(OpKind::Buffer, index); }
@@ -318,6 +353,11 @@ private:
 
   // Types and constants.
   bool type(const ast::Type &t, TensorType &out, bool allowBatch);
+  /// Reports, at `loc`, that T is used but unknown; true if it is known.
+  bool knowSeqLen(const Loc &loc);
+  /// `T` in a shape list ([B, T, 16]) while T is unknown (reported).
+  bool unknownSeqLen(const ast::Expr &dim);
+  void inferSeqLen(const ast::Train &t);
   bool number(const ast::Expr &e, double &out);
   void lrSchedule(const ast::Expr &e, LrSchedule &out);
   bool integer(const ast::Expr &e, const std::string &what, int64_t min,
@@ -361,11 +401,23 @@ private:
   Value batchNorm(const Call &c, Scope &scope);
   Value dropout(const Call &c, Scope &scope);
   Value flipLr(const Call &c, Scope &scope);
+  Value zeros(const Call &c, Scope &scope);
   Value modelCall(const ast::Model &m, const ast::Expr &e, Scope &scope);
   Value inlineModel(const ast::Model &m, const std::vector<Actual> &args,
                     const Loc &callLoc, Scope *caller);
   void stmts(const std::vector<ast::Stmt> &body, Scope &scope,
-             const ast::Stmt *&ret, Value &result, bool inRepeat);
+             const ast::Stmt *&ret, Value &result, StmtContext ctx);
+  void repeat(const ast::Stmt &s, Scope &scope, const ast::Stmt *&ret,
+              Value &result);
+
+  // Loops over time (SemaScan.cpp).
+  void scan(const ast::Stmt &s, Scope &scope);
+  bool scanHead(const ast::Stmt &s, Scope &scope, ScanBody &frame,
+                const ast::Binding *&index, std::vector<Value> &seqs,
+                std::vector<Value> &inits);
+  void emit(const ast::Stmt &s, Scope &scope, StmtContext ctx);
+  void ifStmt(const ast::Stmt &s, Scope &scope);
+  Value first(ScanBody &frame);
   Value buildLoss(const ast::Expr &le, Program &p, Graph &g, bool train);
   void checkAlone(const ast::Model &m);
   Value buildForward(const ast::Model &m, Program &p, bool layers);

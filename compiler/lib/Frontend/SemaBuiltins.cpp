@@ -71,9 +71,17 @@ const std::vector<Builtin> &builtinTable() {
        {x,
         {"momentum", K::Number, false, 0.1},
         {"eps", K::Number, false, 1e-5}},
-       &Sema::batchNorm},
-      {"dropout", {}, B::Layer, {x, {"p", K::Number}}, &Sema::dropout},
-      {"flip_lr", {}, B::Layer, {x}, &Sema::flipLr},
+       &Sema::batchNorm,
+       std::nullopt,
+       /*inScan=*/false},
+      {"dropout",
+       {},
+       B::Layer,
+       {x, {"p", K::Number}},
+       &Sema::dropout,
+       std::nullopt,
+       /*inScan=*/false},
+      {"flip_lr", {}, B::Layer, {x}, &Sema::flipLr, std::nullopt, false},
       // Activations (SemaElementwise.cpp): one node of `op` on x.
       {"relu", {}, B::Activation, {x}, &Sema::activation, OpKind::Relu},
       {"sigmoid", {}, B::Activation, {x}, &Sema::activation, OpKind::Sigmoid},
@@ -102,8 +110,9 @@ const std::vector<Builtin> &builtinTable() {
        OpKind::CrossEntropy},
       {"mse", {}, B::Loss, {{"pred"}, {"target"}}, &Sema::loss, OpKind::Mse},
       {"bce", {}, B::Loss, {{"pred"}, {"target"}}, &Sema::loss, OpKind::Bce},
-      // Initialisers (Sema::init).
-      {"zeros", {}, B::Init, {}},
+      // Initialisers (Sema::init); zeros(shape) is also a tensor of zeros
+      // (SemaShape.cpp), e.g. a scan's initial state zeros([B, 16]).
+      {"zeros", {}, B::Init, {{"shape", K::Shape, false}}, &Sema::zeros},
       {"constant", {}, B::Init, {{"value", K::Number}}},
       {"uniform", {}, B::Init, {{"lo", K::Number}, {"hi", K::Number}}},
       {"normal", {}, B::Init, {{"mean", K::Number}, {"std", K::Number}}},
@@ -158,6 +167,8 @@ Value Sema::call(const ast::Expr &e, Scope &scope) {
   }
   switch (b->kind) {
   case BuiltinKind::Init:
+    if (b->handler && (!e.args.empty() || !e.named.empty()))
+      break; // zeros(shape)
     error(e.loc, "'" + f +
                      "' is an initializer: use it in a param "
                      "declaration or as init=");
@@ -179,6 +190,11 @@ Value Sema::call(const ast::Expr &e, Scope &scope) {
   case BuiltinKind::Activation:
   case BuiltinKind::Loss:
     break;
+  }
+  if (!b->inScan && level() > 0) {
+    error(e.loc, f + " inside a scan is not supported (its state would have "
+                     "to be carried over the steps)");
+    return {};
   }
   if (!b->handler) {
     error(e.loc, "internal error: builtin '" + std::string(b->name) +

@@ -34,7 +34,7 @@ Value Sema::expr(const ast::Expr &e, Scope &scope) {
   case ast::Expr::Name: {
     auto it = scope.names.find(e.text);
     if (it != scope.names.end())
-      return it->second;
+      return local(it->second);
     auto c = scope.consts.find(e.text);
     if (c != scope.consts.end()) { // a number or list used as a tensor
       TensorType t{ElemType::F32, {}};
@@ -45,6 +45,10 @@ Value Sema::expr(const ast::Expr &e, Scope &scope) {
         graph->nodes[v.node].values.push_back((float)d);
       return v;
     }
+    if (e.text == "first" && scope.scan)
+      return first(*scope.scan);
+    if (e.text == "T") // the sequence length, as a number
+      return knowSeqLen(e.loc) ? constant((float)seqLen, e.loc) : Value{};
     if (models.count(e.text) || findBuiltin(e.text))
       error(e.loc, "'" + e.text + "' is a function: call it, e.g. " + e.text +
                        "(...)");

@@ -2,7 +2,8 @@
 //
 // Semantic analysis of model and block calls: constant arguments, inlining
 // of a model or block instance into the graph being built, the statements of
-// a body (lets, params, repeat, return) and the forward graph of a model.
+// a body (lets, params, repeat, return; scan, emit and if are in
+// SemaScan.cpp) and the forward graph of a model.
 //
 //===----------------------------------------------------------------------===//
 #include "Sema.h"
@@ -62,7 +63,7 @@ Value Sema::modelCall(const ast::Model &m, const ast::Expr &e, Scope &scope) {
   if (!ok)
     return {};
   Value v = inlineModel(m, args, e.loc, &scope);
-  if (inLoss && &m == trained && trainedOutput < 0 && v.ok())
+  if (inLoss && &m == trained && trainedOutput < 0 && v.ok() && level() == 0)
     trainedOutput = v.node;
   return v;
 }
@@ -118,7 +119,7 @@ Value Sema::inlineModel(const ast::Model &m, const std::vector<Actual> &args,
   constScope = &scope;
   Value result;
   const ast::Stmt *ret = nullptr;
-  stmts(m.body, scope, ret, result, false);
+  stmts(m.body, scope, ret, result, StmtContext::Body);
   constScope = savedConsts;
   callStack.pop_back();
   const char *what = m.isBlock ? "block '" : "model '";
@@ -136,9 +137,10 @@ Value Sema::inlineModel(const ast::Model &m, const std::vector<Actual> &args,
   return result;
 }
 
-/// Runs the statements of a body (or of a repeat) in `scope`.
+/// Runs the statements of a body (or of a repeat, a scan body or a branch of
+/// an `if`) in `scope`.
 void Sema::stmts(const std::vector<ast::Stmt> &body, Scope &scope,
-                 const ast::Stmt *&ret, Value &result, bool inRepeat) {
+                 const ast::Stmt *&ret, Value &result, StmtContext ctx) {
   for (const ast::Stmt &s : body) {
     if (ret) {
       error(s.loc, "statement after return");
@@ -146,9 +148,13 @@ void Sema::stmts(const std::vector<ast::Stmt> &body, Scope &scope,
     }
     switch (s.kind) {
     case ast::Stmt::Param: {
-      if (inRepeat) {
+      if (ctx == StmtContext::Repeat) {
         error(s.loc, "'param' is not allowed inside repeat (each iteration "
                      "would redeclare it; use a block)");
+        break;
+      }
+      if (ctx == StmtContext::Branch) {
+        error(s.loc, "'param' is not allowed inside if");
         break;
       }
       auto prev = scope.params.find(s.name);
@@ -194,45 +200,63 @@ void Sema::stmts(const std::vector<ast::Stmt> &body, Scope &scope,
       break;
     }
     case ast::Stmt::Return:
-      if (inRepeat) {
-        error(s.loc, "'return' is not allowed inside repeat");
+      if (ctx != StmtContext::Body) {
+        const char *where = ctx == StmtContext::Repeat ? "repeat"
+                            : ctx == StmtContext::Branch
+                                ? "if"
+                                : "scan (after it, the state names hold the "
+                                  "final states)";
+        error(s.loc, std::string("'return' is not allowed inside ") + where);
         return;
       }
       ret = &s;
       result = expr(*s.value, scope);
       break;
-    case ast::Stmt::Repeat: {
-      double v;
-      int64_t n;
-      if (!number(*s.value, v)) {
-        error(s.value->loc, "repeat count must be a compile-time integer (a "
-                            "number or a block's number argument)");
-        break;
-      }
-      if (!checkInt(v, s.value->loc, "repeat count", 0, n))
-        break;
-      if (n > kMaxRepeat) {
-        error(s.value->loc,
-              "repeat count must be at most " + std::to_string(kMaxRepeat));
-        break;
-      }
-      for (int64_t i = 0; i < n; ++i) {
-        // Nested repeats of (almost) nothing must not hang either.
-        if (tooLarge)
-          break;
-        if (graph->nodes.size() > kMaxNodes ||
-            ++repeatSteps > kMaxRepeatSteps) {
-          error(s.loc, "repeat makes more than " + std::to_string(kMaxNodes) +
-                           " graph nodes or " +
-                           std::to_string(kMaxRepeatSteps) + " iterations");
-          tooLarge = true;
-          break;
-        }
-        stmts(s.body, scope, ret, result, true);
-      }
+    case ast::Stmt::Repeat:
+      repeat(s, scope, ret, result);
+      break;
+    case ast::Stmt::If:
+      ifStmt(s, scope);
+      break;
+    case ast::Stmt::Emit:
+      emit(s, scope, ctx);
+      break;
+    case ast::Stmt::Scan:
+      scan(s, scope);
       break;
     }
+  }
+}
+
+/// `repeat N { ... }`: the statements N times in the same scope.
+void Sema::repeat(const ast::Stmt &s, Scope &scope, const ast::Stmt *&ret,
+                  Value &result) {
+  double v;
+  int64_t n;
+  if (!number(*s.value, v)) {
+    error(s.value->loc, "repeat count must be a compile-time integer (a "
+                        "number or a block's number argument)");
+    return;
+  }
+  if (!checkInt(v, s.value->loc, "repeat count", 0, n))
+    return;
+  if (n > kMaxRepeat) {
+    error(s.value->loc,
+          "repeat count must be at most " + std::to_string(kMaxRepeat));
+    return;
+  }
+  for (int64_t i = 0; i < n; ++i) {
+    // Nested repeats of (almost) nothing must not hang either.
+    if (tooLarge)
+      break;
+    if (graph->nodes.size() > kMaxNodes || ++repeatSteps > kMaxRepeatSteps) {
+      error(s.loc, "repeat makes more than " + std::to_string(kMaxNodes) +
+                       " graph nodes or " + std::to_string(kMaxRepeatSteps) +
+                       " iterations");
+      tooLarge = true;
+      break;
     }
+    stmts(s.body, scope, ret, result, StmtContext::Repeat);
   }
 }
 

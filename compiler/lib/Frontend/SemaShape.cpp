@@ -1,7 +1,7 @@
 //===- SemaShape.cpp - reshape, flatten and concat ------------------------===//
 //
 // Semantic analysis of the shape layers: reshape and flatten (the same
-// elements in row-major order) and concat along an axis.
+// elements in row-major order), concat along an axis, and zeros(shape).
 //
 //===----------------------------------------------------------------------===//
 #include "Sema.h"
@@ -43,6 +43,8 @@ Value Sema::reshape(const Call &c, Scope &scope) {
         t.dims.push_back(kBatch);
         continue;
       }
+      if (unknownSeqLen(*d))
+        return {};
       if (number(*d, v) && v == -1 && infer < 0) {
         infer = (int)t.dims.size();
         t.dims.push_back(1);
@@ -142,6 +144,37 @@ Value Sema::concat(const Call &c, Scope &scope) {
   Value v =
       add(OpKind::Concat, operands, t, e.loc, {NodeAttr::i64("axis", axis)});
   addRow(scope, "concat", e.loc, t, -1, -1, 0);
+  return v;
+}
+
+/// zeros(shape): a constant of zeros, e.g. a scan's initial state
+/// zeros([B, 16]); the shape may use B.
+Value Sema::zeros(const Call &c, Scope &) {
+  const ast::Expr *s = c.args[0];
+  if (!s)
+    return {};
+  if (s->kind != ast::Expr::Tensor || s->args.empty()) {
+    error(s->loc, "zeros: the shape must be a list such as [B, 16]");
+    return {};
+  }
+  TensorType t{ElemType::F32, {}};
+  for (const auto &d : s->args) {
+    int64_t n = kBatch;
+    if (unknownSeqLen(*d))
+      return {};
+    if (d->kind != ast::Expr::Name || d->text != "B") {
+      if (!integer(*d, "zeros: a dimension (B or)", 1, n))
+        return {};
+      if (n > kMaxDim) {
+        error(d->loc,
+              "zeros: a dimension must be at most " + std::to_string(kMaxDim));
+        return {};
+      }
+    }
+    t.dims.push_back(n);
+  }
+  Value v = add(OpKind::Const, {}, t, c.e.loc);
+  graph->nodes[v.node].values = {0.0f};
   return v;
 }
 

@@ -318,6 +318,52 @@ void Sema::train(const ast::Train &t, Program &p) {
   }
 }
 
+/// T from the train section's data, when the trained model's input type uses
+/// T and the data fixes it: tensors(x=...) gives every dim of a sample,
+/// fashion_mnist 784 elements per sample (f32[B, T, 28]: T = 28). The data
+/// is checked against the resolved input type later, as for any model.
+void Sema::inferSeqLen(const ast::Train &t) {
+  auto mit = models.find(t.model);
+  if (mit == models.end() || mit->second->args.empty() ||
+      !mit->second->args[0].type)
+    return;
+  const std::vector<ast::Dim> &dims = mit->second->args[0].type->dims;
+  int at = -1, uses = 0;
+  double rest = 1; // the numeric dims' product
+  for (size_t i = 0; i < dims.size(); ++i) {
+    if (dims[i].symbol == "T")
+      at = at < 0 ? (int)i : at, ++uses;
+    else if (dims[i].symbol.empty())
+      rest *= (double)dims[i].value;
+  }
+  const ast::Expr *data = nullptr;
+  for (const ast::Setting &s : t.settings)
+    if (s.key == "data")
+      data = s.value.get();
+  if (at < 0 || !data || data->kind != ast::Expr::Call)
+    return;
+  double n = 0;
+  if (data->text == "fashion_mnist" && uses == 1) {
+    n = 784 / rest;
+  } else if (data->text == "tensors") {
+    const ast::Expr *x = data->args.empty() ? nullptr : data->args[0].get();
+    for (const ast::NamedArg &a : data->named)
+      if (a.name == "x")
+        x = a.value.get();
+    // The literal's shape along its first elements ([N, ...]); ragged
+    // literals are reported when the data is analysed.
+    std::vector<int64_t> shape;
+    for (const ast::Expr *e = x;
+         e && e->kind == ast::Expr::Tensor && !e->args.empty();
+         e = e->args[0].get())
+      shape.push_back((int64_t)e->args.size());
+    if (shape.size() == dims.size())
+      n = (double)shape[at];
+  }
+  if (n >= 1 && n <= kMaxDim && n == std::floor(n))
+    seqLen = (int64_t)n;
+}
+
 void Sema::run(Program &p) {
   const ast::File &main = *module.files[0];
   p.sourceFile = main.path;
@@ -336,6 +382,8 @@ void Sema::run(Program &p) {
   }
   for (size_t i = 1; i < main.trains.size(); ++i)
     error(main.trains[i].loc, "only one train section per file is supported");
+  if (seqLen <= 0 && !main.trains.empty())
+    inferSeqLen(main.trains[0]);
 
   const ast::Model *selected = nullptr;
   if (!main.trains.empty()) {

@@ -2,7 +2,8 @@
 //
 // Emits one module per program, all shapes static (B = the compiled batch):
 // each Graph node becomes one nn op (or an arith.constant) located at the
-// node's source position; @forward, @loss (train mode) and @eval_loss are
+// node's source position, a Region node an op whose body is its graph,
+// emitted the same way; @forward, @loss (train mode) and @eval_loss are
 // functions of the parameters, the buffers and the graph inputs; @train_step
 // is a declaration carrying what nn-autodiff needs (nn.grad_of,
 // nn.num_params, nn.optimizer); and four entry wrappers move tensors between
@@ -263,9 +264,11 @@ private:
     arena.bytes = llvm::alignTo(arena.bytes, kSlotAlign);
   }
 
-  /// The values of Param, Buffer and Input nodes (by index) in a function.
+  /// The values of Param, Buffer and Input nodes (by index) in a function
+  /// or a body, and in a body those of the enclosing graph's nodes (Outer).
   struct Leaves {
     ValueRange params, buffers, inputs;
+    ArrayRef<Value> outer = {};
   };
 
   /// Emits `g`'s nodes into the current block. Returns the values of
@@ -282,7 +285,9 @@ private:
         }
         operands.push_back(values[o]);
       }
-      FailureOr<Value> v = genNode(node, l, operands, leaves);
+      FailureOr<Value> v = opRole(node.op) == OpRole::Region
+                               ? genRegion(node, l, operands, leaves, values)
+                               : genNode(node, l, operands, leaves);
       if (failed(v))
         return failure();
       values.push_back(*v);
@@ -317,6 +322,18 @@ private:
       return leaf(leaves.params, "parameter");
     case OpKind::Buffer:
       return leaf(leaves.buffers, "buffer");
+    case OpKind::Outer:
+      return leaf(leaves.outer, "enclosing node");
+    case OpKind::Result: {
+      // Operand 0 is the Region node, whose value is its op's first result.
+      Operation *op =
+          operands.size() == 1 ? operands[0].getDefiningOp() : nullptr;
+      if (!op || op->getNumRegions() == 0 || node.index < 0 ||
+          node.index >= (int)op->getNumResults())
+        return fail(l, "result " + Twine(node.index) +
+                           " does not name a result of a region op");
+      return op->getResult(node.index);
+    }
     case OpKind::Const:
       return genConst(node, l, type);
     default:
@@ -338,6 +355,66 @@ private:
     return create("nn.weighted_mean", l, type, {*perSample, operands[2]});
   }
 
+  /// A Region node: its nn op (sequences, then carried operands:
+  /// operandSegmentSizes = [index, the rest]) with one block whose arguments
+  /// are the body's Input nodes, by index; the body's graph is emitted into
+  /// it (Outer leaves are `outer`, the enclosing graph's values so far) and
+  /// ends in nn.yield of its results. Verified as a whole, like every op.
+  FailureOr<Value> genRegion(const Node &node, Location l, ValueRange operands,
+                             const Leaves &leaves, ArrayRef<Value> outer) {
+    std::string name = std::string("nn.") + opName(node.op);
+    if (node.regions.size() != 1 || node.resultTypes.empty() ||
+        node.index < 0 || node.index > (int)operands.size())
+      return fail(l, "'" + name +
+                         "' needs one body, result types and the "
+                         "number of iterated operands");
+    const Graph &body = node.regions[0];
+    SmallVector<Type> argTypes;
+    SmallVector<Location> argLocs;
+    for (const Node &n : body.nodes) {
+      if (n.op != OpKind::Input)
+        continue;
+      if (n.index < 0 || n.index >= (int)body.nodes.size())
+        return fail(loc(n.loc), "body input " + Twine(n.index));
+      if (n.index >= (int)argTypes.size()) {
+        argTypes.resize(n.index + 1);
+        argLocs.resize(n.index + 1, l);
+      }
+      argTypes[n.index] = tensorType(n.type);
+      argLocs[n.index] = loc(n.loc);
+    }
+    if (llvm::is_contained(argTypes, Type()))
+      return fail(l, "the body of '" + name + "' misses an input");
+    OperationState state(l, name);
+    state.addOperands(operands);
+    for (const TensorType &t : node.resultTypes)
+      state.addTypes(tensorType(t));
+    for (const NodeAttr &a : node.attrs)
+      state.addAttribute(a.name, attr(a));
+    int32_t iterated = node.index;
+    state.addAttribute("operandSegmentSizes",
+                       b.getDenseI32ArrayAttr(
+                           {iterated, (int32_t)operands.size() - iterated}));
+    state.addRegion();
+    Operation *op = b.create(state);
+    if (!op->isRegistered())
+      return fail(l, "'" + name + "' is not an op of the nn dialect");
+    {
+      OpBuilder::InsertionGuard guard(b);
+      Block *block = b.createBlock(&op->getRegion(0), {}, argTypes, argLocs);
+      FailureOr<SmallVector<Value>> results = genGraph(
+          body, {leaves.params, leaves.buffers, block->getArguments(), outer});
+      if (failed(results))
+        return failure();
+      OperationState yield(l, "nn.yield");
+      yield.addOperands(*results);
+      b.create(yield);
+    }
+    if (failed(verify(op)))
+      return fail(l, "the frontend built an invalid '" + name + "'");
+    return op->getResult(0);
+  }
+
   Attribute attr(const NodeAttr &a) {
     switch (a.kind) {
     case NodeAttr::Float:
@@ -346,6 +423,8 @@ private:
       return b.getI64IntegerAttr((int64_t)a.value);
     case NodeAttr::Ints:
       return b.getDenseI64ArrayAttr(a.ints);
+    case NodeAttr::Unit:
+      return b.getUnitAttr();
     }
     return {};
   }

@@ -54,6 +54,8 @@ build:
 common:
   --stdlib DIR       where `import "x.nn"` looks after the importing file's
                      directory (default: the source tree's stdlib/)
+  --seq-len N        the sequence length T of types such as f32[B, T, 8]
+                     (default: what the train section's data fixes)
 
 Errors are printed as file:line:col: error: message, with the source line
 and a caret; the exit status is 1 if there was any error.
@@ -64,7 +66,7 @@ namespace {
 struct Args {
   std::string command, file, output, emit, runtimeLib;
   std::string stdlib = NNC_STDLIB_DIR;
-  int64_t batch = 0;
+  int64_t batch = 0, seqLen = 0;
   bool json = false, printProgram = false, time = false;
 };
 
@@ -110,6 +112,13 @@ int parseArgs(int argc, char **argv, Args &a) {
       if (v.empty() || *end || n <= 0 || n > (1 << 24))
         return usageError("--batch needs a positive integer, got '" + v + "'");
       a.batch = n;
+    } else if (value("--seq-len", v)) {
+      char *end = nullptr;
+      long long n = std::strtoll(v.c_str(), &end, 10);
+      if (v.empty() || *end || n <= 0 || n > (1 << 24))
+        return usageError("--seq-len needs a positive integer, got '" + v +
+                          "'");
+      a.seqLen = n;
     } else if ((s == "--time" || s == "-v") && a.command == "build") {
       a.time = true;
     } else if (s == "--print-program" && a.command == "check") {
@@ -161,7 +170,7 @@ int run(int argc, char **argv) {
     return 0;
   }
   Program prog;
-  if (!analyze(*module, prog, diags))
+  if (!analyze(*module, prog, diags, a.seqLen))
     return 1;
   if (a.command == "check") {
     if (a.printProgram)
