@@ -94,6 +94,9 @@ struct Param {
   X(AvgPool, "avg_pool", Op) /* kernel, stride, padding (counted as zeros) */  \
   X(Reshape, "reshape", Op)  /* to `type`, row-major order */                  \
   X(Concat, "concat", Op)    /* axis, in [0, rank) */                          \
+  /* (x) -> equal parts along `axis`, one per entry of resultTypes (read    \
+     through Result leaves): the gates of an LSTM or GRU */                    \
+  X(Split, "split", Op)                                                        \
   /* x summed over the dims that broadcasting `type` to x's shape adds or      \
      stretches (the adjoint of broadcasting) */                                \
   X(Unbroadcast, "unbroadcast", Op)                                            \

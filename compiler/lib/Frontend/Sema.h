@@ -401,6 +401,18 @@ private:
   Value batchNorm(const Call &c, Scope &scope);
   Value dropout(const Call &c, Scope &scope);
   Value flipLr(const Call &c, Scope &scope);
+  Value recurrent(const Call &c, Scope &scope);
+  /// A step of a scan built in C++: (t, slices, states) -> outputs, then the
+  /// new states.
+  using StepFn = std::function<std::vector<Value>(
+      Value, const std::vector<Value> &, const std::vector<Value> &)>;
+  /// One Scan node over `seqs` with states `inits` and the body `step`;
+  /// returns its results (the stacked outputs, then the final states).
+  std::vector<Value> scanNode(const Loc &loc, const std::vector<Value> &seqs,
+                              const std::vector<Value> &inits, bool reverse,
+                              int64_t length, const StepFn &step);
+  /// x cut into `parts` equal parts along its last axis (a Split node).
+  std::vector<Value> split(Value x, int parts, const Loc &loc);
   Value zeros(const Call &c, Scope &scope);
   Value modelCall(const ast::Model &m, const ast::Expr &e, Scope &scope);
   Value inlineModel(const ast::Model &m, const std::vector<Actual> &args,

@@ -20,7 +20,8 @@ using B = BuiltinKind;
 const std::vector<Builtin> &builtinTable() {
   static const ArgSpec x{"x"};
   static const std::vector<Builtin> table = {
-      // Layers (SemaConv.cpp, SemaShape.cpp, SemaNorm.cpp, SemaRandom.cpp).
+      // Layers (SemaConv.cpp, SemaShape.cpp, SemaNorm.cpp, SemaRandom.cpp,
+      // SemaRecurrent.cpp).
       {"dense",
        {},
        B::Layer,
@@ -82,6 +83,39 @@ const std::vector<Builtin> &builtinTable() {
        std::nullopt,
        /*inScan=*/false},
       {"flip_lr", {}, B::Layer, {x}, &Sema::flipLr, std::nullopt, false},
+      // Recurrent layers (SemaRecurrent.cpp).
+      {"rnn",
+       {},
+       B::Layer,
+       {x,
+        {"units", K::Int},
+        {"return_sequences", K::Bool, false, 0},
+        {"bidirectional", K::Bool, false, 0},
+        {"reverse", K::Bool, false, 0},
+        {"activation", K::Text, false},
+        {"h0", K::Tensor, false}},
+       &Sema::recurrent},
+      {"lstm",
+       {},
+       B::Layer,
+       {x,
+        {"units", K::Int},
+        {"return_sequences", K::Bool, false, 0},
+        {"bidirectional", K::Bool, false, 0},
+        {"reverse", K::Bool, false, 0},
+        {"h0", K::Tensor, false},
+        {"c0", K::Tensor, false}},
+       &Sema::recurrent},
+      {"gru",
+       {},
+       B::Layer,
+       {x,
+        {"units", K::Int},
+        {"return_sequences", K::Bool, false, 0},
+        {"bidirectional", K::Bool, false, 0},
+        {"reverse", K::Bool, false, 0},
+        {"h0", K::Tensor, false}},
+       &Sema::recurrent},
       // Activations (SemaElementwise.cpp): one node of `op` on x.
       {"relu", {}, B::Activation, {x}, &Sema::activation, OpKind::Relu},
       {"sigmoid", {}, B::Activation, {x}, &Sema::activation, OpKind::Sigmoid},
@@ -219,7 +253,8 @@ Value Sema::call(const ast::Expr &e, Scope &scope) {
 
 bool Call::valid() const {
   for (size_t i = 0; i < values.size(); ++i)
-    if (builtin.args[i].kind == ArgSpec::Tensor && !values[i].ok())
+    if (builtin.args[i].kind == ArgSpec::Tensor &&
+        (args[i] || builtin.args[i].required) && !values[i].ok())
       return false;
   return std::all_of(variadic.begin(), variadic.end(),
                      [](const Value &v) { return v.ok(); });

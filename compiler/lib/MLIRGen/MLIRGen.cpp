@@ -325,13 +325,14 @@ private:
     case OpKind::Outer:
       return leaf(leaves.outer, "enclosing node");
     case OpKind::Result: {
-      // Operand 0 is the Region node, whose value is its op's first result.
+      // Operand 0 is a node of several results (a Region node, a split),
+      // whose value is its op's first result.
       Operation *op =
           operands.size() == 1 ? operands[0].getDefiningOp() : nullptr;
-      if (!op || op->getNumRegions() == 0 || node.index < 0 ||
+      if (!op || node.index < 0 ||
           node.index >= (int)op->getNumResults())
         return fail(l, "result " + Twine(node.index) +
-                           " does not name a result of a region op");
+                           " does not name a result of its operand's op");
       return op->getResult(node.index);
     }
     case OpKind::Const:
@@ -343,8 +344,14 @@ private:
     SmallVector<NamedAttribute> attrs;
     for (const NodeAttr &a : node.attrs)
       attrs.push_back(b.getNamedAttr(a.name, attr(a)));
-    if (opRole(node.op) != OpRole::Loss)
-      return create(name, l, type, operands, attrs);
+    if (opRole(node.op) != OpRole::Loss) {
+      SmallVector<Type> types = {type};
+      if (!node.resultTypes.empty())
+        types = llvm::map_to_vector(node.resultTypes, [&](const TensorType &t) {
+          return Type(tensorType(t));
+        });
+      return create(name, l, types, operands, attrs);
+    }
     // loss(a, t, w) = weighted_mean(per_sample(a, t) : [B], w) : tensor<f32>
     if (operands.size() != 3)
       return fail(l, name + " takes 3 operands (with the sample weights)");
@@ -463,12 +470,12 @@ private:
   /// Creates the nn op `name` generically (by name) and verifies it: a
   /// malformed node (a missing or bad attribute, wrong operands) is a frontend
   /// bug, reported at the node after the verifier's message.
-  FailureOr<Value> create(StringRef name, Location l, Type type,
+  FailureOr<Value> create(StringRef name, Location l, TypeRange types,
                           ValueRange operands,
                           ArrayRef<NamedAttribute> attrs = {}) {
     OperationState state(l, name);
     state.addOperands(operands);
-    state.addTypes(type);
+    state.addTypes(types);
     state.addAttributes(attrs);
     Operation *op = b.create(state);
     if (!op->isRegistered())

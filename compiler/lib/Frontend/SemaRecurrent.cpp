@@ -1,0 +1,287 @@
+//===- SemaRecurrent.cpp - rnn, lstm and gru ------------------------------===//
+//
+// The recurrent layers, each one Scan node (Program.h) built here with the
+// cell as its body, in PyTorch's layout and gate order so that weights
+// compare one to one with nn.RNN/LSTM/GRU: weight_ih_l0 [G H, I],
+// weight_hh_l0 [G H, H], bias_ih_l0 and bias_hh_l0 [G H] (G = 1, 4, 3),
+// `_reverse` for the backward direction of a bidirectional layer, all
+// ~ U(-1/sqrt(H), 1/sqrt(H)). With x_t [B, I] and h [B, H]:
+//   rnn:  h' = tanh(x_t Wih^T + bih + h Whh^T + bhh)       (or relu)
+//   lstm: i, f, g, o = split(x_t Wih^T + bih + h Whh^T + bhh)
+//         c' = sigmoid(f) c + sigmoid(i) tanh(g),  h' = sigmoid(o) tanh(c')
+//   gru:  r_i, z_i, n_i = split(x_t Wih^T + bih); r_h, z_h, n_h = split(h Whh^T
+//   + bhh)
+//         r = sigmoid(r_i + r_h), z = sigmoid(z_i + z_h)
+//         n = tanh(n_i + r n_h),  h' = n + z (h - n)   (= (1 - z) n + z h)
+// The layer returns the last h [B, H] (a bidirectional one: both directions'
+// last states, [B, 2H]), or with return_sequences=true every step's h
+// [B, T, H] ([B, T, 2H]). nn-scan-hoist-projections then computes x Wih^T
+// for all steps as one GEMM before the loop.
+//
+//===----------------------------------------------------------------------===//
+#include "Sema.h"
+
+namespace nnc::sema {
+
+namespace {
+/// Gates per cell: rnn 1, lstm 4, gru 3; states: lstm 2 (h, c), others 1.
+int gates(const std::string &kind) {
+  return kind == "lstm" ? 4 : kind == "gru" ? 3 : 1;
+}
+} // namespace
+
+std::vector<Value> Sema::scanNode(const Loc &loc,
+                                  const std::vector<Value> &seqs,
+                                  const std::vector<Value> &inits, bool reverse,
+                                  int64_t length, const StepFn &step) {
+  Graph body;
+  enclosing.push_back({graph, std::move(paramNodes), std::move(bufferNodes),
+                       std::move(outerNodes)});
+  graph = &body;
+  paramNodes.clear();
+  bufferNodes.clear();
+  outerNodes.clear();
+  auto input = [&](int i, const TensorType &type) {
+    Value v = add(OpKind::Input, {}, type, loc);
+    body.nodes[v.node].index = i;
+    return v;
+  };
+  Value t = input(0, TensorType{ElemType::F32, {}});
+  std::vector<Value> slices, states;
+  for (const Value &s : seqs) {
+    TensorType slice = s.type;
+    slice.dims.erase(slice.dims.begin() + 1);
+    slices.push_back(input(1 + (int)slices.size(), slice));
+  }
+  for (const Value &h : inits)
+    states.push_back(input(1 + (int)(seqs.size() + states.size()), h.type));
+  std::vector<Value> outs = step(t, slices, states);
+  std::vector<TensorType> types;
+  size_t numOut = outs.size() - inits.size();
+  for (size_t k = 0; k < outs.size(); ++k) {
+    body.results.push_back(outs[k].node);
+    TensorType type = outs[k].type;
+    if (k < numOut)
+      type.dims.insert(type.dims.begin() + 1, length);
+    types.push_back(type);
+  }
+  graph = enclosing.back().graph;
+  paramNodes = std::move(enclosing.back().paramNodes);
+  bufferNodes = std::move(enclosing.back().bufferNodes);
+  outerNodes = std::move(enclosing.back().outerNodes);
+  enclosing.pop_back();
+
+  Node n;
+  n.op = OpKind::Scan;
+  for (const std::vector<Value> *vs : {&seqs, &inits})
+    for (const Value &v : *vs)
+      n.operands.push_back(v.node);
+  n.type = types[0];
+  n.loc = loc;
+  n.index = (int)seqs.size();
+  n.attrs = {NodeAttr::i64("length", length)};
+  if (reverse)
+    n.attrs.push_back(NodeAttr::unit("reverse"));
+  n.regions.push_back(std::move(body));
+  n.resultTypes = types;
+  int node = addNode(std::move(n));
+  std::vector<Value> results;
+  for (size_t k = 0; k < types.size(); ++k) {
+    Value r = add(OpKind::Result, {node}, types[k], loc);
+    graph->nodes[r.node].index = (int)k;
+    results.push_back(r);
+  }
+  return results;
+}
+
+std::vector<Value> Sema::split(Value x, int parts, const Loc &loc) {
+  Node n;
+  n.op = OpKind::Split;
+  n.operands = {x.node};
+  TensorType part = x.type;
+  part.dims.back() /= parts;
+  n.type = part;
+  n.loc = loc;
+  int64_t axis = (int64_t)x.type.dims.size() - 1;
+  n.attrs = {NodeAttr::i64("axis", axis)};
+  n.resultTypes.assign(parts, part);
+  int node = addNode(std::move(n));
+  std::vector<Value> results;
+  for (int k = 0; k < parts; ++k) {
+    Value r = add(OpKind::Result, {node}, part, loc);
+    graph->nodes[r.node].index = k;
+    results.push_back(r);
+  }
+  return results;
+}
+
+/// rnn / lstm / gru(x, units, return_sequences=false, bidirectional=false,
+/// reverse=false, h0=, c0=, activation=tanh).
+Value Sema::recurrent(const Call &c, Scope &scope) {
+  const std::string kind = c.builtin.name;
+  const Loc &loc = c.e.loc;
+  const auto &args = c.args;
+  Value x = c.values[0];
+  int k = ++scope.layers[kind];
+  int64_t units = 0;
+  bool ok = args[1] && integer(*args[1], kind + ": units", 1, units);
+  if (ok && units > kMaxDim / 4) {
+    error(args[1]->loc,
+          kind + ": units must be at most " + std::to_string(kMaxDim / 4));
+    ok = false;
+  }
+  bool sequences = false, bidirectional = false, reverse = false;
+  ok &=
+      flag(c, 2, sequences) && flag(c, 3, bidirectional) && flag(c, 4, reverse);
+  bool relu = false;
+  const size_t activation = 5;
+  if (kind == "rnn" && args[activation]) {
+    const ast::Expr &a = *args[activation];
+    if (a.kind == ast::Expr::Name && (a.text == "tanh" || a.text == "relu")) {
+      relu = a.text == "relu";
+    } else {
+      error(a.loc, "rnn: activation must be tanh or relu");
+      ok = false;
+    }
+  }
+  if (!c.valid() || !ok)
+    return {};
+  const auto &d = x.type.dims;
+  if (x.type.elem != ElemType::F32 || d.size() != 3 || d[0] != kBatch ||
+      d[1] == kBatch || d[2] == kBatch) {
+    error(loc, kind + ": input must be an f32 sequence [B, T, features], got " +
+                   formatType(x.type));
+    return {};
+  }
+  int64_t length = d[1], in = d[2], g = gates(kind);
+  TensorType state{ElemType::F32, {kBatch, units}};
+  // Initial states: given (h0=, c0=, one direction only) or zeros.
+  std::vector<Value> inits;
+  size_t h0Arg = kind == "rnn" ? 6 : 5, c0Arg = 6;
+  auto initial = [&](size_t arg, const char *name) -> Value {
+    if (arg < args.size() && args[arg]) {
+      Value v = c.values[arg];
+      if (bidirectional) {
+        error(args[arg]->loc, kind + ": " + name +
+                                  " is for one direction; a bidirectional "
+                                  "layer starts from zeros");
+        return {};
+      }
+      if (!(v.type == state)) {
+        error(args[arg]->loc, kind + ": " + name + " must be " +
+                                  formatType(state) + ", got " +
+                                  formatType(v.type));
+        return {};
+      }
+      return v;
+    }
+    Value z = add(OpKind::Const, {}, state, loc);
+    graph->nodes[z.node].values = {0.0f};
+    return z;
+  };
+  inits.push_back(initial(h0Arg, "h0"));
+  if (kind == "lstm")
+    inits.push_back(initial(c0Arg, "c0"));
+  for (const Value &v : inits)
+    if (!v.ok())
+      return {};
+
+  // One direction: its four params and its scan; returns (hs, h_T).
+  Layer layer{kind, kind + std::to_string(k)};
+  int64_t weights = 0, biases = 0;
+  auto direction = [&](const std::string &suffix,
+                       bool backwards) -> std::pair<Value, Value> {
+    std::string base = scope.paramPrefix + layer.name + ".";
+    std::string what = kind + ": input " + formatType(x.type);
+    Init init = pytorchDefault((double)units);
+    int wih = getParam(base + "weight_ih_l0" + suffix, {g * units, in}, init,
+                       loc, what);
+    int whh = getParam(base + "weight_hh_l0" + suffix, {g * units, units}, init,
+                       loc, what);
+    int bih =
+        getParam(base + "bias_ih_l0" + suffix, {g * units}, init, loc, what);
+    int bhh =
+        getParam(base + "bias_hh_l0" + suffix, {g * units}, init, loc, what);
+    if (wih < 0 || whh < 0 || bih < 0 || bhh < 0)
+      return {};
+    for (int p : {wih, whh})
+      if (countedParams.insert(p).second)
+        weights += product(prog->params[p].shape);
+    for (int p : {bih, bhh})
+      if (countedParams.insert(p).second)
+        biases += product(prog->params[p].shape);
+    auto step = [&](Value, const std::vector<Value> &xt,
+                    const std::vector<Value> &hs) -> std::vector<Value> {
+      TensorType gate{ElemType::F32, {kBatch, g * units}};
+      auto mm = [&](Value a, int w) {
+        return add(OpKind::MatMul, {a.node, paramValue(w).node}, gate, loc,
+                   {NodeAttr::unit("transpose_b")});
+      };
+      auto op = [&](OpKind o, Value a, Value b) {
+        return add(o, {a.node, b.node}, state, loc);
+      };
+      auto fn = [&](OpKind o, Value a) { return add(o, {a.node}, state, loc); };
+      Value xi = add(OpKind::Add, {mm(xt[0], wih).node, paramValue(bih).node},
+                     gate, loc);
+      Value hh = add(OpKind::Add, {mm(hs[0], whh).node, paramValue(bhh).node},
+                     gate, loc);
+      if (kind == "rnn") {
+        Value h = fn(relu ? OpKind::Relu : OpKind::Tanh,
+                     add(OpKind::Add, {xi.node, hh.node}, gate, loc));
+        return {h, h};
+      }
+      if (kind == "lstm") {
+        std::vector<Value> z =
+            split(add(OpKind::Add, {xi.node, hh.node}, gate, loc), 4, loc);
+        Value cNew = op(
+            OpKind::Add, op(OpKind::Mul, fn(OpKind::Sigmoid, z[1]), hs[1]),
+            op(OpKind::Mul, fn(OpKind::Sigmoid, z[0]), fn(OpKind::Tanh, z[2])));
+        Value h =
+            op(OpKind::Mul, fn(OpKind::Sigmoid, z[3]), fn(OpKind::Tanh, cNew));
+        return {h, h, cNew};
+      }
+      std::vector<Value> a = split(xi, 3, loc), b = split(hh, 3, loc);
+      Value r = fn(OpKind::Sigmoid, op(OpKind::Add, a[0], b[0]));
+      Value z = fn(OpKind::Sigmoid, op(OpKind::Add, a[1], b[1]));
+      Value n =
+          fn(OpKind::Tanh, op(OpKind::Add, a[2], op(OpKind::Mul, r, b[2])));
+      Value h =
+          op(OpKind::Add, n, op(OpKind::Mul, z, op(OpKind::Sub, hs[0], n)));
+      return {h, h};
+    };
+    std::vector<Value> r = scanNode(loc, {x}, inits, backwards, length, step);
+    return {r[0], r[1]};
+  };
+  auto [hs, h] = direction("", reverse);
+  if (!hs.ok())
+    return {};
+  if (bidirectional) {
+    auto [rhs, rh] = direction("_reverse", !reverse);
+    if (!rhs.ok())
+      return {};
+    TensorType seq{ElemType::F32, {kBatch, length, 2 * units}};
+    hs = add(OpKind::Concat, {hs.node, rhs.node}, seq, loc,
+             {NodeAttr::i64("axis", 2)});
+    h = add(OpKind::Concat, {h.node, rh.node},
+            TensorType{ElemType::F32, {kBatch, 2 * units}}, loc,
+            {NodeAttr::i64("axis", 1)});
+  }
+  Value out = sequences ? hs : h;
+  // Summary: every step's input and recurrent products, both directions.
+  int64_t dirs = bidirectional ? 2 : 1;
+  if (recordLayers) {
+    LayerInfo row;
+    row.name = scope.prefix + layer.name;
+    row.kind = kind;
+    row.outShape = out.type.dims;
+    row.weights = weights;
+    row.biases = biases;
+    row.macs = dirs * length * g * units * (in + units);
+    row.depth = scope.depth;
+    row.loc = loc;
+    prog->layers.push_back(std::move(row));
+  }
+  return out;
+}
+
+} // namespace nnc::sema
