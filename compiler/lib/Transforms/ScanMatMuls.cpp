@@ -3,11 +3,12 @@
 // The fast path of recurrent layers, as the best CPU libraries take it, for
 // any nn.scan: the matmuls whose operands are known for all steps at once
 // become one GEMM outside the loop.
-//  - nn-scan-hoist-projections (before nn-autodiff): x_t @ U, x_t a slice of
-//    a sequence and U defined above, is one [B*T, D] @ [D, H] GEMM before the
-//    loop whose result the body reads as a new sequence. Autodiff then
-//    differentiates that GEMM outside the loop too: dU = X^T dXU and
-//    dX = dXU U^T, one GEMM each after the reverse loop.
+//  - nn-scan-hoist-projections (before nn-autodiff): a weight used as W^T in
+//    the body (PyTorch's layout) is transposed once before the loop; x_t @ U,
+//    x_t a slice of a sequence and U defined above, is one [B*T, D] @ [D, H]
+//    GEMM before the loop whose result the body reads as a new sequence.
+//    Autodiff then differentiates that GEMM outside the loop too: dU = X^T dXU
+//    and dX = dXU U^T, one GEMM each after the reverse loop.
 //  - nn-scan-sink-accumulators (after nn-autodiff): a state that only sums
 //    p_t^T q_t over the steps (a weight gradient in the reverse loop, from
 //    zeros) becomes the outputs p_t and q_t, stacked, and one GEMM after the
@@ -111,6 +112,33 @@ struct HoistProjection : OpRewritePattern<nn::ScanOp> {
     BlockArgument slice = moved.insertArgument(1 + numSeq, yType, loc);
     rewriter.replaceOp(mm, slice);
     rewriter.replaceOp(op, scan.getResults());
+    return success();
+  }
+};
+
+// scan { a_t @ W^T } => Wt = transpose(W); scan { a_t @ Wt } for W defined
+// above the scan: every step (and the hoisted projection) reads Wt's rows
+// contiguously, and autodiff computes dWt = A^T dC with contiguous rows too,
+// then transposes it once.
+struct TransposeWeight : OpRewritePattern<nn::MatMulOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(nn::MatMulOp mm,
+                                PatternRewriter &rewriter) const override {
+    auto scan = dyn_cast<nn::ScanOp>(mm->getParentOp());
+    Value w = mm.getB();
+    if (!scan || !mm.getTransposeB() ||
+        scan.getBody().isAncestor(w.getParentRegion()))
+      return failure();
+    rewriter.setInsertionPoint(scan);
+    auto wt = cast<RankedTensorType>(w.getType());
+    Value t = rewriter.create<nn::TransposeOp>(
+        mm.getLoc(),
+        RankedTensorType::get({wt.getDimSize(1), wt.getDimSize(0)},
+                              wt.getElementType()),
+        w);
+    rewriter.setInsertionPoint(mm);
+    rewriter.replaceOpWithNewOp<nn::MatMulOp>(
+        mm, mm.getType(), mm.getA(), t, mm.getTransposeAAttr(), UnitAttr());
     return success();
   }
 };
@@ -301,6 +329,18 @@ template <typename Pattern> LogicalResult applyOne(Operation *root) {
 struct ScanHoistProjectionsPass
     : nnc::impl::ScanHoistProjectionsBase<ScanHoistProjectionsPass> {
   void runOnOperation() override {
+    // First the transposed weights (on the matmuls in scan bodies), then the
+    // projections (on the scans).
+    SmallVector<Operation *> matmuls;
+    getOperation()->walk([&](nn::MatMulOp op) {
+      if (isa<nn::ScanOp>(op->getParentOp()))
+        matmuls.push_back(op);
+    });
+    RewritePatternSet transpose(&getContext());
+    transpose.add<TransposeWeight>(&getContext());
+    if (!matmuls.empty() &&
+        failed(applyOpPatternsAndFold(matmuls, std::move(transpose))))
+      return signalPassFailure();
     if (failed(applyOne<HoistProjection>(getOperation())))
       signalPassFailure();
   }

@@ -43,3 +43,10 @@ func.func @split(%z: tensor<4x6xf32>) -> (tensor<4x2xf32>, tensor<4x2xf32>, tens
   %a, %b, %c = nn.split %z {axis = 1 : i64} : tensor<4x6xf32> -> tensor<4x2xf32>, tensor<4x2xf32>, tensor<4x2xf32>
   return %a, %b, %c : tensor<4x2xf32>, tensor<4x2xf32>, tensor<4x2xf32>
 }
+
+// CHECK-LABEL: func @transpose
+// CHECK: linalg.transpose ins(%{{.+}} : tensor<8x3xf32>) outs(%{{.+}} : tensor<3x8xf32>) permutation = [1, 0]
+func.func @transpose(%w: tensor<8x3xf32>) -> tensor<3x8xf32> {
+  %t = nn.transpose %w : tensor<8x3xf32> -> tensor<3x8xf32>
+  return %t : tensor<3x8xf32>
+}

@@ -623,3 +623,11 @@ func.func @split_part(%z: tensor<4x8xf32>) {
   %a, %b = nn.split %z {axis = 1 : i64} : tensor<4x8xf32> -> tensor<4x4xf32>, tensor<4x3xf32>
   return
 }
+
+// -----
+
+func.func @transpose_shape(%w: tensor<8x3xf32>) {
+  // expected-error @+1 {{'nn.transpose' op expects a 2-D operand and its transpose, got 'tensor<8x3xf32>' -> 'tensor<8x3xf32>'}}
+  %t = nn.transpose %w : tensor<8x3xf32> -> tensor<8x3xf32>
+  return
+}

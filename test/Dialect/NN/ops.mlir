@@ -198,3 +198,10 @@ func.func @split(%z: tensor<4x8xf32>) -> (tensor<4x2xf32>, tensor<4x2xf32>, tens
   %i, %f, %g, %o = nn.split %z {axis = 1 : i64} : tensor<4x8xf32> -> tensor<4x2xf32>, tensor<4x2xf32>, tensor<4x2xf32>, tensor<4x2xf32>
   return %i, %f, %g, %o : tensor<4x2xf32>, tensor<4x2xf32>, tensor<4x2xf32>, tensor<4x2xf32>
 }
+
+// CHECK-LABEL: func @transpose
+func.func @transpose(%w: tensor<8x3xf32>) -> tensor<3x8xf32> {
+  // CHECK: nn.transpose %{{.*}} : tensor<8x3xf32> -> tensor<3x8xf32>
+  %t = nn.transpose %w : tensor<8x3xf32> -> tensor<3x8xf32>
+  return %t : tensor<3x8xf32>
+}

@@ -89,6 +89,22 @@ struct ConcatLowering : OpConversionPattern<nn::ConcatOp> {
 };
 
 // slice(x) {axis, offset} => extract_slice x[..., offset : offset + size, ...]
+// y = transpose(x): linalg.transpose into an empty [N, M].
+struct TransposeLowering : OpConversionPattern<nn::TransposeOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(nn::TransposeOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Value init = empty(rewriter, op.getLoc(), op.getType().getShape());
+    rewriter.replaceOp(
+        op, rewriter
+                .create<linalg::TransposeOp>(op.getLoc(), adaptor.getX(), init,
+                                             ArrayRef<int64_t>{1, 0})
+                ->getResult(0));
+    return success();
+  }
+};
+
 // parts = split(x) {axis}: part i = extract_slice(x)[i S : (i + 1) S] along
 // the axis, S = size / #parts.
 struct SplitLowering : OpConversionPattern<nn::SplitOp> {
@@ -149,5 +165,5 @@ struct BroadcastToLowering : OpConversionPattern<nn::BroadcastToOp> {
 
 void nntolinalg::populateShapeOpLoweringPatterns(RewritePatternSet &patterns) {
   patterns.add<ReshapeLowering, ConcatLowering, SliceLowering, SplitLowering,
-               BroadcastToLowering>(patterns.getContext());
+               TransposeLowering, BroadcastToLowering>(patterns.getContext());
 }

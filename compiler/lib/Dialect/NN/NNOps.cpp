@@ -557,6 +557,15 @@ LogicalResult SliceOp::verify() {
   return success();
 }
 
+LogicalResult TransposeOp::verify() {
+  RankedTensorType x = getX().getType(), y = getType();
+  if (x.getRank() != 2 || y.getRank() != 2 ||
+      x.getDimSize(0) != y.getDimSize(1) || x.getDimSize(1) != y.getDimSize(0))
+    return emitOpError("expects a 2-D operand and its transpose, got ")
+           << x << " -> " << y;
+  return success();
+}
+
 LogicalResult SplitOp::verify() {
   RankedTensorType x = getX().getType();
   int64_t axis = getAxis(), n = getNumResults();

@@ -37,6 +37,11 @@ void nnc::grad::populateShapeGradRules(GradRuleSet &rules) {
     }
     return success();
   });
+  // y = transpose(x): dx = transpose(dy)
+  rules.add<nn::TransposeOp>([](auto, GradContext &c) {
+    c.d(0, [&] { return c.emit<nn::TransposeOp>(c.ty(0), {c.dy()}); });
+    return success();
+  });
   // y_0, ..., y_{n-1} = split(x) {axis}: dx = concat(dy_0, ..., dy_{n-1})
   // along the axis, zeros for a part that does not reach the loss
   rules.add<nn::SplitOp>([](nn::SplitOp split, GradContext &c) {

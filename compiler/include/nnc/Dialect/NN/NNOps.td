@@ -626,6 +626,23 @@ def NN_SliceOp : NN_Op<"slice", [Pure]> {
   let hasVerifier = 1;
 }
 
+def NN_TransposeOp : NN_Op<"transpose", [Pure]> {
+  let summary = "2-D matrix transpose";
+  let description = [{
+    `y[j, i] = x[i, j]` for x : [M, N], y : [N, M]. A weight used as `x @ W^T`
+    inside a loop over time is transposed once before the loop, so that every
+    step's product reads W^T row by row.
+
+    ```mlir
+    %wt = nn.transpose %w : tensor<512x128xf32> -> tensor<128x512xf32>
+    ```
+  }];
+  let arguments = (ins NN_Tensor:$x);
+  let results = (outs NN_Tensor:$result);
+  let assemblyFormat = "$x attr-dict `:` type($x) `->` type($result)";
+  let hasVerifier = 1;
+}
+
 def NN_SplitOp : NN_Op<"split", [Pure]> {
   let summary = "equal parts along one axis";
   let description = [{
