@@ -8,7 +8,8 @@
 #   bench/run.sh [-b BUILD_DIR] [-k K] [-m MODELS] [-o RESULTS_JSON]
 #
 # MODELS: comma-separated from kernels (bench/kernels.py), mlp (examples/mlp.nn, 1 epoch), cnn (examples/cnn.nn,
-# 200 batches of 64), inception (bench/inception_block.nn, 64 batches of 32 at 32x32x64); default: all four.
+# 200 batches of 64), inception (bench/inception_block.nn, 64 batches of 32 at 32x32x64), lstm, gru, bilstm
+# (examples/<model>.nn, 200 batches of 64); default: all.
 # BUILD_DIR defaults to ./build; if it lacks a tool, it is configured and built (ninja -j2 nnc nnrt, and
 # nn-opt nnc-codegen-test for kernels).
 set -euo pipefail
@@ -17,7 +18,7 @@ repo=$(cd "$(dirname "$0")/.." && pwd)
 build="$repo/build"
 build_given=0
 runs=5
-models=kernels,mlp,cnn,inception
+models=kernels,mlp,cnn,inception,lstm,gru,bilstm
 results="$repo/bench/results.json"
 python=/usr/bin/python3
 
@@ -51,6 +52,14 @@ nn_file[inception]=bench/inception_block.nn
 nnc_args[inception]="--epochs 1"
 torch_cmd[inception]="bench/cnn_torch.py --model inception --epochs 1 --samples 2048"
 torch_settings[inception]=$'--threads 2\n--threads 2 --channels-last'
+# Recurrent (Sequential Fashion-MNIST rows: T = 28 steps of 28 pixels, h128, Adam, batch 64); PyTorch has no
+# faster layout or backend for these on CPU (bench/rnn_torch.py's notes): its threads are the settings.
+for m in lstm gru bilstm; do
+  nn_file[$m]=examples/$m.nn
+  nnc_args[$m]="--epochs 1 --limit-batches 200"
+  torch_cmd[$m]="bench/rnn_torch.py --model $m --epochs 1 --limit-batches 200"
+  torch_settings[$m]=$'--threads 1\n--threads 2'
+done
 
 [ -x "$python" ] || die "$python not found (install python3-torch python3-numpy)"
 "$python" -c 'import torch, numpy' 2>/dev/null || die "$python cannot import torch and numpy (apt-get install python3-torch)"
@@ -59,7 +68,7 @@ kernels=0
 nn_models=()
 for m in "${model_list[@]}"; do
   if [ "$m" = kernels ]; then kernels=1; continue; fi
-  [ -n "${nn_file[$m]:-}" ] || die "unknown model '$m' (expected kernels, mlp, cnn or inception)"
+  [ -n "${nn_file[$m]:-}" ] || die "unknown model '$m' (expected kernels, mlp, cnn, inception, lstm, gru or bilstm)"
   nn_models+=("$m")
 done
 

@@ -131,11 +131,15 @@ struct TransposeWeight : OpRewritePattern<nn::MatMulOp> {
       return failure();
     rewriter.setInsertionPoint(scan);
     auto wt = cast<RankedTensorType>(w.getType());
-    Value t = rewriter.create<nn::TransposeOp>(
-        mm.getLoc(),
-        RankedTensorType::get({wt.getDimSize(1), wt.getDimSize(0)},
-                              wt.getElementType()),
-        w);
+    // transpose(transpose(W)) = W: the reverse loop's dh = dz Wt^T reads W.
+    auto inner = w.getDefiningOp<nn::TransposeOp>();
+    Value t =
+        inner ? inner.getX()
+              : rewriter.create<nn::TransposeOp>(
+                    mm.getLoc(),
+                    RankedTensorType::get({wt.getDimSize(1), wt.getDimSize(0)},
+                                          wt.getElementType()),
+                    w);
     rewriter.setInsertionPoint(mm);
     rewriter.replaceOpWithNewOp<nn::MatMulOp>(
         mm, mm.getType(), mm.getA(), t, mm.getTransposeAAttr(), UnitAttr());
@@ -326,20 +330,26 @@ template <typename Pattern> LogicalResult applyOne(Operation *root) {
   return applyOpPatternsAndFold(scans, std::move(patterns), config);
 }
 
+/// TransposeWeight on the matmuls in scan bodies.
+LogicalResult transposeWeights(Operation *root) {
+  SmallVector<Operation *> matmuls;
+  root->walk([&](nn::MatMulOp op) {
+    if (isa<nn::ScanOp>(op->getParentOp()))
+      matmuls.push_back(op);
+  });
+  if (matmuls.empty())
+    return success();
+  RewritePatternSet patterns(root->getContext());
+  patterns.add<TransposeWeight>(root->getContext());
+  return applyOpPatternsAndFold(matmuls, std::move(patterns));
+}
+
 struct ScanHoistProjectionsPass
     : nnc::impl::ScanHoistProjectionsBase<ScanHoistProjectionsPass> {
   void runOnOperation() override {
     // First the transposed weights (on the matmuls in scan bodies), then the
     // projections (on the scans).
-    SmallVector<Operation *> matmuls;
-    getOperation()->walk([&](nn::MatMulOp op) {
-      if (isa<nn::ScanOp>(op->getParentOp()))
-        matmuls.push_back(op);
-    });
-    RewritePatternSet transpose(&getContext());
-    transpose.add<TransposeWeight>(&getContext());
-    if (!matmuls.empty() &&
-        failed(applyOpPatternsAndFold(matmuls, std::move(transpose))))
+    if (failed(transposeWeights(getOperation())))
       return signalPassFailure();
     if (failed(applyOne<HoistProjection>(getOperation())))
       signalPassFailure();
@@ -349,6 +359,8 @@ struct ScanHoistProjectionsPass
 struct ScanSinkAccumulatorsPass
     : nnc::impl::ScanSinkAccumulatorsBase<ScanSinkAccumulatorsPass> {
   void runOnOperation() override {
+    if (failed(transposeWeights(getOperation())))
+      return signalPassFailure();
     if (failed(applyOne<SinkAccumulator>(getOperation())))
       signalPassFailure();
   }
