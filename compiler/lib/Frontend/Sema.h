@@ -411,6 +411,14 @@ private:
   std::vector<Value> scanNode(const Loc &loc, const std::vector<Value> &seqs,
                               const std::vector<Value> &inits, bool reverse,
                               int64_t length, const StepFn &step);
+  /// Makes `body` the graph being built (a scan body), and back.
+  void enterBody(Graph &body);
+  void leaveBody();
+  /// The Scan node of `body` and one Result node per result, typed `types`.
+  std::vector<Value> scanResults(const Loc &loc, const std::vector<Value> &seqs,
+                                 const std::vector<Value> &inits, bool reverse,
+                                 int64_t length, Graph body,
+                                 const std::vector<TensorType> &types);
   /// x cut into `parts` equal parts along its last axis (a Split node).
   std::vector<Value> split(Value x, int parts, const Loc &loc);
   Value zeros(const Call &c, Scope &scope);

@@ -17,6 +17,24 @@ namespace nnc::sema {
 using K = ArgSpec::Kind;
 using B = BuiltinKind;
 
+/// rnn, lstm, gru: x, units, return_sequences, bidirectional, reverse, then
+/// `extra` (rnn: activation; the others: h0), then h0 for rnn or `last`
+/// (lstm's c0) when given.
+static std::vector<ArgSpec> recurrentArgs(ArgSpec extra,
+                                          const char *last = nullptr) {
+  std::vector<ArgSpec> args = {{"x"},
+                               {"units", K::Int},
+                               {"return_sequences", K::Bool, false, 0},
+                               {"bidirectional", K::Bool, false, 0},
+                               {"reverse", K::Bool, false, 0},
+                               extra};
+  if (std::string(extra.name) == "activation")
+    args.push_back({"h0", K::Tensor, false});
+  if (last)
+    args.push_back({last, K::Tensor, false});
+  return args;
+}
+
 const std::vector<Builtin> &builtinTable() {
   static const ArgSpec x{"x"};
   static const std::vector<Builtin> table = {
@@ -87,34 +105,17 @@ const std::vector<Builtin> &builtinTable() {
       {"rnn",
        {},
        B::Layer,
-       {x,
-        {"units", K::Int},
-        {"return_sequences", K::Bool, false, 0},
-        {"bidirectional", K::Bool, false, 0},
-        {"reverse", K::Bool, false, 0},
-        {"activation", K::Text, false},
-        {"h0", K::Tensor, false}},
+       recurrentArgs({"activation", K::Text, false}),
        &Sema::recurrent},
       {"lstm",
        {},
        B::Layer,
-       {x,
-        {"units", K::Int},
-        {"return_sequences", K::Bool, false, 0},
-        {"bidirectional", K::Bool, false, 0},
-        {"reverse", K::Bool, false, 0},
-        {"h0", K::Tensor, false},
-        {"c0", K::Tensor, false}},
+       recurrentArgs({"h0", K::Tensor, false}, "c0"),
        &Sema::recurrent},
       {"gru",
        {},
        B::Layer,
-       {x,
-        {"units", K::Int},
-        {"return_sequences", K::Bool, false, 0},
-        {"bidirectional", K::Bool, false, 0},
-        {"reverse", K::Bool, false, 0},
-        {"h0", K::Tensor, false}},
+       recurrentArgs({"h0", K::Tensor, false}),
        &Sema::recurrent},
       // Activations (SemaElementwise.cpp): one node of `op` on x.
       {"relu", {}, B::Activation, {x}, &Sema::activation, OpKind::Relu},

@@ -35,12 +35,7 @@ std::vector<Value> Sema::scanNode(const Loc &loc,
                                   const std::vector<Value> &inits, bool reverse,
                                   int64_t length, const StepFn &step) {
   Graph body;
-  enclosing.push_back({graph, std::move(paramNodes), std::move(bufferNodes),
-                       std::move(outerNodes)});
-  graph = &body;
-  paramNodes.clear();
-  bufferNodes.clear();
-  outerNodes.clear();
+  enterBody(body);
   auto input = [&](int i, const TensorType &type) {
     Value v = add(OpKind::Input, {}, type, loc);
     body.nodes[v.node].index = i;
@@ -65,33 +60,8 @@ std::vector<Value> Sema::scanNode(const Loc &loc,
       type.dims.insert(type.dims.begin() + 1, length);
     types.push_back(type);
   }
-  graph = enclosing.back().graph;
-  paramNodes = std::move(enclosing.back().paramNodes);
-  bufferNodes = std::move(enclosing.back().bufferNodes);
-  outerNodes = std::move(enclosing.back().outerNodes);
-  enclosing.pop_back();
-
-  Node n;
-  n.op = OpKind::Scan;
-  for (const std::vector<Value> *vs : {&seqs, &inits})
-    for (const Value &v : *vs)
-      n.operands.push_back(v.node);
-  n.type = types[0];
-  n.loc = loc;
-  n.index = (int)seqs.size();
-  n.attrs = {NodeAttr::i64("length", length)};
-  if (reverse)
-    n.attrs.push_back(NodeAttr::unit("reverse"));
-  n.regions.push_back(std::move(body));
-  n.resultTypes = types;
-  int node = addNode(std::move(n));
-  std::vector<Value> results;
-  for (size_t k = 0; k < types.size(); ++k) {
-    Value r = add(OpKind::Result, {node}, types[k], loc);
-    graph->nodes[r.node].index = (int)k;
-    results.push_back(r);
-  }
-  return results;
+  leaveBody();
+  return scanResults(loc, seqs, inits, reverse, length, std::move(body), types);
 }
 
 std::vector<Value> Sema::split(Value x, int parts, const Loc &loc) {

@@ -186,12 +186,7 @@ void Sema::scan(const ast::Stmt &s, Scope &scope) {
 
   // The body, in a graph of its own and a copy of the scope.
   Graph body;
-  enclosing.push_back({graph, std::move(paramNodes), std::move(bufferNodes),
-                       std::move(outerNodes)});
-  graph = &body;
-  paramNodes.clear();
-  bufferNodes.clear();
-  outerNodes.clear();
+  enterBody(body);
   frame.level = level();
   Scope inner = scope;
   inner.scan = &frame;
@@ -255,11 +250,7 @@ void Sema::scan(const ast::Stmt &s, Scope &scope) {
     body.results.push_back(h.node);
     types.push_back(inits[j].type);
   }
-  graph = enclosing.back().graph;
-  paramNodes = std::move(enclosing.back().paramNodes);
-  bufferNodes = std::move(enclosing.back().bufferNodes);
-  outerNodes = std::move(enclosing.back().outerNodes);
-  enclosing.pop_back();
+  leaveBody();
   scope.counters = inner.counters;
   scope.layers = inner.layers;
   scope.params = inner.params;
@@ -275,27 +266,14 @@ void Sema::scan(const ast::Stmt &s, Scope &scope) {
     return poison();
 
   // The Scan node, and one Result node per result.
-  Node n;
-  n.op = OpKind::Scan;
-  for (const std::vector<Value> *vs : {&seqs, &inits})
-    for (const Value &v : *vs)
-      n.operands.push_back(v.node);
-  n.type = types[0];
-  n.loc = s.loc;
-  n.index = (int)seqs.size();
-  n.attrs = {NodeAttr::i64("length", frame.length)};
-  if (s.reverse)
-    n.attrs.push_back(NodeAttr::unit("reverse"));
-  n.regions.push_back(std::move(body));
-  n.resultTypes = types;
-  int node = addNode(std::move(n));
-  for (size_t k = 0; k < types.size(); ++k) {
+  std::vector<Value> results = scanResults(
+      s.loc, seqs, inits, s.reverse, frame.length, std::move(body), types);
+  for (size_t k = 0; k < results.size(); ++k) {
     bool state = k >= s.targets.size();
     const ast::Binding &b =
         state ? s.states[k - s.targets.size()] : s.targets[k];
-    Value r = add(OpKind::Result, {node}, types[k], b.loc);
-    graph->nodes[r.node].index = (int)k;
-    scope.bind(b.name, r);
+    graph->nodes[results[k].node].loc = b.loc;
+    scope.bind(b.name, results[k]);
   }
 
   // Summary: a `scan` row heads the body's rows, which count every step.
@@ -404,6 +382,51 @@ void Sema::ifStmt(const ast::Stmt &s, Scope &scope) {
     Value yb = add(OpKind::Mul, {notC.node, vb.node}, vb.type, s.loc);
     scope.bind(name, add(OpKind::Add, {ya.node, yb.node}, va.type, s.loc));
   }
+}
+
+void Sema::enterBody(Graph &body) {
+  enclosing.push_back({graph, std::move(paramNodes), std::move(bufferNodes),
+                       std::move(outerNodes)});
+  graph = &body;
+  paramNodes.clear();
+  bufferNodes.clear();
+  outerNodes.clear();
+}
+
+void Sema::leaveBody() {
+  graph = enclosing.back().graph;
+  paramNodes = std::move(enclosing.back().paramNodes);
+  bufferNodes = std::move(enclosing.back().bufferNodes);
+  outerNodes = std::move(enclosing.back().outerNodes);
+  enclosing.pop_back();
+}
+
+std::vector<Value> Sema::scanResults(const Loc &loc,
+                                     const std::vector<Value> &seqs,
+                                     const std::vector<Value> &inits,
+                                     bool reverse, int64_t length, Graph body,
+                                     const std::vector<TensorType> &types) {
+  Node n;
+  n.op = OpKind::Scan;
+  for (const std::vector<Value> *vs : {&seqs, &inits})
+    for (const Value &v : *vs)
+      n.operands.push_back(v.node);
+  n.type = types[0];
+  n.loc = loc;
+  n.index = (int)seqs.size();
+  n.attrs = {NodeAttr::i64("length", length)};
+  if (reverse)
+    n.attrs.push_back(NodeAttr::unit("reverse"));
+  n.regions.push_back(std::move(body));
+  n.resultTypes = types;
+  int node = addNode(std::move(n));
+  std::vector<Value> results;
+  for (size_t k = 0; k < types.size(); ++k) {
+    Value r = add(OpKind::Result, {node}, types[k], loc);
+    graph->nodes[r.node].index = (int)k;
+    results.push_back(r);
+  }
+  return results;
 }
 
 } // namespace nnc::sema

@@ -6,8 +6,10 @@ takes one SGD step and prints the loss and every updated parameter. `check OUTPU
 torch.nn.LSTM (float64) and prints `<name> maxdiff <d> ok|FAIL`; tolerance 2e-5 + 1e-5 |torch|.
 Usage: nn-autodiff-lstm-oracle.py emit | check OUTPUT"""
 import math
-import re
 import sys
+import os
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from printed import compare  # noqa: E402
 
 B, T, I, H = 3, 4, 5, 6
 LR = 0.5
@@ -106,18 +108,7 @@ def check(out):
     grads = {"Wih": lstm.weight_ih_l0.grad, "Whh": lstm.weight_hh_l0.grad, "bih": lstm.bias_ih_l0.grad,
              "bhh": lstm.bias_hh_l0.grad, "h0": h0.grad, "c0": c0.grad, "V": V.grad}
     expected = [("loss", loss.detach())] + [(n, t[n] - LR * grads[n]) for n, _ in PARAMS]
-    blocks = re.findall(r"data = \n(.*?)(?=Unranked|\Z)", out, re.S)
-    if len(blocks) != len(expected):
-        sys.exit(f"FAIL: expected {len(expected)} printed tensors, got {len(blocks)}")
-    for (name, ref), block in zip(expected, blocks):
-        got = torch.tensor([float(v) for v in re.findall(r"[-+0-9.eEinfa]+", block)], dtype=torch.float64)
-        ref = ref.flatten()
-        if got.numel() != ref.numel():
-            print(f"{name} FAIL: {got.numel()} values, expected {ref.numel()}")
-            continue
-        diff = (got - ref).abs()
-        ok = bool((diff <= 2e-5 + 1e-5 * ref.abs()).all())
-        print(f"{name} maxdiff {diff.max().item():.3g} {'ok' if ok else 'FAIL'}")
+    compare(expected, out)
 
 
 if __name__ == "__main__":

@@ -9,6 +9,9 @@ import sys
 
 import torch
 import torch.nn.functional as F
+import os
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from printed import compare  # noqa: E402
 
 src, out = open(sys.argv[1]).read(), open(sys.argv[2]).read()
 
@@ -56,16 +59,4 @@ for n in params:
     states.append(("v" + n, vn))
 expected += states
 
-blocks = re.findall(r"data = \n(.*?)(?=Unranked|\Z)", out, re.S)
-if len(blocks) != len(expected):
-    sys.exit(f"FAIL: expected {len(expected)} printed tensors, got {len(blocks)}")
-for (name, ref), block in zip(expected, blocks):
-    got = torch.tensor([float(t) for t in re.findall(r"[-+0-9.eEinfa]+", block)],
-                       dtype=torch.float64)
-    ref = ref.flatten()
-    if got.numel() != ref.numel():
-        print(f"{name} FAIL: {got.numel()} values, expected {ref.numel()}")
-        continue
-    diff = (got - ref).abs()
-    ok = bool((diff <= 2e-5 + 1e-5 * ref.abs()).all())
-    print(f"{name} maxdiff {diff.max().item():.3g} {'ok' if ok else 'FAIL'}")
+compare(expected, out)

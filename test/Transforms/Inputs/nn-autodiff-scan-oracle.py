@@ -8,8 +8,10 @@ autograd (float64) and prints `<name> maxdiff <d> ok|FAIL` per tensor; the
 tolerance is |ours - torch| <= 2e-5 + 1e-5 |torch| (6 printed digits).
 Usage: nn-autodiff-scan-oracle.py emit | check OUTPUT"""
 import math
-import re
 import sys
+import os
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from printed import compare  # noqa: E402
 
 B, T, D, H, O = 2, 3, 4, 5, 3
 LR = 0.5
@@ -124,18 +126,7 @@ def check(out):
     loss = ((out_ - y) ** 2).mean(1).mean()
     loss.backward()
     expected = [("loss", loss.detach())] + [(n, P[n].detach() - LR * P[n].grad) for n, _ in PARAMS]
-    blocks = re.findall(r"data = \n(.*?)(?=Unranked|\Z)", out, re.S)
-    if len(blocks) != len(expected):
-        sys.exit(f"FAIL: expected {len(expected)} printed tensors, got {len(blocks)}")
-    for (name, ref), block in zip(expected, blocks):
-        got = torch.tensor([float(v) for v in re.findall(r"[-+0-9.eEinfa]+", block)], dtype=torch.float64)
-        ref = ref.flatten()
-        if got.numel() != ref.numel():
-            print(f"{name} FAIL: {got.numel()} values, expected {ref.numel()}")
-            continue
-        diff = (got - ref).abs()
-        ok = bool((diff <= 2e-5 + 1e-5 * ref.abs()).all())
-        print(f"{name} maxdiff {diff.max().item():.3g} {'ok' if ok else 'FAIL'}")
+    compare(expected, out)
 
 
 if __name__ == "__main__":
