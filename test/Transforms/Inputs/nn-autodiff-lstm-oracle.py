@@ -9,7 +9,7 @@ import math
 import sys
 import os
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from printed import compare  # noqa: E402
+from oracle import compare, emit_step, nested, ty  # noqa: E402
 
 B, T, I, H = 3, 4, 5, 6
 LR = 0.5
@@ -21,17 +21,6 @@ DATA = [("xs", [B, T, I]), ("y", [B, T, 2]), ("yc", [B, H])]
 def values(shape, k):
     n = math.prod(shape)
     return [round(0.5 * math.sin(1.3 * i + 0.7 * k) + 0.05 * math.cos(0.2 * i * k), 4) for i in range(n)]
-
-
-def nested(flat, shape):
-    if len(shape) == 1:
-        return flat
-    step = len(flat) // shape[0]
-    return [nested(flat[i * step:(i + 1) * step], shape[1:]) for i in range(shape[0])]
-
-
-def ty(shape):
-    return "tensor<" + "x".join(map(str, shape)) + "xf32>"
 
 
 def emit():
@@ -68,24 +57,7 @@ def emit():
   %loss = nn.weighted_mean %l, %w : tensor<{B}xf32>, tensor<{B}xf32> -> tensor<f32>
   return %loss, %out : tensor<f32>, {ty([B, T, 2])}
 }}""")
-    ptys = ", ".join(ty(s) for _, s in PARAMS)
-    dtys = ", ".join(ty(s) for _, s in DATA)
-    print(f"""func.func private @train_step({ptys}, {dtys}, tensor<{B}xf32>, tensor<4xf32>)
-    -> (tensor<f32>, {ty([B, T, 2])}, {ptys})
-    attributes {{nn.grad_of = @loss, nn.num_params = {len(PARAMS)} : i64, nn.optimizer = {{kind = "sgd"}}}}
-func.func private @printMemrefF32(tensor<*xf32>)
-func.func @main() {{""")
-    for k, (n, s) in enumerate(PARAMS + DATA):
-        print(f"  %{n} = arith.constant dense<{nested(values(s, k + 1), s)}> : {ty(s)}")
-    print(f"  %w = arith.constant dense<1.0> : tensor<{B}xf32>")
-    print(f"  %hyper = arith.constant dense<[{LR}, 1.0, 0.0, 0.0]> : tensor<4xf32>")
-    names = ", ".join("%" + n for n, _ in PARAMS + DATA)
-    print(f"  %r:{2 + len(PARAMS)} = call @train_step({names}, %w, %hyper) : ({ptys}, {dtys}, "
-          f"tensor<{B}xf32>, tensor<4xf32>) -> (tensor<f32>, {ty([B, T, 2])}, {ptys})")
-    for i, t in [(0, "tensor<f32>")] + [(2 + k, ty(s)) for k, (_, s) in enumerate(PARAMS)]:
-        print(f"  %u{i} = tensor.cast %r#{i} : {t} to tensor<*xf32>")
-        print(f"  call @printMemrefF32(%u{i}) : (tensor<*xf32>) -> ()")
-    print("  return\n}")
+    emit_step(PARAMS, DATA, B, LR, [B, T, 2], values)
 
 
 def check(out):

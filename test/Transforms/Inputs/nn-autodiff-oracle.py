@@ -11,7 +11,7 @@ import torch
 import torch.nn.functional as F
 import os
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from printed import compare  # noqa: E402
+from oracle import compare  # noqa: E402
 
 src, out = open(sys.argv[1]).read(), open(sys.argv[2]).read()
 

@@ -11,7 +11,7 @@ import math
 import sys
 import os
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from printed import compare  # noqa: E402
+from oracle import compare, emit_step, nested, ty  # noqa: E402
 
 B, T, D, H, O = 2, 3, 4, 5, 3
 LR = 0.5
@@ -25,17 +25,6 @@ def values(shape, k):
 # name, shape: parameters in @loss argument order, then the data.
 PARAMS = [("P", [T, D]), ("U", [D, H]), ("W", [H, H]), ("Q", [H, H]), ("V", [H, O]), ("K", [H, O])]
 DATA = [("xs", [B, T, D]), ("y", [B, O])]
-
-
-def nested(flat, shape):
-    if len(shape) == 1:
-        return flat
-    step = len(flat) // shape[0]
-    return [nested(flat[i * step:(i + 1) * step], shape[1:]) for i in range(shape[0])]
-
-
-def ty(shape):
-    return "tensor<" + "x".join(map(str, shape)) + "xf32>"
 
 
 def emit():
@@ -83,23 +72,7 @@ def emit():
   %loss = nn.weighted_mean %l, %w : tensor<{B}xf32>, tensor<{B}xf32> -> tensor<f32>
   return %loss, %out : tensor<f32>, {ty([B, O])}
 }}""")
-    ptys = ", ".join(ty(s) for _, s in PARAMS)
-    print(f"""func.func private @train_step({ptys}, {ty([B, T, D])}, {ty([B, O])}, tensor<{B}xf32>, tensor<4xf32>)
-    -> (tensor<f32>, {ty([B, O])}, {ptys})
-    attributes {{nn.grad_of = @loss, nn.num_params = {len(PARAMS)} : i64, nn.optimizer = {{kind = "sgd"}}}}
-func.func private @printMemrefF32(tensor<*xf32>)
-func.func @main() {{""")
-    for k, (n, s) in enumerate(PARAMS + DATA):
-        print(f"  %{n} = arith.constant dense<{nested(values(s, k + 1), s)}> : {ty(s)}")
-    print(f"  %w = arith.constant dense<1.0> : tensor<{B}xf32>")
-    print(f"  %hyper = arith.constant dense<[{LR}, 1.0, 0.0, 0.0]> : tensor<4xf32>")
-    names = ", ".join("%" + n for n, _ in PARAMS + DATA)
-    print(f"  %r:{2 + len(PARAMS)} = call @train_step({names}, %w, %hyper) : ({ptys}, {ty([B, T, D])}, "
-          f"{ty([B, O])}, tensor<{B}xf32>, tensor<4xf32>) -> (tensor<f32>, {ty([B, O])}, {ptys})")
-    for i, t in [(0, "tensor<f32>")] + [(2 + k, ty(s)) for k, (_, s) in enumerate(PARAMS)]:
-        print(f"  %u{i} = tensor.cast %r#{i} : {t} to tensor<*xf32>")
-        print(f"  call @printMemrefF32(%u{i}) : (tensor<*xf32>) -> ()")
-    print("  return\n}")
+    emit_step(PARAMS, DATA, B, LR, [B, O], values)
 
 
 def check(out):
