@@ -243,6 +243,10 @@ struct TrainConfig {
   /// gradients scaled by min(1, clipNorm / (||g|| + 1e-6)) with ||g|| the L2
   /// norm over all of them (clip_grad_norm_).
   double clipNorm = 0, clipValue = 0;
+  /// Truncated backpropagation through time (0: off): in every scan, the
+  /// state entering every `truncate`-th step after the first passes no
+  /// gradient back (PyTorch: h.detach() there).
+  int64_t truncate = 0;
   /// True when the target is integer class labels (cross_entropy): the
   /// runtime then reports accuracy from argmax of the model output.
   bool classification = false;

@@ -161,6 +161,8 @@ void nnc::printProgram(const Program &p, std::ostream &os) {
      << " gamma=" << num(t.lrSchedule.gamma) << "\n";
   os << "train batch=" << t.batch << " epochs=" << t.epochs
      << " seed=" << t.seed << " classification=" << t.classification << "\n";
+  if (t.truncate > 0)
+    os << "truncate " << t.truncate << "\n";
   if (t.clipNorm > 0 || t.clipValue > 0)
     os << "clip norm=" << num(t.clipNorm) << " value=" << num(t.clipValue)
        << "\n";

@@ -85,12 +85,13 @@ void Sema::train(const ast::Train &t, Program &p) {
   std::map<std::string, const ast::Setting *> settings;
   static const std::set<std::string> known = {
       "data",   "loss", "optimizer", "lr_schedule", "batch",
-      "epochs", "seed", "clip_norm", "clip_value"};
+      "epochs", "seed", "clip_norm", "clip_value",  "truncate"};
   for (const ast::Setting &s : t.settings) {
     if (!known.count(s.key)) {
       error(s.loc, "unknown train setting '" + s.key +
                        "' (expected data, loss, optimizer, lr_schedule, "
-                       "batch, epochs, seed, clip_norm, clip_value)");
+                       "batch, epochs, seed, clip_norm, clip_value, "
+                       "truncate)");
     } else if (settings.count(s.key)) {
       error(s.loc, "duplicate train setting '" + s.key + "'");
     } else {
@@ -113,6 +114,7 @@ void Sema::train(const ast::Train &t, Program &p) {
   }
   intSetting("epochs", 1, cfg.epochs);
   intSetting("seed", 0, cfg.seed);
+  intSetting("truncate", 1, cfg.truncate);
   // Gradient clipping: a positive number, off when absent.
   for (auto [key, out] : {std::pair{"clip_norm", &cfg.clipNorm},
                           std::pair{"clip_value", &cfg.clipValue}}) {

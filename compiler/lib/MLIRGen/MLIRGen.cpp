@@ -329,8 +329,7 @@ private:
       // whose value is its op's first result.
       Operation *op =
           operands.size() == 1 ? operands[0].getDefiningOp() : nullptr;
-      if (!op || node.index < 0 ||
-          node.index >= (int)op->getNumResults())
+      if (!op || node.index < 0 || node.index >= (int)op->getNumResults())
         return fail(l, "result " + Twine(node.index) +
                            " does not name a result of its operand's op");
       return op->getResult(node.index);
@@ -562,6 +561,8 @@ private:
              b.getNamedAttr("beta2", b.getF32FloatAttr(opt.beta2)),
              b.getNamedAttr("eps", b.getF32FloatAttr(opt.eps))}));
     const TrainConfig &train = prog.train;
+    if (train.truncate > 0)
+      f->setAttr("nn.truncate", b.getI64IntegerAttr(train.truncate));
     if (train.clipNorm > 0 || train.clipValue > 0) {
       SmallVector<NamedAttribute> clip;
       if (train.clipNorm > 0)

@@ -6,7 +6,7 @@ outputs, one state) and whose @main takes one SGD step and prints the loss
 and the updated parameters. `check OUTPUT` recomputes the step with torch
 autograd (float64) and prints `<name> maxdiff <d> ok|FAIL` per tensor; the
 tolerance is |ours - torch| <= 2e-5 + 1e-5 |torch| (6 printed digits).
-Usage: nn-autodiff-scan-oracle.py emit | check OUTPUT"""
+Usage: nn-autodiff-scan-oracle.py emit | check OUTPUT [--truncate K]"""
 import math
 import sys
 import os
@@ -72,7 +72,8 @@ def emit():
   %loss = nn.weighted_mean %l, %w : tensor<{B}xf32>, tensor<{B}xf32> -> tensor<f32>
   return %loss, %out : tensor<f32>, {ty([B, O])}
 }}""")
-    emit_step(PARAMS, DATA, B, LR, [B, O], values)
+    emit_step(PARAMS, DATA, B, LR, [B, O], values,
+              f", nn.truncate = {TRUNCATE} : i64" if TRUNCATE else "")
 
 
 def check(out):
@@ -86,6 +87,8 @@ def check(out):
     c = torch.full((B, H), -0.5, dtype=torch.float64)
     hs = []
     for t in range(T):
+        if TRUNCATE and t > 0 and t % TRUNCATE == 0:  # truncated BPTT: no gradient into earlier steps
+            h, c = h.detach(), c.detach()
         a0 = seq[:, t] @ P["U"] + h @ P["W"]
         f = torch.sigmoid(a0 + 0.1 * t)
         g = torch.tanh(a0)
@@ -93,7 +96,9 @@ def check(out):
         h = torch.tanh(c) * f
         hs.append(h)
     r = torch.zeros(B, H, dtype=torch.float64)
-    for t in reversed(range(T)):
+    for i, t in enumerate(reversed(range(T))):
+        if TRUNCATE and i > 0 and i % TRUNCATE == 0:
+            r = r.detach()
         r = torch.tanh(hs[t] @ P["Q"] + r)
     out_ = r @ P["V"] + c @ P["K"] + h @ P["K"]
     loss = ((out_ - y) ** 2).mean(1).mean()
@@ -103,4 +108,7 @@ def check(out):
 
 
 if __name__ == "__main__":
+    # `--truncate K` (last): truncated BPTT, nn.truncate = K on the train step, PyTorch detaching the states
+    # entering every K-th step (in loop order) after the first.
+    TRUNCATE = int(sys.argv[-1]) if "--truncate" in sys.argv else 0
     emit() if sys.argv[1] == "emit" else check(open(sys.argv[2]).read())

@@ -19,15 +19,15 @@ def nested(flat, shape):
     return [nested(flat[i * step:(i + 1) * step], shape[1:]) for i in range(shape[0])]
 
 
-def emit_step(params, data, batch, lr, out_shape, values):
+def emit_step(params, data, batch, lr, out_shape, values, attrs=""):
     """@train_step of @loss(params..., data..., %w, %hyper) -> (loss, out) with SGD, and a @main calling it on
     the constants values(shape, k) (k = 1, 2, ... over params then data; w = 1, lr) that prints the loss and
-    every updated parameter."""
+    every updated parameter. `attrs`: more attributes of @train_step (", nn.truncate = 2 : i64")."""
     ptys = ", ".join(ty(s) for _, s in params)
     dtys = ", ".join(ty(s) for _, s in data)
     print(f"""func.func private @train_step({ptys}, {dtys}, tensor<{batch}xf32>, tensor<4xf32>)
     -> (tensor<f32>, {ty(out_shape)}, {ptys})
-    attributes {{nn.grad_of = @loss, nn.num_params = {len(params)} : i64, nn.optimizer = {{kind = "sgd"}}}}
+    attributes {{nn.grad_of = @loss, nn.num_params = {len(params)} : i64, nn.optimizer = {{kind = "sgd"}}{attrs}}}
 func.func private @printMemrefF32(tensor<*xf32>)
 func.func @main() {{""")
     for k, (n, s) in enumerate(params + data):

@@ -15,6 +15,7 @@
 #include "nnc/Dialect/NN/NNOps.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/Transforms/RegionUtils.h"
 #include "llvm/ADT/SetVector.h"
@@ -106,6 +107,34 @@ LogicalResult scanRule(nn::ScanOp op, GradContext &c) {
       withDy.push_back(k);
       seqs.push_back(c.dy(k));
     }
+  // Truncated BPTT (`nn.truncate = k` on the train step): the state entering
+  // every k-th step after the first is used without its gradient (PyTorch's
+  // h.detach() there), so dh_{t-1} is multiplied by a 0/1 mask over the
+  // steps, a [B, T, 1, ...] constant sequence.
+  Value mask;
+  auto func = op->getParentOfType<func::FuncOp>();
+  auto truncate =
+      func ? func->getAttrOfType<IntegerAttr>("nn.truncate") : IntegerAttr();
+  if (truncate && truncate.getInt() < length && numCarry > 0) {
+    auto h0 = cast<RankedTensorType>(op.getInits()[0].getType());
+    for (Value h : op.getInits())
+      if (cast<RankedTensorType>(h.getType()).getRank() != h0.getRank())
+        return op.emitError("truncated backpropagation through time needs "
+                            "the scan's states to have one rank");
+    SmallVector<int64_t> shape(h0.getRank() + 1, 1);
+    shape[0] = h0.getDimSize(0);
+    shape[1] = length;
+    SmallVector<float> m;
+    for (int64_t i = 0; i < shape[0]; ++i)
+      for (int64_t t = 0; t < length; ++t) {
+        int64_t step = op.getReverse() ? length - 1 - t : t; // in loop order
+        m.push_back(step > 0 && step % truncate.getInt() == 0 ? 0.0f : 1.0f);
+      }
+    auto type = RankedTensorType::get(shape, b.getF32Type());
+    mask = b.create<arith::ConstantOp>(
+        loc, DenseElementsAttr::get(type, ArrayRef<float>(m)));
+    seqs.push_back(mask);
+  }
   // Its states: dh (from dhT), one accumulator per varied weight from above.
   SmallVector<Value> inits;
   for (unsigned j = 0; j < numCarry; ++j)
@@ -143,6 +172,7 @@ LogicalResult scanRule(nn::ScanOp op, GradContext &c) {
     hs.push_back(arg(op.getInits()[j].getType()));
   for (unsigned k : withDy)
     dys.push_back(arg(withoutTime(op.getResult(k).getType())));
+  Value maskT = mask ? arg(withoutTime(mask.getType())) : Value();
   for (unsigned j = 0; j < numCarry; ++j)
     dhs.push_back(arg(op.getInits()[j].getType()));
   for (Value w : weights)
@@ -193,8 +223,14 @@ LogicalResult scanRule(nn::ScanOp op, GradContext &c) {
   };
   for (unsigned i : variedSeqs)
     next.push_back(adjointOr0(xs[i]));
-  for (Value h : hs)
-    next.push_back(adjointOr0(h));
+  for (Value h : hs) {
+    Value dh = adjointOr0(h);
+    if (maskT)
+      dh = ib.create<nn::MulOp>(loc, TypeRange{dh.getType()},
+                                ValueRange{dh, maskT})
+               ->getResult(0);
+    next.push_back(dh);
+  }
   for (auto [w, acc] : llvm::zip(weights, accs)) {
     Value d = sweep.adjoint(w);
     next.push_back(d ? ib.create<nn::AddOp>(loc, TypeRange{acc.getType()},
