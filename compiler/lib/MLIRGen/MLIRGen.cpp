@@ -317,7 +317,13 @@ private:
     };
     switch (node.op) {
     case OpKind::Input:
-      return leaf(leaves.inputs, "graph input");
+      // Sema gives a model one Input per argument; the runtime feeds one.
+      if (node.index < 0 || node.index < (int)leaves.inputs.size())
+        return leaf(leaves.inputs, "graph input");
+      emitError(l) << "a compiled model takes one input, x: this is input "
+                   << node.index + 1 << " of the model (call a model of "
+                   << "several inputs from a model of one)";
+      return failure();
     case OpKind::Param:
       return leaf(leaves.params, "parameter");
     case OpKind::Buffer:
