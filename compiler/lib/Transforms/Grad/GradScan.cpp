@@ -177,7 +177,6 @@ LogicalResult scanRule(nn::ScanOp op, GradContext &c) {
     dhs.push_back(arg(op.getInits()[j].getType()));
   for (Value w : weights)
     accs.push_back(arg(w.getType()));
-  (void)length;
 
   // Recompute step t of the forward body from x_t and h_{t-1}.
   OpBuilder ib = OpBuilder::atBlockEnd(body);
