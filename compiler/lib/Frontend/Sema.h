@@ -162,6 +162,9 @@ struct Call {
   const std::string &name() const { return e.text; }
   /// Every Tensor argument was given and analysed without error.
   bool valid() const;
+  /// The expression of the argument `name` (null when absent or not one of
+  /// the builtin's), and its position in the spec.
+  const ast::Expr *arg(const char *name, size_t *index = nullptr) const;
 };
 
 /// A handler checks a builtin's other arguments and builds its nodes. It runs
@@ -331,6 +334,14 @@ private:
   void addRow(Scope &scope, const std::string &kind, const Loc &loc,
               const TensorType &out, int weight, int bias, int64_t macs,
               std::string name = "") {
+    addRow(scope, kind, loc, out, std::vector<int>{weight},
+           std::vector<int>{bias}, macs, std::move(name));
+  }
+  /// The same for a layer of several weights and biases (a recurrent one).
+  void addRow(Scope &scope, const std::string &kind, const Loc &loc,
+              const TensorType &out, const std::vector<int> &weights,
+              const std::vector<int> &biases, int64_t macs,
+              std::string name = "") {
     if (!recordLayers)
       return;
     LayerInfo row;
@@ -339,12 +350,13 @@ private:
         (name.empty() ? kind + std::to_string(++scope.counters[kind]) : name);
     row.kind = kind;
     row.outShape = out.dims;
-    for (int p : {weight, bias}) {
-      if (p < 0 || !countedParams.insert(p).second)
-        continue; // shared with an earlier call: counted there
-      (p == weight ? row.weights : row.biases) +=
-          product(prog->params[p].shape);
-    }
+    for (const std::vector<int> *ps : {&weights, &biases})
+      for (int p : *ps) {
+        if (p < 0 || !countedParams.insert(p).second)
+          continue; // shared with an earlier call: counted there
+        (ps == &weights ? row.weights : row.biases) +=
+            product(prog->params[p].shape);
+      }
     row.macs = macs;
     row.depth = scope.depth;
     row.loc = loc;

@@ -18,21 +18,23 @@ using K = ArgSpec::Kind;
 using B = BuiltinKind;
 
 /// rnn, lstm, gru: x, units, return_sequences, bidirectional, reverse, then
-/// `extra` (rnn: activation; the others: h0), then h0 for rnn or `last`
-/// (lstm's c0) when given.
-static std::vector<ArgSpec> recurrentArgs(ArgSpec extra,
-                                          const char *last = nullptr) {
+/// the cell's own arguments.
+static std::vector<ArgSpec> recurrentArgs(std::vector<ArgSpec> own) {
   std::vector<ArgSpec> args = {{"x"},
                                {"units", K::Int},
                                {"return_sequences", K::Bool, false, 0},
                                {"bidirectional", K::Bool, false, 0},
-                               {"reverse", K::Bool, false, 0},
-                               extra};
-  if (std::string(extra.name) == "activation")
-    args.push_back({"h0", K::Tensor, false});
-  if (last)
-    args.push_back({last, K::Tensor, false});
+                               {"reverse", K::Bool, false, 0}};
+  args.insert(args.end(), own.begin(), own.end());
   return args;
+}
+
+/// max_pool, avg_pool: x, size, stride (default: the size), padding.
+static std::vector<ArgSpec> poolArgs() {
+  return {{"x"},
+          {"size", K::Ints},
+          {"stride", K::Ints, false},
+          {"padding", K::Padding, false}};
 }
 
 const std::vector<Builtin> &builtinTable() {
@@ -60,22 +62,8 @@ const std::vector<Builtin> &builtinTable() {
         {"bias", K::Bool, false, 1},
         {"init", K::Init, false}},
        &Sema::conv2d},
-      {"max_pool",
-       {"maxpool"},
-       B::Layer,
-       {x,
-        {"size", K::Ints},
-        {"stride", K::Ints, false},
-        {"padding", K::Padding, false}},
-       &Sema::pool},
-      {"avg_pool",
-       {"avgpool"},
-       B::Layer,
-       {x,
-        {"size", K::Ints},
-        {"stride", K::Ints, false},
-        {"padding", K::Padding, false}},
-       &Sema::pool},
+      {"max_pool", {"maxpool"}, B::Layer, poolArgs(), &Sema::pool},
+      {"avg_pool", {"avgpool"}, B::Layer, poolArgs(), &Sema::pool},
       {"global_avg_pool", {"global_avgpool"}, B::Layer, {x}, &Sema::pool},
       {"flatten", {}, B::Layer, {x}, &Sema::reshape},
       {"reshape", {}, B::Layer, {x, {"shape", K::Shape}}, &Sema::reshape},
@@ -105,17 +93,18 @@ const std::vector<Builtin> &builtinTable() {
       {"rnn",
        {},
        B::Layer,
-       recurrentArgs({"activation", K::Text, false}),
+       recurrentArgs(
+           {{"activation", K::Text, false}, {"h0", K::Tensor, false}}),
        &Sema::recurrent},
       {"lstm",
        {},
        B::Layer,
-       recurrentArgs({"h0", K::Tensor, false}, "c0"),
+       recurrentArgs({{"h0", K::Tensor, false}, {"c0", K::Tensor, false}}),
        &Sema::recurrent},
       {"gru",
        {},
        B::Layer,
-       recurrentArgs({"h0", K::Tensor, false}),
+       recurrentArgs({{"h0", K::Tensor, false}}),
        &Sema::recurrent},
       // Activations (SemaElementwise.cpp): one node of `op` on x.
       {"relu", {}, B::Activation, {x}, &Sema::activation, OpKind::Relu},
@@ -250,6 +239,16 @@ Value Sema::call(const ast::Expr &e, Scope &scope) {
       c.values[i] = expr(*c.args[i], scope);
   }
   return (this->*(b->handler))(c, scope);
+}
+
+const ast::Expr *Call::arg(const char *name, size_t *index) const {
+  for (size_t i = 0; i < builtin.args.size(); ++i)
+    if (std::string(builtin.args[i].name) == name) {
+      if (index)
+        *index = i;
+      return args[i];
+    }
+  return nullptr;
 }
 
 bool Call::valid() const {

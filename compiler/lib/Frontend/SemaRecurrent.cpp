@@ -104,9 +104,8 @@ Value Sema::recurrent(const Call &c, Scope &scope) {
   ok &=
       flag(c, 2, sequences) && flag(c, 3, bidirectional) && flag(c, 4, reverse);
   bool relu = false;
-  const size_t activation = 5;
-  if (kind == "rnn" && args[activation]) {
-    const ast::Expr &a = *args[activation];
+  if (const ast::Expr *act = c.arg("activation")) {
+    const ast::Expr &a = *act;
     if (a.kind == ast::Expr::Name && (a.text == "tanh" || a.text == "relu")) {
       relu = a.text == "relu";
     } else {
@@ -127,9 +126,9 @@ Value Sema::recurrent(const Call &c, Scope &scope) {
   TensorType state{ElemType::F32, {kBatch, units}};
   // Initial states: given (h0=, c0=, one direction only) or zeros.
   std::vector<Value> inits;
-  size_t h0Arg = kind == "rnn" ? 6 : 5, c0Arg = 6;
-  auto initial = [&](size_t arg, const char *name) -> Value {
-    if (arg < args.size() && args[arg]) {
+  auto initial = [&](const char *name) -> Value {
+    size_t arg = 0;
+    if (c.arg(name, &arg)) {
       Value v = c.values[arg];
       if (bidirectional) {
         error(args[arg]->loc, kind + ": " + name +
@@ -149,19 +148,19 @@ Value Sema::recurrent(const Call &c, Scope &scope) {
     graph->nodes[z.node].values = {0.0f};
     return z;
   };
-  inits.push_back(initial(h0Arg, "h0"));
+  inits.push_back(initial("h0"));
   if (kind == "lstm")
-    inits.push_back(initial(c0Arg, "c0"));
+    inits.push_back(initial("c0"));
   for (const Value &v : inits)
     if (!v.ok())
       return {};
 
   // One direction: its four params and its scan; returns (hs, h_T).
-  Layer layer{kind, kind + std::to_string(k)};
-  int64_t weights = 0, biases = 0;
+  std::string name = kind + std::to_string(k);
+  std::vector<int> weights, biases;
   auto direction = [&](const std::string &suffix,
                        bool backwards) -> std::pair<Value, Value> {
-    std::string base = scope.paramPrefix + layer.name + ".";
+    std::string base = scope.paramPrefix + name + ".";
     std::string what = kind + ": input " + formatType(x.type);
     Init init = pytorchDefault((double)units);
     int wih = getParam(base + "weight_ih_l0" + suffix, {g * units, in}, init,
@@ -174,12 +173,8 @@ Value Sema::recurrent(const Call &c, Scope &scope) {
         getParam(base + "bias_hh_l0" + suffix, {g * units}, init, loc, what);
     if (wih < 0 || whh < 0 || bih < 0 || bhh < 0)
       return {};
-    for (int p : {wih, whh})
-      if (countedParams.insert(p).second)
-        weights += product(prog->params[p].shape);
-    for (int p : {bih, bhh})
-      if (countedParams.insert(p).second)
-        biases += product(prog->params[p].shape);
+    weights.insert(weights.end(), {wih, whh});
+    biases.insert(biases.end(), {bih, bhh});
     auto step = [&](Value, const std::vector<Value> &xt,
                     const std::vector<Value> &hs) -> std::vector<Value> {
       TensorType gate{ElemType::F32, {kBatch, g * units}};
@@ -239,18 +234,8 @@ Value Sema::recurrent(const Call &c, Scope &scope) {
   Value out = sequences ? hs : h;
   // Summary: every step's input and recurrent products, both directions.
   int64_t dirs = bidirectional ? 2 : 1;
-  if (recordLayers) {
-    LayerInfo row;
-    row.name = scope.prefix + layer.name;
-    row.kind = kind;
-    row.outShape = out.type.dims;
-    row.weights = weights;
-    row.biases = biases;
-    row.macs = dirs * length * g * units * (in + units);
-    row.depth = scope.depth;
-    row.loc = loc;
-    prog->layers.push_back(std::move(row));
-  }
+  addRow(scope, kind, loc, out.type, weights, biases,
+         dirs * length * g * units * (in + units), name);
   return out;
 }
 
