@@ -25,7 +25,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from mlp_torch import DATA_DIR, load_split, train  # noqa: E402
+from mlp_torch import DATA_DIR, load_split, train, warn_untuned  # noqa: E402
 
 
 class CNN(nn.Module):
@@ -89,9 +89,7 @@ def main():
     ap.add_argument("--no-test", action="store_true", help="skip the (untimed) test-set pass")
     args = ap.parse_args()
 
-    if os.environ.get("OPENBLAS_NUM_THREADS") != "1" or os.environ.get("OMP_WAIT_POLICY", "").lower() != "passive":
-        print("cnn_torch.py: warning: run with OMP_WAIT_POLICY=passive OPENBLAS_NUM_THREADS=1 "
-              "(see shared/TOOLCHAIN.md); figures are not tuned", file=sys.stderr)
+    warn_untuned("cnn_torch.py")
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
     fmt = torch.channels_last if args.channels_last else torch.contiguous_format

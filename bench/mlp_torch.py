@@ -124,6 +124,13 @@ def train(model, opt, x_train, y_train, x_test, y_test, batch, args, fmt=torch.c
             "impl": "pytorch-" + torch.__version__, "threads": args.threads, "batches": nbatches, **extra,
         }), flush=True)
 
+def warn_untuned(script):
+    """The tuning every peer needs (shared/TOOLCHAIN.md), or a warning on stderr."""
+    if os.environ.get("OPENBLAS_NUM_THREADS") != "1" or os.environ.get("OMP_WAIT_POLICY", "").lower() != "passive":
+        print(f"{script}: warning: run with OMP_WAIT_POLICY=passive OPENBLAS_NUM_THREADS=1 "
+              "(see shared/TOOLCHAIN.md); figures are not tuned", file=sys.stderr)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--epochs", type=int, default=1)
@@ -136,9 +143,7 @@ def main():
     ap.add_argument("--no-test", action="store_true", help="skip the (untimed) test-set pass")
     args = ap.parse_args()
 
-    if os.environ.get("OPENBLAS_NUM_THREADS") != "1" or os.environ.get("OMP_WAIT_POLICY", "").lower() != "passive":
-        print("mlp_torch.py: warning: run with OMP_WAIT_POLICY=passive OPENBLAS_NUM_THREADS=1 "
-              "(see shared/TOOLCHAIN.md); figures are not tuned", file=sys.stderr)
+    warn_untuned("mlp_torch.py")
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
 

@@ -41,7 +41,7 @@ import torch
 import torch.nn as nn
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from mlp_torch import DATA_DIR, load_split, train  # noqa: E402
+from mlp_torch import DATA_DIR, load_split, train, warn_untuned  # noqa: E402
 
 T, STEP = 28, 28  # time steps (image rows) and pixels per step
 
@@ -100,9 +100,7 @@ def main():
     ap.add_argument("--no-test", action="store_true", help="skip the (untimed) test-set pass")
     args = ap.parse_args()
 
-    if os.environ.get("OPENBLAS_NUM_THREADS") != "1" or os.environ.get("OMP_WAIT_POLICY", "").lower() != "passive":
-        print("rnn_torch.py: warning: run with OMP_WAIT_POLICY=passive OPENBLAS_NUM_THREADS=1 "
-              "(see shared/TOOLCHAIN.md); figures are not tuned", file=sys.stderr)
+    warn_untuned("rnn_torch.py")
     core = openblas_core()
     if core == "Prescott" and "avx2" in open("/proc/cpuinfo").read():
         # OpenBLAS 0.3.21 does not know this CPU model (e.g. Intel family 6 model 207) and falls back to its

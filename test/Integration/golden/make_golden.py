@@ -259,6 +259,33 @@ def tensor_json(a):
     return {"shape": list(a.shape), "values": a.reshape(-1).tolist()}
 
 
+def write_expected(case, x, y, ref, d_f32, optimizer, steps, state, extra=None):
+    """<case>.expected.json, the values compare.py checks; `extra` keys (e.g. a seed) follow the tolerance."""
+    expected = {
+        "case": case["name"],
+        "model": case["model"],
+        "source": f"{case['name']}.nn",
+        "init": f"{case['name']}.init.safetensors",
+        "loss_kind": case["loss"],
+        "optimizer": optimizer,
+        "steps": steps,
+        "tolerance": {"abs": ABS_TOL, "rel": REL_TOL},
+        **(extra or {}),
+        "f32_maxdiff": d_f32,
+        "x": x.tolist(),
+        "y": y.tolist(),
+        "loss": ref["loss"],
+        "losses": ref["losses"],
+        "outputs": tensor_json(ref["outputs"]),
+        "grads": {k: tensor_json(v) for k, v in ref["grads"].items()},
+        "params": {k: tensor_json(v) for k, v in ref["params"].items()},
+        "state": {k: tensor_json(v) for k, v in state.items()},
+    }
+    with open(os.path.join(HERE, f"{case['name']}.expected.json"), "w") as f:
+        json.dump(expected, f, indent=1)
+        f.write("\n")
+
+
 def main():
     torch.set_num_threads(1)
     for case in CASES:
@@ -281,28 +308,7 @@ def main():
         metadata = {"format": "nnc", "model": case["model"], "step": "0", "epoch": "0"}
         safetensors_io.write(os.path.join(HERE, f"{case['name']}.init.safetensors"), tensors, metadata)
         write_nn(case, x, y)
-        expected = {
-            "case": case["name"],
-            "model": case["model"],
-            "source": f"{case['name']}.nn",
-            "init": f"{case['name']}.init.safetensors",
-            "loss_kind": case["loss"],
-            "optimizer": case["optimizer"],
-            "steps": case["steps"],
-            "tolerance": {"abs": ABS_TOL, "rel": REL_TOL},
-            "f32_maxdiff": d_f32,
-            "x": x.tolist(),
-            "y": y.tolist(),
-            "loss": ref["loss"],
-            "losses": ref["losses"],
-            "outputs": tensor_json(ref["outputs"]),
-            "grads": {k: tensor_json(v) for k, v in ref["grads"].items()},
-            "params": {k: tensor_json(v) for k, v in ref["params"].items()},
-            "state": {k: tensor_json(v) for k, v in ref["state"].items()},
-        }
-        with open(os.path.join(HERE, f"{case['name']}.expected.json"), "w") as f:
-            json.dump(expected, f, indent=1)
-            f.write("\n")
+        write_expected(case, x, y, ref, d_f32, case["optimizer"], case["steps"], ref["state"])
         print(f"{case['name']}: loss {ref['loss']:.9g}  steps {case['steps']}  f32_maxdiff {d_f32:.3g}  "
               f"relu_margin {ref['relu_margin']:.3g}")
 

@@ -34,7 +34,6 @@ own parameters, the learned initial states passed as (h0, c0) = P, Q expanded ov
     unit dead at every step would leave part of a tensor unchecked); the seed search is for these two.
 Rerun after changing a case: /usr/bin/python3 make_golden_rnn.py (the output is deterministic).
 """
-import json
 import math
 import os
 import sys
@@ -43,7 +42,7 @@ import numpy as np
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import make_golden  # noqa: E402  (fmt, nested, tensor_json)
+import make_golden  # noqa: E402  (fmt, nested, write_expected)
 import safetensors_io  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -294,7 +293,6 @@ def write_nn(case, x, y):
 
 def main():
     torch.set_num_threads(1)
-    tensor_json = make_golden.tensor_json
     for case in CASES:
         # The first seed from the case's whose ReLU inputs keep the margin and whose every gradient is large
         # enough to be checked, with no element exactly 0.
@@ -321,29 +319,7 @@ def main():
         safetensors_io.write(os.path.join(HERE, f"{case['name']}.init.safetensors"),
                              [(k, init[k]) for k in names], metadata)
         write_nn(case, x, y)
-        expected = {
-            "case": case["name"],
-            "model": case["model"],
-            "source": f"{case['name']}.nn",
-            "init": f"{case['name']}.init.safetensors",
-            "loss_kind": case["loss"],
-            "optimizer": {"kind": "sgd", "lr": LR},
-            "steps": 1,
-            "tolerance": {"abs": ABS_TOL, "rel": REL_TOL},
-            "seed": seed,
-            "f32_maxdiff": d_f32,
-            "x": x.tolist(),
-            "y": y.tolist(),
-            "loss": ref["loss"],
-            "losses": ref["losses"],
-            "outputs": tensor_json(ref["outputs"]),
-            "grads": {k: tensor_json(v) for k, v in ref["grads"].items()},
-            "params": {k: tensor_json(v) for k, v in ref["params"].items()},
-            "state": {},
-        }
-        with open(os.path.join(HERE, f"{case['name']}.expected.json"), "w") as f:
-            json.dump(expected, f, indent=1)
-            f.write("\n")
+        make_golden.write_expected(case, x, y, ref, d_f32, {"kind": "sgd", "lr": LR}, 1, {}, {"seed": seed})
         print(f"{case['name']}: seed {seed}  loss {ref['loss']:.9g}  f32_maxdiff {d_f32:.3g}  "
               f"manual_maxdiff {d_manual:.3g}  relu_margin {manual['relu_margin']:.3g}  "
               f"smallest max|grad| {min_grad:.3g} ({weakest})")
