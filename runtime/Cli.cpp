@@ -11,6 +11,7 @@
 #include "Error.h"
 #include "GradCheck.h"
 #include "Init.h"
+#include "Sample.h"
 
 #include <algorithm>
 #include <cerrno>
@@ -42,7 +43,8 @@ commands:
     --lr X             learning rate (default %7$g)
     --seed S           seed of initialisation, shuffling and the random
                        streams of dropout and flips (default %8$lld)
-    --data DIR         Fashion-MNIST directory (fashion_mnist models only)
+    --data DIR         Fashion-MNIST directory (fashion_mnist models), or
+                       the text file (text models)
     --limit-batches N  stop each epoch after N batches (the test set is
                        still evaluated in full)
     --metrics FILE     append one JSON object per epoch to FILE
@@ -55,6 +57,11 @@ commands:
   predict    --load FILE --input FILE [--threads T]
              FILE: whitespace-separated floats, one sample per line; prints
              the model output per sample (and class=<argmax> for classifiers)
+  sample     --load FILE [--length N] [--temperature X] [--prime TEXT]
+             [--seed S] [--threads T]
+             text models: print PRIME and N (default 200) characters drawn
+             one at a time from softmax(logits / X) (default 1; 0: the most
+             likely character)
   params     [--load FILE] [--seed S]
              print every parameter, then every buffer (running statistics,
              marked '(buffer)'): name, shape, values (fresh init without
@@ -83,13 +90,15 @@ const std::map<std::string, std::set<std::string>> kFlags = {
     {"eval", {"load", "data", "threads"}},
     {"predict", {"load", "input", "threads"}},
     {"params", {"load", "seed"}},
+    {"sample", {"load", "length", "temperature", "prime", "seed", "threads"}},
     {"gradcheck", {"samples", "seed", "threads"}},
 };
 
 Options parseArgs(int argc, char **argv) {
   Options o;
   if (argc < 2)
-    throw Error("missing command (train, eval, predict, params, gradcheck)");
+    throw Error(
+        "missing command (train, eval, predict, sample, params, gradcheck)");
   o.command = argv[1];
   auto allowed = kFlags.find(o.command);
   if (allowed == kFlags.end())
@@ -210,7 +219,8 @@ int run(const Options &o, const ModelDesc &d, const EntryPoints &ep) {
                 " has no train section: only 'predict' "
                 "and 'params' are available");
   // A model without a train section predicts with its initial parameters.
-  if ((o.command == "eval" || (o.command == "predict" && d.trainable())) &&
+  if ((o.command == "eval" || o.command == "sample" ||
+       (o.command == "predict" && d.trainable())) &&
       load.empty())
     throw Error("'" + o.command + "' needs --load FILE");
   CheckpointMeta meta;
@@ -252,9 +262,25 @@ int run(const Options &o, const ModelDesc &d, const EntryPoints &ep) {
     std::printf("  (%lld samples)\n", (long long)test.n);
     return 0;
   }
+  if (o.command == "sample") {
+    double temperature = 1;
+    if (o.has("temperature")) {
+      std::string s = strFlag(o, "temperature");
+      char *end = nullptr;
+      temperature = std::strtod(s.c_str(), &end);
+      if (*end || !std::isfinite(temperature) || temperature < 0)
+        throw Error("--temperature expects a number >= 0, got '" + s + "'");
+    }
+    std::string text =
+        sampleText(d, ep, arena, strFlag(o, "prime"),
+                   intFlag(o, "length", 200, 0, 100000000), temperature, seed);
+    std::printf("%s\n", text.c_str());
+    return 0;
+  }
   if (o.command == "predict") {
     if (!o.has("input"))
       throw Error("'predict' needs --input FILE");
+    resetCarried(d, arena);
     auto rows = readSamples(strFlag(o, "input"), d.x.perSample());
     const int64_t per = d.x.perSample(), outPer = d.out.perSample();
     for (size_t start = 0; start < rows.size(); start += d.batch) {

@@ -176,8 +176,113 @@ Dataset syntheticDataset(const ModelDesc &d, uint64_t seed) {
   return ds;
 }
 
+int textClass(unsigned char c) {
+  if (c == '\t')
+    return 0;
+  if (c == '\n')
+    return 1;
+  return c >= ' ' && c <= '~' ? c - ' ' + 2 : -1;
+}
+
+char textChar(int k) {
+  return k == 0 ? '\t' : k == 1 ? '\n' : char(' ' + k - 2);
+}
+
+std::vector<int32_t> readText(const std::string &path, int64_t &skipped) {
+  errno = 0;
+  FILE *f = std::fopen(path.c_str(), "rb");
+  if (!f)
+    throw Error(path + ": cannot open: " + std::strerror(errno));
+  std::vector<int32_t> out;
+  std::vector<unsigned char> buf(1 << 16);
+  skipped = 0;
+  int64_t offset = 0, firstBad = -1;
+  size_t got;
+  while ((got = std::fread(buf.data(), 1, buf.size(), f)) > 0) {
+    for (size_t i = 0; i < got; ++i, ++offset) {
+      int k = textClass(buf[i]);
+      if (buf[i] == 0) {
+        std::fclose(f);
+        throw Error(path + ": not a text file: a NUL byte at offset " +
+                    std::to_string(offset));
+      }
+      if (k >= 0) {
+        out.push_back(k);
+      } else {
+        firstBad = firstBad < 0 ? offset : firstBad;
+        ++skipped;
+      }
+    }
+  }
+  bool readError = std::ferror(f);
+  std::fclose(f);
+  if (readError)
+    throw Error(path + ": read error");
+  if (offset == 0)
+    throw Error(path + ": empty file");
+  if (skipped * 100 > offset) {
+    throw Error(path + ": not plain text: " + std::to_string(skipped) + " of " +
+                std::to_string(offset) +
+                " bytes are not tab, newline or ' ' to '~' (the first at "
+                "offset " +
+                std::to_string(firstBad) + ")");
+  }
+  return out;
+}
+
+int64_t streamBatches(const ModelDesc &d, const Dataset &ds) {
+  int64_t t = d.x.shape[1];
+  return ds.n > 0 ? ((ds.n - 1) / d.batch) / t : 0;
+}
+
+void fillStreamBatch(const ModelDesc &d, const Dataset &ds, int64_t s,
+                     Arena &arena) {
+  const int64_t b = d.batch, t = d.x.shape[1], c = kTextClasses;
+  const int64_t rowLen = (ds.n - 1) / b;
+  float *x = arena.f32(d.x), *w = arena.f32(d.w); // x [B, T, C], w [B]
+  int32_t *y = arena.i32(d.y);                    // y [B, T]
+  std::memset(x, 0, d.x.bytes());
+  for (int64_t i = 0; i < b; ++i) {
+    w[i] = 1.0f;
+    const int32_t *row = &ds.stream[i * rowLen + s * t];
+    for (int64_t j = 0; j < t; ++j) {
+      x[(i * t + j) * c + row[j]] = 1.0f;
+      y[i * t + j] = row[j + 1];
+    }
+  }
+}
+
+/// `data text`: the training stream (the file's first 1 - test) or the test
+/// stream; each must fill at least one batch.
+static Dataset textSplit(const ModelDesc &d, const std::string &fileOverride,
+                         bool test) {
+  const std::string &path = fileOverride.empty() ? d.textFile : fileOverride;
+  int64_t skipped = 0;
+  std::vector<int32_t> all = readText(path, skipped);
+  int64_t cut = int64_t(double(all.size()) * (1 - d.textTest));
+  Dataset ds;
+  ds.stream.assign(all.begin() + (test ? cut : 0),
+                   test ? all.end() : all.begin() + cut);
+  ds.n = int64_t(ds.stream.size());
+  const int64_t need = d.batch * d.x.shape[1] + 1;
+  if (ds.n < need) {
+    char frac[32];
+    std::snprintf(frac, sizeof frac, "%g%%",
+                  100 * (test ? d.textTest : 1 - d.textTest));
+    throw Error(path + ": too short: its " + (test ? "test" : "training") +
+                " part (" + frac + " of " + std::to_string(all.size()) +
+                " characters) has " + std::to_string(ds.n) + ", one batch of " +
+                std::to_string(d.batch) +
+                " rows of T = " + std::to_string(d.x.shape[1]) + " needs " +
+                std::to_string(need));
+  }
+  return ds;
+}
+
 static Dataset loadSplit(const ModelDesc &d, const std::string &dirOverride,
                          const std::string &split) {
+  if (!d.textFile.empty())
+    return textSplit(d, dirOverride, split == "t10k");
   if (d.syntheticSamples > 0) {
     if (!dirOverride.empty())
       throw Error("--data applies only to fashion_mnist models; this model "

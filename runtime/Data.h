@@ -8,6 +8,13 @@
 // arena's x [B, X], y [B, Y] and w [B] slots: w = 1 for the `count` real
 // samples and 0 for the padding rows, whose x and y are zero.
 //
+// `data text`: a character stream instead of samples. The file's bytes are
+// classes (textClass: tab, newline, ' '..'~'); its first 1 - test fraction
+// trains, the rest tests. A stream of n classes is cut into B rows of
+// L = (n - 1) / B consecutive characters; batch s holds positions
+// [sT, sT + T) of every row (x one-hot, y the next character), so a stateful
+// layer's carried state continues each row from one batch to the next.
+//
 //===----------------------------------------------------------------------===//
 #ifndef NNRT_DATA_H
 #define NNRT_DATA_H
@@ -22,6 +29,10 @@
 namespace nnrt {
 
 struct Dataset {
+  /// `data text`: the stream of character classes (n = its length);
+  /// x, yF, yI are empty.
+  std::vector<int32_t> stream;
+  bool isStream() const { return !stream.empty(); }
   int64_t n = 0;
   int64_t xPer = 0, yPer = 0;
   std::vector<float> x;    ///< [n, xPer]
@@ -58,6 +69,24 @@ Dataset syntheticDataset(const ModelDesc &d, uint64_t seed);
 /// `data synthetic`: the same set twice, drawn from d.seed.
 Dataset trainSet(const ModelDesc &d, const std::string &dirOverride);
 Dataset testSet(const ModelDesc &d, const std::string &dirOverride);
+
+/// The class of byte c in `data text` (-1: not one of the 97 characters)
+/// and the character of class k.
+int textClass(unsigned char c);
+char textChar(int k);
+
+/// The classes of a text file's characters. Throws Error("FILE: ...") when it
+/// cannot be read, is empty, or is not plain text (a NUL byte, or more than
+/// 1% of bytes outside the 97 characters); other bytes outside them are
+/// skipped (counted in `skipped`).
+std::vector<int32_t> readText(const std::string &path, int64_t &skipped);
+
+/// Batches per pass over a stream for model d: ((n - 1) / B) / T.
+int64_t streamBatches(const ModelDesc &d, const Dataset &ds);
+
+/// Batch s of a stream (see above) into x, y, w (all 1) of the arena.
+void fillStreamBatch(const ModelDesc &d, const Dataset &ds, int64_t s,
+                     Arena &arena);
 
 /// Copies samples order[0..count) of ds into x/y/w of the arena; rows
 /// count..B-1 are zero with w = 0. Requires 0 < count <= B.

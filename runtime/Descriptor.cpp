@@ -243,14 +243,19 @@ void Parser::record(const std::vector<std::string> &f, const std::string &line,
       d.tensorsData = true;
     } else if (f.size() >= 3 && f[1] == "fashion_mnist") {
       d.dataDir = line.substr(std::string("data fashion_mnist ").size());
+    } else if (f.size() >= 4 && f[1] == "text") {
+      d.textTest = real(f[2]);
+      if (!(d.textTest > 0 && d.textTest < 1))
+        fail("data text needs a test fraction in (0, 1)");
+      d.textFile = line.substr(5 + f[1].size() + 1 + f[2].size() + 1);
     } else if (f.size() == 4 && f[1] == "synthetic") {
       d.syntheticSamples = integer(f[2]);
       d.syntheticClasses = integer(f[3]);
       if (d.syntheticSamples < 1 || d.syntheticClasses < 1)
         fail("data synthetic needs positive samples and classes");
     } else {
-      fail("expected 'data tensors', 'data fashion_mnist <dir>' or 'data "
-           "synthetic <samples> <classes>'");
+      fail("expected 'data tensors', 'data fashion_mnist <dir>', 'data "
+           "synthetic <samples> <classes>' or 'data text <test> <file>'");
     }
   } else if (kind == "dataset") {
     dataset(f);
@@ -263,17 +268,20 @@ void Parser::record(const std::vector<std::string> &f, const std::string &line,
 }
 
 void Parser::slot(const std::vector<std::string> &f) {
-  static const char *roles[] = {"param",  "state", "buffer", "input", "target",
-                                "weight", "hyper", "loss",   "output"};
+  // `carry` slots are among the buffers (rank 2).
+  static const char *roles[] = {"param",  "state",      "buffer",     "input",
+                                "target", "weight",     "hyper",      "loss",
+                                "output", "step_input", "step_output"};
   expectFields(f, 6);
-  int rank = 0;
-  while (rank < 9 && f[1] != roles[rank])
+  int rank = f[1] == "carry" ? 2 : 0;
+  while (rank < 11 && f[1] != roles[rank] && f[1] != "carry")
     ++rank;
-  if (rank == 9)
+  if (rank == 11)
     fail("unknown slot role '" + f[1] + "'");
   if (rank < roleRank)
-    fail("slot role '" + f[1] + "' out of order (param, state, buffer, " +
-         "input, target, weight, hyper, loss, output)");
+    fail("slot role '" + f[1] + "' out of order (param, state, buffer or " +
+         "carry, input, target, weight, hyper, loss, output, step_input, "
+         "step_output)");
   roleRank = rank;
   Slot s;
   s.role = f[1];
@@ -297,11 +305,15 @@ void Parser::slot(const std::vector<std::string> &f) {
     d.state.push_back(s);
   } else if (rank == 2) {
     if (s.dtype != DType::F32)
-      fail("buffer '" + s.name + "' must be f32");
-    lastInit = &d.buffers.emplace_back(s);
+      fail(s.role + " '" + s.name + "' must be f32");
+    if (s.role == "carry")
+      d.carried.push_back(s);
+    else
+      lastInit = &d.buffers.emplace_back(s);
   } else {
     once("slot " + s.role);
-    Slot *dst[] = {&d.x, &d.y, &d.w, &d.hyper, &d.loss, &d.out};
+    Slot *dst[] = {&d.x,    &d.y,   &d.w,     &d.hyper,
+                   &d.loss, &d.out, &d.stepX, &d.stepOut};
     *dst[rank - 3] = s;
   }
 }
@@ -409,6 +421,22 @@ void Parser::validate() {
   std::vector<const Slot *> all = d.persistent();
   all.push_back(&d.x);
   all.push_back(&d.out);
+  for (const Slot &s : d.carried) {
+    need(s.shape.size() == 2 && s.shape[0] == b,
+         "carry slot '" + s.name + "' must be [B=" + std::to_string(b) +
+             ", H], got " + shapeStr(s.shape));
+    all.push_back(&s);
+  }
+  need(d.hasStep() == !d.stepOut.name.empty(),
+       "'slot step_input' and 'slot step_output' come together");
+  if (d.hasStep()) {
+    need(!d.carried.empty(), "step slots without 'slot carry' records");
+    for (const Slot *s : {&d.stepX, &d.stepOut}) {
+      need(s->shape.size() >= 2 && s->shape[0] == b,
+           s->role + " slot '" + s->name + "' must be [B, ...]");
+      all.push_back(s);
+    }
+  }
   if (trainable)
     for (const Slot *s : {&d.y, &d.w, &d.hyper, &d.loss})
       all.push_back(s);
@@ -442,6 +470,12 @@ void Parser::validate() {
                p.name + "'");
     }
 
+  if (!d.textFile.empty())
+    need(d.x.shape.size() == 3 && d.x.shape[2] == kTextClasses &&
+             d.y.dtype == DType::I32 &&
+             d.y.shape == std::vector<int64_t>({b, d.x.shape[1]}),
+         "data text needs x [B, T, " + std::to_string(kTextClasses) +
+             "] and i32 y [B, T]");
   if (d.tensorsData) {
     need(!d.dataX.empty() && !d.dataY.empty(),
          "'data tensors' needs 'dataset x' and 'dataset y'");

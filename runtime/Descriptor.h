@@ -24,6 +24,10 @@ namespace nnrt {
 
 enum class DType { F32, I32 };
 
+/// Classes of `data text` characters: '\t', '\n', then ' ' to '~' (the
+/// compiler's kTextVocab; Data.h maps bytes to them).
+constexpr int64_t kTextClasses = 97;
+
 /// How a parameter or buffer is filled before training (the `init` record).
 struct InitSpec {
   enum Kind { Zeros, Const, Uniform, Normal, Literal } kind = Zeros;
@@ -65,6 +69,9 @@ struct ModelDesc {
   std::string dataDir;      ///< fashion_mnist
   /// `data synthetic <samples> <classes>` (samples > 0 when present).
   int64_t syntheticSamples = 0, syntheticClasses = 0;
+  /// `data text <test fraction> <file>`: a character stream (Data.h).
+  std::string textFile;
+  double textTest = 0;
   /// `data tensors`: N rows; x [N, x.perSample()], y [N, y.perSample()].
   int64_t dataRows = 0;
   std::vector<float> dataX, dataY;
@@ -72,7 +79,15 @@ struct ModelDesc {
   /// Not trained, but written by nnc_train_step and checkpointed (batch norm
   /// running statistics).
   std::vector<Slot> buffers;
+  /// `slot carry`: the states of stateful recurrent layers [B, H], written by
+  /// every entry point, zeroed at the start of every epoch, evaluation,
+  /// prediction and sampling; not checkpointed.
+  std::vector<Slot> carried;
   Slot x, y, w, hyper, loss, out;
+  /// `slot step_input` / `slot step_output` (models with carried state):
+  /// x and out at T = 1, for nnc_sample_step.
+  Slot stepX, stepOut;
+  bool hasStep() const { return !stepX.name.empty(); }
 
   /// False for a model without a `train` section: the descriptor then has no
   /// optimizer/train/data records and only param, buffer, input and output

@@ -23,9 +23,15 @@ std::string formatEpochLine(const EpochStats &s) {
   if (s.classification)
     n += std::snprintf(buf + n, sizeof buf - n, "  train_acc %.2f%%",
                        s.trainAcc);
+  if (s.text)
+    n += std::snprintf(buf + n, sizeof buf - n, "  train_bpc %.3f",
+                       s.trainLoss / M_LN2);
   n += std::snprintf(buf + n, sizeof buf - n, "  test_loss %.4f", s.testLoss);
   if (s.classification)
     n += std::snprintf(buf + n, sizeof buf - n, "  test_acc %.2f%%", s.testAcc);
+  if (s.text)
+    n += std::snprintf(buf + n, sizeof buf - n, "  test_bpc %.3f",
+                       s.testLoss / M_LN2);
   std::snprintf(buf + n, sizeof buf - n, "  %.1fs  %.0f samples/s", s.seconds,
                 s.samplesPerSec());
   return buf;
@@ -42,6 +48,10 @@ std::string formatMetricsJson(const EpochStats &s) {
   j["train_acc"] = s.classification ? number(s.trainAcc) : nullptr;
   j["test_loss"] = number(s.testLoss);
   j["test_acc"] = s.classification ? number(s.testAcc) : nullptr;
+  if (s.text) {
+    j["train_bpc"] = number(s.trainLoss / M_LN2);
+    j["test_bpc"] = number(s.testLoss / M_LN2);
+  }
   j["seconds"] = number(s.seconds);
   j["samples_per_s"] = number(s.samplesPerSec());
   return j.dump();

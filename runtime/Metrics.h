@@ -7,7 +7,9 @@
 // --metrics FILE, appended to FILE as one JSON object per line:
 //   {"epoch":1,"train_loss":0.5123,"train_acc":81.95,"test_loss":0.4567,
 //    "test_acc":83.4,"seconds":12.3,"samples_per_s":48123.0}
-// Accuracies are percentages (null when not classification). `seconds` is
+// Accuracies are percentages (null when not classification). Models on
+// `data text` also report train_bpc and test_bpc, bits per character: the
+// mean per-character cross-entropy (nats) / ln 2. `seconds` is
 // the epoch's wall time (training + evaluation); samples/s is training samples
 // over the time spent in the training loop only (batch copies + train steps,
 // no evaluation).
@@ -24,6 +26,7 @@ namespace nnrt {
 struct EpochStats {
   int64_t epoch = 0, epochs = 0; ///< 1-based epoch, of `epochs`
   bool classification = false;
+  bool text = false; ///< `data text`: bits per character are reported too
   double trainLoss = 0, trainAcc = 0; ///< acc in percent
   double testLoss = 0, testAcc = 0;
   double seconds = 0;      ///< whole epoch, wall clock

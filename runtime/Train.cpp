@@ -15,6 +15,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <random>
 
 namespace nnrt {
@@ -58,6 +59,11 @@ double lrAt(const ModelDesc &d, double lr, int64_t t, int64_t total,
   return lr;
 }
 
+void resetCarried(const ModelDesc &d, Arena &arena) {
+  for (const Slot &s : d.carried)
+    std::memset(arena.at(s), 0, s.bytes());
+}
+
 int64_t countCorrect(const ModelDesc &d, Arena &arena, int64_t count) {
   const int64_t c = d.classes();
   const float *out = arena.f32(d.out); // [B, C]
@@ -76,6 +82,22 @@ int64_t countCorrect(const ModelDesc &d, Arena &arena, int64_t count) {
 EvalResult evaluate(const ModelDesc &d, const EntryPoints &ep, Arena &arena,
                     const Dataset &ds) {
   const int64_t b = d.batch;
+  resetCarried(d, arena);
+  EvalResult r;
+  if (ds.isStream()) {
+    int64_t steps = streamBatches(d, ds), correct = 0;
+    double lossSum = 0;
+    for (int64_t s = 0; s < steps; ++s) {
+      fillStreamBatch(d, ds, s, arena);
+      ep.evalStep(arena.base());
+      lossSum += double(*arena.f32(d.loss));
+      if (d.classification)
+        correct += countCorrect(d, arena, b);
+    }
+    r.loss = lossSum / double(steps);
+    r.acc = 100.0 * double(correct) / double(steps * b);
+    return r;
+  }
   std::vector<int64_t> order(ds.n);
   for (int64_t i = 0; i < ds.n; ++i)
     order[i] = i;
@@ -89,7 +111,6 @@ EvalResult evaluate(const ModelDesc &d, const EntryPoints &ep, Arena &arena,
     if (d.classification)
       correct += countCorrect(d, arena, count);
   }
-  EvalResult r;
   r.loss = ds.n ? lossSum / ds.n : 0;
   r.acc = ds.n ? 100.0 * correct / ds.n : 0;
   return r;
@@ -99,7 +120,9 @@ int64_t train(const ModelDesc &d, const EntryPoints &ep, Arena &arena,
               const Dataset &trainSet, const Dataset &testSet,
               const TrainOptions &opts) {
   const int64_t b = d.batch;
-  int64_t steps = (trainSet.n + b - 1) / b;
+  const bool stream = trainSet.isStream();
+  int64_t steps =
+      stream ? streamBatches(d, trainSet) : (trainSet.n + b - 1) / b;
   if (opts.limitBatches > 0)
     steps = std::min(steps, opts.limitBatches);
   const int64_t lastEpoch = opts.firstEpoch + opts.epochs;
@@ -107,13 +130,19 @@ int64_t train(const ModelDesc &d, const EntryPoints &ep, Arena &arena,
   Progress progress;
   for (int64_t e = opts.firstEpoch; e < lastEpoch; ++e) {
     auto epochStart = Clock::now();
-    std::vector<int64_t> order = epochOrder(trainSet.n, opts.seed, e);
+    // A stream is read in order, each row continuing from the last batch.
+    std::vector<int64_t> order =
+        stream ? std::vector<int64_t>() : epochOrder(trainSet.n, opts.seed, e);
+    resetCarried(d, arena);
     double lossSum = 0, trainSeconds = 0;
     int64_t samples = 0, correct = 0;
     for (int64_t s = 0; s < steps; ++s) {
       auto stepStart = Clock::now();
-      int64_t count = std::min(b, trainSet.n - s * b);
-      fillBatch(d, trainSet, &order[s * b], count, arena);
+      int64_t count = stream ? b : std::min(b, trainSet.n - s * b);
+      if (stream)
+        fillStreamBatch(d, trainSet, s, arena);
+      else
+        fillBatch(d, trainSet, &order[s * b], count, arena);
       double lr = lrAt(d, opts.lr, t, lastEpoch * steps, e);
       setHyper(d, arena, lr, ++t, opts.seed);
       ep.trainStep(arena.base());
@@ -124,7 +153,8 @@ int64_t train(const ModelDesc &d, const EntryPoints &ep, Arena &arena,
       if (d.classification)
         correct += countCorrect(d, arena, count);
       double rate = trainSeconds > 0 ? samples / trainSeconds : 0;
-      int64_t remaining = std::min(trainSet.n, steps * b) - samples;
+      int64_t remaining =
+          (stream ? steps * b : std::min(trainSet.n, steps * b)) - samples;
       progress.update(e + 1, lastEpoch, s + 1, steps, loss, rate,
                       rate > 0 ? remaining / rate : 0);
     }
@@ -134,6 +164,7 @@ int64_t train(const ModelDesc &d, const EntryPoints &ep, Arena &arena,
     st.epoch = e + 1;
     st.epochs = lastEpoch;
     st.classification = d.classification;
+    st.text = stream;
     st.trainLoss = samples ? lossSum / samples : 0;
     st.trainAcc = samples ? 100.0 * correct / samples : 0;
     st.testLoss = test.loss;

@@ -28,6 +28,7 @@ struct EntryPoints {
   void (*evalStep)(char *);
   void (*predict)(char *);
   void (*trainLoss)(char *); ///< train-mode loss and out, no update
+  void (*sampleStep)(char *) = nullptr; ///< the model at T = 1 (Sample.h)
 };
 
 /// Writes hyper = [lr, t, seed mod 2^24, 0] (the seed exact in f32; it and t
@@ -46,6 +47,10 @@ double lrAt(const ModelDesc &d, double lr, int64_t t, int64_t total,
 /// fixed by the seed and a resumed run sees the same orders as an unbroken one.
 std::vector<int64_t> epochOrder(int64_t n, uint64_t seed, int64_t epoch);
 
+/// Zeroes the carried states (stateful layers): done at the start of every
+/// epoch, evaluation, prediction and sampling.
+void resetCarried(const ModelDesc &d, Arena &arena);
+
 /// Number of out rows among the first `count` whose argmax equals the label.
 int64_t countCorrect(const ModelDesc &d, Arena &arena, int64_t count);
 
@@ -54,7 +59,8 @@ struct EvalResult {
   double acc = 0; ///< percent; classification only
 };
 
-/// Runs nnc_eval_step over ds in order (batches of B, last one padded).
+/// Runs nnc_eval_step over ds in order (batches of B, last one padded; a
+/// text stream: its batches in order, from zero carried states).
 EvalResult evaluate(const ModelDesc &d, const EntryPoints &ep, Arena &arena,
                     const Dataset &ds);
 

@@ -47,9 +47,14 @@ struct Init {
 
 struct Param {
   std::string name; ///< Qualified: "MLP.dense1.weight", "Worked.W1".
-  std::vector<int64_t> shape; ///< Never contains kBatch.
+  /// Never contains kBatch, except for a carried buffer ([B, H]).
+  std::vector<int64_t> shape;
   Init init;
   Loc loc;
+  /// Buffers only: the state of a `stateful` recurrent layer, carried from
+  /// one batch to the next (zeros at the start of every epoch, evaluation,
+  /// prediction and sampling), written by every graph, never checkpointed.
+  bool carried = false;
 };
 
 /// Graph operations, one row each: X(Kind, name, role). `name` is the op's
@@ -219,9 +224,17 @@ inline const char *lrScheduleName(LrSchedule::Kind kind) {
   return names[kind];
 }
 
+/// The characters of `text(...)` data, in class order: '\t', '\n', then
+/// ' ' to '~' (97 classes). The runtime maps bytes to classes the same way.
+constexpr int64_t kTextVocab = 97;
+
 struct Dataset {
-  enum Kind { FashionMnist, Tensors, Synthetic } kind = FashionMnist;
+  enum Kind { FashionMnist, Tensors, Synthetic, Text } kind = FashionMnist;
   std::string dir = "/usr/share/datasets/fashion-mnist"; ///< FashionMnist
+  /// Text: a file read as one stream of characters (one-hot x [B, T, 97],
+  /// y [B, T] the next characters); its last `testFraction` is the test set.
+  std::string file;
+  double testFraction = 0.1;
   /// Synthetic: `samples` rows of x ~ U(0, 1) and labels uniform in
   /// [0, classes), drawn from the run's seed (benchmarks).
   int64_t samples = 0, classes = 0;
@@ -281,8 +294,15 @@ struct Program {
   /// hyper}; results {scalar loss, model output, buffers' new values...}
   /// (one per buffer, in order).
   Graph loss;
-  /// loss, eval mode: inputs {x, y, w}; results {scalar loss, model output}.
+  /// loss, eval mode: inputs {x, y, w}; results {scalar loss, model output,
+  /// carried buffers' new values...}. `forward` also returns the carried
+  /// buffers' new values after the model output.
   Graph evalLoss;
+  /// A model with carried buffers: `forward` analysed again with T = 1 (one
+  /// step at a time, for `sample`): inputs {x [B, 1, ...]}; results {model
+  /// output [B, 1, ...], carried buffers' new values...}. Empty otherwise.
+  Graph step;
+  TensorType stepInput;
   TrainConfig train;
   std::vector<LayerInfo> layers;
 };

@@ -142,9 +142,13 @@ void nnc::printProgram(const Program &p, std::ostream &os) {
         os << " " << num(v);
       break;
     }
-    os << where(q.loc) << "\n";
+    os << (q.carried ? " carried" : "") << where(q.loc) << "\n";
   }
   printGraph("forward", p.forward, os);
+  if (!p.step.nodes.empty()) {
+    os << "step input " << formatType(p.stepInput) << "\n";
+    printGraph("step", p.step, os);
+  }
   if (!p.train.present)
     return;
   printGraph("loss", p.loss, os);
@@ -168,6 +172,16 @@ void nnc::printProgram(const Program &p, std::ostream &os) {
        << "\n";
   if (t.data.kind == Dataset::FashionMnist) {
     os << "data fashion_mnist " << t.data.dir << "\n";
+    return;
+  }
+  if (t.data.kind == Dataset::Synthetic) {
+    os << "data synthetic samples=" << t.data.samples
+       << " classes=" << t.data.classes << "\n";
+    return;
+  }
+  if (t.data.kind == Dataset::Text) {
+    os << "data text " << t.data.file << " test=" << num(t.data.testFraction)
+       << "\n";
     return;
   }
   os << "data tensors x " << dims(t.data.xShape);

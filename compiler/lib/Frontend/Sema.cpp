@@ -25,6 +25,8 @@
 //===----------------------------------------------------------------------===//
 #include "Sema.h"
 
+#include <sstream>
+
 using namespace nnc;
 
 std::string nnc::formatType(const TensorType &type) {
@@ -78,7 +80,7 @@ bool Sema::knowSeqLen(const Loc &loc) {
   if (seqLen > 0)
     return true;
   error(loc, "the sequence length T is unknown: give it with --seq-len N (or "
-             "train on data that fixes it)");
+             "train on data that fixes it, such as text(file, seq_len=N))");
   return false;
 }
 
@@ -341,9 +343,50 @@ bool Sema::init(const ast::Expr &e, const std::vector<int64_t> &shape,
 
 } // namespace nnc::sema
 
+/// Program::step: the trained model analysed again with T = 1, for a model
+/// whose stateful layers carry their state from batch to batch (`sample` runs
+/// it one character at a time). Its parameters must be the same.
+static void analyzeStep(const ast::Module &module, Program &prog,
+                        Diagnostics &diags) {
+  std::ostringstream messages;
+  Diagnostics quiet(messages);
+  Program one;
+  sema::Sema(module, quiet, 1, /*forwardOnly=*/true).run(one);
+  auto sameDecls = [](const std::vector<Param> &a,
+                      const std::vector<Param> &b) {
+    if (a.size() != b.size())
+      return false;
+    for (size_t i = 0; i < a.size(); ++i)
+      if (a[i].name != b[i].name || a[i].shape != b[i].shape)
+        return false;
+    return true;
+  };
+  const auto &in = one.input.dims;
+  if (quiet.errorCount() || in.size() < 2 || in[1] != 1 ||
+      !sameDecls(one.params, prog.params) ||
+      !sameDecls(one.buffers, prog.buffers)) {
+    diags.error(prog.modelLoc,
+                "model '" + prog.modelName +
+                    "' has stateful layers, so it must also run one step at a "
+                    "time: with its input " +
+                    formatType(prog.input) +
+                    " written [B, T, ...] and T = 1 it must have the same "
+                    "parameters" +
+                    (quiet.errorCount() ? ", but T = 1 gives an error" : ""));
+    return;
+  }
+  prog.step = std::move(one.forward);
+  prog.stepInput = one.input;
+}
+
 bool nnc::analyze(const ast::Module &module, Program &prog, Diagnostics &diags,
                   int64_t seqLen) {
   int before = diags.errorCount();
   sema::Sema(module, diags, seqLen).run(prog);
+  bool carried = false;
+  for (const Param &r : prog.buffers)
+    carried |= r.carried;
+  if (carried && diags.errorCount() == before)
+    analyzeStep(module, prog, diags);
   return diags.errorCount() == before;
 }

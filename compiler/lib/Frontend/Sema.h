@@ -213,8 +213,10 @@ struct Layer {
 
 class Sema {
 public:
-  Sema(const ast::Module &module, Diagnostics &diags, int64_t seqLen)
-      : module(module), diags(diags), seqLen(seqLen) {}
+  Sema(const ast::Module &module, Diagnostics &diags, int64_t seqLen,
+       bool forwardOnly = false)
+      : module(module), diags(diags), seqLen(seqLen), forwardOnly(forwardOnly) {
+  }
 
   void run(Program &prog);
 
@@ -225,6 +227,9 @@ private:
   /// The sequence length T: --seq-len, or what the train section's data
   /// gives (inferSeqLen); 0 while unknown.
   int64_t seqLen = 0;
+  /// Only the trained model's forward graph (Program::step's analysis): the
+  /// train section is not analysed.
+  bool forwardOnly = false;
 
   // The graph being built.
   Program *prog = nullptr;
@@ -307,6 +312,12 @@ private:
     }
     return Value{it->second, graph->nodes[it->second].type, level()};
   }
+  /// Appends the carried buffers' current values to g's results.
+  void appendCarried(const Program &p, Graph &g) {
+    for (size_t i = 0; i < p.buffers.size(); ++i)
+      if (p.buffers[i].carried)
+        g.results.push_back(bufferValue((int)i).node);
+  }
   Value paramValue(int index) { return leafValue(OpKind::Param, index); }
   Value bufferValue(int index) { return leafValue(OpKind::Buffer, index); }
   /// Finds or creates the param (or, with `buffer`, the buffer) `name`.
@@ -370,6 +381,7 @@ private:
   /// `T` in a shape list ([B, T, 16]) while T is unknown (reported).
   bool unknownSeqLen(const ast::Expr &dim);
   void inferSeqLen(const ast::Train &t);
+  bool textData(const ast::Expr &d, Program &p, bool ce);
   bool number(const ast::Expr &e, double &out);
   void lrSchedule(const ast::Expr &e, LrSchedule &out);
   bool integer(const ast::Expr &e, const std::string &what, int64_t min,

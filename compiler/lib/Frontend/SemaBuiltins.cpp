@@ -24,7 +24,8 @@ static std::vector<ArgSpec> recurrentArgs(std::vector<ArgSpec> own) {
                                {"units", K::Int},
                                {"return_sequences", K::Bool, false, 0},
                                {"bidirectional", K::Bool, false, 0},
-                               {"reverse", K::Bool, false, 0}};
+                               {"reverse", K::Bool, false, 0},
+                               {"stateful", K::Bool, false, 0}};
   args.insert(args.end(), own.begin(), own.end());
   return args;
 }
@@ -160,6 +161,12 @@ const std::vector<Builtin> &builtinTable() {
       {"fashion_mnist", {}, B::Dataset, {{"dir", K::Text, false}}},
       {"tensors", {}, B::Dataset, {{"x", K::Shape}, {"y", K::Shape}}},
       {"synthetic", {}, B::Dataset, {{"samples", K::Int}, {"classes", K::Int}}},
+      {"text",
+       {},
+       B::Dataset,
+       {{"file", K::Text},
+        {"seq_len", K::Int, false},
+        {"test", K::Number, false}}},
   };
   return table;
 }

@@ -281,8 +281,10 @@ Value Sema::buildForward(const ast::Model &m, Program &p, bool layers) {
     args.push_back({v, std::nullopt});
   }
   Value out = inlineModel(m, args, m.loc, nullptr);
-  if (out.ok())
+  if (out.ok()) {
     graph->results = {out.node};
+    appendCarried(p, *graph);
+  }
   recordLayers = false;
   return out;
 }

@@ -86,7 +86,10 @@ std::vector<Value> Sema::split(Value x, int parts, const Loc &loc) {
 }
 
 /// rnn / lstm / gru(x, units, return_sequences=false, bidirectional=false,
-/// reverse=false, h0=, c0=, activation=tanh).
+/// reverse=false, stateful=false, h0=, c0=, activation=tanh). A stateful
+/// layer starts from carried buffers "<layer>.h0" (and ".c0") [B, H] and
+/// leaves its final states in them (Param::carried): truncated BPTT across
+/// the batches of a stream.
 Value Sema::recurrent(const Call &c, Scope &scope) {
   const std::string kind = c.builtin.name;
   const Loc &loc = c.e.loc;
@@ -100,9 +103,10 @@ Value Sema::recurrent(const Call &c, Scope &scope) {
           kind + ": units must be at most " + std::to_string(kMaxDim / 4));
     ok = false;
   }
-  bool sequences = false, bidirectional = false, reverse = false;
-  ok &=
-      flag(c, 2, sequences) && flag(c, 3, bidirectional) && flag(c, 4, reverse);
+  bool sequences = false, bidirectional = false, reverse = false,
+       stateful = false;
+  ok &= flag(c, 2, sequences) && flag(c, 3, bidirectional) &&
+        flag(c, 4, reverse) && flag(c, 5, stateful);
   bool relu = false;
   if (const ast::Expr *act = c.arg("activation")) {
     const ast::Expr &a = *act;
@@ -124,11 +128,27 @@ Value Sema::recurrent(const Call &c, Scope &scope) {
   }
   int64_t length = d[1], in = d[2], g = gates(kind);
   TensorType state{ElemType::F32, {kBatch, units}};
-  // Initial states: given (h0=, c0=, one direction only) or zeros.
+  std::string layer = kind + std::to_string(k);
+  if (stateful && (bidirectional || level() > 0)) {
+    error(args[5]->loc,
+          kind + ": stateful=true carries the last state to the next batch; " +
+              (bidirectional ? "a bidirectional layer has no such state"
+                             : "inside a scan, carry it as a scan state"));
+    return {};
+  }
+  // Initial states: given (h0=, c0=, one direction only), the carried
+  // buffers (stateful) or zeros.
   std::vector<Value> inits;
+  std::vector<int> carried;
   auto initial = [&](const char *name) -> Value {
     size_t arg = 0;
     if (c.arg(name, &arg)) {
+      if (stateful) {
+        error(args[arg]->loc, kind + ": " + name +
+                                  " cannot be given to a stateful layer, "
+                                  "which starts from its carried state");
+        return {};
+      }
       Value v = c.values[arg];
       if (bidirectional) {
         error(args[arg]->loc, kind + ": " + name +
@@ -144,6 +164,16 @@ Value Sema::recurrent(const Call &c, Scope &scope) {
       }
       return v;
     }
+    if (stateful) {
+      // "lstm1.h0": the state the next batch starts from.
+      int r = getParam(scope.paramPrefix + layer + "." + name, state.dims,
+                       Init{}, loc, kind + ": state", /*buffer=*/true);
+      if (r < 0)
+        return {};
+      prog->buffers[r].carried = true;
+      carried.push_back(r);
+      return bufferValue(r);
+    }
     Value z = add(OpKind::Const, {}, state, loc);
     graph->nodes[z.node].values = {0.0f};
     return z;
@@ -155,12 +185,13 @@ Value Sema::recurrent(const Call &c, Scope &scope) {
     if (!v.ok())
       return {};
 
-  // One direction: its four params and its scan; returns (hs, h_T).
-  std::string name = kind + std::to_string(k);
+  // One direction: its four params and its scan; returns (hs, h_T) and
+  // sets `last` to the final states.
   std::vector<int> weights, biases;
+  std::vector<Value> last;
   auto direction = [&](const std::string &suffix,
                        bool backwards) -> std::pair<Value, Value> {
-    std::string base = scope.paramPrefix + name + ".";
+    std::string base = scope.paramPrefix + layer + ".";
     std::string what = kind + ": input " + formatType(x.type);
     Init init = pytorchDefault((double)units);
     int wih = getParam(base + "weight_ih_l0" + suffix, {g * units, in}, init,
@@ -215,11 +246,14 @@ Value Sema::recurrent(const Call &c, Scope &scope) {
       return {h, h};
     };
     std::vector<Value> r = scanNode(loc, {x}, inits, backwards, length, step);
+    last.assign(r.begin() + 1, r.end());
     return {r[0], r[1]};
   };
   auto [hs, h] = direction("", reverse);
   if (!hs.ok())
     return {};
+  for (size_t i = 0; i < carried.size(); ++i)
+    bufferNodes[carried[i]] = last[i].node;
   if (bidirectional) {
     auto [rhs, rh] = direction("_reverse", !reverse);
     if (!rhs.ok())
@@ -235,7 +269,7 @@ Value Sema::recurrent(const Call &c, Scope &scope) {
   // Summary: every step's input and recurrent products, both directions.
   int64_t dirs = bidirectional ? 2 : 1;
   addRow(scope, kind, loc, out.type, weights, biases,
-         dirs * length * g * units * (in + units), name);
+         dirs * length * g * units * (in + units), layer);
   return out;
 }
 

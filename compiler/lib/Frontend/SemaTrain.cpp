@@ -264,9 +264,13 @@ void Sema::train(const ast::Train &t, Program &p) {
       return;
     }
     p.target = TensorType{ElemType::I32, {kBatch}};
+  } else if (d.kind == ast::Expr::Call && d.text == "text") {
+    if (!textData(d, p, ce))
+      return;
   } else {
     error(d.loc, "expected a dataset: fashion_mnist(dir=...), "
-                 "tensors(x=..., y=...) or synthetic(samples=N, classes=K)");
+                 "tensors(x=..., y=...), synthetic(samples=N, classes=K) or "
+                 "text(file, seq_len=T)");
     return;
   }
 
@@ -294,6 +298,7 @@ void Sema::train(const ast::Train &t, Program &p) {
   if (!evalLoss.ok())
     return;
   p.evalLoss.results = {evalLoss.node, trainedOutput};
+  appendCarried(p, p.evalLoss);
   cfg.classification = classification;
   if (cfg.data.kind == Dataset::Tensors && classification) {
     int64_t classes = p.evalLoss.nodes[trainedOutput].type.dims.back();
@@ -318,6 +323,45 @@ void Sema::train(const ast::Train &t, Program &p) {
                        " classes, but the model has " +
                        std::to_string(classes) + " outputs");
   }
+}
+
+/// text(file, seq_len=T, test=0.1): a character stream; x one-hot
+/// f32[B, T, 97] (kTextVocab), y the next characters i32[B, T].
+bool Sema::textData(const ast::Expr &d, Program &p, bool ce) {
+  auto args = bindArgs(d, findBuiltin(d.text)->args);
+  Dataset &ds = p.train.data;
+  ds.kind = Dataset::Text;
+  if (!args[0] || args[0]->kind != ast::Expr::String || args[0]->text.empty()) {
+    error(args[0] ? args[0]->loc : d.loc, "text: file must be a string");
+    return false;
+  }
+  ds.file = args[0]->text;
+  if (args[2]) {
+    double f = 0;
+    if (!number(*args[2], f))
+      return false;
+    if (!(f > 0 && f < 1)) {
+      error(args[2]->loc, "text: test must be a fraction between 0 and 1");
+      return false;
+    }
+    ds.testFraction = f;
+  }
+  const auto &in = p.input.dims;
+  if (in.size() != 3 || in[1] == kBatch || in[2] != kTextVocab) {
+    error(d.loc,
+          "text gives one-hot characters f32[B, T, " +
+              std::to_string(kTextVocab) +
+              "] (tab, newline and ' ' to '~'), but the model input is " +
+              formatType(p.input));
+    return false;
+  }
+  if (!ce) {
+    error(d.loc, "text data has the next character as its label: the loss "
+                 "must use cross_entropy");
+    return false;
+  }
+  p.target = TensorType{ElemType::I32, {kBatch, in[1]}};
+  return true;
 }
 
 /// T from the train section's data, when the trained model's input type uses
@@ -347,6 +391,12 @@ void Sema::inferSeqLen(const ast::Train &t) {
   double n = 0;
   if (data->text == "fashion_mnist" && uses == 1) {
     n = 784 / rest;
+  } else if (data->text == "text") {
+    auto args = bindArgs(*data, findBuiltin(data->text)->args);
+    double v = 0;
+    if (args[1] && args[1]->kind == ast::Expr::Number)
+      v = args[1]->number;
+    n = v;
   } else if (data->text == "tensors") {
     const ast::Expr *x = data->args.empty() ? nullptr : data->args[0].get();
     for (const ast::NamedArg &a : data->named)
@@ -424,7 +474,7 @@ void Sema::run(Program &p) {
       type(*selected->args[0].type, p.input, true);
     buildForward(*selected, p, true);
   }
-  if (!main.trains.empty())
+  if (!main.trains.empty() && !forwardOnly)
     train(main.trains[0], p);
 }
 

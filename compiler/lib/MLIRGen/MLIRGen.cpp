@@ -52,6 +52,8 @@ struct Arena {
   std::vector<Slot> slots;
   size_t numParams = 0, numStates = 0, numBuffers = 0;
   size_t x = 0, y = 0, w = 0, hyper = 0, loss = 0, out = 0; ///< slot indices
+  size_t stepX = 0, stepOut = 0; ///< Program::step's input and output
+  SmallVector<size_t> carried;   ///< the carried buffers' slots
   int64_t bytes = 0;
 };
 
@@ -74,10 +76,12 @@ public:
       return nullptr;
     }
     const Graph &evalLoss = evalLossGraph();
-    if (!checkResults(prog.forward, 1, "forward") ||
+    size_t carried = numCarried();
+    if (!checkResults(prog.forward, 1 + carried, "forward") ||
+        (hasStep() && !checkResults(prog.step, 1 + carried, "step")) ||
         (training() &&
          (!checkResults(prog.loss, 2 + prog.buffers.size(), "loss") ||
-          !checkResults(evalLoss, 2, "eval loss"))))
+          !checkResults(evalLoss, 2 + carried, "eval loss"))))
       return nullptr;
     module = ModuleOp::create(modelLoc);
     b.setInsertionPointToEnd(module->getBody());
@@ -98,9 +102,9 @@ public:
       genEntry("nnc_train_step", genTrainStepDecl(loss),
                concat({p, s, r, {a.x, a.y, a.w, a.hyper}}),
                concat({{a.loss, a.out}, p, s, r}));
-      // eval_loss: P R x y w -> loss out
+      // eval_loss: P R x y w -> loss out C' (C: the carried buffers)
       genEntry("nnc_eval_step", eval, concat({p, r, {a.x, a.y, a.w}}),
-               {a.loss, a.out});
+               concat({{a.loss, a.out}, a.carried}));
       // loss: P R x y w hyper -> loss out (R' is dropped)
       genEntry("nnc_train_loss", loss, concat({p, r, {a.x, a.y, a.w, a.hyper}}),
                {a.loss, a.out});
@@ -110,8 +114,15 @@ public:
            {"nnc_train_step", "nnc_eval_step", "nnc_train_loss"})
         genEntry(name, nullptr, {}, {});
     }
-    // forward: P R x -> out
-    genEntry("nnc_predict", forward, concat({p, r, {a.x}}), {a.out});
+    // forward: P R x -> out C'
+    genEntry("nnc_predict", forward, concat({p, r, {a.x}}),
+             concat({{a.out}, a.carried}));
+    // step: P R x1 -> out1 C' (a no-op without carried buffers)
+    func::FuncOp step = hasStep() ? genStep() : nullptr;
+    if (hasStep() && !step)
+      return nullptr;
+    genEntry("nnc_sample_step", step, concat({p, r, {a.stepX}}),
+             concat({{a.stepOut}, a.carried}));
     genDescriptor();
     return std::move(module);
   }
@@ -127,6 +138,11 @@ private:
   /// A model without a train section only predicts: no @loss, @eval_loss,
   /// @train_step or y/w/hyper/loss slots.
   bool training() const { return prog.train.present; }
+  bool hasStep() const { return !prog.step.nodes.empty(); }
+  size_t numCarried() const {
+    return llvm::count_if(prog.buffers,
+                          [](const Param &r) { return r.carried; });
+  }
 
   /// Program::evalLoss, or Program::loss while the frontend leaves evalLoss
   /// empty: the two graphs are the same when there are no buffers and no
@@ -231,6 +247,18 @@ private:
     const Graph &g = prog.forward;
     return tensorType(g.nodes[g.results[0]].type);
   }
+  RankedTensorType stepOutType() {
+    const Graph &g = prog.step;
+    return tensorType(g.nodes[g.results[0]].type);
+  }
+  /// out, then the carried buffers' types.
+  SmallVector<Type> withCarried(ArrayRef<Type> first) {
+    SmallVector<Type> types(first.begin(), first.end());
+    for (const Param &r : prog.buffers)
+      if (r.carried)
+        types.push_back(f32Type(r.shape));
+    return types;
+  }
 
   /// Slots in descriptor order; states in the order of @train_step's S
   /// arguments, buffers in the order of R.
@@ -250,8 +278,12 @@ private:
       for (int64_t k = 0; k < statesPerParam(); ++k)
         add("state", p.name + suffixes[k], f32Type(p.shape));
     arena.numStates = statesPerParam() * prog.params.size();
-    for (const Param &r : prog.buffers)
-      add("buffer", r.name, f32Type(r.shape));
+    for (const Param &r : prog.buffers) {
+      size_t slot =
+          add(r.carried ? "carry" : "buffer", r.name, f32Type(r.shape));
+      if (r.carried)
+        arena.carried.push_back(slot);
+    }
     arena.numBuffers = prog.buffers.size();
     arena.x = add("input", "x", xType());
     if (training()) {
@@ -261,6 +293,10 @@ private:
       arena.loss = add("loss", "loss", lossType());
     }
     arena.out = add("output", "out", outType());
+    if (hasStep()) {
+      arena.stepX = add("step_input", "x1", tensorType(prog.stepInput));
+      arena.stepOut = add("step_output", "out1", stepOutType());
+    }
     arena.bytes = llvm::alignTo(arena.bytes, kSlotAlign);
   }
 
@@ -499,9 +535,16 @@ private:
     return f;
   }
 
-  /// @forward(P..., R..., %x) -> %out (eval mode)
+  /// @forward(P..., R..., %x) -> (%out, C'...) (eval mode)
   func::FuncOp genForward() {
-    return genFunc("forward", prog.forward, {xType()}, {outType()});
+    return genFunc("forward", prog.forward, {xType()},
+                   withCarried({outType()}));
+  }
+
+  /// @step(P..., R..., %x1) -> (%out1, C'...): forward at T = 1.
+  func::FuncOp genStep() {
+    return genFunc("step", prog.step, {tensorType(prog.stepInput)},
+                   withCarried({stepOutType()}));
   }
 
   /// @loss(P..., R..., %x, %y, %w, %hyper) -> (%loss: tensor<f32>, %out,
@@ -516,10 +559,10 @@ private:
     return f;
   }
 
-  /// @eval_loss(P..., R..., %x, %y, %w) -> (%loss: tensor<f32>, %out)
+  /// @eval_loss(P..., R..., %x, %y, %w) -> (%loss: tensor<f32>, %out, C'...)
   func::FuncOp genEvalLoss(const Graph &g) {
     return genFunc("eval_loss", g, {xType(), yType(), wType()},
-                   {lossType(), outType()});
+                   withCarried({lossType(), outType()}));
   }
 
   /// func.func private @name(P..., R..., inputs...) -> results, filled with
@@ -700,6 +743,8 @@ private:
         os << "data fashion_mnist " << d.dir << "\n";
       } else if (d.kind == Dataset::Synthetic) {
         os << "data synthetic " << d.samples << " " << d.classes << "\n";
+      } else if (d.kind == Dataset::Text) {
+        os << "data text " << fmt(d.testFraction) << " " << d.file << "\n";
       } else {
         os << "data tensors\n";
         auto dataset = [&](StringRef name, ArrayRef<int64_t> shape,

@@ -21,6 +21,10 @@ Cases:
   gru           gru with a learned h0 = zeros([B, H]) + P, last state -> dense, cross_entropy
   bilstm        lstm(bidirectional=true): both directions' last states (PyTorch's h_n) -> dense, cross_entropy
   stacked       lstm(return_sequences=true) -> gru -> dense, mse
+  tbptt         `truncate = 2`: lstm(return_sequences=true) -> gru(reverse=true, return_sequences=true)
+                -> reshape -> dense, mse, T = 5: the
+                oracle runs each module on chunks of 2 steps (in the order it reads them) and detaches the
+                state between chunks, as a PyTorch truncated-BPTT loop does
 
 The oracle is torch.nn.RNN / LSTM / GRU (batch_first=True) with the initial values copied into the module's
 own parameters, the learned initial states passed as (h0, c0) = P, Q expanded over the batch, and
@@ -91,6 +95,14 @@ CASES = [
          rec=[("lstm1", "lstm", 4, 3, False, None), ("gru1", "gru", 5, 4, False, None)],
          dense=[("dense1", 5, 2)], explicit=[],
          forward=lambda R, p, x: dense(p, "Stacked.dense1", R("gru1", R("lstm1", x, seq=True)))),
+    dict(name="tbptt", model="Tbptt", T=5, I=3, rows=4, outs=2, loss="mse", seed=70, truncate=2,
+         body=["  a = lstm(x, 4, return_sequences=true)  // [B, 5, 4]",
+               "  hs = gru(a, 3, reverse=true, return_sequences=true)  // [B, 5, 3]",
+               "  return dense(reshape(hs, [B, -1]), 2)"],
+         rec=[("lstm1", "lstm", 4, 3, False, None), ("gru1", "gru", 3, 4, False, None)],
+         dense=[("dense1", 15, 2)], explicit=[],
+         forward=lambda R, p, x: dense(p, "Tbptt.dense1",
+                                       flat(R("gru1", R("lstm1", x, seq=True), reverse=True, seq=True)))),
 ]
 
 
@@ -175,7 +187,14 @@ def module_runner(case, init, dtype, params):
             zeros = torch.zeros(x.shape[0], mod.hidden_size, dtype=x.dtype)
             h = (zeros if h0 is None else h0).unsqueeze(0)  # [layers * dirs = 1, B, H]
             hx = (h, (zeros if c0 is None else c0).unsqueeze(0)) if kind == "lstm" else h
-        out, hn = mod(x, hx)
+        k = case.get("truncate", 0) or x.shape[1]
+        outs = []
+        for start in range(0, x.shape[1], k):  # truncated BPTT: no gradient into the state between chunks
+            if start > 0:
+                hx = tuple(v.detach() for v in state) if kind == "lstm" else state.detach()
+            out, state = mod(x[:, start:start + k], hx)
+            outs.append(out)
+        out, hn = torch.cat(outs, dim=1), state
         if kind == "lstm":
             hn = hn[0]
         if reverse:
@@ -194,7 +213,10 @@ def manual_runner(case, params, relu_inputs):
                                                                        "bias_hh"))
         steps = range(x.shape[1] - 1, -1, -1) if backwards else range(x.shape[1])
         outs = [None] * x.shape[1]
-        for t in steps:
+        k = case.get("truncate", 0)
+        for i, t in enumerate(steps):
+            if k and i > 0 and i % k == 0:
+                h, c = h.detach(), c.detach()
             xi = x[:, t] @ wih.T + bih
             hh = h @ whh.T + bhh
             if kind == "rnn":
@@ -282,7 +304,7 @@ def write_nn(case, x, y):
               f"  data = tensors(x={make_golden.nested(x, make_golden.fmt)},",
               f"                 y={ytext})",
               f"  loss = {case['loss']}({m}(x), y)",
-              f"  optimizer = sgd(lr={LR})",
+              f"  optimizer = sgd(lr={LR})"] + ([f"  truncate = {case['truncate']}"] if case.get("truncate") else []) + [
               f"  batch = {case['rows']}",
               "  epochs = 1",
               "  seed = 1",
