@@ -7,6 +7,8 @@
 //===----------------------------------------------------------------------===//
 #include "Sema.h"
 
+#include <filesystem>
+
 namespace nnc::sema {
 
 /// Does `e` call `name` anywhere?
@@ -335,7 +337,11 @@ bool Sema::textData(const ast::Expr &d, Program &p, bool ce) {
     error(args[0] ? args[0]->loc : d.loc, "text: file must be a string");
     return false;
   }
-  ds.file = args[0]->text;
+  // A relative path is relative to the .nn file, as an import is.
+  std::filesystem::path file(args[0]->text);
+  if (file.is_relative())
+    file = std::filesystem::absolute(d.loc.file).parent_path() / file;
+  ds.file = file.lexically_normal().string();
   if (args[2]) {
     double f = 0;
     if (!number(*args[2], f))
