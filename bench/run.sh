@@ -9,7 +9,8 @@
 #
 # MODELS: comma-separated from kernels (bench/kernels.py), mlp (examples/mlp.nn, 1 epoch), cnn (examples/cnn.nn,
 # 200 batches of 64), inception (bench/inception_block.nn, 64 batches of 32 at 32x32x64), lstm, gru, bilstm
-# (examples/<model>.nn, 200 batches of 64); default: all.
+# (examples/<model>.nn, 200 batches of 64), charlm (examples/charlm.nn, 60 batches of 32 sequences of 64
+# characters: samples/s are sequences/s); default: all.
 # BUILD_DIR defaults to ./build; if it lacks a tool, it is configured and built (ninja -j2 nnc nnrt, and
 # nn-opt nnc-codegen-test for kernels).
 set -euo pipefail
@@ -18,7 +19,7 @@ repo=$(cd "$(dirname "$0")/.." && pwd)
 build="$repo/build"
 build_given=0
 runs=5
-models=kernels,mlp,cnn,inception,lstm,gru,bilstm
+models=kernels,mlp,cnn,inception,lstm,gru,bilstm,charlm
 results="$repo/bench/results.json"
 python=/usr/bin/python3
 
@@ -60,6 +61,11 @@ for m in lstm gru bilstm; do
   torch_cmd[$m]="bench/rnn_torch.py --model $m --epochs 1 --limit-batches 200"
   torch_settings[$m]=$'--threads 1\n--threads 2'
 done
+# The character model on fortunes' cookie file (LSTM h256, T = 64, batch 32, Adam, clip_norm 5), stateful.
+nn_file[charlm]=examples/charlm.nn
+nnc_args[charlm]="--epochs 1 --limit-batches 60"
+torch_cmd[charlm]="bench/charlm_torch.py --epochs 1 --limit-batches 60"
+torch_settings[charlm]=$'--threads 1\n--threads 2'
 
 [ -x "$python" ] || die "$python not found (install python3-torch python3-numpy)"
 "$python" -c 'import torch, numpy' 2>/dev/null || die "$python cannot import torch and numpy (apt-get install python3-torch)"
@@ -68,7 +74,7 @@ kernels=0
 nn_models=()
 for m in "${model_list[@]}"; do
   if [ "$m" = kernels ]; then kernels=1; continue; fi
-  [ -n "${nn_file[$m]:-}" ] || die "unknown model '$m' (expected kernels, mlp, cnn, inception, lstm, gru or bilstm)"
+  [ -n "${nn_file[$m]:-}" ] || die "unknown model '$m' (expected kernels, mlp, cnn, inception, lstm, gru, bilstm or charlm)"
   nn_models+=("$m")
 done
 
