@@ -30,19 +30,35 @@ namespace nnrt {
 
 bool gradCheck(const ModelDesc &d, const EntryPoints &ep, Arena &arena,
                const Dataset &ds, int64_t samples, uint64_t seed) {
-  const int64_t count = std::min(d.batch, ds.n);
-  std::vector<int64_t> order(count);
-  for (int64_t i = 0; i < count; ++i)
-    order[i] = i;
-  fillBatch(d, ds, order.data(), count, arena);
+  int64_t count = std::min(d.batch, ds.n);
+  resetCarried(d, arena);
+  if (ds.isStream()) {
+    // The second batch, from the state the first one leaves (eval mode, so
+    // the parameters stay): its gradient, with no path into that state.
+    count = d.batch;
+    fillStreamBatch(d, ds, 0, arena);
+    if (streamBatches(d, ds) > 1) {
+      ep.evalStep(arena.base());
+      fillStreamBatch(d, ds, 1, arena);
+    }
+  } else {
+    std::vector<int64_t> order(count);
+    for (int64_t i = 0; i < count; ++i)
+      order[i] = i;
+    fillBatch(d, ds, order.data(), count, arena);
+  }
 
   // Snapshot params and buffers (the step writes both), take one lr = 1 SGD
   // step, read g, restore.
+  std::vector<const Slot *> written; // buffers and carried states
+  for (const std::vector<Slot> *slots : {&d.buffers, &d.carried})
+    for (const Slot &r : *slots)
+      written.push_back(&r);
   std::vector<std::vector<float>> p0, r0, grad;
   for (const Slot &p : d.params)
     p0.emplace_back(arena.f32(p), arena.f32(p) + p.numel());
-  for (const Slot &r : d.buffers)
-    r0.emplace_back(arena.f32(r), arena.f32(r) + r.numel());
+  for (const Slot *r : written)
+    r0.emplace_back(arena.f32(*r), arena.f32(*r) + r->numel());
   setHyper(d, arena, 1, 1, seed);
   ep.trainStep(arena.base());
   const double loss = *arena.f32(d.loss);
@@ -53,8 +69,8 @@ bool gradCheck(const ModelDesc &d, const EntryPoints &ep, Arena &arena,
       grad[k][i] = p0[k][i] - p1[i];
     std::memcpy(arena.f32(d.params[k]), p0[k].data(), p0[k].size() * 4);
   }
-  for (size_t k = 0; k < d.buffers.size(); ++k)
-    std::memcpy(arena.f32(d.buffers[k]), r0[k].data(), r0[k].size() * 4);
+  for (size_t k = 0; k < written.size(); ++k)
+    std::memcpy(arena.f32(*written[k]), r0[k].data(), r0[k].size() * 4);
 
   std::printf("gradcheck: %lld samples, loss %.6g; h = 1e-2 max(1,|p|); pass "
               "iff |ga-gn| <= 1e-3 max(1,|L|) + 1e-2 max(|ga|,|gn|)\n",

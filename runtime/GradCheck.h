@@ -4,8 +4,9 @@
 // one nnc_train_step with lr = 1 (p' = p - g, so g = p - p'), the numeric one
 // from central differences of nnc_train_loss's loss: the same train-mode
 // function (same hyper, so the same dropout masks and flips) that the step
-// differentiates. Both on the first batch of the training set. Prints a line
-// per parameter and PASS/FAIL.
+// differentiates. Both on the first batch of the training set (a text
+// stream: its second batch, from the carried state the first one leaves).
+// Prints a line per parameter and PASS/FAIL.
 //
 //===----------------------------------------------------------------------===//
 #ifndef NNRT_GRADCHECK_H
