@@ -56,7 +56,8 @@ commands:
              loss (and accuracy) of a checkpoint on the test set
   predict    --load FILE --input FILE [--threads T]
              FILE: whitespace-separated floats, one sample per line; prints
-             the model output per sample (and class=<argmax> for classifiers)
+             the model output per sample (and class=<argmax> for classifiers,
+             one per position, comma-separated, for outputs [B, T, C])
   sample     --load FILE [--length N] [--temperature X] [--prime TEXT]
              [--seed S] [--threads T]
              text models: print PRIME and N (default 200) characters drawn
@@ -293,11 +294,13 @@ int run(const Options &o, const ModelDesc &d, const EntryPoints &ep) {
       const float *out = arena.f32(d.out);
       for (size_t i = 0; i < count; ++i) {
         printFloats(out + i * outPer, outPer);
-        if (d.classification)
-          std::printf(" class=%lld",
-                      (long long)(std::max_element(out + i * outPer,
-                                                   out + (i + 1) * outPer) -
-                                  (out + i * outPer)));
+        // The argmax of each row of C logits: one class per position.
+        const int64_t c = d.classes();
+        for (int64_t p = 0; d.classification && p < d.positions(); ++p) {
+          const float *row = out + i * outPer + p * c;
+          std::printf("%s%lld", p ? "," : " class=",
+                      (long long)(std::max_element(row, row + c) - row));
+        }
         std::printf("\n");
       }
     }

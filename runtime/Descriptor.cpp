@@ -413,9 +413,12 @@ void Parser::validate() {
          "the loss slot must be an f32 scalar");
   }
   if (d.classification)
-    need(d.y.dtype == DType::I32 && d.y.shape.size() == 1 &&
-             d.out.shape.size() == 2,
-         "classification needs i32 labels y [B] and output [B, C]");
+    need(d.y.dtype == DType::I32 && d.out.shape.size() >= 2 &&
+             d.y.shape == std::vector<int64_t>(d.out.shape.begin(),
+                                               d.out.shape.end() - 1),
+         "classification needs output [B, C] and i32 labels y [B] (or a "
+         "label per position: [B, ..., C] and [B, ...]), got output " +
+             shapeStr(d.out.shape) + " and y " + shapeStr(d.y.shape));
 
   // Slots are 64-aligned (checked per slot) and must not overlap.
   std::vector<const Slot *> all = d.persistent();

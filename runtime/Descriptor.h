@@ -9,7 +9,8 @@
 // every line and the consistency of the whole (shapes, offsets, optimizer
 // state) so the rest of the runtime can trust it. Shapes with B = compiled
 // batch:
-//   x [B, ...] (f32), y [B, ...] (f32 or i32 labels [B]), w [B], hyper [4],
+//   x [B, ...] (f32), y [B, ...] (f32, or i32 labels [B] for out [B, C], [B,
+//   ...] for out [B, ..., C]), w [B], hyper [4],
 //   loss scalar, out [B, ...]; every param/state/buffer slot is its own shape.
 //
 //===----------------------------------------------------------------------===//
@@ -95,6 +96,9 @@ struct ModelDesc {
   bool trainable() const { return !optimizer.empty(); }
   /// Number of classes (out's last dim) for classification models.
   int64_t classes() const { return out.shape.back(); }
+  /// Labels per sample of a classification model: 1 for out [B, C], T for
+  /// out [B, T, C] with a label per position (y [B, T]).
+  int64_t positions() const { return y.perSample(); }
   /// Params, state, buffers: everything a checkpoint holds.
   std::vector<const Slot *> persistent() const;
 };

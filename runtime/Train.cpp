@@ -65,11 +65,11 @@ void resetCarried(const ModelDesc &d, Arena &arena) {
 }
 
 int64_t countCorrect(const ModelDesc &d, Arena &arena, int64_t count) {
-  const int64_t c = d.classes();
-  const float *out = arena.f32(d.out); // [B, C]
-  const int32_t *y = arena.i32(d.y);   // [B]
+  const int64_t c = d.classes(), rows = count * d.positions();
+  const float *out = arena.f32(d.out); // [B, P..., C]: rows of C logits
+  const int32_t *y = arena.i32(d.y);   // [B, P...]: a label per row
   int64_t correct = 0;
-  for (int64_t i = 0; i < count; ++i) {
+  for (int64_t i = 0; i < rows; ++i) {
     int64_t best = 0;
     for (int64_t k = 1; k < c; ++k)
       if (out[i * c + k] > out[i * c + best])
@@ -95,7 +95,7 @@ EvalResult evaluate(const ModelDesc &d, const EntryPoints &ep, Arena &arena,
         correct += countCorrect(d, arena, b);
     }
     r.loss = lossSum / double(steps);
-    r.acc = 100.0 * double(correct) / double(steps * b);
+    r.acc = 100.0 * double(correct) / double(steps * b * d.positions());
     return r;
   }
   std::vector<int64_t> order(ds.n);
@@ -112,7 +112,7 @@ EvalResult evaluate(const ModelDesc &d, const EntryPoints &ep, Arena &arena,
       correct += countCorrect(d, arena, count);
   }
   r.loss = ds.n ? lossSum / ds.n : 0;
-  r.acc = ds.n ? 100.0 * correct / ds.n : 0;
+  r.acc = ds.n ? 100.0 * correct / double(ds.n * d.positions()) : 0;
   return r;
 }
 
@@ -166,7 +166,8 @@ int64_t train(const ModelDesc &d, const EntryPoints &ep, Arena &arena,
     st.classification = d.classification;
     st.text = stream;
     st.trainLoss = samples ? lossSum / samples : 0;
-    st.trainAcc = samples ? 100.0 * correct / samples : 0;
+    st.trainAcc =
+        samples ? 100.0 * correct / double(samples * d.positions()) : 0;
     st.testLoss = test.loss;
     st.testAcc = test.acc;
     st.trainSeconds = trainSeconds;

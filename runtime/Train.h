@@ -5,7 +5,9 @@
 // partial batch), hyper [4] = [lr, t, seed mod 2^24, 0] (hyperFor) with t the
 // 1-based global step, then the entry point writes loss (scalar, the w-weighted
 // mean over the batch) and out [B, ...]. Epoch losses are sample-weighted means
-// of the step losses; accuracy compares argmax(out[i, :]) with the label y[i].
+// of the step losses; accuracy compares argmax(out[i, :]) with the label y[i]
+// (with a label per position, out [B, T, C] and y [B, T]: argmax(out[i, t, :])
+// with y[i, t], the percentage of positions).
 //
 //===----------------------------------------------------------------------===//
 #ifndef NNRT_TRAIN_H
@@ -27,7 +29,7 @@ struct EntryPoints {
   void (*trainStep)(char *);
   void (*evalStep)(char *);
   void (*predict)(char *);
-  void (*trainLoss)(char *); ///< train-mode loss and out, no update
+  void (*trainLoss)(char *);            ///< train-mode loss and out, no update
   void (*sampleStep)(char *) = nullptr; ///< the model at T = 1 (Sample.h)
 };
 
@@ -51,7 +53,8 @@ std::vector<int64_t> epochOrder(int64_t n, uint64_t seed, int64_t epoch);
 /// epoch, evaluation, prediction and sampling.
 void resetCarried(const ModelDesc &d, Arena &arena);
 
-/// Number of out rows among the first `count` whose argmax equals the label.
+/// Number of labels of the first `count` samples (d.positions() each) whose
+/// out row's argmax equals the label.
 int64_t countCorrect(const ModelDesc &d, Arena &arena, int64_t count);
 
 struct EvalResult {

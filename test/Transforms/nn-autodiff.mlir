@@ -400,3 +400,45 @@ func.func private @softplus_train_step(tensor<2x2xf32>, tensor<3x2xf32>, tensor<
 // CHECK: %[[S:.+]] = nn.sigmoid %[[Z]] : tensor<3x2xf32>
 // CHECK: %[[DZ:.+]] = nn.mul %[[DH]], %[[S]] :
 // CHECK: nn.matmul %{{.+}}, %[[DZ]] {transpose_a}
+
+// A dense layer on every step of a sequence and a cross-entropy per position:
+// x [B, T, F] = [2, 5, 3], h = relu(x @ W1) [2, 5, 4], z = h @ W2 + b2
+// [2, 5, 3], labels [B, T]. The matmul rule holds for a of rank 3 as it is:
+// dh = dz W2^T keeps [B, T, 4] and dW2 = h^T dz contracts over B and T; the
+// bias gradient sums over B and T.
+func.func private @seq_loss(%W1: tensor<3x4xf32>, %W2: tensor<4x3xf32>, %b2: tensor<3xf32>,
+                            %x: tensor<2x5x3xf32>, %y: tensor<2x5xi32>, %w: tensor<2xf32>,
+                            %hyper: tensor<4xf32>) -> (tensor<f32>, tensor<2x5x3xf32>) {
+  %xw = nn.matmul %x, %W1 : tensor<2x5x3xf32>, tensor<3x4xf32> -> tensor<2x5x4xf32>
+  %h = nn.relu %xw : tensor<2x5x4xf32>
+  %hw = nn.matmul %h, %W2 : tensor<2x5x4xf32>, tensor<4x3xf32> -> tensor<2x5x3xf32>
+  %z = nn.add %hw, %b2 : tensor<2x5x3xf32>, tensor<3xf32> -> tensor<2x5x3xf32>
+  %l = nn.cross_entropy %z, %y : tensor<2x5x3xf32>, tensor<2x5xi32> -> tensor<2xf32>
+  %loss = nn.weighted_mean %l, %w : tensor<2xf32>, tensor<2xf32> -> tensor<f32>
+  return %loss, %z : tensor<f32>, tensor<2x5x3xf32>
+}
+func.func private @seq_train_step(tensor<3x4xf32>, tensor<4x3xf32>, tensor<3xf32>, tensor<2x5x3xf32>,
+                                  tensor<2x5xi32>, tensor<2xf32>, tensor<4xf32>)
+    -> (tensor<f32>, tensor<2x5x3xf32>, tensor<3x4xf32>, tensor<4x3xf32>, tensor<3xf32>)
+    attributes {nn.grad_of = @seq_loss, nn.num_params = 3 : i64,
+                nn.optimizer = {kind = "sgd", momentum = 0.9 : f32, beta1 = 0.9 : f32,
+                                beta2 = 0.999 : f32, eps = 1.0e-08 : f32}}
+
+// CHECK-LABEL: func.func private @seq_train_step(
+// CHECK-SAME: %[[W1:arg[0-9]+]]: tensor<3x4xf32>, %[[W2:arg[0-9]+]]: tensor<4x3xf32>, %[[B2:arg[0-9]+]]: tensor<3xf32>,
+// CHECK-SAME: %[[X:arg[0-9]+]]: tensor<2x5x3xf32>, %[[Y:arg[0-9]+]]: tensor<2x5xi32>, %[[W:arg[0-9]+]]: tensor<2xf32>, %[[HYPER:arg[0-9]+]]: tensor<4xf32>)
+// CHECK: %[[XW:.+]] = nn.matmul %[[X]], %[[W1]] : tensor<2x5x3xf32>, tensor<3x4xf32> -> tensor<2x5x4xf32>
+// CHECK: %[[H:.+]] = nn.relu %[[XW]] :
+// CHECK: %[[Z:.+]] = nn.add
+// CHECK: %[[L:.+]] = nn.cross_entropy %[[Z]], %[[Y]] : tensor<2x5x3xf32>, tensor<2x5xi32> -> tensor<2xf32>
+// CHECK: %[[DL:.+]] = nn.weighted_mean_grad %[[W]], %{{.+}} : tensor<2xf32>, tensor<f32> -> tensor<2xf32>
+// CHECK: %[[DZ:.+]] = nn.cross_entropy_grad %[[Z]], %[[Y]], %[[DL]] : tensor<2x5x3xf32>, tensor<2x5xi32>, tensor<2xf32> -> tensor<2x5x3xf32>
+// CHECK: %[[GRAD_B2:.+]] = nn.unbroadcast %[[DZ]] : tensor<2x5x3xf32> -> tensor<3xf32>
+// CHECK: %[[DH:.+]] = nn.matmul %[[DZ]], %[[W2]] {transpose_b} : tensor<2x5x3xf32>, tensor<4x3xf32> -> tensor<2x5x4xf32>
+// CHECK: %[[GRAD_W2:.+]] = nn.matmul %[[H]], %[[DZ]] {transpose_a} : tensor<2x5x4xf32>, tensor<2x5x3xf32> -> tensor<4x3xf32>
+// CHECK: %[[DXW:.+]] = nn.relu_grad %[[XW]], %[[DH]] :
+// CHECK-NOT: nn.matmul %[[DXW]]
+// CHECK: %[[GRAD_W1:.+]] = nn.matmul %[[X]], %[[DXW]] {transpose_a} : tensor<2x5x3xf32>, tensor<2x5x4xf32> -> tensor<3x4xf32>
+// CHECK: nn.sgd_update %[[W1]], %[[GRAD_W1]], %[[HYPER]] :
+// CHECK: nn.sgd_update %[[W2]], %[[GRAD_W2]], %[[HYPER]] :
+// CHECK: nn.sgd_update %[[B2]], %[[GRAD_B2]], %[[HYPER]] :

@@ -44,3 +44,35 @@ func.func private @train_step(tensor<4x5xf32>, tensor<5x5xf32>, tensor<2x3x4xf32
 // CHECK-DAG: %[[DU:.+]] = nn.matmul %[[X]], %{{.+}} {transpose_a} : tensor<6x4xf32>, tensor<6x5xf32> -> tensor<4x5xf32>
 // CHECK-DAG: nn.sgd_update %[[U]], %[[DU]],
 // CHECK-DAG: nn.sgd_update %[[W]], %[[DW]],
+
+// A dense layer on a slice of rank 3 (a sequence [B, T, S, F] read as [B, S, F] per step): the hoisted
+// GEMM keeps S, [B T, S, F] @ [F, H] -> [B T, S, H], and its weight gradient contracts over B T and S.
+func.func private @rows_loss(%U: tensor<4x5xf32>, %xs: tensor<2x3x2x4xf32>, %y: tensor<2x2x5xf32>,
+                             %w: tensor<2xf32>, %hyper: tensor<4xf32>) -> (tensor<f32>, tensor<2x2x5xf32>) attributes {nn.loss} {
+  %h0 = arith.constant dense<0.0> : tensor<2x2x5xf32>
+  %h = nn.scan(%xs : tensor<2x3x2x4xf32>) carry(%h0 : tensor<2x2x5xf32>) {length = 3 : i64} -> (tensor<2x2x5xf32>) {
+  ^bb0(%t: tensor<f32>, %x: tensor<2x2x4xf32>, %hp: tensor<2x2x5xf32>):
+    %a = nn.matmul %x, %U : tensor<2x2x4xf32>, tensor<4x5xf32> -> tensor<2x2x5xf32>
+    %c = nn.add %a, %hp : tensor<2x2x5xf32>, tensor<2x2x5xf32> -> tensor<2x2x5xf32>
+    %n = nn.tanh %c : tensor<2x2x5xf32>
+    nn.yield %n : tensor<2x2x5xf32>
+  }
+  %l = nn.mse %h, %y : tensor<2x2x5xf32>, tensor<2x2x5xf32> -> tensor<2xf32>
+  %loss = nn.weighted_mean %l, %w : tensor<2xf32>, tensor<2xf32> -> tensor<f32>
+  return %loss, %h : tensor<f32>, tensor<2x2x5xf32>
+}
+func.func private @rows_train_step(tensor<4x5xf32>, tensor<2x3x2x4xf32>, tensor<2x2x5xf32>, tensor<2xf32>, tensor<4xf32>)
+    -> (tensor<f32>, tensor<2x2x5xf32>, tensor<4x5xf32>)
+    attributes {nn.grad_of = @rows_loss, nn.num_params = 1 : i64, nn.optimizer = {kind = "sgd"}}
+
+// CHECK-LABEL: func.func private @rows_train_step(
+// CHECK-SAME: %[[U:[^:]+]]: tensor<4x5xf32>, %[[XS:[^:]+]]: tensor<2x3x2x4xf32>
+// CHECK: %[[X:.+]] = nn.reshape %[[XS]] : tensor<2x3x2x4xf32> -> tensor<6x2x4xf32>
+// CHECK: %[[XU:.+]] = nn.matmul %[[X]], %[[U]] : tensor<6x2x4xf32>, tensor<4x5xf32> -> tensor<6x2x5xf32>
+// CHECK: %[[XU4:.+]] = nn.reshape %[[XU]] : tensor<6x2x5xf32> -> tensor<2x3x2x5xf32>
+// CHECK: nn.scan(%[[XU4]] : tensor<2x3x2x5xf32>)
+// CHECK-NOT: nn.matmul
+// CHECK: %[[R:.+]]:2 = nn.scan(%[[XU4]], %{{.+}} : tensor<2x3x2x5xf32>, tensor<2x3x2x5xf32>) {{.*}} reverse
+// CHECK: %[[DXU:.+]] = nn.reshape %[[R]]#0 : tensor<2x3x2x5xf32> -> tensor<6x2x5xf32>
+// CHECK: %[[DU:.+]] = nn.matmul %[[X]], %[[DXU]] {transpose_a} : tensor<6x2x4xf32>, tensor<6x2x5xf32> -> tensor<4x5xf32>
+// CHECK: nn.sgd_update %[[U]], %[[DU]],

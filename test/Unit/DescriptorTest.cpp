@@ -232,3 +232,31 @@ TEST(Descriptor, RejectsLabelOutOfRange) {
 }
 
 TEST(Descriptor, RejectsEmptyText) { EXPECT_THROW(parseDescriptor(""), Error); }
+
+// Classification takes labels of out's shape without its last dim: [B] for
+// out [B, C], [B, T] for out [B, T, C]; any other pairing is rejected.
+TEST(Descriptor, ClassificationLabelShapes) {
+  std::string seq = replaced(kAdam, "slot output out f32 2,2 512",
+                             "slot output out f32 2,3,2 512");
+  ModelDesc d =
+      parseDescriptor(replaced(replaced(seq, "y i32 2 256", "y i32 2,3 256"),
+                               "dataset y 2 0 1", "dataset y 2,3 0 1 1 1 0 0"));
+  EXPECT_EQ(d.classes(), 2);
+  EXPECT_EQ(d.positions(), 3);
+  EXPECT_EQ(parseDescriptor(kAdam).positions(), 1);
+  // y [B] or y [B, 2] with out [B, 3, 2].
+  std::string perSample = seq;
+  std::string twoSteps = replaced(replaced(seq, "y i32 2 256", "y i32 2,2 256"),
+                                  "dataset y 2 0 1", "dataset y 2,2 0 1 1 1");
+  for (const std::string &bad : {perSample, twoSteps}) {
+    try {
+      parseDescriptor(bad);
+      FAIL() << "accepted: " << bad;
+    } catch (const Error &e) {
+      EXPECT_NE(std::string(e.what()).find(
+                    "classification needs output [B, C] and i32 labels y [B]"),
+                std::string::npos)
+          << e.what();
+    }
+  }
+}

@@ -12,6 +12,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
 
 using namespace nnrt;
 using namespace nnrt::test;
@@ -95,4 +96,44 @@ TEST(Train, LrSchedules) {
   testing::internal::GetCapturedStdout();
   EXPECT_FLOAT_EQ(a.f32(d.hyper)[0],
                   float(0.02 + 0.08 * (1 + std::cos(0.9 * M_PI)) / 2));
+}
+
+// A classifier with a label per position: out [B, T, C] = [2, 3, 4], y i32
+// [B, T] (a character model's next character at every step).
+static const char *kPerPosition = "nnc-model 1\n"
+                                  "source s.nn\n"
+                                  "model S\n"
+                                  "batch 2\n"
+                                  "arena 576\n"
+                                  "optimizer sgd lr=0.1 momentum=0 beta1=0 "
+                                  "beta2=0 eps=0\n"
+                                  "train epochs=1 seed=0 classification=1\n"
+                                  "data tensors\n"
+                                  "dataset x 2,3,4 0 0 0 0 0 0 0 0 0 0 0 0 "
+                                  "0 0 0 0 0 0 0 0 0 0 0 0\n"
+                                  "dataset y 2,3 0 1 2 3 2 1\n"
+                                  "slot param W f32 4,4 0\n"
+                                  "init zeros\n"
+                                  "slot input x f32 2,3,4 64\n"
+                                  "slot target y i32 2,3 192\n"
+                                  "slot weight w f32 2 256\n"
+                                  "slot hyper hyper f32 4 320\n"
+                                  "slot loss loss f32 scalar 384\n"
+                                  "slot output out f32 2,3,4 448\n";
+
+// countCorrect compares the argmax of every row of C logits with its label:
+// out[i, t, :] with y[i, t]; a padding sample counts none of its positions.
+TEST(Train, CountsCorrectPositions) {
+  ModelDesc d = parseDescriptor(kPerPosition);
+  EXPECT_EQ(d.classes(), 4);
+  EXPECT_EQ(d.positions(), 3);
+  Arena a(d.arenaBytes);
+  // argmax per row: sample 0: 0, 1, 1; sample 1: 3, 2, 0.
+  const float out[2][3][4] = {{{5, 1, 2, 3}, {0, 4, 1, 1}, {0, 2, 1, 1}},
+                              {{0, 1, 2, 9}, {1, 0, 7, 6}, {8, 1, 0, 0}}};
+  const int32_t y[2][3] = {{0, 1, 2}, {3, 2, 1}};
+  std::memcpy(a.f32(d.out), out, sizeof out);
+  std::memcpy(a.i32(d.y), y, sizeof y);
+  EXPECT_EQ(countCorrect(d, a, 2), 4); // 2 of sample 0, 2 of sample 1
+  EXPECT_EQ(countCorrect(d, a, 1), 2); // sample 1 is padding
 }

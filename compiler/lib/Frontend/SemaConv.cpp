@@ -108,7 +108,9 @@ static std::vector<NodeAttr> windowAttrs(const std::vector<int64_t> &win,
 }
 
 /// dense(x, units, bias=true, init=...): MatMul(x, w [in, units]) then
-/// Add(bias [units]); PyTorch's default init.
+/// Add(bias [units]); PyTorch's default init. x : [B, ..., in] (a sequence
+/// [B, T, in]) gives [B, ..., units], one weight for every position, as
+/// PyTorch's nn.Linear on the last axis.
 Value Sema::dense(const Call &c, Scope &scope) {
   const auto &args = c.args;
   Value x = c.values[0];
@@ -125,12 +127,13 @@ Value Sema::dense(const Call &c, Scope &scope) {
   ok &= flag(c, 2, l.hasBias);
   if (!c.valid() || !ok)
     return {};
-  if (x.type.elem != ElemType::F32 || x.type.dims.size() != 2) {
+  if (x.type.elem != ElemType::F32 || x.type.dims.size() < 2) {
     error(c.e.loc, "dense: input " + formatType(x.type) +
-                       " must be a 2-D f32 [batch, features] tensor");
+                       " must be an f32 tensor [batch, ..., features] of "
+                       "rank >= 2");
     return {};
   }
-  int64_t in = x.type.dims[1];
+  int64_t in = x.type.dims.back();
   if (in == kBatch) {
     error(c.e.loc, "dense: input " + formatType(x.type) +
                        " has B as its feature dimension");
@@ -141,12 +144,15 @@ Value Sema::dense(const Call &c, Scope &scope) {
   l.weightInit = l.biasInit = pytorchDefault((double)in);
   if (!declare(l, c, scope, x, args[3]))
     return {};
-  TensorType t{ElemType::F32, {x.type.dims[0], units}};
+  TensorType t = x.type;
+  t.dims.back() = units;
   Value v =
       add(OpKind::MatMul, {x.node, paramValue(l.weight).node}, t, c.e.loc);
   if (l.hasBias)
     v = add(OpKind::Add, {v.node, paramValue(l.bias).node}, t, c.e.loc);
-  layerRow(l, scope, c.e.loc, t, product({x.type.dims[0]}) * in * units);
+  // One in x units product per position: B = 1, the other leading dims.
+  std::vector<int64_t> rows(x.type.dims.begin(), x.type.dims.end() - 1);
+  layerRow(l, scope, c.e.loc, t, product(rows) * in * units);
   return v;
 }
 

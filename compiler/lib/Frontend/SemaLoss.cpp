@@ -20,16 +20,22 @@ Value Sema::loss(const Call &c, Scope &) {
   Value a = c.values[0], b = c.values[1];
   OpKind op = *c.builtin.op;
   if (op == OpKind::CrossEntropy) {
+    // Logits [B, ..., C] and a label per position [B, ...] (a sequence
+    // model's next character at every step: [B, T, C] and [B, T]).
     classification = true;
-    if (a.type.elem != ElemType::F32 || a.type.dims.size() != 2 ||
+    if (a.type.elem != ElemType::F32 || a.type.dims.size() < 2 ||
         a.type.dims[0] != kBatch) {
-      error(e.loc, "cross_entropy: logits must be f32[B,C], got " +
+      error(e.loc, "cross_entropy: logits must be f32[B,C] (or f32[B,...,C], "
+                   "a class per position), got " +
                        formatType(a.type));
       return {};
     }
-    if (!(b.type == TensorType{ElemType::I32, {kBatch}})) {
-      error(e.loc, "cross_entropy: labels must be i32[B] class indices, got " +
-                       formatType(b.type));
+    TensorType labels{ElemType::I32,
+                      {a.type.dims.begin(), a.type.dims.end() - 1}};
+    if (!(b.type == labels)) {
+      error(e.loc, "cross_entropy: labels must be " + formatType(labels) +
+                       " class indices for logits " + formatType(a.type) +
+                       ", got " + formatType(b.type));
       return {};
     }
   } else {

@@ -5,7 +5,8 @@
 // weights and its bias `units` biases; an explicit `param` is its own row,
 // rank-1 params count as biases and all others as weights; a param shared by
 // several calls counts once (in the first call's row). MACs are per sample
-// (B = 1): dense in*units, `@` M*K*N; elementwise ops and activations 0. A
+// (B = 1): dense in*units per position (T*in*units on [B, T, in]), `@`
+// M*K*N; elementwise ops and activations 0. A
 // scan's row heads its body's rows (one level deeper), whose weights count
 // once and whose MACs count T times (Sema adds the rows; depth indents).
 //

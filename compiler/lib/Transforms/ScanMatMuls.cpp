@@ -95,14 +95,17 @@ struct HoistProjection : OpRewritePattern<nn::ScanOp> {
     Value xs = op.getSequences()[seq];
     auto xsType = cast<RankedTensorType>(xs.getType());
     auto yType = cast<RankedTensorType>(mm.getType());
-    int64_t b = xsType.getDimSize(0), t = xsType.getDimSize(1),
-            h = yType.getDimSize(1);
+    // y_t [B, ..., H] (a slice of rank > 2 keeps its middle dims).
+    int64_t b = xsType.getDimSize(0), t = xsType.getDimSize(1);
+    SmallVector<int64_t> flatShape{b * t}, seqShape{b, t};
+    flatShape.append(yType.getShape().begin() + 1, yType.getShape().end());
+    seqShape.append(yType.getShape().begin() + 1, yType.getShape().end());
     Value flat = mergeTime(rewriter, loc, xs);
     Value prod = rewriter.create<nn::MatMulOp>(
-        loc, f32(op.getContext(), {b * t, h}), flat, mm.getB(),
+        loc, f32(op.getContext(), flatShape), flat, mm.getB(),
         mm.getTransposeAAttr(), mm.getTransposeBAttr());
     Value projected = rewriter.create<nn::ReshapeOp>(
-        loc, f32(op.getContext(), {b, t, h}), prod);
+        loc, f32(op.getContext(), seqShape), prod);
 
     SmallVector<Value> sequences(op.getSequences());
     sequences.push_back(projected);

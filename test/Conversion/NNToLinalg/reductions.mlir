@@ -6,6 +6,9 @@
 
 // CHECK-DAG: #[[ID2:.+]] = affine_map<(d0, d1) -> (d0, d1)>
 // CHECK-DAG: #[[ROW2:.+]] = affine_map<(d0, d1) -> (d0)>
+// CHECK-DAG: #[[ID3:.+]] = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+// CHECK-DAG: #[[ROW3:.+]] = affine_map<(d0, d1, d2) -> (d0, d1)>
+// CHECK-DAG: #[[BATCH3:.+]] = affine_map<(d0, d1, d2) -> (d0)>
 
 // softmax: row max from -inf, then sum of exp(x - max), then exp(x - max) / sum.
 // CHECK-LABEL: func @softmax
@@ -75,6 +78,37 @@ func.func @cross_entropy_grad(%z: tensor<4x3xf32>, %labels: tensor<4xi32>, %w: t
   %0 = nn.weighted_mean_grad %w, %dL : tensor<4xf32>, tensor<f32> -> tensor<4xf32>
   %1 = nn.cross_entropy_grad %z, %labels, %0 : tensor<4x3xf32>, tensor<4xi32>, tensor<4xf32> -> tensor<4x3xf32>
   return %1 : tensor<4x3xf32>
+}
+
+// A label per position (logits [B, T, C] = [2, 5, 3], labels [B, T]): the same logsumexp and pick per
+// position over the class axis (linalg.index 2), the per-position losses [B, T] summed per sample and divided by
+// T = 5; the gradient scales dl[b] by 1 / T and broadcasts it over [b, t, c].
+// CHECK-LABEL: func @cross_entropy_positions
+// CHECK-SAME: (%[[Z:.+]]: tensor<2x5x3xf32>, %[[LABELS:.+]]: tensor<2x5xi32>, %[[DL:.+]]: tensor<2xf32>)
+// CHECK: %[[MAX:.+]] = linalg.generic {indexing_maps = [#[[ID3]], #[[ROW3]]], iterator_types = ["parallel", "parallel", "reduction"]} ins(%[[Z]] : tensor<2x5x3xf32>) outs(%{{.+}} : tensor<2x5xf32>)
+// CHECK: %[[SUM:.+]] = linalg.generic {{.*}} ins(%[[Z]], %[[MAX]] : tensor<2x5x3xf32>, tensor<2x5xf32>)
+// CHECK: %[[PICKED:.+]] = linalg.generic {indexing_maps = [#[[ID3]], #[[ROW3]], #[[ROW3]]], iterator_types = ["parallel", "parallel", "reduction"]} ins(%[[Z]], %[[LABELS]] : tensor<2x5x3xf32>, tensor<2x5xi32>) outs(%{{.+}} : tensor<2x5xf32>)
+// CHECK: linalg.index 2 : index
+// CHECK: %[[POS:.+]] = linalg.generic {{.*}} iterator_types = ["parallel", "parallel"]} ins(%[[MAX]], %[[SUM]], %[[PICKED]] : tensor<2x5xf32>, tensor<2x5xf32>, tensor<2x5xf32>) outs(%{{.+}} : tensor<2x5xf32>)
+// CHECK: math.log
+// CHECK: %[[TOTAL:.+]] = linalg.generic {indexing_maps = [#[[ID2]], #[[ROW2]]], iterator_types = ["parallel", "reduction"]} ins(%[[POS]] : tensor<2x5xf32>) outs(%{{.+}} : tensor<2xf32>)
+// CHECK: arith.addf
+// CHECK: %[[LOSS:.+]] = linalg.generic {{.*}} ins(%[[TOTAL]] : tensor<2xf32>)
+// CHECK: %[[T:.+]] = arith.constant 5.000000e+00 : f32
+// CHECK: arith.divf %{{.+}}, %[[T]]
+// CHECK: %[[DLT:.+]] = linalg.generic {{.*}} ins(%[[DL]] : tensor<2xf32>)
+// CHECK: %[[T2:.+]] = arith.constant 5.000000e+00 : f32
+// CHECK: arith.divf %{{.+}}, %[[T2]]
+// CHECK: %[[GMAX:.+]] = linalg.generic {{.*}} ins(%[[Z]] : tensor<2x5x3xf32>)
+// CHECK: %[[GSUM:.+]] = linalg.generic {{.*}} ins(%[[Z]], %[[GMAX]] : tensor<2x5x3xf32>, tensor<2x5xf32>)
+// CHECK: %[[DZ:.+]] = linalg.generic {indexing_maps = [#[[ID3]], #[[ROW3]], #[[ROW3]], #[[ROW3]], #[[BATCH3]], #[[ID3]]], iterator_types = ["parallel", "parallel", "parallel"]} ins(%[[Z]], %[[GMAX]], %[[GSUM]], %[[LABELS]], %[[DLT]] :
+// CHECK: linalg.index 2
+// CHECK: return %[[LOSS]], %[[DZ]]
+func.func @cross_entropy_positions(%z: tensor<2x5x3xf32>, %labels: tensor<2x5xi32>, %dl: tensor<2xf32>)
+    -> (tensor<2xf32>, tensor<2x5x3xf32>) {
+  %0 = nn.cross_entropy %z, %labels : tensor<2x5x3xf32>, tensor<2x5xi32> -> tensor<2xf32>
+  %1 = nn.cross_entropy_grad %z, %labels, %dl : tensor<2x5x3xf32>, tensor<2x5xi32>, tensor<2xf32> -> tensor<2x5x3xf32>
+  return %0, %1 : tensor<2xf32>, tensor<2x5x3xf32>
 }
 
 // Per-sample losses reduce all non-batch dims, then divide by D = 2 * 3.

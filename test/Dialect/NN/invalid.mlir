@@ -2,10 +2,58 @@
 // One case per verifier rule of the nn ops. A shape rule of an op with an inferred result type
 // reports the rule, then InferTypeOpInterface's "failed to infer returned types".
 
-func.func @matmul_not_2d(%a: tensor<4x3x2xf32>, %b: tensor<3x5xf32>) {
-  // expected-error @+2 {{'nn.matmul' op expects 2-D operands, got 'tensor<4x3x2xf32>' and 'tensor<3x5xf32>'}}
+func.func @matmul_rank_1(%a: tensor<4xf32>, %b: tensor<4x5xf32>) {
+  // expected-error @+2 {{'nn.matmul' op expects operands of rank >= 2, got 'tensor<4xf32>' and 'tensor<4x5xf32>'}}
   // expected-error @+1 {{failed to infer returned types}}
-  %0 = nn.matmul %a, %b : tensor<4x3x2xf32>, tensor<3x5xf32> -> tensor<4x5xf32>
+  %0 = nn.matmul %a, %b : tensor<4xf32>, tensor<4x5xf32> -> tensor<5xf32>
+  return
+}
+
+// -----
+
+// a : [L..., K] is the matrix [prod L, K]: K = 2 here.
+func.func @matmul_batched_inner_dims(%a: tensor<4x3x2xf32>, %b: tensor<3x5xf32>) {
+  // expected-error @+2 {{'nn.matmul' op inner dimensions differ: 2 (of a) vs 3 (of b)}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = nn.matmul %a, %b : tensor<4x3x2xf32>, tensor<3x5xf32> -> tensor<4x3x5xf32>
+  return
+}
+
+// -----
+
+func.func @matmul_batched_b(%a: tensor<4x3xf32>, %b: tensor<2x3x5xf32>) {
+  // expected-error @+2 {{'nn.matmul' op expects a 2-D b without transpose_a, got 'tensor<2x3x5xf32>'}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = nn.matmul %a, %b : tensor<4x3xf32>, tensor<2x3x5xf32> -> tensor<4x5xf32>
+  return
+}
+
+// -----
+
+// With transpose_a the contraction runs over the leading dims, which must be
+// the same (not only of the same product: 4x3 vs 3x4).
+func.func @matmul_transpose_a_leading_dims(%a: tensor<4x3x2xf32>, %b: tensor<3x4x5xf32>) {
+  // expected-error @+2 {{'nn.matmul' op expects a and b with the same leading dims with transpose_a, got 'tensor<4x3x2xf32>' and 'tensor<3x4x5xf32>'}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = nn.matmul %a, %b {transpose_a} : tensor<4x3x2xf32>, tensor<3x4x5xf32> -> tensor<2x5xf32>
+  return
+}
+
+// -----
+
+func.func @matmul_both_transposed_batched(%a: tensor<4x3x2xf32>, %b: tensor<5x12xf32>) {
+  // expected-error @+2 {{'nn.matmul' op expects 2-D operands with transpose_a and transpose_b, got 'tensor<4x3x2xf32>' and 'tensor<5x12xf32>'}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = nn.matmul %a, %b {transpose_a, transpose_b} : tensor<4x3x2xf32>, tensor<5x12xf32> -> tensor<2x5xf32>
+  return
+}
+
+// -----
+
+func.func @matmul_batched_result(%a: tensor<4x3x2xf32>, %b: tensor<2x5xf32>) {
+  // expected-error @+2 {{'nn.matmul' op inferred type(s) 'tensor<4x3x5xf32>' are incompatible with return type(s) of operation 'tensor<12x5xf32>'}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = nn.matmul %a, %b : tensor<4x3x2xf32>, tensor<2x5xf32> -> tensor<12x5xf32>
   return
 }
 
@@ -104,10 +152,10 @@ func.func @leaky_relu_alpha(%x: tensor<4xf32>) {
 
 // -----
 
-func.func @cross_entropy_logits_rank(%z: tensor<4x3x2xf32>, %labels: tensor<4xi32>) {
-  // expected-error @+2 {{'nn.cross_entropy' op expects 2-D logits [B, C], got 'tensor<4x3x2xf32>'}}
+func.func @cross_entropy_logits_rank(%z: tensor<4xf32>, %labels: tensor<4xi32>) {
+  // expected-error @+2 {{'nn.cross_entropy' op expects logits [B, ..., C] of rank >= 2, got 'tensor<4xf32>'}}
   // expected-error @+1 {{failed to infer returned types}}
-  %0 = nn.cross_entropy %z, %labels : tensor<4x3x2xf32>, tensor<4xi32> -> tensor<4xf32>
+  %0 = nn.cross_entropy %z, %labels : tensor<4xf32>, tensor<4xi32> -> tensor<4xf32>
   return
 }
 
@@ -123,7 +171,7 @@ func.func @cross_entropy_labels_batch(%z: tensor<4x3xf32>, %labels: tensor<5xi32
 // -----
 
 func.func @cross_entropy_labels_type(%z: tensor<4x3xf32>, %labels: tensor<4xi64>) {
-  // expected-error @+1 {{'nn.cross_entropy' op operand #1 must be 1-D statically shaped tensor of 32-bit signless integer values}}
+  // expected-error @+1 {{'nn.cross_entropy' op operand #1 must be statically shaped tensor of rank >= 1 of 32-bit signless integer values}}
   %0 = nn.cross_entropy %z, %labels : tensor<4x3xf32>, tensor<4xi64> -> tensor<4xf32>
   return
 }
@@ -131,8 +179,46 @@ func.func @cross_entropy_labels_type(%z: tensor<4x3xf32>, %labels: tensor<4xi64>
 // -----
 
 func.func @cross_entropy_labels_rank(%z: tensor<4x3xf32>, %labels: tensor<4x1xi32>) {
-  // expected-error @+1 {{'nn.cross_entropy' op operand #1 must be 1-D statically shaped tensor of 32-bit signless integer values}}
+  // expected-error @+2 {{'nn.cross_entropy' op expects i32 labels of shape [4], got 'tensor<4x1xi32>'}}
+  // expected-error @+1 {{failed to infer returned types}}
   %0 = nn.cross_entropy %z, %labels : tensor<4x3xf32>, tensor<4x1xi32> -> tensor<4xf32>
+  return
+}
+
+// -----
+
+// A label per position: logits [B, T, C] need labels [B, T].
+func.func @cross_entropy_position_labels(%z: tensor<4x5x3xf32>, %labels: tensor<4xi32>) {
+  // expected-error @+2 {{'nn.cross_entropy' op expects i32 labels of shape [4, 5], got 'tensor<4xi32>'}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = nn.cross_entropy %z, %labels : tensor<4x5x3xf32>, tensor<4xi32> -> tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @cross_entropy_position_labels_shape(%z: tensor<4x5x3xf32>, %labels: tensor<4x3xi32>) {
+  // expected-error @+2 {{'nn.cross_entropy' op expects i32 labels of shape [4, 5], got 'tensor<4x3xi32>'}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = nn.cross_entropy %z, %labels : tensor<4x5x3xf32>, tensor<4x3xi32> -> tensor<4xf32>
+  return
+}
+
+// -----
+
+// The loss stays per sample: [B], not [B, T].
+func.func @cross_entropy_position_result(%z: tensor<4x5x3xf32>, %labels: tensor<4x5xi32>) {
+  // expected-error @+1 {{'nn.cross_entropy' op result #0 must be 1-D statically shaped tensor of 32-bit float values}}
+  %0 = nn.cross_entropy %z, %labels : tensor<4x5x3xf32>, tensor<4x5xi32> -> tensor<4x5xf32>
+  return
+}
+
+// -----
+
+func.func @cross_entropy_grad_position_labels(%z: tensor<4x5x3xf32>, %labels: tensor<4x3xi32>, %dl: tensor<4xf32>) {
+  // expected-error @+2 {{'nn.cross_entropy_grad' op expects i32 labels of shape [4, 5], got 'tensor<4x3xi32>'}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = nn.cross_entropy_grad %z, %labels, %dl : tensor<4x5x3xf32>, tensor<4x3xi32>, tensor<4xf32> -> tensor<4x5x3xf32>
   return
 }
 

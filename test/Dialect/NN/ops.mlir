@@ -84,6 +84,24 @@ func.func @losses(%z: tensor<4x3xf32>, %labels: tensor<4xi32>, %p: tensor<4x2xf3
   return %3, %5, %6, %7 : tensor<f32>, tensor<4x3xf32>, tensor<4x2xf32>, tensor<4x2xf32>
 }
 
+// Sequences: a dense layer on [B, T, F] and a cross-entropy with a label per
+// position, with the ops their gradients use.
+// CHECK-LABEL: func @sequence_ops
+func.func @sequence_ops(%h: tensor<2x5x4xf32>, %w: tensor<4x3xf32>, %labels: tensor<2x5xi32>, %dl: tensor<2xf32>)
+    -> (tensor<2xf32>, tensor<2x5x4xf32>, tensor<4x3xf32>) {
+  // CHECK: nn.matmul %{{.*}}, %{{.*}} : tensor<2x5x4xf32>, tensor<4x3xf32> -> tensor<2x5x3xf32>
+  %z = nn.matmul %h, %w : tensor<2x5x4xf32>, tensor<4x3xf32> -> tensor<2x5x3xf32>
+  // CHECK: nn.cross_entropy %{{.*}}, %{{.*}} : tensor<2x5x3xf32>, tensor<2x5xi32> -> tensor<2xf32>
+  %l = nn.cross_entropy %z, %labels : tensor<2x5x3xf32>, tensor<2x5xi32> -> tensor<2xf32>
+  // CHECK: nn.cross_entropy_grad %{{.*}}, %{{.*}}, %{{.*}} : tensor<2x5x3xf32>, tensor<2x5xi32>, tensor<2xf32> -> tensor<2x5x3xf32>
+  %dz = nn.cross_entropy_grad %z, %labels, %dl : tensor<2x5x3xf32>, tensor<2x5xi32>, tensor<2xf32> -> tensor<2x5x3xf32>
+  // CHECK: nn.matmul %{{.*}}, %{{.*}} {transpose_b} : tensor<2x5x3xf32>, tensor<4x3xf32> -> tensor<2x5x4xf32>
+  %dh = nn.matmul %dz, %w {transpose_b} : tensor<2x5x3xf32>, tensor<4x3xf32> -> tensor<2x5x4xf32>
+  // CHECK: nn.matmul %{{.*}}, %{{.*}} {transpose_a} : tensor<2x5x4xf32>, tensor<2x5x3xf32> -> tensor<4x3xf32>
+  %dw = nn.matmul %h, %dz {transpose_a} : tensor<2x5x4xf32>, tensor<2x5x3xf32> -> tensor<4x3xf32>
+  return %l, %dh, %dw : tensor<2xf32>, tensor<2x5x4xf32>, tensor<4x3xf32>
+}
+
 // CHECK-LABEL: func @unbroadcast
 func.func @unbroadcast(%g: tensor<2x4x5xf32>) -> (tensor<5xf32>, tensor<4x1xf32>, tensor<f32>, tensor<2x4x5xf32>) {
   // CHECK: nn.unbroadcast %{{.*}} : tensor<2x4x5xf32> -> tensor<5xf32>

@@ -6,8 +6,9 @@
 Prints `maxdiff <name> <value>` for every expected parameter and optimizer state tensor; for a one-step SGD
 case also `maxdiff <name>.grad <value>` for the gradient recovered as (init - saved) / lr (the init file is the
 one named in the JSON, next to it); with --metrics, `maxdiff loss[k] <value>` for the train_loss of each epoch
-(batch = all rows, so epoch k's train_loss is the loss before step k). Then PASS or FAIL; exits 1 on FAIL or on
-a missing or misshapen tensor.
+(batch = all rows, so epoch k's train_loss is the loss before step k), and `diff train_acc <value>` when the JSON
+holds the first epoch's train_acc (the percentage of correct labels, exact: the generator keeps every argmax
+clear of float32 rounding). Then PASS or FAIL; exits 1 on FAIL or on a missing or misshapen tensor.
 
 Tolerances, per element (expected values are float64 from make_golden.py; the binary computes in float32):
 - parameters, losses: |got - want| <= 1e-5 + 1e-5 |want|. Values are <= ~2 in magnitude and come from dot
@@ -25,6 +26,7 @@ Tolerances, per element (expected values are float64 from make_golden.py; the bi
 """
 import argparse
 import json
+import math
 import os
 import sys
 
@@ -104,6 +106,14 @@ def main():
             print(f"maxdiff loss[{k}] {diff:.3e}")
             if not diff <= abs_tol + rel_tol * abs(want):
                 print(f"  train_loss of epoch {k + 1}: got {rec['train_loss']!r} expected {want!r}")
+                ok = False
+
+        if "train_acc" in exp and epochs:
+            got_acc = epochs[0]["train_acc"]
+            diff = abs(float(got_acc) - exp["train_acc"]) if got_acc is not None else math.inf
+            print(f"diff train_acc {diff:.3e}")
+            if not diff <= 1e-9:
+                print(f"  train_acc of epoch 1: got {got_acc!r} expected {exp['train_acc']!r}")
                 ok = False
 
     print("PASS" if ok else "FAIL")

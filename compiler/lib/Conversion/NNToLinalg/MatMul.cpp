@@ -1,7 +1,9 @@
 //===- MatMul.cpp - nn.matmul to linalg -------------------------*- C++ -*-===//
 //
 // Lowers nn.matmul to linalg.matmul (or a transposed variant) into a zero
-// fill, and to a generic when both operands are transposed.
+// fill, and to a generic when both operands are transposed. Operands of rank
+// > 2 ([L..., K], a dense layer on a sequence) are collapsed to matrices
+// [prod L, K] around it, and the result expanded back.
 //
 //===----------------------------------------------------------------------===//
 
@@ -13,6 +15,22 @@ using namespace nnc::nntolinalg;
 
 namespace {
 
+/// The reassociation [L..., K] -> [prod L, K] of a rank-n tensor.
+SmallVector<ReassociationIndices> leadingDims(int64_t n) {
+  ReassociationIndices lead;
+  for (int64_t i = 0; i + 1 < n; ++i)
+    lead.push_back(i);
+  return {lead, {n - 1}};
+}
+
+/// v : [L..., K] as the matrix [prod L, K] (a 2-D v as it is).
+Value collapseLeading(OpBuilder &b, Location loc, Value v) {
+  auto type = cast<RankedTensorType>(v.getType());
+  if (type.getRank() == 2)
+    return v;
+  return b.create<tensor::CollapseShapeOp>(loc, v, leadingDims(type.getRank()));
+}
+
 //===----------------------------------------------------------------------===//
 // nn.matmul
 //===----------------------------------------------------------------------===//
@@ -21,6 +39,8 @@ namespace {
 //   {transpose_a} => linalg.matmul_transpose_a
 //   {transpose_b} => linalg.matmul_transpose_b
 //   both          => generic c[m, n] += a[k, m] * b[n, k]
+// a : [L..., K] (b too with transpose_a) => the same on collapse(a) [prod L,
+// K], the result [prod L, N] expanded to [L..., N] (not with transpose_a).
 struct MatMulLowering : OpConversionPattern<nn::MatMulOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult
@@ -28,21 +48,28 @@ struct MatMulLowering : OpConversionPattern<nn::MatMulOp> {
                   ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
     RankedTensorType type = op.getType();
-    Value init = filled(rewriter, loc, type.getShape(), 0.0);
-    SmallVector<Value> ins{adaptor.getA(), adaptor.getB()};
+    RankedTensorType matrix = type;
+    if (type.getRank() > 2)
+      matrix =
+          RankedTensorType::get({type.getNumElements() / type.getShape().back(),
+                                 type.getShape().back()},
+                                type.getElementType());
+    Value init = filled(rewriter, loc, matrix.getShape(), 0.0);
+    SmallVector<Value> ins{collapseLeading(rewriter, loc, adaptor.getA()),
+                           collapseLeading(rewriter, loc, adaptor.getB())};
     Value result;
     if (!op.getTransposeA() && !op.getTransposeB()) {
       result =
-          rewriter.create<linalg::MatmulOp>(loc, TypeRange{type}, ins, init)
+          rewriter.create<linalg::MatmulOp>(loc, TypeRange{matrix}, ins, init)
               .getResult(0);
     } else if (!op.getTransposeB()) {
       result = rewriter
-                   .create<linalg::MatmulTransposeAOp>(loc, TypeRange{type},
+                   .create<linalg::MatmulTransposeAOp>(loc, TypeRange{matrix},
                                                        ins, init)
                    .getResult(0);
     } else if (!op.getTransposeA()) {
       result = rewriter
-                   .create<linalg::MatmulTransposeBOp>(loc, TypeRange{type},
+                   .create<linalg::MatmulTransposeBOp>(loc, TypeRange{matrix},
                                                        ins, init)
                    .getResult(0);
     } else {
@@ -58,6 +85,9 @@ struct MatMulLowering : OpConversionPattern<nn::MatMulOp> {
                              b.create<arith::AddFOp>(l, a[2], prod)};
                        })[0];
     }
+    if (matrix != type)
+      result = rewriter.create<tensor::ExpandShapeOp>(
+          loc, type, result, leadingDims(type.getRank()));
     rewriter.replaceOp(op, result);
     return success();
   }

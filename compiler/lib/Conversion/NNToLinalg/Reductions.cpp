@@ -1,6 +1,7 @@
 //===- Reductions.cpp - reductions and losses to linalg ---------*- C++ -*-===//
 //
-// Lowers softmax, cross-entropy, the per-sample mean losses (mse, bce),
+// Lowers softmax, cross-entropy (per sample, or the mean over the positions
+// of a sample), the per-sample mean losses (mse, bce),
 // their gradients, weighted_mean and unbroadcast to linalg.generic reductions
 // followed by elementwise generics.
 //
@@ -49,6 +50,17 @@ int64_t perSample(RankedTensorType type) {
   for (int64_t s : type.getShape().drop_front())
     d *= s;
   return d;
+}
+
+/// v[b] / d for a vector v [B] (a per-sample sum to a mean).
+Value divideBy(OpBuilder &b, Location loc, Value v, double d) {
+  AffineMap vec = identityMap(b.getContext(), 1);
+  auto shape = cast<RankedTensorType>(v.getType()).getShape();
+  return generic(b, loc, v, empty(b, loc, shape), {vec, vec}, parallel(1),
+                 [d](OpBuilder &nb, Location l, ValueRange a) {
+                   return SmallVector<Value>{
+                       nb.create<arith::DivFOp>(l, a[0], f32(nb, l, d))};
+                 })[0];
 }
 
 /// p clamped to [1e-7, 1 - 1e-7] (bce's guard against log(0)).
@@ -122,19 +134,27 @@ struct SoftmaxGradLowering : OpConversionPattern<nn::SoftmaxGradOp> {
 };
 
 //===----------------------------------------------------------------------===//
-// Cross-entropy (logits [B, C], labels [B] i32)
+// Cross-entropy (logits [B, P..., C], labels [B, P...] i32; P often empty)
 //===----------------------------------------------------------------------===//
 
-/// (c == label) for the class index c = linalg.index 1 inside a generic.
-Value isLabel(OpBuilder &b, Location l, Value label) {
-  Value c = b.create<linalg::IndexOp>(l, 1);
+/// (c == label) for the class index c = linalg.index `dim` (the last of the
+/// generic's dims) inside a generic.
+Value isLabel(OpBuilder &b, Location l, Value label, unsigned dim) {
+  Value c = b.create<linalg::IndexOp>(l, dim);
   Value labelIdx = b.create<arith::IndexCastOp>(l, b.getIndexType(), label);
   return b.create<arith::CmpIOp>(l, arith::CmpIPredicate::eq, c, labelIdx);
+}
+
+/// The positions per sample |P| of logits [B, P..., C].
+int64_t positions(RankedTensorType logits) {
+  return perSample(logits) / logits.getShape().back();
 }
 
 // cross_entropy(z, label)[b] => m = max_c z; s = sum_c exp(z - m);
 //   zl[b] = sum_c (c == label[b] ? z[b, c] : 0);
 //   l[b] = (log s[b] + m[b]) - zl[b]
+// z [B, P..., C]: the same per position [b, p], then
+//   l[b] = sum_p l[b, p] / |P|
 struct CrossEntropyLowering : OpConversionPattern<nn::CrossEntropyOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult
@@ -142,28 +162,37 @@ struct CrossEntropyLowering : OpConversionPattern<nn::CrossEntropyOp> {
                   ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
     Value z = adaptor.getLogits(), labels = adaptor.getLabels();
-    ArrayRef<int64_t> batch = op.getType().getShape();
+    auto zType = cast<RankedTensorType>(z.getType());
+    unsigned n = zType.getRank();
+    ArrayRef<int64_t> rows = zType.getShape().drop_back();
     MLIRContext *ctx = rewriter.getContext();
-    AffineMap id = identityMap(ctx, 2), row = rowMap(ctx, 2),
-              vec = identityMap(ctx, 1);
+    AffineMap id = identityMap(ctx, n), row = rowMap(ctx, n),
+              pos = identityMap(ctx, n - 1);
     Value max = rowMax(rewriter, loc, z);
     Value sum = rowSumExp(rewriter, loc, z, max);
     Value picked = generic(
-        rewriter, loc, ValueRange{z, labels}, filled(rewriter, loc, batch, 0.0),
-        {id, row, row}, reduceLast(2),
-        [](OpBuilder &b, Location l, ValueRange a) {
-          Value zc = b.create<arith::SelectOp>(l, isLabel(b, l, a[1]), a[0],
-                                               f32(b, l, 0.0));
+        rewriter, loc, ValueRange{z, labels}, filled(rewriter, loc, rows, 0.0),
+        {id, row, row}, reduceLast(n),
+        [n](OpBuilder &b, Location l, ValueRange a) {
+          Value zc = b.create<arith::SelectOp>(l, isLabel(b, l, a[1], n - 1),
+                                               a[0], f32(b, l, 0.0));
           return SmallVector<Value>{b.create<arith::AddFOp>(l, a[2], zc)};
         })[0];
     Value loss = generic(
-        rewriter, loc, ValueRange{max, sum, picked},
-        empty(rewriter, loc, batch), {vec, vec, vec, vec}, parallel(1),
+        rewriter, loc, ValueRange{max, sum, picked}, empty(rewriter, loc, rows),
+        {pos, pos, pos, pos}, parallel(n - 1),
         [](OpBuilder &b, Location l, ValueRange a) {
           Value lse =
               b.create<arith::AddFOp>(l, b.create<math::LogOp>(l, a[1]), a[0]);
           return SmallVector<Value>{b.create<arith::SubFOp>(l, lse, a[2])};
         })[0];
+    if (n > 2) {
+      Value total = generic(rewriter, loc, loss,
+                            filled(rewriter, loc, op.getType().getShape(), 0.0),
+                            {pos, batchMap(ctx, n - 1)}, reducePerSample(n - 1),
+                            addBody)[0];
+      loss = divideBy(rewriter, loc, total, positions(zType));
+    }
     rewriter.replaceOp(op, loss);
     return success();
   }
@@ -171,28 +200,33 @@ struct CrossEntropyLowering : OpConversionPattern<nn::CrossEntropyOp> {
 
 // cross_entropy_grad(z, label, dl)[b, c] =>
 //   (exp(z[b, c] - m[b]) / s[b] - (c == label[b])) dl[b]
+// z [B, P..., C]: [b, p, c] => (exp(z - m[b, p]) / s[b, p] - (c == label[b,
+//   p])) (dl[b] / |P|)
 struct CrossEntropyGradLowering : OpConversionPattern<nn::CrossEntropyGradOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult
   matchAndRewrite(nn::CrossEntropyGradOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
-    Value z = adaptor.getLogits();
+    Value z = adaptor.getLogits(), dl = adaptor.getDl();
+    RankedTensorType type = op.getType();
+    unsigned n = type.getRank();
     MLIRContext *ctx = rewriter.getContext();
-    AffineMap id = identityMap(ctx, 2), row = rowMap(ctx, 2);
+    AffineMap id = identityMap(ctx, n), row = rowMap(ctx, n);
+    if (n > 2)
+      dl = divideBy(rewriter, loc, dl, positions(type));
     Value max = rowMax(rewriter, loc, z);
     Value sum = rowSumExp(rewriter, loc, z, max);
     Value dz = generic(
-        rewriter, loc,
-        ValueRange{z, max, sum, adaptor.getLabels(), adaptor.getDl()},
-        empty(rewriter, loc, op.getType().getShape()),
-        {id, row, row, row, row, id}, parallel(2),
-        [](OpBuilder &b, Location l, ValueRange a) {
+        rewriter, loc, ValueRange{z, max, sum, adaptor.getLabels(), dl},
+        empty(rewriter, loc, type.getShape()),
+        {id, row, row, row, batchMap(ctx, n), id}, parallel(n),
+        [n](OpBuilder &b, Location l, ValueRange a) {
           Value e =
               b.create<math::ExpOp>(l, b.create<arith::SubFOp>(l, a[0], a[1]));
           Value softmax = b.create<arith::DivFOp>(l, e, a[2]);
           Value onehot = b.create<arith::SelectOp>(
-              l, isLabel(b, l, a[3]), f32(b, l, 1.0), f32(b, l, 0.0));
+              l, isLabel(b, l, a[3], n - 1), f32(b, l, 1.0), f32(b, l, 0.0));
           Value diff = b.create<arith::SubFOp>(l, softmax, onehot);
           return SmallVector<Value>{b.create<arith::MulFOp>(l, diff, a[4])};
         })[0];
@@ -256,15 +290,7 @@ struct PerSampleLossLowering : OpConversionPattern<OpTy> {
           Value term = lossTerm(op, b, l, a[0], a[1]);
           return SmallVector<Value>{b.create<arith::AddFOp>(l, a[2], term)};
         })[0];
-    double d = perSample(predType);
-    Value mean =
-        generic(rewriter, loc, sum, empty(rewriter, loc, batch),
-                {identityMap(ctx, 1), identityMap(ctx, 1)}, parallel(1),
-                [&](OpBuilder &b, Location l, ValueRange a) {
-                  return SmallVector<Value>{
-                      b.create<arith::DivFOp>(l, a[0], f32(b, l, d))};
-                })[0];
-    rewriter.replaceOp(op, mean);
+    rewriter.replaceOp(op, divideBy(rewriter, loc, sum, perSample(predType)));
     return success();
   }
 };

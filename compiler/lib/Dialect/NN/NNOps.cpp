@@ -111,7 +111,9 @@ LogicalResult inferUpdate(std::optional<Location> loc, Value p, ValueRange same,
 } // namespace
 
 //===----------------------------------------------------------------------===//
-// nn.matmul: op(a) : [M, K], op(b) : [K, N] -> [M, N]
+// nn.matmul: op(a) : [M, K], op(b) : [K, N] -> [M, N]; a : [L..., K] is the
+// matrix [prod L, K] and gives [L..., N]; with transpose_a, a : [L..., M] and
+// b : [L..., N] contract over L.
 //===----------------------------------------------------------------------===//
 
 LogicalResult MatMulOp::inferReturnTypes(MLIRContext *,
@@ -121,16 +123,44 @@ LogicalResult MatMulOp::inferReturnTypes(MLIRContext *,
   if (failed(requireRanked<MatMulOp>(loc, adaptor.getOperands())))
     return failure();
   auto a = rankedType(adaptor.getA()), b = rankedType(adaptor.getB());
-  if (a.getRank() != 2 || b.getRank() != 2)
-    return fail<MatMulOp>(loc, "expects 2-D operands, got ", a, " and ", b);
   bool ta = adaptor.getTransposeA(), tb = adaptor.getTransposeB();
-  int64_t m = a.getDimSize(ta ? 1 : 0), ka = a.getDimSize(ta ? 0 : 1);
-  int64_t kb = b.getDimSize(tb ? 1 : 0), n = b.getDimSize(tb ? 0 : 1);
+  if (a.getRank() < 2 || b.getRank() < 2)
+    return fail<MatMulOp>(loc, "expects operands of rank >= 2, got ", a,
+                          " and ", b);
+  bool batched = a.getRank() > 2 || b.getRank() > 2;
+  if (batched && ta && tb)
+    return fail<MatMulOp>(loc,
+                          "expects 2-D operands with transpose_a and "
+                          "transpose_b, got ",
+                          a, " and ", b);
+  if (batched && ta && a.getShape().drop_back() != b.getShape().drop_back())
+    return fail<MatMulOp>(loc,
+                          "expects a and b with the same leading dims "
+                          "with transpose_a, got ",
+                          a, " and ", b);
+  if (!ta && b.getRank() != 2)
+    return fail<MatMulOp>(loc, "expects a 2-D b without transpose_a, got ", b);
+  // The matrices: the leading dims collapsed into the rows.
+  auto rows = [](RankedTensorType t) {
+    int64_t n = 1;
+    for (int64_t d : t.getShape().drop_back())
+      n *= d;
+    return n;
+  };
+  int64_t m = ta ? a.getShape().back() : rows(a);
+  int64_t ka = ta ? rows(a) : a.getShape().back();
+  int64_t kb = tb ? b.getShape().back() : rows(b);
+  int64_t n = tb ? rows(b) : b.getShape().back();
   if (ka != kb)
     return fail<MatMulOp>(loc, "inner dimensions differ: ", ka, " (of ",
                           ta ? "transpose(a)" : "a", ") vs ", kb, " (of ",
                           tb ? "transpose(b)" : "b", ")");
-  results.push_back(RankedTensorType::get({m, n}, a.getElementType()));
+  SmallVector<int64_t> shape{m, n};
+  if (!ta) {
+    shape.assign(a.getShape().begin(), a.getShape().end() - 1);
+    shape.push_back(n);
+  }
+  results.push_back(RankedTensorType::get(shape, a.getElementType()));
   return success();
 }
 
@@ -154,41 +184,50 @@ NN_BROADCAST_INFER(DivOp)
 // Losses
 //===----------------------------------------------------------------------===//
 
-// logits : [B, C], labels : [B] i32 -> [B]
+/// The cross-entropy operands: logits z : [B, P..., C] (rank >= 2) and i32
+/// labels of z's shape without its last dim, [B, P...].
+template <typename OpTy>
+LogicalResult checkLogits(std::optional<Location> loc, RankedTensorType z,
+                          RankedTensorType labels) {
+  if (z.getRank() < 2)
+    return fail<OpTy>(loc, "expects logits [B, ..., C] of rank >= 2, got ", z);
+  ArrayRef<int64_t> want = z.getShape().drop_back();
+  if (!labels.getElementType().isInteger(32) || labels.getShape() != want) {
+    std::string dims;
+    llvm::raw_string_ostream os(dims);
+    llvm::interleaveComma(want, os);
+    return fail<OpTy>(loc, "expects i32 labels of shape [", dims, "], got ",
+                      labels);
+  }
+  return success();
+}
+
+// logits : [B, P..., C], labels : [B, P...] i32 -> [B]
 LogicalResult CrossEntropyOp::inferReturnTypes(MLIRContext *,
                                                std::optional<Location> loc,
                                                Adaptor adaptor,
                                                SmallVectorImpl<Type> &results) {
   if (failed(requireRanked<CrossEntropyOp>(loc, adaptor.getOperands())))
     return failure();
-  auto z = rankedType(adaptor.getLogits()),
-       labels = rankedType(adaptor.getLabels());
-  if (z.getRank() != 2)
-    return fail<CrossEntropyOp>(loc, "expects 2-D logits [B, C], got ", z);
-  if (labels.getRank() != 1 || !labels.getElementType().isInteger(32) ||
-      labels.getDimSize(0) != z.getDimSize(0))
-    return fail<CrossEntropyOp>(loc, "expects i32 labels of shape [",
-                                z.getDimSize(0), "], got ", labels);
+  auto z = rankedType(adaptor.getLogits());
+  if (failed(
+          checkLogits<CrossEntropyOp>(loc, z, rankedType(adaptor.getLabels()))))
+    return failure();
   results.push_back(
       RankedTensorType::get({z.getDimSize(0)}, z.getElementType()));
   return success();
 }
 
-// logits : [B, C], labels : [B] i32, dl : [B] -> [B, C]
+// logits : [B, P..., C], labels : [B, P...] i32, dl : [B] -> [B, P..., C]
 LogicalResult CrossEntropyGradOp::inferReturnTypes(
     MLIRContext *ctx, std::optional<Location> loc, Adaptor adaptor,
     SmallVectorImpl<Type> &results) {
   if (failed(requireRanked<CrossEntropyGradOp>(loc, adaptor.getOperands())))
     return failure();
-  auto z = rankedType(adaptor.getLogits()),
-       labels = rankedType(adaptor.getLabels());
-  if (z.getRank() != 2)
-    return fail<CrossEntropyGradOp>(loc, "expects 2-D logits [B, C], got ", z);
-  if (labels.getRank() != 1 || !labels.getElementType().isInteger(32) ||
-      labels.getDimSize(0) != z.getDimSize(0))
-    return fail<CrossEntropyGradOp>(loc, "expects i32 labels of shape [",
-                                    z.getDimSize(0), "], got ", labels);
-  if (failed(checkPerSample<CrossEntropyGradOp>(loc, z,
+  auto z = rankedType(adaptor.getLogits());
+  if (failed(checkLogits<CrossEntropyGradOp>(
+          loc, z, rankedType(adaptor.getLabels()))) ||
+      failed(checkPerSample<CrossEntropyGradOp>(loc, z,
                                                 rankedType(adaptor.getDl()))))
     return failure();
   results.push_back(z);

@@ -18,6 +18,9 @@ using namespace nnc::grad;
 void nnc::grad::populateLossGradRules(GradRuleSet &rules) {
   // l[b] = logsumexp(z[b]) - z[b, label[b]]:
   // dz = (softmax(z) - onehot(label)) * dl[:, None]
+  // Per position (z [B, P..., C], label [B, P...]), l[b] = 1/|P| sum_p
+  // (logsumexp(z[b, p]) - z[b, p, label[b, p]]):
+  // dz[b, p] = (softmax(z[b, p]) - onehot(label[b, p])) * dl[b] / |P|
   rules.add<nn::CrossEntropyOp>([](auto, GradContext &c) {
     c.d(0, [&] {
       return c.emit<nn::CrossEntropyGradOp>(c.ty(0), {c.x(0), c.x(1), c.dy()});

@@ -35,9 +35,9 @@ def NN_Tensor : StaticShapeTensorOf<[F32]>;
 def NN_NonScalarTensor
     : RankedTensorOf<[F32], [HasStaticShapePred, HasRankGreaterOrEqualPred<1>],
                      "statically shaped tensor of rank >= 1">;
-// Class labels [B].
-def NN_Labels : RankedTensorOf<[I32], [HasStaticShapePred, HasAnyRankOfPred<[1]>],
-                               "1-D statically shaped tensor">;
+// Class labels [B, ...] (one per position of a sample).
+def NN_Labels : RankedTensorOf<[I32], [HasStaticShapePred, HasRankGreaterOrEqualPred<1>],
+                               "statically shaped tensor of rank >= 1">;
 // A per-sample vector [B].
 def NN_Vector : RankedTensorOf<[F32], [HasStaticShapePred, HasAnyRankOfPred<[1]>],
                                "1-D statically shaped tensor">;

@@ -22,15 +22,25 @@ include "mlir/Interfaces/SideEffectInterfaces.td"
 //===----------------------------------------------------------------------===//
 
 def NN_MatMulOp : NN_Op<"matmul", [Pure, InferTypeOpAdaptor]> {
-  let summary = "2-D matrix product with optional transposes";
+  let summary = "matrix product with optional transposes; `a` may carry leading dims";
   let description = [{
     `op(a) @ op(b)`, where `op` transposes its operand when `transpose_a` /
     `transpose_b` is set. With op(a) : [M, K] and op(b) : [K, N] the result
     is [M, N].
 
+    `a` may have rank > 2, `[L..., K]` (a dense layer on a sequence
+    [B, T, F]): it is the matrix [prod L, K] and the result is `[L..., N]`,
+    `b` 2-D. With `transpose_a` (the weight gradient `a^T dy`) the product
+    contracts over all of a's leading dims: a : [L..., M] and b : [L..., N]
+    with the same L give [M, N]; `transpose_a` and `transpose_b` together
+    need 2-D operands. The lowering collapses the leading dims around one 2-D
+    matmul, so the 2-D case is unchanged.
+
     ```mlir
     %c = nn.matmul %a, %b : tensor<64x784xf32>, tensor<784x256xf32> -> tensor<64x256xf32>
     %dw = nn.matmul %x, %dy {transpose_a} : tensor<64x784xf32>, tensor<64x256xf32> -> tensor<784x256xf32>
+    %s = nn.matmul %h, %w : tensor<32x64x256xf32>, tensor<256x97xf32> -> tensor<32x64x97xf32>
+    %dw = nn.matmul %h, %dz {transpose_a} : tensor<32x64x256xf32>, tensor<32x64x97xf32> -> tensor<256x97xf32>
     ```
   }];
   let arguments = (ins NN_Tensor:$a, NN_Tensor:$b,
@@ -220,8 +230,16 @@ def NN_CrossEntropyOp : NN_Op<"cross_entropy", [Pure, InferTypeOpAdaptor]> {
     labels : [B] (i32, in [0, C)); the result is [B]. The logsumexp subtracts
     the row max.
 
+    Logits [B, P..., C] with labels [B, P...] (a class per position, e.g.
+    the next character at every step of [B, T, C]) give the mean over the
+    positions of each sample: `l[b] = 1/|P| sum_p (logsumexp(z[b, p, :]) -
+    z[b, p, label[b, p]])`, |P| the positions per sample. The weighted mean
+    of these over full batches is PyTorch's `cross_entropy(z.reshape(-1, C),
+    label.reshape(-1))`.
+
     ```mlir
     %l = nn.cross_entropy %z, %labels : tensor<64x10xf32>, tensor<64xi32> -> tensor<64xf32>
+    %s = nn.cross_entropy %zs, %next : tensor<32x64x97xf32>, tensor<32x64xi32> -> tensor<32xf32>
     ```
   }];
   let arguments = (ins NN_Tensor:$logits, NN_Labels:$labels);
@@ -235,7 +253,8 @@ def NN_CrossEntropyGradOp : NN_Op<"cross_entropy_grad", [Pure, InferTypeOpAdapto
   let summary = "gradient of nn.cross_entropy with respect to the logits";
   let description = [{
     `dz[b, c] = (softmax(z)[b, c] - (c == label[b])) * dl[b]`; the result has
-    the logits' type [B, C].
+    the logits' type [B, C]. For logits [B, P..., C] and labels [B, P...]:
+    `dz[b, p, c] = (softmax(z)[b, p, c] - (c == label[b, p])) * dl[b] / |P|`.
 
     ```mlir
     %dz = nn.cross_entropy_grad %z, %labels, %dl : tensor<64x10xf32>, tensor<64xi32>, tensor<64xf32> -> tensor<64x10xf32>
