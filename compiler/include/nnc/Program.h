@@ -107,7 +107,7 @@ struct Param {
   X(Unbroadcast, "unbroadcast", Op)                                            \
   X(DropoutMask, "dropout_mask", Op) /* (hyper) p, salt */                     \
   X(FlipLr, "flip_lr", Op)           /* (x, hyper) salt */                     \
-  X(CrossEntropy, "cross_entropy", Loss) /* (logits, labels i32 [B], w) */     \
+  X(CrossEntropy, "cross_entropy", Loss) /* (logits, labels i32 [B,...], w) */ \
   X(Mse, "mse", Loss)                                                          \
   X(Bce, "bce", Loss)                                                          \
   /* (sequences [B, T, ...]..., initial states...) length, reverse: the body   \

@@ -22,19 +22,14 @@ include "mlir/Interfaces/SideEffectInterfaces.td"
 //===----------------------------------------------------------------------===//
 
 def NN_MatMulOp : NN_Op<"matmul", [Pure, InferTypeOpAdaptor]> {
-  let summary = "matrix product with optional transposes; `a` may carry leading dims";
+  let summary = "matrix product with optional transposes (`a` may have leading dims)";
   let description = [{
     `op(a) @ op(b)`, where `op` transposes its operand when `transpose_a` /
-    `transpose_b` is set. With op(a) : [M, K] and op(b) : [K, N] the result
-    is [M, N].
-
-    `a` may have rank > 2, `[L..., K]` (a dense layer on a sequence
-    [B, T, F]): it is the matrix [prod L, K] and the result is `[L..., N]`,
-    `b` 2-D. With `transpose_a` (the weight gradient `a^T dy`) the product
-    contracts over all of a's leading dims: a : [L..., M] and b : [L..., N]
-    with the same L give [M, N]; `transpose_a` and `transpose_b` together
-    need 2-D operands. The lowering collapses the leading dims around one 2-D
-    matmul, so the 2-D case is unchanged.
+    `transpose_b` is set: op(a) : [M, K], op(b) : [K, N] give [M, N]. An `a`
+    of rank > 2, [L..., K] (a dense layer on a sequence), is the matrix
+    [prod L, K] and gives [L..., N] (b 2-D); with `transpose_a` (a weight
+    gradient) a : [L..., M] and b : [L..., N] contract over L to [M, N]. Both
+    transposes need 2-D operands. The lowering collapses L around a 2-D matmul.
 
     ```mlir
     %c = nn.matmul %a, %b : tensor<64x784xf32>, tensor<784x256xf32> -> tensor<64x256xf32>
@@ -228,14 +223,10 @@ def NN_CrossEntropyOp : NN_Op<"cross_entropy", [Pure, InferTypeOpAdaptor]> {
   let description = [{
     `l[b] = logsumexp(z[b, :]) - z[b, label[b]]` for logits z : [B, C] and
     labels : [B] (i32, in [0, C)); the result is [B]. The logsumexp subtracts
-    the row max.
-
-    Logits [B, P..., C] with labels [B, P...] (a class per position, e.g.
-    the next character at every step of [B, T, C]) give the mean over the
-    positions of each sample: `l[b] = 1/|P| sum_p (logsumexp(z[b, p, :]) -
-    z[b, p, label[b, p]])`, |P| the positions per sample. The weighted mean
-    of these over full batches is PyTorch's `cross_entropy(z.reshape(-1, C),
-    label.reshape(-1))`.
+    the row max. Logits [B, P..., C] with labels [B, P...] (a class per
+    position) give the mean over the |P| positions: `l[b] = 1/|P| sum_p
+    (logsumexp(z[b, p, :]) - z[b, p, label[b, p]])`; over full batches,
+    PyTorch's `cross_entropy(z.reshape(-1, C), label.reshape(-1))`.
 
     ```mlir
     %l = nn.cross_entropy %z, %labels : tensor<64x10xf32>, tensor<64xi32> -> tensor<64xf32>
