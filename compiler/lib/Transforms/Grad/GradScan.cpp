@@ -1,9 +1,11 @@
 //===- GradScan.cpp - The gradient of nn.scan -------------------*- C++ -*-===//
 //
 // Backpropagation through time as a compiler transformation: the forward
-// scan also stacks the state entering each step (its tape, a tensor the
-// compiled loop writes), and the gradient is a reverse scan that, at step t,
-// recomputes the body from x_t and the saved state h_{t-1}, sweeps the body's
+// scan also stacks the state entering each step and the result of each
+// matmul of the body (its tapes, tensors the compiled loop writes), and the
+// gradient is a reverse scan that, at step t, recomputes the body's
+// elementwise ops from x_t, the saved state h_{t-1} and the saved matmul
+// results (a GEMM per step fewer than recomputing them), sweeps the body's
 // ops backwards with their own rules, and carries dL/dh_{t-1} to the step
 // before. Weights the body uses from above accumulate their adjoints in
 // states of the reverse scan. Loops stay loops: nothing is unrolled.
@@ -26,9 +28,11 @@ using namespace nnc::grad;
 
 namespace {
 
-/// The attribute of a prepared forward scan: its last `nn.tapes` stacked
-/// outputs are the states entering each step, one per state.
+/// The attributes of a prepared forward scan: its last `nn.tapes` stacked
+/// outputs are the states entering each step, one per state, and the
+/// `nn.matmul_tapes` outputs before them the results of the body's matmuls.
 constexpr StringLiteral kTapes = "nn.tapes";
+constexpr StringLiteral kMatMulTapes = "nn.matmul_tapes";
 
 RankedTensorType withTime(Type t, int64_t length) {
   auto r = cast<RankedTensorType>(t);
@@ -45,14 +49,22 @@ RankedTensorType withoutTime(Type t) {
 }
 
 /// ys, hT = scan(xs) carry(h0) {y_t, h_t = f(t, x_t, h_{t-1})}  ->
-/// ys, H, hT = scan(xs) carry(h0) {y_t, h_{t-1}, h_t} {nn.tapes = #h}:
-/// H[:, t] = h_{t-1}, the state entering step t.
+/// ys, M, H, hT = scan(xs) carry(h0) {y_t, m_t, h_{t-1}, h_t}
+///   {nn.matmul_tapes = #m, nn.tapes = #h}:
+/// H[:, t] = h_{t-1}, the state entering step t; M[:, t] = m_t, the result
+/// of a matmul of the body (h_{t-1} W_hh^T) at step t.
 Operation *tapeScan(nn::ScanOp op, OpBuilder &b,
                     SmallVectorImpl<Value> &replacements) {
   unsigned numOut = op.getNumOutputs(), numCarry = op.getInits().size();
   int64_t length = op.getLength();
+  SmallVector<Value> products;
+  for (Operation &o : op.getBodyBlock().without_terminator())
+    if (auto mm = dyn_cast<nn::MatMulOp>(o))
+      products.push_back(mm->getResult(0));
   SmallVector<Type> types(op.getResultTypes().begin(),
                           op.getResultTypes().begin() + numOut);
+  for (Value m : products)
+    types.push_back(withTime(m.getType(), length));
   for (Value h : op.getInits())
     types.push_back(withTime(h.getType(), length));
   for (Value h : op.getInits())
@@ -64,42 +76,49 @@ Operation *tapeScan(nn::ScanOp op, OpBuilder &b,
   Block &body = scan.getBodyBlock();
   auto yield = cast<nn::YieldOp>(body.getTerminator());
   SmallVector<Value> values(yield.getValues().take_front(numOut));
+  values.append(products.begin(), products.end());
   auto states = body.getArguments().take_back(numCarry);
   values.append(states.begin(), states.end());
   values.append(yield.getValues().begin() + numOut, yield.getValues().end());
   yield->setOperands(values);
   scan->setAttr(kTapes, b.getI64IntegerAttr(numCarry));
+  scan->setAttr(kMatMulTapes, b.getI64IntegerAttr(products.size()));
   for (unsigned k = 0; k < numOut; ++k)
     replacements.push_back(scan.getResult(k));
   for (unsigned j = 0; j < numCarry; ++j)
-    replacements.push_back(scan.getResult(numOut + numCarry + j));
+    replacements.push_back(
+        scan.getResult(numOut + products.size() + numCarry + j));
   return scan;
 }
 
-// ys, H, hT = scan(xs) carry(h0) {y_t, h_t = f(t, x_t, h_{t-1})}, with the
+// ys, M, H, hT = scan(xs) carry(h0) {y_t, h_t = f(t, x_t, h_{t-1})}, with the
 // adjoints dys (of the outputs that reach the loss) and dhT:
-//   dxs, dh0, dc... = scan reversed (xs, H, dys) carry(dhT, 0...) {
-//     y_t, h_t = f(t, x_t, H[:, t])                 (recomputed)
+//   dxs, dh0, dc... = scan reversed (xs, H, M, dys) carry(dhT, 0...) {
+//     y_t, h_t = f(t, x_t, H[:, t])   (recomputed, matmul results read from M)
 //     dx_t, dh_{t-1}, dc = f's reverse sweep from (dy_t, dh_t)
 //     yield dx_t, dh_{t-1}, acc_c + dc              (c: weights from above)
 //   }
 //   dL/dxs += dxs, dL/dh0 += dh0, dL/dc += acc_c
 LogicalResult scanRule(nn::ScanOp op, GradContext &c) {
   auto tapes = op->getAttrOfType<IntegerAttr>(kTapes);
+  auto matmulTapes = op->getAttrOfType<IntegerAttr>(kMatMulTapes);
   unsigned numCarry = op.getInits().size();
-  if (!tapes || tapes.getInt() != numCarry)
+  if (!tapes || tapes.getInt() != numCarry || !matmulTapes)
     return op.emitError("internal error: nn.scan on the gradient path was "
                         "not prepared (no stacked states)");
   Location loc = op.getLoc();
-  unsigned numOut = op.getNumOutputs() - numCarry; // without the tapes
+  unsigned numProd = matmulTapes.getInt();
+  unsigned numOut = op.getNumOutputs() - numCarry - numProd; // without tapes
   unsigned numSeq = op.getSequences().size();
   int64_t length = op.getLength();
   OpBuilder &b = c.b;
   auto zeros = [&](Type t) { return c.zeros(t); };
 
-  // The reverse scan's sequences: xs, the tapes H, the dys that exist.
+  // The reverse scan's sequences: xs, the tapes H and M, the dys that exist.
   SmallVector<Value> seqs(op.getSequences());
   for (unsigned j = 0; j < numCarry; ++j)
+    seqs.push_back(op.getResult(numOut + numProd + j));
+  for (unsigned j = 0; j < numProd; ++j)
     seqs.push_back(op.getResult(numOut + j));
   SmallVector<unsigned> withDy;
   for (unsigned k = 0; k < numOut; ++k)
@@ -165,11 +184,13 @@ LogicalResult scanRule(nn::ScanOp op, GradContext &c) {
   rev.getBody().push_back(body);
   auto arg = [&](Type t) { return body->addArgument(t, loc); };
   Value t = arg(RankedTensorType::get({}, b.getF32Type()));
-  SmallVector<Value> xs, hs, dys, dhs, accs;
+  SmallVector<Value> xs, hs, ms, dys, dhs, accs;
   for (Value s : ArrayRef(seqs).take_front(numSeq))
     xs.push_back(arg(withoutTime(s.getType())));
   for (unsigned j = 0; j < numCarry; ++j)
     hs.push_back(arg(op.getInits()[j].getType()));
+  for (unsigned j = 0; j < numProd; ++j)
+    ms.push_back(arg(withoutTime(op.getResult(numOut + j).getType())));
   for (unsigned k : withDy)
     dys.push_back(arg(withoutTime(op.getResult(k).getType())));
   Value maskT = mask ? arg(withoutTime(mask.getType())) : Value();
@@ -199,6 +220,12 @@ LogicalResult scanRule(nn::ScanOp op, GradContext &c) {
     propagateVaried(ops.back(), varied);
   }
   auto yield = cast<nn::YieldOp>(fwd.getTerminator());
+  // The recomputed matmuls stay for the sweep (their rules read only their
+  // operands); their results are then replaced by the saved ones.
+  SmallVector<Operation *> recomputed;
+  for (unsigned j = 0; j < numProd; ++j)
+    recomputed.push_back(
+        map.lookup(yield.getValues()[numOut + j]).getDefiningOp());
   auto yielded = [&](unsigned i) {
     return map.lookupOrDefault(yield.getValues()[i]);
   };
@@ -209,9 +236,13 @@ LogicalResult scanRule(nn::ScanOp op, GradContext &c) {
   for (auto [k, dy] : llvm::zip(withDy, dys))
     sweep.accumulate(yielded(k), dy, loc);
   for (unsigned j = 0; j < numCarry; ++j)
-    sweep.accumulate(yielded(numOut + numCarry + j), dhs[j], loc);
+    sweep.accumulate(yielded(numOut + numProd + numCarry + j), dhs[j], loc);
   if (failed(sweep.sweep(ops)))
     return failure();
+  for (auto [mm, m] : llvm::zip(recomputed, ms)) {
+    mm->getResult(0).replaceAllUsesWith(m);
+    mm->erase();
+  }
 
   SmallVector<Value> next;
   auto adjointOr0 = [&](Value v) {
@@ -247,8 +278,9 @@ LogicalResult scanRule(nn::ScanOp op, GradContext &c) {
     c.d(numSeq + j, [&] { return rev.getResult(r); });
   for (Value w : weights)
     c.add(w, [&] { return rev.getResult(r); }), ++r;
-  // The stacked states are read now; nothing else needs the mark.
+  // The stacked states are read now; nothing else needs the marks.
   op->removeAttr(kTapes);
+  op->removeAttr(kMatMulTapes);
   return success();
 }
 
