@@ -19,6 +19,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/IRMapping.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "mlir/Transforms/RegionUtils.h"
 #include "llvm/ADT/SetVector.h"
 
@@ -52,15 +53,24 @@ RankedTensorType withoutTime(Type t) {
 /// ys, M, H, hT = scan(xs) carry(h0) {y_t, m_t, h_{t-1}, h_t}
 ///   {nn.matmul_tapes = #m, nn.tapes = #h}:
 /// H[:, t] = h_{t-1}, the state entering step t; M[:, t] = m_t, the result
-/// of a matmul of the body (h_{t-1} W_hh^T) at step t.
+/// of a matmul of the body at step t (h_{t-1} W_hh^T), or of the adds it
+/// alone feeds (an LSTM's pre-activation z_t).
 Operation *tapeScan(nn::ScanOp op, OpBuilder &b,
                     SmallVectorImpl<Value> &replacements) {
   unsigned numOut = op.getNumOutputs(), numCarry = op.getInits().size();
   int64_t length = op.getLength();
-  SmallVector<Value> products;
-  for (Operation &o : op.getBodyBlock().without_terminator())
-    if (auto mm = dyn_cast<nn::MatMulOp>(o))
-      products.push_back(mm->getResult(0));
+  // A product only added to (h W^T + b_hh + x_t U^T + b_ih) is saved after
+  // the adds: the reverse loop then reads the pre-activation as it is.
+  llvm::SetVector<Value> products; // two products added: one tape
+  for (Operation &o : op.getBodyBlock().without_terminator()) {
+    if (!isa<nn::MatMulOp>(o))
+      continue;
+    Value v = o.getResult(0);
+    while (v.hasOneUse() && isa<nn::AddOp>(*v.getUsers().begin()) &&
+           v.getUsers().begin()->getResult(0).getType() == v.getType())
+      v = v.getUsers().begin()->getResult(0);
+    products.insert(v);
+  }
   SmallVector<Type> types(op.getResultTypes().begin(),
                           op.getResultTypes().begin() + numOut);
   for (Value m : products)
@@ -220,12 +230,12 @@ LogicalResult scanRule(nn::ScanOp op, GradContext &c) {
     propagateVaried(ops.back(), varied);
   }
   auto yield = cast<nn::YieldOp>(fwd.getTerminator());
-  // The recomputed matmuls stay for the sweep (their rules read only their
-  // operands); their results are then replaced by the saved ones.
-  SmallVector<Operation *> recomputed;
+  // The recomputed products stay for the sweep (the rules of matmul and add
+  // read only their operands); their results are then replaced by the saved
+  // ones, and what only computed them is erased.
+  SmallVector<Value> recomputed;
   for (unsigned j = 0; j < numProd; ++j)
-    recomputed.push_back(
-        map.lookup(yield.getValues()[numOut + j]).getDefiningOp());
+    recomputed.push_back(map.lookup(yield.getValues()[numOut + j]));
   auto yielded = [&](unsigned i) {
     return map.lookupOrDefault(yield.getValues()[i]);
   };
@@ -239,10 +249,11 @@ LogicalResult scanRule(nn::ScanOp op, GradContext &c) {
     sweep.accumulate(yielded(numOut + numProd + numCarry + j), dhs[j], loc);
   if (failed(sweep.sweep(ops)))
     return failure();
-  for (auto [mm, m] : llvm::zip(recomputed, ms)) {
-    mm->getResult(0).replaceAllUsesWith(m);
-    mm->erase();
-  }
+  for (auto [v, m] : llvm::zip(recomputed, ms))
+    v.replaceAllUsesWith(m);
+  for (Operation *o : llvm::reverse(ops))
+    if (o->use_empty() && isMemoryEffectFree(o))
+      o->erase();
 
   SmallVector<Value> next;
   auto adjointOr0 = [&](Value v) {
