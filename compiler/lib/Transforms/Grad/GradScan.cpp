@@ -1,14 +1,15 @@
 //===- GradScan.cpp - The gradient of nn.scan -------------------*- C++ -*-===//
 //
 // Backpropagation through time as a compiler transformation: the forward
-// scan also stacks the state entering each step and the result of each
-// matmul of the body (its tapes, tensors the compiled loop writes), and the
-// gradient is a reverse scan that, at step t, recomputes the body's
-// elementwise ops from x_t, the saved state h_{t-1} and the saved matmul
-// results (a GEMM per step fewer than recomputing them), sweeps the body's
-// ops backwards with their own rules, and carries dL/dh_{t-1} to the step
-// before. Weights the body uses from above accumulate their adjoints in
-// states of the reverse scan. Loops stay loops: nothing is unrolled.
+// scan also stacks the state entering each step and the values of the body
+// that are dear to recompute, its matmuls' results and its sigmoid and tanh
+// (its tapes, tensors the compiled loop writes), and the gradient is a
+// reverse scan that, at step t, recomputes the body's other ops from x_t, the
+// saved state h_{t-1} and the saved values (no GEMM and no polynomial per
+// step), sweeps the body's ops backwards with their own rules, and carries
+// dL/dh_{t-1} to the step before. Weights the body uses from above accumulate
+// their adjoints in states of the reverse scan. Loops stay loops: nothing is
+// unrolled.
 //
 //===----------------------------------------------------------------------===//
 
@@ -31,9 +32,31 @@ namespace {
 
 /// The attributes of a prepared forward scan: its last `nn.tapes` stacked
 /// outputs are the states entering each step, one per state, and the
-/// `nn.matmul_tapes` outputs before them the results of the body's matmuls.
+/// `nn.saved` outputs before them values of the body (savedValues).
 constexpr StringLiteral kTapes = "nn.tapes";
-constexpr StringLiteral kMatMulTapes = "nn.matmul_tapes";
+constexpr StringLiteral kSaved = "nn.saved";
+
+/// The values of a scan body the reverse loop reads instead of recomputing:
+/// a matmul's result, after the adds it alone feeds (an LSTM's pre-activation
+/// x_t U^T + b_ih + h_{t-1} W_hh^T + b_hh: one GEMM per step fewer), and the
+/// results of sigmoid and tanh (their rules read the result: the gates and
+/// tanh(c) of an LSTM are then not recomputed, and what only fed them is
+/// dead in the reverse loop).
+llvm::SetVector<Value> savedValues(Block &body) {
+  llvm::SetVector<Value> saved; // two products added: one tape
+  for (Operation &o : body.without_terminator()) {
+    if (isa<nn::SigmoidOp, nn::TanhOp>(o))
+      saved.insert(o.getResult(0));
+    if (!isa<nn::MatMulOp>(o))
+      continue;
+    Value v = o.getResult(0);
+    while (v.hasOneUse() && isa<nn::AddOp>(*v.getUsers().begin()) &&
+           v.getUsers().begin()->getResult(0).getType() == v.getType())
+      v = v.getUsers().begin()->getResult(0);
+    saved.insert(v);
+  }
+  return saved;
+}
 
 RankedTensorType withTime(Type t, int64_t length) {
   auto r = cast<RankedTensorType>(t);
@@ -51,26 +74,14 @@ RankedTensorType withoutTime(Type t) {
 
 /// ys, hT = scan(xs) carry(h0) {y_t, h_t = f(t, x_t, h_{t-1})}  ->
 /// ys, M, H, hT = scan(xs) carry(h0) {y_t, m_t, h_{t-1}, h_t}
-///   {nn.matmul_tapes = #m, nn.tapes = #h}:
-/// H[:, t] = h_{t-1}, the state entering step t; M[:, t] = m_t, the result
-/// of a matmul of the body at step t (h_{t-1} W_hh^T), or of the adds it
-/// alone feeds (an LSTM's pre-activation z_t).
+///   {nn.saved = #m, nn.tapes = #h}:
+/// H[:, t] = h_{t-1}, the state entering step t; M[:, t] = m_t, a value of
+/// the body at step t (savedValues).
 Operation *tapeScan(nn::ScanOp op, OpBuilder &b,
                     SmallVectorImpl<Value> &replacements) {
   unsigned numOut = op.getNumOutputs(), numCarry = op.getInits().size();
   int64_t length = op.getLength();
-  // A product only added to (h W^T + b_hh + x_t U^T + b_ih) is saved after
-  // the adds: the reverse loop then reads the pre-activation as it is.
-  llvm::SetVector<Value> products; // two products added: one tape
-  for (Operation &o : op.getBodyBlock().without_terminator()) {
-    if (!isa<nn::MatMulOp>(o))
-      continue;
-    Value v = o.getResult(0);
-    while (v.hasOneUse() && isa<nn::AddOp>(*v.getUsers().begin()) &&
-           v.getUsers().begin()->getResult(0).getType() == v.getType())
-      v = v.getUsers().begin()->getResult(0);
-    products.insert(v);
-  }
+  llvm::SetVector<Value> products = savedValues(op.getBodyBlock());
   SmallVector<Type> types(op.getResultTypes().begin(),
                           op.getResultTypes().begin() + numOut);
   for (Value m : products)
@@ -92,7 +103,7 @@ Operation *tapeScan(nn::ScanOp op, OpBuilder &b,
   values.append(yield.getValues().begin() + numOut, yield.getValues().end());
   yield->setOperands(values);
   scan->setAttr(kTapes, b.getI64IntegerAttr(numCarry));
-  scan->setAttr(kMatMulTapes, b.getI64IntegerAttr(products.size()));
+  scan->setAttr(kSaved, b.getI64IntegerAttr(products.size()));
   for (unsigned k = 0; k < numOut; ++k)
     replacements.push_back(scan.getResult(k));
   for (unsigned j = 0; j < numCarry; ++j)
@@ -104,20 +115,20 @@ Operation *tapeScan(nn::ScanOp op, OpBuilder &b,
 // ys, M, H, hT = scan(xs) carry(h0) {y_t, h_t = f(t, x_t, h_{t-1})}, with the
 // adjoints dys (of the outputs that reach the loss) and dhT:
 //   dxs, dh0, dc... = scan reversed (xs, H, M, dys) carry(dhT, 0...) {
-//     y_t, h_t = f(t, x_t, H[:, t])   (recomputed, matmul results read from M)
+//     y_t, h_t = f(t, x_t, H[:, t])   (recomputed, saved values read from M)
 //     dx_t, dh_{t-1}, dc = f's reverse sweep from (dy_t, dh_t)
 //     yield dx_t, dh_{t-1}, acc_c + dc              (c: weights from above)
 //   }
 //   dL/dxs += dxs, dL/dh0 += dh0, dL/dc += acc_c
 LogicalResult scanRule(nn::ScanOp op, GradContext &c) {
   auto tapes = op->getAttrOfType<IntegerAttr>(kTapes);
-  auto matmulTapes = op->getAttrOfType<IntegerAttr>(kMatMulTapes);
+  auto saved = op->getAttrOfType<IntegerAttr>(kSaved);
   unsigned numCarry = op.getInits().size();
-  if (!tapes || tapes.getInt() != numCarry || !matmulTapes)
+  if (!tapes || tapes.getInt() != numCarry || !saved)
     return op.emitError("internal error: nn.scan on the gradient path was "
                         "not prepared (no stacked states)");
   Location loc = op.getLoc();
-  unsigned numProd = matmulTapes.getInt();
+  unsigned numProd = saved.getInt();
   unsigned numOut = op.getNumOutputs() - numCarry - numProd; // without tapes
   unsigned numSeq = op.getSequences().size();
   int64_t length = op.getLength();
@@ -230,9 +241,8 @@ LogicalResult scanRule(nn::ScanOp op, GradContext &c) {
     propagateVaried(ops.back(), varied);
   }
   auto yield = cast<nn::YieldOp>(fwd.getTerminator());
-  // The recomputed products stay for the sweep (the rules of matmul and add
-  // read only their operands); their results are then replaced by the saved
-  // ones, and what only computed them is erased.
+  // The recomputed values stay for the sweep; they are then replaced by the
+  // saved ones, and what only computed them is erased.
   SmallVector<Value> recomputed;
   for (unsigned j = 0; j < numProd; ++j)
     recomputed.push_back(map.lookup(yield.getValues()[numOut + j]));
@@ -291,7 +301,7 @@ LogicalResult scanRule(nn::ScanOp op, GradContext &c) {
     c.add(w, [&] { return rev.getResult(r); }), ++r;
   // The stacked states are read now; nothing else needs the marks.
   op->removeAttr(kTapes);
-  op->removeAttr(kMatMulTapes);
+  op->removeAttr(kSaved);
   return success();
 }
 
