@@ -68,6 +68,8 @@ struct ScanLowering : OpConversionPattern<nn::ScanOp> {
     int64_t length = op.getLength();
     auto loop = rewriter.create<scf::ForOp>(loc, index(0), index(length),
                                             index(1), iterInits);
+    // Codegen keeps the temporaries of a step in the loop (LowerToLLVM.cpp).
+    loop->setAttr("nnc.time_loop", rewriter.getUnitAttr());
     Block *loopBody = loop.getBody();
     if (!loopBody->empty()) // the implicit scf.yield of a loop without results
       rewriter.eraseOp(loopBody->getTerminator());
