@@ -26,20 +26,23 @@ func.func private @train_step(tensor<4x5xf32>, tensor<5x5xf32>, tensor<2x3x4xf32
 // CHECK: %[[X:.+]] = nn.reshape %[[XS]] : tensor<2x3x4xf32> -> tensor<6x4xf32>
 // CHECK: %[[XU:.+]] = nn.matmul %[[X]], %[[U]] : tensor<6x4xf32>, tensor<4x5xf32> -> tensor<6x5xf32>
 // CHECK: %[[XU3:.+]] = nn.reshape %[[XU]] : tensor<6x5xf32> -> tensor<2x3x5xf32>
-// Forward: only the projection is sliced; outputs: the stacked states, the last state.
-// CHECK: %[[F:.+]]:2 = nn.scan(%[[XU3]] : tensor<2x3x5xf32>) carry(%{{.+}} : tensor<2x5xf32>) {length = 3 : i64} -> (tensor<2x3x5xf32>, tensor<2x5xf32>)
+// Forward: only the projection is sliced; outputs: the stacked tanh (what
+// the reverse loop reads), the stacked states, the last state.
+// CHECK: %[[F:.+]]:3 = nn.scan(%[[XU3]] : tensor<2x3x5xf32>) carry(%{{.+}} : tensor<2x5xf32>) {length = 3 : i64} -> (tensor<2x3x5xf32>, tensor<2x3x5xf32>, tensor<2x5xf32>)
 // CHECK-NEXT: ^bb0(%{{.+}}: tensor<f32>, %[[XT:.+]]: tensor<2x5xf32>, %[[HP:.+]]: tensor<2x5xf32>):
 // CHECK-NEXT: %[[HW:.+]] = nn.matmul %[[HP]], %[[W]]
 // CHECK-NEXT: %[[A:.+]] = nn.add %[[XT]], %[[HW]]
 // CHECK-NEXT: %[[N:.+]] = nn.tanh %[[A]]
-// CHECK-NEXT: nn.yield %[[HP]], %[[N]] :
-// Reverse: carries dh only; outputs the per-step dc.
-// CHECK: %[[R:.+]]:2 = nn.scan(%[[XU3]], %[[F]]#0 : tensor<2x3x5xf32>, tensor<2x3x5xf32>) carry(%{{.+}} : tensor<2x5xf32>) {length = 3 : i64, reverse} -> (tensor<2x3x5xf32>, tensor<2x5xf32>)
-// CHECK: %[[DC:.+]] = nn.tanh_grad
+// CHECK-NEXT: nn.yield %[[N]], %[[HP]], %[[N]] :
+// Reverse: reads the saved tanh (no GEMM but dh's, no tanh), carries dh only;
+// outputs the per-step dc.
+// CHECK: %[[R:.+]]:2 = nn.scan(%[[F]]#0 : tensor<2x3x5xf32>) carry(%{{.+}} : tensor<2x5xf32>) {length = 3 : i64, reverse} -> (tensor<2x3x5xf32>, tensor<2x5xf32>)
+// CHECK-NEXT: ^bb0(%{{.+}}: tensor<f32>, %[[RY:.+]]: tensor<2x5xf32>, %{{.+}}: tensor<2x5xf32>):
+// CHECK-NEXT: %[[DC:.+]] = nn.tanh_grad %[[RY]]
 // CHECK: nn.yield %[[DC]], %{{.+}} :
 // dW = H^T dC, dU = X^T dC: one GEMM each after the loop.
 // CHECK-DAG: %[[DCF:.+]] = nn.reshape %[[R]]#0 : tensor<2x3x5xf32> -> tensor<6x5xf32>
-// CHECK-DAG: %[[HF:.+]] = nn.reshape %[[F]]#0 : tensor<2x3x5xf32> -> tensor<6x5xf32>
+// CHECK-DAG: %[[HF:.+]] = nn.reshape %[[F]]#1 : tensor<2x3x5xf32> -> tensor<6x5xf32>
 // CHECK-DAG: %[[DW:.+]] = nn.matmul %[[HF]], %[[DCF]] {transpose_a} : tensor<6x5xf32>, tensor<6x5xf32> -> tensor<5x5xf32>
 // CHECK-DAG: %[[DU:.+]] = nn.matmul %[[X]], %{{.+}} {transpose_a} : tensor<6x4xf32>, tensor<6x5xf32> -> tensor<4x5xf32>
 // CHECK-DAG: nn.sgd_update %[[U]], %[[DU]],

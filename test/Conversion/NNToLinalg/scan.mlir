@@ -41,3 +41,21 @@ func.func @step_index(%h0: tensor<2x5xf32>) -> tensor<2x5xf32> {
   }
   return %h : tensor<2x5xf32>
 }
+
+// A state starting from a slice of a bigger tensor (the gradient of a
+// bidirectional layer's concatenated final states) is copied into a tensor of
+// its own first, so that the loop-carried buffer has the identity layout: as
+// a strided view it made every read of the state in the body a scalar gather.
+// CHECK-LABEL: func @sliced_init
+// CHECK: %[[S:.+]] = tensor.extract_slice %{{.+}}[0, 5] [2, 5] [1, 1] : tensor<2x10xf32> to tensor<2x5xf32>
+// CHECK: %[[C:.+]] = linalg.copy ins(%[[S]] : tensor<2x5xf32>) outs(%{{.+}} : tensor<2x5xf32>)
+// CHECK: scf.for %{{.+}} = %{{.+}} to %{{.+}} step %{{.+}} iter_args(%{{.+}} = %[[C]]) -> (tensor<2x5xf32>)
+func.func @sliced_init(%hh: tensor<2x10xf32>) -> tensor<2x5xf32> {
+  %a, %b = nn.split %hh {axis = 1 : i64} : tensor<2x10xf32> -> tensor<2x5xf32>, tensor<2x5xf32>
+  %h = nn.scan() carry(%b : tensor<2x5xf32>) {length = 4 : i64} -> (tensor<2x5xf32>) {
+  ^bb0(%t: tensor<f32>, %hp: tensor<2x5xf32>):
+    %n = nn.add %hp, %t : tensor<2x5xf32>, tensor<f32> -> tensor<2x5xf32>
+    nn.yield %n : tensor<2x5xf32>
+  }
+  return %h : tensor<2x5xf32>
+}

@@ -1,12 +1,15 @@
 //===- GradScan.cpp - The gradient of nn.scan -------------------*- C++ -*-===//
 //
 // Backpropagation through time as a compiler transformation: the forward
-// scan also stacks the state entering each step (its tape, a tensor the
-// compiled loop writes), and the gradient is a reverse scan that, at step t,
-// recomputes the body from x_t and the saved state h_{t-1}, sweeps the body's
-// ops backwards with their own rules, and carries dL/dh_{t-1} to the step
-// before. Weights the body uses from above accumulate their adjoints in
-// states of the reverse scan. Loops stay loops: nothing is unrolled.
+// scan also stacks the state entering each step and the values of the body
+// that are dear to recompute, its matmuls' results and its sigmoid and tanh
+// (its tapes, tensors the compiled loop writes), and the gradient is a
+// reverse scan that, at step t, recomputes the body's other ops from x_t, the
+// saved state h_{t-1} and the saved values (no GEMM and no polynomial per
+// step), sweeps the body's ops backwards with their own rules, and carries
+// dL/dh_{t-1} to the step before. Weights the body uses from above accumulate
+// their adjoints in states of the reverse scan. Loops stay loops: nothing is
+// unrolled.
 //
 //===----------------------------------------------------------------------===//
 
@@ -17,6 +20,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/IRMapping.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "mlir/Transforms/RegionUtils.h"
 #include "llvm/ADT/SetVector.h"
 
@@ -26,9 +30,33 @@ using namespace nnc::grad;
 
 namespace {
 
-/// The attribute of a prepared forward scan: its last `nn.tapes` stacked
-/// outputs are the states entering each step, one per state.
+/// The attributes of a prepared forward scan: its last `nn.tapes` stacked
+/// outputs are the states entering each step, one per state, and the
+/// `nn.saved` outputs before them values of the body (savedValues).
 constexpr StringLiteral kTapes = "nn.tapes";
+constexpr StringLiteral kSaved = "nn.saved";
+
+/// The values of a scan body the reverse loop reads instead of recomputing:
+/// a matmul's result, after the adds it alone feeds (an LSTM's pre-activation
+/// x_t U^T + b_ih + h_{t-1} W_hh^T + b_hh: one GEMM per step fewer), and the
+/// results of sigmoid and tanh (their rules read the result: the gates and
+/// tanh(c) of an LSTM are then not recomputed, and what only fed them is
+/// dead in the reverse loop).
+llvm::SetVector<Value> savedValues(Block &body) {
+  llvm::SetVector<Value> saved; // two products added: one tape
+  for (Operation &o : body.without_terminator()) {
+    if (isa<nn::SigmoidOp, nn::TanhOp>(o))
+      saved.insert(o.getResult(0));
+    if (!isa<nn::MatMulOp>(o))
+      continue;
+    Value v = o.getResult(0);
+    while (v.hasOneUse() && isa<nn::AddOp>(*v.getUsers().begin()) &&
+           v.getUsers().begin()->getResult(0).getType() == v.getType())
+      v = v.getUsers().begin()->getResult(0);
+    saved.insert(v);
+  }
+  return saved;
+}
 
 RankedTensorType withTime(Type t, int64_t length) {
   auto r = cast<RankedTensorType>(t);
@@ -45,14 +73,19 @@ RankedTensorType withoutTime(Type t) {
 }
 
 /// ys, hT = scan(xs) carry(h0) {y_t, h_t = f(t, x_t, h_{t-1})}  ->
-/// ys, H, hT = scan(xs) carry(h0) {y_t, h_{t-1}, h_t} {nn.tapes = #h}:
-/// H[:, t] = h_{t-1}, the state entering step t.
+/// ys, M, H, hT = scan(xs) carry(h0) {y_t, m_t, h_{t-1}, h_t}
+///   {nn.saved = #m, nn.tapes = #h}:
+/// H[:, t] = h_{t-1}, the state entering step t; M[:, t] = m_t, a value of
+/// the body at step t (savedValues).
 Operation *tapeScan(nn::ScanOp op, OpBuilder &b,
                     SmallVectorImpl<Value> &replacements) {
   unsigned numOut = op.getNumOutputs(), numCarry = op.getInits().size();
   int64_t length = op.getLength();
+  llvm::SetVector<Value> products = savedValues(op.getBodyBlock());
   SmallVector<Type> types(op.getResultTypes().begin(),
                           op.getResultTypes().begin() + numOut);
+  for (Value m : products)
+    types.push_back(withTime(m.getType(), length));
   for (Value h : op.getInits())
     types.push_back(withTime(h.getType(), length));
   for (Value h : op.getInits())
@@ -64,42 +97,49 @@ Operation *tapeScan(nn::ScanOp op, OpBuilder &b,
   Block &body = scan.getBodyBlock();
   auto yield = cast<nn::YieldOp>(body.getTerminator());
   SmallVector<Value> values(yield.getValues().take_front(numOut));
+  values.append(products.begin(), products.end());
   auto states = body.getArguments().take_back(numCarry);
   values.append(states.begin(), states.end());
   values.append(yield.getValues().begin() + numOut, yield.getValues().end());
   yield->setOperands(values);
   scan->setAttr(kTapes, b.getI64IntegerAttr(numCarry));
+  scan->setAttr(kSaved, b.getI64IntegerAttr(products.size()));
   for (unsigned k = 0; k < numOut; ++k)
     replacements.push_back(scan.getResult(k));
   for (unsigned j = 0; j < numCarry; ++j)
-    replacements.push_back(scan.getResult(numOut + numCarry + j));
+    replacements.push_back(
+        scan.getResult(numOut + products.size() + numCarry + j));
   return scan;
 }
 
-// ys, H, hT = scan(xs) carry(h0) {y_t, h_t = f(t, x_t, h_{t-1})}, with the
+// ys, M, H, hT = scan(xs) carry(h0) {y_t, h_t = f(t, x_t, h_{t-1})}, with the
 // adjoints dys (of the outputs that reach the loss) and dhT:
-//   dxs, dh0, dc... = scan reversed (xs, H, dys) carry(dhT, 0...) {
-//     y_t, h_t = f(t, x_t, H[:, t])                 (recomputed)
+//   dxs, dh0, dc... = scan reversed (xs, H, M, dys) carry(dhT, 0...) {
+//     y_t, h_t = f(t, x_t, H[:, t])   (recomputed, saved values read from M)
 //     dx_t, dh_{t-1}, dc = f's reverse sweep from (dy_t, dh_t)
 //     yield dx_t, dh_{t-1}, acc_c + dc              (c: weights from above)
 //   }
 //   dL/dxs += dxs, dL/dh0 += dh0, dL/dc += acc_c
 LogicalResult scanRule(nn::ScanOp op, GradContext &c) {
   auto tapes = op->getAttrOfType<IntegerAttr>(kTapes);
+  auto saved = op->getAttrOfType<IntegerAttr>(kSaved);
   unsigned numCarry = op.getInits().size();
-  if (!tapes || tapes.getInt() != numCarry)
+  if (!tapes || tapes.getInt() != numCarry || !saved)
     return op.emitError("internal error: nn.scan on the gradient path was "
                         "not prepared (no stacked states)");
   Location loc = op.getLoc();
-  unsigned numOut = op.getNumOutputs() - numCarry; // without the tapes
+  unsigned numProd = saved.getInt();
+  unsigned numOut = op.getNumOutputs() - numCarry - numProd; // without tapes
   unsigned numSeq = op.getSequences().size();
   int64_t length = op.getLength();
   OpBuilder &b = c.b;
   auto zeros = [&](Type t) { return c.zeros(t); };
 
-  // The reverse scan's sequences: xs, the tapes H, the dys that exist.
+  // The reverse scan's sequences: xs, the tapes H and M, the dys that exist.
   SmallVector<Value> seqs(op.getSequences());
   for (unsigned j = 0; j < numCarry; ++j)
+    seqs.push_back(op.getResult(numOut + numProd + j));
+  for (unsigned j = 0; j < numProd; ++j)
     seqs.push_back(op.getResult(numOut + j));
   SmallVector<unsigned> withDy;
   for (unsigned k = 0; k < numOut; ++k)
@@ -165,11 +205,13 @@ LogicalResult scanRule(nn::ScanOp op, GradContext &c) {
   rev.getBody().push_back(body);
   auto arg = [&](Type t) { return body->addArgument(t, loc); };
   Value t = arg(RankedTensorType::get({}, b.getF32Type()));
-  SmallVector<Value> xs, hs, dys, dhs, accs;
+  SmallVector<Value> xs, hs, ms, dys, dhs, accs;
   for (Value s : ArrayRef(seqs).take_front(numSeq))
     xs.push_back(arg(withoutTime(s.getType())));
   for (unsigned j = 0; j < numCarry; ++j)
     hs.push_back(arg(op.getInits()[j].getType()));
+  for (unsigned j = 0; j < numProd; ++j)
+    ms.push_back(arg(withoutTime(op.getResult(numOut + j).getType())));
   for (unsigned k : withDy)
     dys.push_back(arg(withoutTime(op.getResult(k).getType())));
   Value maskT = mask ? arg(withoutTime(mask.getType())) : Value();
@@ -199,6 +241,11 @@ LogicalResult scanRule(nn::ScanOp op, GradContext &c) {
     propagateVaried(ops.back(), varied);
   }
   auto yield = cast<nn::YieldOp>(fwd.getTerminator());
+  // The recomputed values stay for the sweep; they are then replaced by the
+  // saved ones, and what only computed them is erased.
+  SmallVector<Value> recomputed;
+  for (unsigned j = 0; j < numProd; ++j)
+    recomputed.push_back(map.lookup(yield.getValues()[numOut + j]));
   auto yielded = [&](unsigned i) {
     return map.lookupOrDefault(yield.getValues()[i]);
   };
@@ -209,9 +256,14 @@ LogicalResult scanRule(nn::ScanOp op, GradContext &c) {
   for (auto [k, dy] : llvm::zip(withDy, dys))
     sweep.accumulate(yielded(k), dy, loc);
   for (unsigned j = 0; j < numCarry; ++j)
-    sweep.accumulate(yielded(numOut + numCarry + j), dhs[j], loc);
+    sweep.accumulate(yielded(numOut + numProd + numCarry + j), dhs[j], loc);
   if (failed(sweep.sweep(ops)))
     return failure();
+  for (auto [v, m] : llvm::zip(recomputed, ms))
+    v.replaceAllUsesWith(m);
+  for (Operation *o : llvm::reverse(ops))
+    if (o->use_empty() && isMemoryEffectFree(o))
+      o->erase();
 
   SmallVector<Value> next;
   auto adjointOr0 = [&](Value v) {
@@ -247,8 +299,9 @@ LogicalResult scanRule(nn::ScanOp op, GradContext &c) {
     c.d(numSeq + j, [&] { return rev.getResult(r); });
   for (Value w : weights)
     c.add(w, [&] { return rev.getResult(r); }), ++r;
-  // The stacked states are read now; nothing else needs the mark.
+  // The stacked states are read now; nothing else needs the marks.
   op->removeAttr(kTapes);
+  op->removeAttr(kSaved);
   return success();
 }
 
