@@ -6,7 +6,7 @@
 // weight_hh_l0 [G H, H], bias_ih_l0 and bias_hh_l0 [G H] (G = 1, 4, 3),
 // `_reverse` for the backward direction of a bidirectional layer, all
 // ~ U(-1/sqrt(H), 1/sqrt(H)). With x_t [B, I] and h [B, H]:
-//   rnn:  h' = tanh(x_t Wih^T + bih + h Whh^T + bhh)       (or relu)
+//   rnn:  h' = tanh(x_t Wih^T + bih + h Whh^T + bhh)   (or relu, sigmoid)
 //   lstm: i, f, g, o = split(x_t Wih^T + bih + h Whh^T + bhh)
 //         c' = sigmoid(f) c + sigmoid(i) tanh(g),  h' = sigmoid(o) tanh(c')
 //   gru:  r_i, z_i, n_i = split(x_t Wih^T + bih); r_h, z_h, n_h = split(h Whh^T
@@ -107,13 +107,16 @@ Value Sema::recurrent(const Call &c, Scope &scope) {
        stateful = false;
   ok &= flag(c, 2, sequences) && flag(c, 3, bidirectional) &&
         flag(c, 4, reverse) && flag(c, 5, stateful);
-  bool relu = false;
+  OpKind activation = OpKind::Tanh;
   if (const ast::Expr *act = c.arg("activation")) {
     const ast::Expr &a = *act;
-    if (a.kind == ast::Expr::Name && (a.text == "tanh" || a.text == "relu")) {
-      relu = a.text == "relu";
+    if (a.kind == ast::Expr::Name &&
+        (a.text == "tanh" || a.text == "relu" || a.text == "sigmoid")) {
+      activation = a.text == "relu"      ? OpKind::Relu
+                   : a.text == "sigmoid" ? OpKind::Sigmoid
+                                         : OpKind::Tanh;
     } else {
-      error(a.loc, "rnn: activation must be tanh or relu");
+      error(a.loc, "rnn: activation must be tanh, relu or sigmoid");
       ok = false;
     }
   }
@@ -222,8 +225,8 @@ Value Sema::recurrent(const Call &c, Scope &scope) {
       Value hh = add(OpKind::Add, {mm(hs[0], whh).node, paramValue(bhh).node},
                      gate, loc);
       if (kind == "rnn") {
-        Value h = fn(relu ? OpKind::Relu : OpKind::Tanh,
-                     add(OpKind::Add, {xi.node, hh.node}, gate, loc));
+        Value h =
+            fn(activation, add(OpKind::Add, {xi.node, hh.node}, gate, loc));
         return {h, h};
       }
       if (kind == "lstm") {
