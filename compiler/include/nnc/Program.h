@@ -189,6 +189,10 @@ struct Node {
   std::vector<float> values;           ///< Const
   std::vector<Graph> regions;          ///< Region: the body
   std::vector<TensorType> resultTypes; ///< Region: every result's type
+  /// Scan: a label per state for reports (`nnc build --grad-norms`), the
+  /// layer's qualified name and the state's: "Lstm.lstm1.h", "Lstm.lstm1.c",
+  /// "Rnn.scan1.h".
+  std::vector<std::string> stateNames;
 };
 
 /// A flat dataflow graph; nodes are topologically ordered.

@@ -32,8 +32,10 @@ int gates(const std::string &kind) {
 
 std::vector<Value> Sema::scanNode(const Loc &loc,
                                   const std::vector<Value> &seqs,
-                                  const std::vector<Value> &inits, bool reverse,
-                                  int64_t length, const StepFn &step) {
+                                  const std::vector<Value> &inits,
+                                  std::vector<std::string> stateNames,
+                                  bool reverse, int64_t length,
+                                  const StepFn &step) {
   Graph body;
   enterBody(body);
   auto input = [&](int i, const TensorType &type) {
@@ -61,7 +63,8 @@ std::vector<Value> Sema::scanNode(const Loc &loc,
     types.push_back(type);
   }
   leaveBody();
-  return scanResults(loc, seqs, inits, reverse, length, std::move(body), types);
+  return scanResults(loc, seqs, inits, std::move(stateNames), reverse, length,
+                     std::move(body), types);
 }
 
 std::vector<Value> Sema::split(Value x, int parts, const Loc &loc) {
@@ -248,7 +251,12 @@ Value Sema::recurrent(const Call &c, Scope &scope) {
           op(OpKind::Add, n, op(OpKind::Mul, z, op(OpKind::Sub, hs[0], n)));
       return {h, h};
     };
-    std::vector<Value> r = scanNode(loc, {x}, inits, backwards, length, step);
+    // States labelled "Lstm.lstm1.h", "Lstm.lstm1.c" (+ "_reverse").
+    std::vector<std::string> names = {base + "h" + suffix};
+    if (kind == "lstm")
+      names.push_back(base + "c" + suffix);
+    std::vector<Value> r =
+        scanNode(loc, {x}, inits, std::move(names), backwards, length, step);
     last.assign(r.begin() + 1, r.end());
     return {r[0], r[1]};
   };
