@@ -14,6 +14,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "nnc/MLIRGen.h"
+#include "DescriptorFormat.h"
 #include "nnc/Dialect/NN/NNDialect.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -56,13 +57,6 @@ struct Arena {
   SmallVector<size_t> carried;   ///< the carried buffers' slots
   int64_t bytes = 0;
 };
-
-/// Floats in the descriptor: %.9g round-trips every f32 exactly.
-std::string fmt(double v) {
-  char buf[32];
-  snprintf(buf, sizeof(buf), "%.9g", v);
-  return buf;
-}
 
 class MLIRGenImpl {
 public:
@@ -674,45 +668,6 @@ private:
           l, TypeRange{}, result, views[slot], restrict, /*writable=*/true);
     }
     b.create<func::ReturnOp>(l);
-  }
-
-  static std::string shapeStr(RankedTensorType t) {
-    if (t.getRank() == 0)
-      return "scalar";
-    std::string s;
-    llvm::raw_string_ostream os(s);
-    llvm::interleave(t.getShape(), os, ",");
-    return s;
-  }
-  static std::string dimsStr(ArrayRef<int64_t> dims) {
-    std::string s;
-    llvm::raw_string_ostream os(s);
-    llvm::interleave(dims, os, ",");
-    return s;
-  }
-
-  static void printInit(llvm::raw_ostream &os, const Init &init) {
-    os << "init ";
-    switch (init.kind) {
-    case Init::Zeros:
-      os << "zeros";
-      break;
-    case Init::Const:
-      os << "const " << fmt(init.a);
-      break;
-    case Init::Uniform:
-      os << "uniform " << fmt(init.a) << " " << fmt(init.b);
-      break;
-    case Init::Normal:
-      os << "normal " << fmt(init.a) << " " << fmt(init.b);
-      break;
-    case Init::Literal:
-      os << "literal";
-      for (float v : init.values)
-        os << " " << fmt(v);
-      break;
-    }
-    os << "\n";
   }
 
   /// The descriptor text of docs/internals.md, NUL-terminated, as an
