@@ -264,6 +264,10 @@ struct TrainConfig {
   /// state entering every `truncate`-th step after the first passes no
   /// gradient back (PyTorch: h.detach() there).
   int64_t truncate = 0;
+  /// `nnc build --grad-norms`: also compile @train_step_norms, the train
+  /// step that writes every parameter's gradient norm and every scan state's
+  /// per-step adjoint norm to the arena (docs/internals.md).
+  bool gradNorms = false;
   /// True when the target is integer class labels (cross_entropy): the
   /// runtime then reports accuracy from argmax of the model output.
   bool classification = false;

@@ -29,6 +29,11 @@ using namespace mlir;
 /// take the forward op's location.
 class GradRuleSet;
 
+/// `nn.grad_norms`: for each forward nn.scan (the prepared op) the scan rule
+/// differentiated, per state, ||dL/dh_t|| over the batch at every step t,
+/// tensor<Txf32> (Autodiff.cpp returns them from @train_step_norms).
+using StepNorms = llvm::DenseMap<Operation *, SmallVector<Value>>;
+
 /// The values an op reads: its operands and the values defined above its
 /// regions that its regions use (the weights an nn.scan body shares over all
 /// steps).
@@ -95,6 +100,9 @@ public:
   OpBuilder &b;
   /// All rules, for a rule that differentiates its op's region (nn.scan).
   const GradRuleSet &rules;
+  /// Where the scan rule records its per-step norms; null unless the train
+  /// step has `nn.grad_norms` and the op is a top-level one (not in a body).
+  StepNorms *stepNorms = nullptr;
 
 private:
   Operation *op;
@@ -178,6 +186,10 @@ public:
   /// Visits `ops` (in program order) in reverse, so each value's adjoint is
   /// complete before the op defining it is visited.
   LogicalResult sweep(ArrayRef<Operation *> ops);
+
+  /// Handed to every rule (GradContext::stepNorms); set only for the sweep
+  /// over @loss's ops, so scans nested in a scan body report nothing.
+  StepNorms *stepNorms = nullptr;
 
 private:
   OpBuilder &b;
