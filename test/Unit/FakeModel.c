@@ -107,3 +107,6 @@ void nnc_predict(char *arena) {
 
 /* No carried state: the step function does nothing. */
 void nnc_sample_step(char *arena) { (void)arena; }
+
+/* Built without --grad-norms: no norm slots, the entry point does nothing. */
+void nnc_train_step_norms(char *arena) { (void)arena; }
