@@ -75,6 +75,30 @@ SmallVector<Value> nnc::grad::inputsOf(Operation *op) {
   return inputs;
 }
 
+// ||g|| = s sqrt(sum((g / s)^2)) with s = max(sum |g|, 1e-37), |g| =
+// relu(g) + relu(-g), max(s, c) = s + relu(c - s): scaled, since the squares
+// of the elements of a vanishing gradient (|g| < 1e-19) underflow in f32.
+// |g_i| / s <= 1 and sum((g / s)^2) >= 1 / numel, so nothing underflows
+// unless the gradient itself does (s < 1e-37).
+Value nnc::grad::l2Norm(OpBuilder &b, Location loc, Value g,
+                        RankedTensorType to) {
+  Type t = g.getType();
+  Value pos = b.create<nn::ReluOp>(loc, t, g);
+  Value neg = b.create<nn::ReluOp>(loc, t, b.create<nn::NegOp>(loc, t, g));
+  Value abs = b.create<nn::AddOp>(loc, t, pos, neg);
+  Value sum = b.create<nn::UnbroadcastOp>(loc, to, abs);
+  Value tiny = b.create<arith::ConstantOp>(
+      loc, DenseElementsAttr::get(to, b.getF32FloatAttr(1e-37f)));
+  Value under = b.create<nn::ReluOp>(
+      loc, to, b.create<nn::SubOp>(loc, to, tiny, sum).getResult());
+  Value s = b.create<nn::AddOp>(loc, to, sum, under);
+  Value r = b.create<nn::DivOp>(loc, t, g, s);
+  Value sq = b.create<nn::MulOp>(loc, t, r, r);
+  Value q = b.create<nn::UnbroadcastOp>(loc, to, sq);
+  Value root = b.create<nn::SqrtOp>(loc, to, q);
+  return b.create<nn::MulOp>(loc, to, s, root);
+}
+
 void nnc::grad::propagateVaried(Operation *op, llvm::DenseSet<Value> &varied) {
   if (llvm::any_of(inputsOf(op), [&](Value v) { return varied.contains(v); }))
     varied.insert(op->result_begin(), op->result_end());
@@ -305,21 +329,14 @@ LogicalResult clipGradients(func::FuncOp train, OpBuilder &b, Location loc,
   return success();
 }
 
-/// ||g|| = sqrt(sum(g^2)), a tensor<f32>, of each gradient; 0 for a null one
-/// (a parameter not differentiated or not reaching the loss).
+/// ||g||, a tensor<f32>, of each gradient (l2Norm); 0 for a null one (a
+/// parameter not differentiated or not reaching the loss).
 SmallVector<Value> gradientNorms(OpBuilder &b, Location loc,
                                  ArrayRef<Value> grads) {
   SmallVector<Value> norms;
-  Type s = RankedTensorType::get({}, b.getF32Type());
-  for (Value g : grads) {
-    if (!g) {
-      norms.push_back(scalar(b, loc, 0.0));
-      continue;
-    }
-    Value sq = b.create<nn::MulOp>(loc, g.getType(), g, g);
-    Value sum = b.create<nn::UnbroadcastOp>(loc, s, sq);
-    norms.push_back(b.create<nn::SqrtOp>(loc, s, sum));
-  }
+  auto s = RankedTensorType::get({}, b.getF32Type());
+  for (Value g : grads)
+    norms.push_back(g ? l2Norm(b, loc, g, s) : scalar(b, loc, 0.0));
   return norms;
 }
 

@@ -198,6 +198,11 @@ private:
   llvm::DenseMap<Value, Value> adjoints;
 };
 
+/// ||g||, the L2 norm of all of g's elements, as `to` (tensor<f32> or
+/// tensor<1xf32>), computed so that tiny gradients keep their value (nn ops
+/// at the builder's insertion point; nn.grad_norms).
+Value l2Norm(OpBuilder &b, Location loc, Value g, RankedTensorType to);
+
 /// Adds the results of `op` to `varied` if one of its inputs is in it.
 void propagateVaried(Operation *op, llvm::DenseSet<Value> &varied);
 

@@ -85,10 +85,10 @@ Operation *tapeScan(nn::ScanOp op, OpBuilder &b,
 //   }
 //   dL/dxs += dxs, dL/dh0 += dh0, dL/dc += acc_c
 // With c.stepNorms (nn.grad_norms), the reverse scan also emits, per state,
-// n_t = sum over the batch of (dL/dh_t)^2 ([1] per step), with h_t the state
-// step t yields and dL/dh_t its whole adjoint (dh_t from the step after, dy_t
-// when h_t is also the output, any other use in the body), and records
-// ||dL/dh_t|| = sqrt(n_t), [T], for the op.
+// ||dL/dh_t|| over the batch (l2Norm, [1] per step), with h_t the state step
+// t yields and dL/dh_t its whole adjoint (dh_t from the step after, dy_t when
+// h_t is also the output, any other use in the body), and records them,
+// reshaped to [T], for the op.
 LogicalResult scanRule(nn::ScanOp op, GradContext &c) {
   auto tapes = op->getAttrOfType<IntegerAttr>(kTapes);
   unsigned numCarry = op.getInits().size();
@@ -160,7 +160,7 @@ LogicalResult scanRule(nn::ScanOp op, GradContext &c) {
       variedSeqs.push_back(i);
       types.push_back(op.getSequences()[i].getType());
     }
-  // Then the squared norms n_t, stacked [1, T], per state.
+  // Then the norms, stacked [1, T], per state.
   unsigned numNorms = c.stepNorms ? numCarry : 0;
   auto normType = RankedTensorType::get({1}, b.getF32Type());
   types.append(numNorms, withTime(normType, length));
@@ -233,8 +233,7 @@ LogicalResult scanRule(nn::ScanOp op, GradContext &c) {
     next.push_back(adjointOr0(xs[i]));
   for (unsigned j = 0; j < numNorms; ++j) {
     Value a = adjointOr0(yielded(numOut + numCarry + j));
-    Value sq = ib.create<nn::MulOp>(loc, a.getType(), a, a);
-    next.push_back(ib.create<nn::UnbroadcastOp>(loc, normType, sq));
+    next.push_back(l2Norm(ib, loc, a, normType));
   }
   for (Value h : hs) {
     Value dh = adjointOr0(h);
@@ -260,10 +259,8 @@ LogicalResult scanRule(nn::ScanOp op, GradContext &c) {
   if (numNorms) {
     SmallVector<Value> &norms = (*c.stepNorms)[op];
     auto type = RankedTensorType::get({length}, b.getF32Type());
-    for (unsigned j = 0; j < numNorms; ++j, ++r) {
-      Value n = b.create<nn::ReshapeOp>(loc, type, rev.getResult(r));
-      norms.push_back(b.create<nn::SqrtOp>(loc, type, n));
-    }
+    for (unsigned j = 0; j < numNorms; ++j, ++r)
+      norms.push_back(b.create<nn::ReshapeOp>(loc, type, rev.getResult(r)));
   }
   for (unsigned j = 0; j < numCarry; ++j, ++r)
     c.d(numSeq + j, [&] { return rev.getResult(r); });
