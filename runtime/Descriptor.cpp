@@ -8,7 +8,9 @@
 // loss scalar), slots 64-aligned, inside the arena and not overlapping, one
 // init per param and buffer, buffers f32, optimizer state `<param>.v`
 // (momentum) or `<param>.m` and
-// `<param>.v` (adam) with the param's shape, and the inline dataset's sizes.
+// `<param>.v` (adam) with the param's shape, the norm slots of --grad-norms
+// (a scalar grad_norm per param, named as it, then [T] step_norms), and the
+// inline dataset's sizes.
 //
 //===----------------------------------------------------------------------===//
 #include "Descriptor.h"

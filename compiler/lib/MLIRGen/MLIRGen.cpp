@@ -6,7 +6,8 @@
 // emitted the same way; @forward, @loss (train mode) and @eval_loss are
 // functions of the parameters, the buffers and the graph inputs; @train_step
 // is a declaration carrying what nn-autodiff needs (nn.grad_of,
-// nn.num_params, nn.optimizer); and four entry wrappers move tensors between
+// nn.num_params, nn.optimizer; @train_step_norms too with --grad-norms,
+// nn.grad_norms); and the nnc_* entry wrappers move tensors between
 // the runtime's byte arena and those functions. The arena layout (64-byte
 // aligned slots) is written into the descriptor string @nnc_model_desc that the
 // runtime parses.
@@ -117,7 +118,7 @@ public:
       genEntry("nnc_train_loss", loss, concat({p, r, {a.x, a.y, a.w, a.hyper}}),
                {a.loss, a.out});
     } else {
-      // The runtime links all four entry points; these do nothing.
+      // The runtime links every entry point; these do nothing.
       for (StringRef name : {"nnc_train_step", "nnc_train_step_norms",
                              "nnc_eval_step", "nnc_train_loss"})
         genEntry(name, nullptr, {}, {});
