@@ -130,6 +130,8 @@ int64_t train(const ModelDesc &d, const EntryPoints &ep, Arena &arena,
   int64_t t = opts.step;
   Progress progress;
   GradNormSums norms(d);
+  if (opts.gradNorms && (!ep.trainStepNorms || !d.hasGradNorms()))
+    throw Error("--grad-norms: the model has no gradient norms");
   void (*step)(char *) = opts.gradNorms ? ep.trainStepNorms : ep.trainStep;
   for (int64_t e = opts.firstEpoch; e < lastEpoch; ++e) {
     auto epochStart = Clock::now();
