@@ -48,6 +48,10 @@ commands:
     --limit-batches N  stop each epoch after N batches (the test set is
                        still evaluated in full)
     --metrics FILE     append one JSON object per epoch to FILE
+    --grad-norms       after each epoch, print every parameter's gradient
+                       norm and every scan state's ||dL/dh_t|| per step t,
+                       means over the epoch's steps (also in the metrics);
+                       needs a binary built with `nnc build --grad-norms`
     --save FILE        write a safetensors checkpoint after training
     --resume FILE      start from a checkpoint (params, optimizer state,
                        buffers, step)
@@ -87,13 +91,16 @@ struct Options {
 const std::map<std::string, std::set<std::string>> kFlags = {
     {"train",
      {"epochs", "batch", "lr", "seed", "data", "limit-batches", "metrics",
-      "save", "resume", "threads"}},
+      "save", "resume", "threads", "grad-norms"}},
     {"eval", {"load", "data", "threads"}},
     {"predict", {"load", "input", "threads"}},
     {"params", {"load", "seed"}},
     {"sample", {"load", "length", "temperature", "prime", "seed", "threads"}},
     {"gradcheck", {"samples", "seed", "threads"}},
 };
+
+/// Flags without a value.
+const std::set<std::string> kSwitches = {"grad-norms"};
 
 Options parseArgs(int argc, char **argv) {
   Options o;
@@ -110,7 +117,14 @@ Options parseArgs(int argc, char **argv) {
       throw Error("unexpected argument '" + arg + "'");
     std::string name = arg.substr(2), value;
     size_t eq = name.find('=');
-    if (eq != std::string::npos) {
+    if (kSwitches.count(name.substr(0, eq))) {
+      name = name.substr(0, eq);
+      if (!allowed->second.count(name))
+        throw Error("unknown option '--" + name + "' for '" + o.command + "'");
+      if (eq != std::string::npos)
+        throw Error("option '--" + name + "' takes no value");
+      value = "on";
+    } else if (eq != std::string::npos) {
       value = name.substr(eq + 1);
       name = name.substr(0, eq);
     } else {
@@ -240,6 +254,11 @@ int run(const Options &o, const ModelDesc &d, const EntryPoints &ep) {
     t.seed = seed;
     t.limitBatches = intFlag(o, "limit-batches", 0, 1, INT64_MAX);
     t.metricsPath = strFlag(o, "metrics");
+    t.gradNorms = o.has("grad-norms");
+    if (t.gradNorms && !d.hasGradNorms())
+      throw Error("--grad-norms: this binary has no gradient norms; rebuild "
+                  "it with `nnc build --grad-norms " +
+                  d.source + "`");
     std::string save = strFlag(o, "save"), data = strFlag(o, "data");
     if (o.has("resume")) {
       CheckpointMeta m = loadCheckpoint(strFlag(o, "resume"), d, arena);

@@ -8,7 +8,9 @@
 // loss scalar), slots 64-aligned, inside the arena and not overlapping, one
 // init per param and buffer, buffers f32, optimizer state `<param>.v`
 // (momentum) or `<param>.m` and
-// `<param>.v` (adam) with the param's shape, and the inline dataset's sizes.
+// `<param>.v` (adam) with the param's shape, the norm slots of --grad-norms
+// (a scalar grad_norm per param, named as it, then [T] step_norms), and the
+// inline dataset's sizes.
 //
 //===----------------------------------------------------------------------===//
 #include "Descriptor.h"
@@ -19,6 +21,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <initializer_list>
+#include <iterator>
 #include <map>
 #include <set>
 
@@ -269,19 +272,21 @@ void Parser::record(const std::vector<std::string> &f, const std::string &line,
 
 void Parser::slot(const std::vector<std::string> &f) {
   // `carry` slots are among the buffers (rank 2).
-  static const char *roles[] = {"param",  "state",      "buffer",     "input",
-                                "target", "weight",     "hyper",      "loss",
-                                "output", "step_input", "step_output"};
+  static const char *roles[] = {
+      "param",       "state",     "buffer",   "input",  "target",
+      "weight",      "hyper",     "loss",     "output", "step_input",
+      "step_output", "grad_norm", "step_norm"};
+  const int numRoles = std::size(roles);
   expectFields(f, 6);
   int rank = f[1] == "carry" ? 2 : 0;
-  while (rank < 11 && f[1] != roles[rank] && f[1] != "carry")
+  while (rank < numRoles && f[1] != roles[rank] && f[1] != "carry")
     ++rank;
-  if (rank == 11)
+  if (rank == numRoles)
     fail("unknown slot role '" + f[1] + "'");
   if (rank < roleRank)
     fail("slot role '" + f[1] + "' out of order (param, state, buffer or " +
          "carry, input, target, weight, hyper, loss, output, step_input, "
-         "step_output)");
+         "step_output, grad_norm, step_norm)");
   roleRank = rank;
   Slot s;
   s.role = f[1];
@@ -310,6 +315,10 @@ void Parser::slot(const std::vector<std::string> &f) {
       d.carried.push_back(s);
     else
       lastInit = &d.buffers.emplace_back(s);
+  } else if (rank >= 11) {
+    if (s.dtype != DType::F32)
+      fail(s.role + " '" + s.name + "' must be f32");
+    (rank == 11 ? d.gradNorms : d.stepNorms).push_back(s);
   } else {
     once("slot " + s.role);
     Slot *dst[] = {&d.x,    &d.y,   &d.w,     &d.hyper,
@@ -443,6 +452,28 @@ void Parser::validate() {
   if (trainable)
     for (const Slot *s : {&d.y, &d.w, &d.hyper, &d.loss})
       all.push_back(s);
+  // The norms of nnc_train_step_norms: one per param, then [T] per state.
+  need(!d.hasGradNorms() || trainable,
+       "'slot grad_norm' records without an 'optimizer' record");
+  need(d.stepNorms.empty() || d.hasGradNorms(),
+       "'slot step_norm' records without 'slot grad_norm' records");
+  need(!d.hasGradNorms() || d.gradNorms.size() == d.params.size(),
+       "expected one 'slot grad_norm' per param (" +
+           std::to_string(d.params.size()) + "), got " +
+           std::to_string(d.gradNorms.size()));
+  for (size_t i = 0; i < d.gradNorms.size(); ++i) {
+    const Slot &g = d.gradNorms[i];
+    need(g.name == d.params[i].name,
+         "grad_norm slot '" + g.name + "' must be named as param " +
+             std::to_string(i) + " '" + d.params[i].name + "'");
+    need(g.shape.empty(), "grad_norm slot '" + g.name + "' must be a scalar");
+    all.push_back(&g);
+  }
+  for (const Slot &n : d.stepNorms) {
+    need(n.shape.size() == 1, "step_norm slot '" + n.name +
+                                  "' must be [T], got " + shapeStr(n.shape));
+    all.push_back(&n);
+  }
   std::sort(all.begin(), all.end(),
             [](const Slot *a, const Slot *c) { return a->offset < c->offset; });
   for (size_t i = 1; i < all.size(); ++i)

@@ -89,6 +89,12 @@ struct ModelDesc {
   /// x and out at T = 1, for nnc_sample_step.
   Slot stepX, stepOut;
   bool hasStep() const { return !stepX.name.empty(); }
+  /// `slot grad_norm` (one per param, in order, named as it; scalar) and
+  /// `slot step_norm` (one per state of each top-level scan, named like
+  /// "Lstm.lstm1.h"; [T]): ||dL/dp|| and ||dL/dh_t||, written by
+  /// nnc_train_step_norms (models built with `nnc build --grad-norms`).
+  std::vector<Slot> gradNorms, stepNorms;
+  bool hasGradNorms() const { return !gradNorms.empty(); }
 
   /// False for a model without a `train` section: the descriptor then has no
   /// optimizer/train/data records and only param, buffer, input and output

@@ -54,6 +54,23 @@ std::string formatMetricsJson(const EpochStats &s) {
   }
   j["seconds"] = number(s.seconds);
   j["samples_per_s"] = number(s.samplesPerSec());
+  if (s.gradNorms.steps > 0) {
+    nlohmann::ordered_json g, params = nlohmann::ordered_json::object(),
+                              states = nlohmann::ordered_json::object();
+    for (const auto &[name, v] : s.gradNorms.params)
+      params[name] = number(v);
+    for (const auto &[name, v] : s.gradNorms.states) {
+      nlohmann::ordered_json steps = nlohmann::ordered_json::array();
+      for (double x : v)
+        steps.push_back(std::isfinite(x) ? nlohmann::ordered_json(x)
+                                         : nlohmann::ordered_json(nullptr));
+      states[name] = steps;
+    }
+    g["train_steps"] = s.gradNorms.steps;
+    g["params"] = params;
+    g["states"] = states;
+    j["grad_norms"] = g;
+  }
   return j.dump();
 }
 

@@ -12,7 +12,10 @@
 // mean per-character cross-entropy (nats) / ln 2. `seconds` is
 // the epoch's wall time (training + evaluation); samples/s is training samples
 // over the time spent in the training loop only (batch copies + train steps,
-// no evaluation).
+// no evaluation). With `train --grad-norms` the object also holds
+//   "grad_norms":{"train_steps":938,"params":{"<param>":1.2e-2,...},
+//                 "states":{"<model>.<layer>.h":[||dL/dh_1||,...],...}}
+// (GradNorms.h: means over the epoch's train steps).
 //
 //===----------------------------------------------------------------------===//
 #ifndef NNRT_METRICS_H
@@ -20,8 +23,19 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace nnrt {
+
+/// `train --grad-norms`: over the epoch's `steps` train steps, the mean of
+/// each parameter's ||dL/dp|| and, per scan state, of ||dL/dh_t|| at every
+/// step t = 1..T (GradNorms.h).
+struct GradNormStats {
+  int64_t steps = 0; ///< 0: not collected
+  std::vector<std::pair<std::string, double>> params;
+  std::vector<std::pair<std::string, std::vector<double>>> states;
+};
 
 struct EpochStats {
   int64_t epoch = 0, epochs = 0; ///< 1-based epoch, of `epochs`
@@ -32,6 +46,7 @@ struct EpochStats {
   double seconds = 0;      ///< whole epoch, wall clock
   double trainSeconds = 0; ///< training loop only
   int64_t trainSamples = 0;
+  GradNormStats gradNorms; ///< steps == 0 unless train --grad-norms
 
   double samplesPerSec() const {
     return trainSeconds > 0 ? double(trainSamples) / trainSeconds : 0;

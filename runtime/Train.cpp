@@ -9,6 +9,7 @@
 //===----------------------------------------------------------------------===//
 #include "Train.h"
 #include "Error.h"
+#include "GradNorms.h"
 #include "Metrics.h"
 #include "Progress.h"
 
@@ -128,12 +129,17 @@ int64_t train(const ModelDesc &d, const EntryPoints &ep, Arena &arena,
   const int64_t lastEpoch = opts.firstEpoch + opts.epochs;
   int64_t t = opts.step;
   Progress progress;
+  GradNormSums norms(d);
+  if (opts.gradNorms && (!ep.trainStepNorms || !d.hasGradNorms()))
+    throw Error("--grad-norms: the model has no gradient norms");
+  void (*step)(char *) = opts.gradNorms ? ep.trainStepNorms : ep.trainStep;
   for (int64_t e = opts.firstEpoch; e < lastEpoch; ++e) {
     auto epochStart = Clock::now();
     // A stream is read in order, each row continuing from the last batch.
     std::vector<int64_t> order =
         stream ? std::vector<int64_t>() : epochOrder(trainSet.n, opts.seed, e);
     resetCarried(d, arena);
+    norms.reset();
     double lossSum = 0, trainSeconds = 0;
     int64_t samples = 0, correct = 0;
     for (int64_t s = 0; s < steps; ++s) {
@@ -145,7 +151,9 @@ int64_t train(const ModelDesc &d, const EntryPoints &ep, Arena &arena,
         fillBatch(d, trainSet, &order[s * b], count, arena);
       double lr = lrAt(d, opts.lr, t, lastEpoch * steps, e);
       setHyper(d, arena, lr, ++t, opts.seed);
-      ep.trainStep(arena.base());
+      step(arena.base());
+      if (opts.gradNorms)
+        norms.add(arena);
       trainSeconds += secondsSince(stepStart);
       float loss = *arena.f32(d.loss);
       lossSum += double(loss) * count;
@@ -173,7 +181,11 @@ int64_t train(const ModelDesc &d, const EntryPoints &ep, Arena &arena,
     st.trainSeconds = trainSeconds;
     st.trainSamples = samples;
     st.seconds = secondsSince(epochStart);
+    if (opts.gradNorms)
+      st.gradNorms = norms.means();
     std::printf("%s\n", formatEpochLine(st).c_str());
+    if (opts.gradNorms)
+      std::printf("%s", formatGradNorms(d, st.gradNorms, e + 1).c_str());
     std::fflush(stdout);
     if (!opts.metricsPath.empty())
       appendMetrics(opts.metricsPath, st);

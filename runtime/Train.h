@@ -31,6 +31,8 @@ struct EntryPoints {
   void (*predict)(char *);
   void (*trainLoss)(char *);            ///< train-mode loss and out, no update
   void (*sampleStep)(char *) = nullptr; ///< the model at T = 1 (Sample.h)
+  /// nnc_train_step that also writes the gradient norms (GradNorms.h).
+  void (*trainStepNorms)(char *) = nullptr;
 };
 
 /// Writes hyper = [lr, t, seed mod 2^24, 0] (the seed exact in f32; it and t
@@ -75,6 +77,9 @@ struct TrainOptions {
   uint64_t seed = 0;
   int64_t limitBatches = 0; ///< 0: no limit
   std::string metricsPath;  ///< empty: none
+  /// Run nnc_train_step_norms and report the epoch's gradient norms
+  /// (GradNorms.h); the descriptor must have the norm slots.
+  bool gradNorms = false;
 };
 
 /// Trains opts.epochs epochs, printing one line per epoch to stdout; returns

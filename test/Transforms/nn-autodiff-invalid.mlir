@@ -258,3 +258,19 @@ func.func private @train_step(tensor<2xf32>, tensor<2xf32>, tensor<4x2xf32>, ten
                               tensor<4xf32>) -> (tensor<f32>, tensor<4x2xf32>, tensor<2xf32>, tensor<2xf32>)
     attributes {nn.grad_of = @loss, nn.num_params = 2 : i64, nn.wrt = [0, 1],
                 nn.optimizer = {kind = "sgd"}}
+
+// -----
+
+func.func private @loss(%W: tensor<2xf32>, %x: tensor<4x2xf32>, %y: tensor<4x2xf32>,
+                        %w: tensor<4xf32>, %hyper: tensor<4xf32>) -> (tensor<f32>, tensor<4x2xf32>) {
+  %z = nn.add %x, %W : tensor<4x2xf32>, tensor<2xf32> -> tensor<4x2xf32>
+  %l = nn.mse %z, %y : tensor<4x2xf32>, tensor<4x2xf32> -> tensor<4xf32>
+  %loss = nn.weighted_mean %l, %w : tensor<4xf32>, tensor<4xf32> -> tensor<f32>
+  return %loss, %z : tensor<f32>, tensor<4x2xf32>
+}
+// nn.grad_norms: one tensor<f32> norm per parameter after P' (and, per scan
+// state, one tensor<Txf32>); without them the signature does not match.
+// expected-error @below {{expected type '(tensor<2xf32>, tensor<4x2xf32>, tensor<4x2xf32>, tensor<4xf32>, tensor<4xf32>) -> (tensor<f32>, tensor<4x2xf32>, tensor<2xf32>, tensor<f32>)' for the 'sgd' train step of @loss}}
+func.func private @train_step_norms(tensor<2xf32>, tensor<4x2xf32>, tensor<4x2xf32>, tensor<4xf32>,
+                                    tensor<4xf32>) -> (tensor<f32>, tensor<4x2xf32>, tensor<2xf32>)
+    attributes {nn.grad_of = @loss, nn.grad_norms, nn.num_params = 1 : i64, nn.optimizer = {kind = "sgd"}}

@@ -1,7 +1,7 @@
 /*===- FakeModel.c - A hand-written stand-in for a compiled model ---------===//
  *
  * What the compiler emits for a model, written by hand so the runtime can be
- * tested end to end without the compiler: the descriptor and the four entry
+ * tested end to end without the compiler: the descriptor and the entry
  * points over the arena for out = x W + b, a 2-in 1-out linear model trained
  * with SGD on the weighted MSE loss L = sum_i m_i w_i (out_i - y_i)^2 /
  * sum_i m_i w_i. In train mode (nnc_train_step, nnc_train_loss) the mask m
@@ -107,3 +107,6 @@ void nnc_predict(char *arena) {
 
 /* No carried state: the step function does nothing. */
 void nnc_sample_step(char *arena) { (void)arena; }
+
+/* Built without --grad-norms: no norm slots, the entry point does nothing. */
+void nnc_train_step_norms(char *arena) { (void)arena; }

@@ -189,6 +189,10 @@ struct Node {
   std::vector<float> values;           ///< Const
   std::vector<Graph> regions;          ///< Region: the body
   std::vector<TensorType> resultTypes; ///< Region: every result's type
+  /// Scan: a label per state for reports (`nnc build --grad-norms`), the
+  /// layer's qualified name and the state's: "Lstm.lstm1.h", "Lstm.lstm1.c",
+  /// "Rnn.scan1.h".
+  std::vector<std::string> stateNames;
 };
 
 /// A flat dataflow graph; nodes are topologically ordered.
@@ -260,6 +264,10 @@ struct TrainConfig {
   /// state entering every `truncate`-th step after the first passes no
   /// gradient back (PyTorch: h.detach() there).
   int64_t truncate = 0;
+  /// `nnc build --grad-norms`: also compile @train_step_norms, the train
+  /// step that writes every parameter's gradient norm and every scan state's
+  /// per-step adjoint norm to the arena (docs/internals.md).
+  bool gradNorms = false;
   /// True when the target is integer class labels (cross_entropy): the
   /// runtime then reports accuracy from argmax of the model output.
   bool classification = false;

@@ -430,18 +430,22 @@ private:
   /// new states.
   using StepFn = std::function<std::vector<Value>(
       Value, const std::vector<Value> &, const std::vector<Value> &)>;
-  /// One Scan node over `seqs` with states `inits` and the body `step`;
-  /// returns its results (the stacked outputs, then the final states).
+  /// One Scan node over `seqs` with states `inits` (labelled `stateNames`)
+  /// and the body `step`; returns its results (the stacked outputs, then the
+  /// final states).
   std::vector<Value> scanNode(const Loc &loc, const std::vector<Value> &seqs,
-                              const std::vector<Value> &inits, bool reverse,
+                              const std::vector<Value> &inits,
+                              std::vector<std::string> stateNames, bool reverse,
                               int64_t length, const StepFn &step);
   /// Makes `body` the graph being built (a scan body), and back.
   void enterBody(Graph &body);
   void leaveBody();
-  /// The Scan node of `body` and one Result node per result, typed `types`.
+  /// The Scan node of `body` (its states labelled `stateNames`, Node) and
+  /// one Result node per result, typed `types`.
   std::vector<Value> scanResults(const Loc &loc, const std::vector<Value> &seqs,
-                                 const std::vector<Value> &inits, bool reverse,
-                                 int64_t length, Graph body,
+                                 const std::vector<Value> &inits,
+                                 std::vector<std::string> stateNames,
+                                 bool reverse, int64_t length, Graph body,
                                  const std::vector<TensorType> &types);
   /// x cut into `parts` equal parts along its last axis (a Split node).
   std::vector<Value> split(Value x, int parts, const Loc &loc);

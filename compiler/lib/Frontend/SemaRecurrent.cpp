@@ -6,7 +6,7 @@
 // weight_hh_l0 [G H, H], bias_ih_l0 and bias_hh_l0 [G H] (G = 1, 4, 3),
 // `_reverse` for the backward direction of a bidirectional layer, all
 // ~ U(-1/sqrt(H), 1/sqrt(H)). With x_t [B, I] and h [B, H]:
-//   rnn:  h' = tanh(x_t Wih^T + bih + h Whh^T + bhh)       (or relu)
+//   rnn:  h' = tanh(x_t Wih^T + bih + h Whh^T + bhh)   (or relu, sigmoid)
 //   lstm: i, f, g, o = split(x_t Wih^T + bih + h Whh^T + bhh)
 //         c' = sigmoid(f) c + sigmoid(i) tanh(g),  h' = sigmoid(o) tanh(c')
 //   gru:  r_i, z_i, n_i = split(x_t Wih^T + bih); r_h, z_h, n_h = split(h Whh^T
@@ -32,8 +32,10 @@ int gates(const std::string &kind) {
 
 std::vector<Value> Sema::scanNode(const Loc &loc,
                                   const std::vector<Value> &seqs,
-                                  const std::vector<Value> &inits, bool reverse,
-                                  int64_t length, const StepFn &step) {
+                                  const std::vector<Value> &inits,
+                                  std::vector<std::string> stateNames,
+                                  bool reverse, int64_t length,
+                                  const StepFn &step) {
   Graph body;
   enterBody(body);
   auto input = [&](int i, const TensorType &type) {
@@ -61,7 +63,8 @@ std::vector<Value> Sema::scanNode(const Loc &loc,
     types.push_back(type);
   }
   leaveBody();
-  return scanResults(loc, seqs, inits, reverse, length, std::move(body), types);
+  return scanResults(loc, seqs, inits, std::move(stateNames), reverse, length,
+                     std::move(body), types);
 }
 
 std::vector<Value> Sema::split(Value x, int parts, const Loc &loc) {
@@ -107,13 +110,16 @@ Value Sema::recurrent(const Call &c, Scope &scope) {
        stateful = false;
   ok &= flag(c, 2, sequences) && flag(c, 3, bidirectional) &&
         flag(c, 4, reverse) && flag(c, 5, stateful);
-  bool relu = false;
+  OpKind activation = OpKind::Tanh;
   if (const ast::Expr *act = c.arg("activation")) {
     const ast::Expr &a = *act;
-    if (a.kind == ast::Expr::Name && (a.text == "tanh" || a.text == "relu")) {
-      relu = a.text == "relu";
+    if (a.kind == ast::Expr::Name &&
+        (a.text == "tanh" || a.text == "relu" || a.text == "sigmoid")) {
+      activation = a.text == "relu"      ? OpKind::Relu
+                   : a.text == "sigmoid" ? OpKind::Sigmoid
+                                         : OpKind::Tanh;
     } else {
-      error(a.loc, "rnn: activation must be tanh or relu");
+      error(a.loc, "rnn: activation must be tanh, relu or sigmoid");
       ok = false;
     }
   }
@@ -222,8 +228,8 @@ Value Sema::recurrent(const Call &c, Scope &scope) {
       Value hh = add(OpKind::Add, {mm(hs[0], whh).node, paramValue(bhh).node},
                      gate, loc);
       if (kind == "rnn") {
-        Value h = fn(relu ? OpKind::Relu : OpKind::Tanh,
-                     add(OpKind::Add, {xi.node, hh.node}, gate, loc));
+        Value h =
+            fn(activation, add(OpKind::Add, {xi.node, hh.node}, gate, loc));
         return {h, h};
       }
       if (kind == "lstm") {
@@ -245,7 +251,12 @@ Value Sema::recurrent(const Call &c, Scope &scope) {
           op(OpKind::Add, n, op(OpKind::Mul, z, op(OpKind::Sub, hs[0], n)));
       return {h, h};
     };
-    std::vector<Value> r = scanNode(loc, {x}, inits, backwards, length, step);
+    // States labelled "Lstm.lstm1.h", "Lstm.lstm1.c" (+ "_reverse").
+    std::vector<std::string> names = {base + "h" + suffix};
+    if (kind == "lstm")
+      names.push_back(base + "c" + suffix);
+    std::vector<Value> r =
+        scanNode(loc, {x}, inits, std::move(names), backwards, length, step);
     last.assign(r.begin() + 1, r.end());
     return {r[0], r[1]};
   };

@@ -266,8 +266,13 @@ void Sema::scan(const ast::Stmt &s, Scope &scope) {
     return poison();
 
   // The Scan node, and one Result node per result.
-  std::vector<Value> results = scanResults(
-      s.loc, seqs, inits, s.reverse, frame.length, std::move(body), types);
+  std::vector<std::string> stateNames;
+  for (const ast::Binding &state : s.states)
+    stateNames.push_back(scope.paramPrefix + "scan" + std::to_string(number) +
+                         "." + state.name);
+  std::vector<Value> results =
+      scanResults(s.loc, seqs, inits, std::move(stateNames), s.reverse,
+                  frame.length, std::move(body), types);
   for (size_t k = 0; k < results.size(); ++k) {
     bool state = k >= s.targets.size();
     const ast::Binding &b =
@@ -404,10 +409,12 @@ void Sema::leaveBody() {
 std::vector<Value> Sema::scanResults(const Loc &loc,
                                      const std::vector<Value> &seqs,
                                      const std::vector<Value> &inits,
+                                     std::vector<std::string> stateNames,
                                      bool reverse, int64_t length, Graph body,
                                      const std::vector<TensorType> &types) {
   Node n;
   n.op = OpKind::Scan;
+  n.stateNames = std::move(stateNames);
   for (const std::vector<Value> *vs : {&seqs, &inits})
     for (const Value &v : *vs)
       n.operands.push_back(v.node);

@@ -6,7 +6,8 @@
 // emitted the same way; @forward, @loss (train mode) and @eval_loss are
 // functions of the parameters, the buffers and the graph inputs; @train_step
 // is a declaration carrying what nn-autodiff needs (nn.grad_of,
-// nn.num_params, nn.optimizer); and four entry wrappers move tensors between
+// nn.num_params, nn.optimizer; @train_step_norms too with --grad-norms,
+// nn.grad_norms); and the nnc_* entry wrappers move tensors between
 // the runtime's byte arena and those functions. The arena layout (64-byte
 // aligned slots) is written into the descriptor string @nnc_model_desc that the
 // runtime parses.
@@ -14,6 +15,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "nnc/MLIRGen.h"
+#include "DescriptorFormat.h"
 #include "nnc/Dialect/NN/NNDialect.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -46,23 +48,18 @@ struct Slot {
 };
 
 /// The arena in descriptor order: params (n), states, buffers, x, y, w,
-/// hyper, loss, out. Without a train section only params, buffers, x and out
-/// exist.
+/// hyper, loss, out (then step x1, out1; then with --grad-norms one norm per
+/// param and one [T] per top-level scan state). Without a train section only
+/// params, buffers, x and out exist.
 struct Arena {
   std::vector<Slot> slots;
   size_t numParams = 0, numStates = 0, numBuffers = 0;
   size_t x = 0, y = 0, w = 0, hyper = 0, loss = 0, out = 0; ///< slot indices
   size_t stepX = 0, stepOut = 0; ///< Program::step's input and output
   SmallVector<size_t> carried;   ///< the carried buffers' slots
+  SmallVector<size_t> norms;     ///< grad_norm then step_norm slots
   int64_t bytes = 0;
 };
-
-/// Floats in the descriptor: %.9g round-trips every f32 exactly.
-std::string fmt(double v) {
-  char buf[32];
-  snprintf(buf, sizeof(buf), "%.9g", v);
-  return buf;
-}
 
 class MLIRGenImpl {
 public:
@@ -73,6 +70,11 @@ public:
     Location modelLoc = loc(prog.modelLoc);
     if (batch <= 0) {
       emitError(modelLoc) << "batch size must be positive, got " << batch;
+      return nullptr;
+    }
+    if (prog.train.gradNorms && !training()) {
+      emitError(modelLoc) << "--grad-norms needs a train section: model "
+                          << prog.modelName << " only predicts";
       return nullptr;
     }
     const Graph &evalLoss = evalLossGraph();
@@ -99,9 +101,16 @@ public:
       if (!loss || !eval)
         return nullptr;
       // train_step: P S R x y w hyper -> loss out P' S' R'
-      genEntry("nnc_train_step", genTrainStepDecl(loss),
+      genEntry("nnc_train_step", genTrainStepDecl(loss, "train_step"),
                concat({p, s, r, {a.x, a.y, a.w, a.hyper}}),
                concat({{a.loss, a.out}, p, s, r}));
+      // train_step_norms: the same, then the norms (a no-op without them)
+      func::FuncOp norms = prog.train.gradNorms
+                               ? genTrainStepDecl(loss, "train_step_norms")
+                               : nullptr;
+      genEntry("nnc_train_step_norms", norms,
+               concat({p, s, r, {a.x, a.y, a.w, a.hyper}}),
+               concat({{a.loss, a.out}, p, s, r, a.norms}));
       // eval_loss: P R x y w -> loss out C' (C: the carried buffers)
       genEntry("nnc_eval_step", eval, concat({p, r, {a.x, a.y, a.w}}),
                concat({{a.loss, a.out}, a.carried}));
@@ -109,9 +118,9 @@ public:
       genEntry("nnc_train_loss", loss, concat({p, r, {a.x, a.y, a.w, a.hyper}}),
                {a.loss, a.out});
     } else {
-      // The runtime links all four entry points; these do nothing.
-      for (StringRef name :
-           {"nnc_train_step", "nnc_eval_step", "nnc_train_loss"})
+      // The runtime links every entry point; these do nothing.
+      for (StringRef name : {"nnc_train_step", "nnc_train_step_norms",
+                             "nnc_eval_step", "nnc_train_loss"})
         genEntry(name, nullptr, {}, {});
     }
     // forward: P R x -> out C'
@@ -296,6 +305,26 @@ private:
     if (hasStep()) {
       arena.stepX = add("step_input", "x1", tensorType(prog.stepInput));
       arena.stepOut = add("step_output", "out1", stepOutType());
+    }
+    if (prog.train.gradNorms && training()) {
+      for (const Param &p : prog.params)
+        arena.norms.push_back(add("grad_norm", p.name, f32Type({})));
+      // One [T] per state of each top-level scan of the loss, in order.
+      for (const Node &n : prog.loss.nodes) {
+        if (n.op != OpKind::Scan)
+          continue;
+        int64_t length = 0;
+        for (const NodeAttr &a : n.attrs)
+          if (a.name == "length")
+            length = (int64_t)a.value;
+        for (size_t j = n.index; j < n.operands.size(); ++j) {
+          size_t k = j - n.index;
+          std::string name = k < n.stateNames.size()
+                                 ? n.stateNames[k]
+                                 : "scan.state" + std::to_string(k);
+          arena.norms.push_back(add("step_norm", name, f32Type({length})));
+        }
+      }
     }
     arena.bytes = llvm::alignTo(arena.bytes, kSlotAlign);
   }
@@ -588,7 +617,9 @@ private:
 
   /// @train_step(P..., S..., R..., %x, %y, %w, %hyper)
   ///     -> (%loss, %out, P'..., S'..., R'...)
-  func::FuncOp genTrainStepDecl(func::FuncOp loss) {
+  /// or @train_step_norms, the same then ||dL/dP_i||... (tensor<f32>) and
+  /// ||dL/dh_t|| (tensor<Txf32>) per top-level scan state {nn.grad_norms}.
+  func::FuncOp genTrainStepDecl(func::FuncOp loss, StringRef name) {
     SmallVector<Type> args = paramTypes();
     args.append(stateTypes());
     args.append(bufferTypes());
@@ -597,7 +628,13 @@ private:
     results.append(paramTypes());
     results.append(stateTypes());
     results.append(bufferTypes());
-    func::FuncOp f = createFunc("train_step", args, results);
+    bool norms = name == "train_step_norms";
+    if (norms)
+      for (size_t slot : arena.norms)
+        results.push_back(arena.slots[slot].type);
+    func::FuncOp f = createFunc(name, args, results);
+    if (norms)
+      f->setAttr("nn.grad_norms", b.getUnitAttr());
     const Optimizer &opt = prog.train.optimizer;
     f->setAttr("nn.grad_of", SymbolRefAttr::get(loss));
     f->setAttr("nn.num_params", b.getI64IntegerAttr(prog.params.size()));
@@ -674,45 +711,6 @@ private:
           l, TypeRange{}, result, views[slot], restrict, /*writable=*/true);
     }
     b.create<func::ReturnOp>(l);
-  }
-
-  static std::string shapeStr(RankedTensorType t) {
-    if (t.getRank() == 0)
-      return "scalar";
-    std::string s;
-    llvm::raw_string_ostream os(s);
-    llvm::interleave(t.getShape(), os, ",");
-    return s;
-  }
-  static std::string dimsStr(ArrayRef<int64_t> dims) {
-    std::string s;
-    llvm::raw_string_ostream os(s);
-    llvm::interleave(dims, os, ",");
-    return s;
-  }
-
-  static void printInit(llvm::raw_ostream &os, const Init &init) {
-    os << "init ";
-    switch (init.kind) {
-    case Init::Zeros:
-      os << "zeros";
-      break;
-    case Init::Const:
-      os << "const " << fmt(init.a);
-      break;
-    case Init::Uniform:
-      os << "uniform " << fmt(init.a) << " " << fmt(init.b);
-      break;
-    case Init::Normal:
-      os << "normal " << fmt(init.a) << " " << fmt(init.b);
-      break;
-    case Init::Literal:
-      os << "literal";
-      for (float v : init.values)
-        os << " " << fmt(v);
-      break;
-    }
-    os << "\n";
   }
 
   /// The descriptor text of docs/internals.md, NUL-terminated, as an

@@ -17,7 +17,10 @@
 // argument (tensor<4xf32>) and threads its state: the body returns (loss,
 // out, P'..., S'..., E...). A parameter that does not reach the loss, or is
 // not in `nn.wrt`, is passed through unchanged with its state, as PyTorch's
-// optimizers skip parameters whose grad is None.
+// optimizers skip parameters whose grad is None. With `nn.grad_norms`
+// (@train_step_norms, `nnc build --grad-norms`) the body then also returns,
+// before clipping, every parameter's ||dL/dp|| and, per state of each scan in
+// @loss, ||dL/dh_t|| at every step (normTypes; GradScan.cpp).
 //
 //===----------------------------------------------------------------------===//
 
@@ -72,6 +75,30 @@ SmallVector<Value> nnc::grad::inputsOf(Operation *op) {
   return inputs;
 }
 
+// ||g|| = s sqrt(sum((g / s)^2)) with s = max(sum |g|, 1e-37), |g| =
+// relu(g) + relu(-g), max(s, c) = s + relu(c - s): scaled, since the squares
+// of the elements of a vanishing gradient (|g| < 1e-19) underflow in f32.
+// |g_i| / s <= 1 and sum((g / s)^2) >= 1 / numel, so nothing underflows
+// unless the gradient itself does (s < 1e-37).
+Value nnc::grad::l2Norm(OpBuilder &b, Location loc, Value g,
+                        RankedTensorType to) {
+  Type t = g.getType();
+  Value pos = b.create<nn::ReluOp>(loc, t, g);
+  Value neg = b.create<nn::ReluOp>(loc, t, b.create<nn::NegOp>(loc, t, g));
+  Value abs = b.create<nn::AddOp>(loc, t, pos, neg);
+  Value sum = b.create<nn::UnbroadcastOp>(loc, to, abs);
+  Value tiny = b.create<arith::ConstantOp>(
+      loc, DenseElementsAttr::get(to, b.getF32FloatAttr(1e-37f)));
+  Value under = b.create<nn::ReluOp>(
+      loc, to, b.create<nn::SubOp>(loc, to, tiny, sum).getResult());
+  Value s = b.create<nn::AddOp>(loc, to, sum, under);
+  Value r = b.create<nn::DivOp>(loc, t, g, s);
+  Value sq = b.create<nn::MulOp>(loc, t, r, r);
+  Value q = b.create<nn::UnbroadcastOp>(loc, to, sq);
+  Value root = b.create<nn::SqrtOp>(loc, to, q);
+  return b.create<nn::MulOp>(loc, to, s, root);
+}
+
 void nnc::grad::propagateVaried(Operation *op, llvm::DenseSet<Value> &varied) {
   if (llvm::any_of(inputsOf(op), [&](Value v) { return varied.contains(v); }))
     varied.insert(op->result_begin(), op->result_end());
@@ -99,6 +126,7 @@ LogicalResult ReverseSweep::visit(Operation *op) {
                            << "' on the path from a parameter to the loss";
   auto add = [&](Value v, Value g) { accumulate(v, g, op->getLoc()); };
   GradContext c(b, rules, op, dys, varied, add);
+  c.stepNorms = stepNorms;
   return (*rule)(c);
 }
 
@@ -151,9 +179,22 @@ struct Signature {
   unsigned n, k, m, e;
 };
 
+/// The results a train step with `nn.grad_norms` returns after E: ||dL/dP_i||
+/// (tensor<f32>) for each of the n parameters, then ||dL/dh_t|| for t = 1..T
+/// (tensor<Txf32>) for each state of each nn.scan in @loss's body, in order.
+SmallVector<Type> normTypes(func::FuncOp loss, unsigned n) {
+  auto f32 = Float32Type::get(loss.getContext());
+  SmallVector<Type> types(n, RankedTensorType::get({}, f32));
+  for (auto scan : loss.getBody().front().getOps<nn::ScanOp>())
+    types.append(scan.getInits().size(),
+                 RankedTensorType::get({(int64_t)scan.getLength()}, f32));
+  return types;
+}
+
 /// Checks that @train_step(P..., S..., A...) -> (loss, out, P'..., S'...,
-/// E...) matches @loss(P..., A...) -> (loss, out, E...) with n =
-/// nn.num_params and the hyper-parameters tensor<4xf32> last in A.
+/// E..., norms...) matches @loss(P..., A...) -> (loss, out, E...) with n =
+/// nn.num_params and the hyper-parameters tensor<4xf32> last in A (norms:
+/// normTypes with `nn.grad_norms`, none without).
 FailureOr<Signature> checkSignatures(func::FuncOp train, func::FuncOp loss,
                                      const UpdateRule &update) {
   MLIRContext *ctx = loss.getContext();
@@ -183,6 +224,8 @@ FailureOr<Signature> checkSignatures(func::FuncOp train, func::FuncOp loss,
   outs.append(lt.getResults().begin(), lt.getResults().begin() + 2);
   outs.append(ins.begin(), ins.begin() + sig.n + sig.k);
   outs.append(lt.getResults().begin() + 2, lt.getResults().end());
+  if (train->hasAttr("nn.grad_norms"))
+    outs.append(normTypes(loss, sig.n));
   auto expected = FunctionType::get(ctx, ins, outs);
   if (tt != expected)
     return train.emitError("expected type ")
@@ -286,6 +329,17 @@ LogicalResult clipGradients(func::FuncOp train, OpBuilder &b, Location loc,
   return success();
 }
 
+/// ||g||, a tensor<f32>, of each gradient (l2Norm); 0 for a null one (a
+/// parameter not differentiated or not reaching the loss).
+SmallVector<Value> gradientNorms(OpBuilder &b, Location loc,
+                                 ArrayRef<Value> grads) {
+  SmallVector<Value> norms;
+  auto s = RankedTensorType::get({}, b.getF32Type());
+  for (Value g : grads)
+    norms.push_back(g ? l2Norm(b, loc, g, s) : scalar(b, loc, 0.0));
+  return norms;
+}
+
 } // namespace
 
 LogicalResult nnc::grad::buildTrainStep(func::FuncOp train,
@@ -345,6 +399,10 @@ LogicalResult nnc::grad::buildTrainStep(func::FuncOp train,
   // Backward: seed dL/dL = 1, then the rules in reverse program order, so each
   // value's adjoint is complete before the op defining it is visited.
   ReverseSweep backward(b, rules, std::move(varied));
+  bool norms = train->hasAttr("nn.grad_norms");
+  StepNorms stepNorms;
+  if (norms)
+    backward.stepNorms = &stepNorms;
   auto one = DenseElementsAttr::get(cast<ShapedType>(lossValue.getType()),
                                     b.getF32FloatAttr(1.0f));
   backward.accumulate(
@@ -360,6 +418,11 @@ LogicalResult nnc::grad::buildTrainStep(func::FuncOp train,
   SmallVector<Value> grads;
   for (unsigned i = 0; i < n; ++i)
     grads.push_back(backward.adjoint(args[i]));
+  // nn.grad_norms: the norms before clipping (the gradient the model has,
+  // not the step taken).
+  SmallVector<Value> normResults;
+  if (norms)
+    normResults = gradientNorms(b, loc, grads);
   if (failed(clipGradients(train, b, loc, grads)))
     return failure();
   Value hyper = args.back();
@@ -395,6 +458,22 @@ LogicalResult nnc::grad::buildTrainStep(func::FuncOp train,
   results.append(states);
   for (Value extra : ret->getOperands().drop_front(2))
     results.push_back(map.lookupOrDefault(extra));
+  // nn.grad_norms: then each scan's per-step norms (GradScan.cpp), zeros for
+  // a scan off the path from a parameter to the loss.
+  results.append(normResults);
+  for (Operation *op : forward) {
+    auto scan = dyn_cast<nn::ScanOp>(op);
+    if (!norms || !scan)
+      continue;
+    if (auto it = stepNorms.find(op); it != stepNorms.end()) {
+      results.append(it->second);
+      continue;
+    }
+    auto type =
+        RankedTensorType::get({(int64_t)scan.getLength()}, b.getF32Type());
+    Value zeros = b.create<arith::ConstantOp>(loc, b.getZeroAttr(type));
+    results.append(scan.getInits().size(), zeros);
+  }
   b.create<func::ReturnOp>(loc, results);
   train->removeAttr("nn.grad_of");
   return success();

@@ -26,7 +26,7 @@ static const char *kHelp =
 
 usage:
   nnc build FILE [-o OUT] [--emit=STAGE] [--batch N] [--runtime-lib PATH]
-            [--time]
+            [--grad-norms] [--time]
   nnc check FILE [--print-program]
                                  parse and analyse; report all errors;
                                  optionally print the analysed program
@@ -47,6 +47,9 @@ build:
                        asm      host assembly
   --batch N          compiled batch size (default: the train section's batch)
   --runtime-lib PATH libnnrt.a to link (default: <dir of nnc>/../lib/libnnrt.a)
+  --grad-norms       also compile the train step that reports gradient norms,
+                     for `./OUT train --grad-norms` (per parameter, and per
+                     time step for every scan state: vanishing gradients)
   --time, -v         print each stage's wall time and peak memory to stderr
                      (machine code: merge identical kernels, then O3 and
                      code generation of the parts on every hardware thread)
@@ -67,7 +70,7 @@ struct Args {
   std::string command, file, output, emit, runtimeLib;
   std::string stdlib = NNC_STDLIB_DIR;
   int64_t batch = 0, seqLen = 0;
-  bool json = false, printProgram = false, time = false;
+  bool json = false, printProgram = false, time = false, gradNorms = false;
 };
 
 int usageError(const std::string &msg) {
@@ -121,6 +124,8 @@ int parseArgs(int argc, char **argv, Args &a) {
       a.seqLen = n;
     } else if ((s == "--time" || s == "-v") && a.command == "build") {
       a.time = true;
+    } else if (s == "--grad-norms" && a.command == "build") {
+      a.gradNorms = true;
     } else if (s == "--print-program" && a.command == "check") {
       a.printProgram = true;
     } else if (s == "--json" && a.command == "summary") {
@@ -183,6 +188,7 @@ int run(int argc, char **argv) {
     printSummary(prog, std::cout, a.json);
     return 0;
   }
+  prog.train.gradNorms = a.gradNorms;
   BuildOptions opts;
   opts.emit = a.emit.empty() ? Stage::Binary : kStages.at(a.emit);
   opts.output = a.output.empty() ? fs::path(a.file).stem().string() : a.output;

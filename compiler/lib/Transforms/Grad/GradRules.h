@@ -29,6 +29,11 @@ using namespace mlir;
 /// take the forward op's location.
 class GradRuleSet;
 
+/// `nn.grad_norms`: for each forward nn.scan (the prepared op) the scan rule
+/// differentiated, per state, ||dL/dh_t|| over the batch at every step t,
+/// tensor<Txf32> (Autodiff.cpp returns them from @train_step_norms).
+using StepNorms = llvm::DenseMap<Operation *, SmallVector<Value>>;
+
 /// The values an op reads: its operands and the values defined above its
 /// regions that its regions use (the weights an nn.scan body shares over all
 /// steps).
@@ -95,6 +100,9 @@ public:
   OpBuilder &b;
   /// All rules, for a rule that differentiates its op's region (nn.scan).
   const GradRuleSet &rules;
+  /// Where the scan rule records its per-step norms; null unless the train
+  /// step has `nn.grad_norms` and the op is a top-level one (not in a body).
+  StepNorms *stepNorms = nullptr;
 
 private:
   Operation *op;
@@ -179,12 +187,21 @@ public:
   /// complete before the op defining it is visited.
   LogicalResult sweep(ArrayRef<Operation *> ops);
 
+  /// Handed to every rule (GradContext::stepNorms); set only for the sweep
+  /// over @loss's ops, so scans nested in a scan body report nothing.
+  StepNorms *stepNorms = nullptr;
+
 private:
   OpBuilder &b;
   const GradRuleSet &rules;
   llvm::DenseSet<Value> varied; // values depending on a parameter in nn.wrt
   llvm::DenseMap<Value, Value> adjoints;
 };
+
+/// ||g||, the L2 norm of all of g's elements, as `to` (tensor<f32> or
+/// tensor<1xf32>), computed so that tiny gradients keep their value (nn ops
+/// at the builder's insertion point; nn.grad_norms).
+Value l2Norm(OpBuilder &b, Location loc, Value g, RankedTensorType to);
 
 /// Adds the results of `op` to `varied` if one of its inputs is in it.
 void propagateVaried(Operation *op, llvm::DenseSet<Value> &varied);

@@ -120,6 +120,11 @@ Operation *tapeScan(nn::ScanOp op, OpBuilder &b,
 //     yield dx_t, dh_{t-1}, acc_c + dc              (c: weights from above)
 //   }
 //   dL/dxs += dxs, dL/dh0 += dh0, dL/dc += acc_c
+// With c.stepNorms (nn.grad_norms), the reverse scan also emits, per state,
+// ||dL/dh_t|| over the batch (l2Norm, [1] per step), with h_t the state step
+// t yields and dL/dh_t its whole adjoint (dh_t from the step after, dy_t when
+// h_t is also the output, any other use in the body), and records them,
+// reshaped to [T], for the op.
 LogicalResult scanRule(nn::ScanOp op, GradContext &c) {
   auto tapes = op->getAttrOfType<IntegerAttr>(kTapes);
   auto saved = op->getAttrOfType<IntegerAttr>(kSaved);
@@ -195,6 +200,10 @@ LogicalResult scanRule(nn::ScanOp op, GradContext &c) {
       variedSeqs.push_back(i);
       types.push_back(op.getSequences()[i].getType());
     }
+  // Then the norms, stacked [1, T], per state.
+  unsigned numNorms = c.stepNorms ? numCarry : 0;
+  auto normType = RankedTensorType::get({1}, b.getF32Type());
+  types.append(numNorms, withTime(normType, length));
   for (Value h : inits)
     types.push_back(h.getType());
 
@@ -274,6 +283,10 @@ LogicalResult scanRule(nn::ScanOp op, GradContext &c) {
   };
   for (unsigned i : variedSeqs)
     next.push_back(adjointOr0(xs[i]));
+  for (unsigned j = 0; j < numNorms; ++j) {
+    Value a = adjointOr0(yielded(numOut + numCarry + j));
+    next.push_back(l2Norm(ib, loc, a, normType));
+  }
   for (Value h : hs) {
     Value dh = adjointOr0(h);
     if (maskT)
@@ -295,6 +308,12 @@ LogicalResult scanRule(nn::ScanOp op, GradContext &c) {
   unsigned r = 0;
   for (unsigned i : variedSeqs)
     c.d(i, [&] { return rev.getResult(r); }), ++r;
+  if (numNorms) {
+    SmallVector<Value> &norms = (*c.stepNorms)[op];
+    auto type = RankedTensorType::get({length}, b.getF32Type());
+    for (unsigned j = 0; j < numNorms; ++j, ++r)
+      norms.push_back(b.create<nn::ReshapeOp>(loc, type, rev.getResult(r)));
+  }
   for (unsigned j = 0; j < numCarry; ++j, ++r)
     c.d(numSeq + j, [&] { return rev.getResult(r); });
   for (Value w : weights)
