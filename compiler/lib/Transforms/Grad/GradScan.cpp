@@ -268,6 +268,12 @@ LogicalResult scanRule(nn::ScanOp op, GradContext &c) {
     sweep.accumulate(yielded(numOut + numProd + numCarry + j), dhs[j], loc);
   if (failed(sweep.sweep(ops)))
     return failure();
+  // dL/dh_t of each new state (for the norms), read before the recomputed
+  // values go.
+  SmallVector<Value> stateAdjoints;
+  for (unsigned j = 0; j < numNorms; ++j)
+    stateAdjoints.push_back(
+        sweep.adjoint(yielded(numOut + numProd + numCarry + j)));
   for (auto [v, m] : llvm::zip(recomputed, ms))
     v.replaceAllUsesWith(m);
   for (Operation *o : llvm::reverse(ops))
@@ -283,10 +289,8 @@ LogicalResult scanRule(nn::ScanOp op, GradContext &c) {
   };
   for (unsigned i : variedSeqs)
     next.push_back(adjointOr0(xs[i]));
-  for (unsigned j = 0; j < numNorms; ++j) {
-    Value a = adjointOr0(yielded(numOut + numCarry + j));
+  for (Value a : stateAdjoints) // never null: the sweep seeds dh_t
     next.push_back(l2Norm(ib, loc, a, normType));
-  }
   for (Value h : hs) {
     Value dh = adjointOr0(h);
     if (maskT)
