@@ -94,7 +94,7 @@ def main():
     ap.add_argument("--samples", type=int, default=0, help="train on the first N training images (default: all)")
     ap.add_argument("--threads", type=int, default=2, help="torch.set_num_threads (default 2)")
     ap.add_argument("--batch", type=int, default=64)
-    ap.add_argument("--lr", type=float, default=0.001)
+    ap.add_argument("--lr", type=float, default=0.002)
     ap.add_argument("--seed", type=int, default=42)
     ap.add_argument("--data", default=DATA_DIR, help="directory of the Fashion-MNIST IDX .gz files")
     ap.add_argument("--no-test", action="store_true", help="skip the (untimed) test-set pass")
