@@ -9,7 +9,7 @@ batch-first. --model picks the recurrent layer (one layer, hidden size --hidden,
   bilstm  bidirectional nn.LSTM         -> Linear(2H, 10) on [forward h_T, reverse h_1] (torch's h_n of both
                                            directions concatenated, forward first)
 PyTorch-default init: every recurrent weight and both biases (b_ih, b_hh) ~ U(-1/sqrt(H), 1/sqrt(H)); the
-Linear's weight and bias ~ U(-1/sqrt(fan_in), 1/sqrt(fan_in)). Softmax cross-entropy, Adam (lr 0.001, betas
+Linear's weight and bias ~ U(-1/sqrt(fan_in), 1/sqrt(fan_in)). Softmax cross-entropy, Adam (lr 0.002, betas
 0.9/0.999, eps 1e-8), batch 64 (the last partial batch trains too), seed 42, shuffled every epoch; --samples N
 trains on the first N training images. Prints one JSON line per epoch with the keys of `<binary> train --metrics`
 (epoch, train_loss, train_acc, test_loss, test_acc, seconds, samples_per_s; + impl, threads, batches, and rnn
