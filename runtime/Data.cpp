@@ -206,6 +206,8 @@ std::vector<int32_t> readText(const std::string &path, int64_t &skipped) {
         throw Error(path + ": not a text file: a NUL byte at offset " +
                     std::to_string(offset));
       }
+      if (buf[i] == '\r')
+        continue; // CRLF line ends: the \n stands for both
       if (k >= 0) {
         out.push_back(k);
       } else {

@@ -353,6 +353,14 @@ bool Sema::textData(const ast::Expr &d, Program &p, bool ce) {
     ds.testFraction = f;
   }
   const auto &in = p.input.dims;
+  int64_t steps = 0;
+  if (args[1] && !integer(*args[1], "text: seq_len", 1, steps))
+    return false;
+  if (args[1] && in.size() == 3 && in[1] != steps) {
+    error(args[1]->loc, "text: seq_len=" + std::to_string(steps) +
+                            " but the model input is " + formatType(p.input));
+    return false;
+  }
   if (in.size() != 3 || in[1] == kBatch || in[2] != kTextVocab) {
     error(d.loc,
           "text gives one-hot characters f32[B, T, " +
