@@ -159,14 +159,18 @@ int64_t intFlag(const Options &o, const std::string &name, int64_t dflt,
   return v;
 }
 
-double lrFlag(const Options &o, double dflt) {
-  auto it = o.flags.find("lr");
+/// A finite number flag, > 0 (or >= 0 with `zeroOk`).
+double realFlag(const Options &o, const std::string &name, double dflt,
+                bool zeroOk = false) {
+  auto it = o.flags.find(name);
   if (it == o.flags.end())
     return dflt;
   char *end = nullptr;
   double v = std::strtod(it->second.c_str(), &end);
-  if (*end || !std::isfinite(v) || v <= 0)
-    throw Error("--lr expects a positive number, got '" + it->second + "'");
+  if (*end || !std::isfinite(v) || v < 0 || (v == 0 && !zeroOk))
+    throw Error("--" + name + " expects " +
+                (zeroOk ? "a number >= 0" : "a positive number") + ", got '" +
+                it->second + "'");
   return v;
 }
 
@@ -250,7 +254,7 @@ int run(const Options &o, const ModelDesc &d, const EntryPoints &ep) {
                   strFlag(o, "batch"));
     TrainOptions t;
     t.epochs = intFlag(o, "epochs", d.epochs, 0, 1000000);
-    t.lr = lrFlag(o, d.lr);
+    t.lr = realFlag(o, "lr", d.lr);
     t.seed = seed;
     t.limitBatches = intFlag(o, "limit-batches", 0, 1, INT64_MAX);
     t.metricsPath = strFlag(o, "metrics");
@@ -283,14 +287,7 @@ int run(const Options &o, const ModelDesc &d, const EntryPoints &ep) {
     return 0;
   }
   if (o.command == "sample") {
-    double temperature = 1;
-    if (o.has("temperature")) {
-      std::string s = strFlag(o, "temperature");
-      char *end = nullptr;
-      temperature = std::strtod(s.c_str(), &end);
-      if (*end || !std::isfinite(temperature) || temperature < 0)
-        throw Error("--temperature expects a number >= 0, got '" + s + "'");
-    }
+    double temperature = realFlag(o, "temperature", 1, /*zeroOk=*/true);
     std::string text =
         sampleText(d, ep, arena, strFlag(o, "prime"),
                    intFlag(o, "length", 200, 0, 100000000), temperature, seed);

@@ -271,15 +271,16 @@ void Parser::record(const std::vector<std::string> &f, const std::string &line,
 }
 
 void Parser::slot(const std::vector<std::string> &f) {
-  // `carry` slots are among the buffers (rank 2).
   static const char *roles[] = {
       "param",       "state",     "buffer",   "input",  "target",
       "weight",      "hyper",     "loss",     "output", "step_input",
       "step_output", "grad_norm", "step_norm"};
   const int numRoles = std::size(roles);
   expectFields(f, 6);
-  int rank = f[1] == "carry" ? 2 : 0;
-  while (rank < numRoles && f[1] != roles[rank] && f[1] != "carry")
+  // `carry` slots sit among the buffers.
+  const std::string &role = f[1] == "carry" ? roles[2] : f[1];
+  int rank = 0;
+  while (rank < numRoles && role != roles[rank])
     ++rank;
   if (rank == numRoles)
     fail("unknown slot role '" + f[1] + "'");

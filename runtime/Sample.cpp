@@ -4,6 +4,7 @@
 #include "Error.h"
 
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <random>
 #include <vector>

@@ -13,7 +13,6 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <functional>
 
 using namespace nnrt;
 using namespace nnrt::test;
@@ -26,15 +25,6 @@ static std::string idx(std::vector<uint32_t> dims, const std::string &data,
     for (int shift = 24; shift >= 0; shift -= 8)
       s += char(d >> shift);
   return s + data;
-}
-
-static std::string errorOf(const std::function<void()> &f) {
-  try {
-    f();
-  } catch (const Error &e) {
-    return e.what();
-  }
-  return "(no error)";
 }
 
 TEST(Idx, ReadsValidGzip) {
@@ -185,7 +175,8 @@ TEST(Synthetic, DrawsUniformPixelsAndLabelsFromTheSeed) {
   EXPECT_NE(errorOf([&] { trainSet(d, "/tmp"); }).find("synthetic"),
             std::string::npos);
   EXPECT_NE(errorOf([&] {
-              parseDescriptor(replaced(text, "synthetic 500 3", "synthetic 0 3"));
+              parseDescriptor(
+                  replaced(text, "synthetic 500 3", "synthetic 0 3"));
             }).find("positive samples"),
             std::string::npos);
 }

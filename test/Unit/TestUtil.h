@@ -1,17 +1,22 @@
 //===- TestUtil.h - Helpers shared by the runtime unit tests ----*- C++ -*-===//
 //
 // A self-deleting temporary directory, whole-file read/write, gzip writing,
-// and the fake model (FakeModel.c, linked into the tests): its descriptor and
-// entry points.
+// the message of an expected Error, and the fake model (FakeModel.c, linked
+// into the tests): its descriptor and entry points.
 //
 //===----------------------------------------------------------------------===//
 #ifndef NNRT_TEST_TESTUTIL_H
 #define NNRT_TEST_TESTUTIL_H
 
+#include "Descriptor.h"
+#include "Error.h"
 #include "Train.h"
+
+#include <gtest/gtest.h>
 
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <stdexcept>
 #include <string>
 #include <zlib.h>
@@ -56,6 +61,23 @@ inline void writeGzip(const std::string &path, const std::string &bytes) {
   gzFile f = gzopen(path.c_str(), "wb");
   gzwrite(f, bytes.data(), unsigned(bytes.size()));
   gzclose(f);
+}
+
+/// The message of the Error that f throws, or "(no error)".
+inline std::string errorOf(const std::function<void()> &f) {
+  try {
+    f();
+  } catch (const Error &e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+/// parseDescriptor(text) must fail with an error containing `message`.
+inline void expectRejected(const std::string &text,
+                           const std::string &message) {
+  std::string e = errorOf([&] { parseDescriptor(text); });
+  EXPECT_NE(e.find(message), std::string::npos) << e;
 }
 
 /// Replaces the first occurrence of `from` in `s` (which must occur).

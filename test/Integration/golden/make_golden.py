@@ -219,6 +219,20 @@ def nested(a, leaf):
     return "[" + ", ".join(nested(r, leaf) for r in a) + "]"
 
 
+def train_section(model, x, y, loss, optimizer, rows, epochs=1, settings=()):
+    """The lines of a generated case's train section: the inline dataset (y as integer labels for
+    cross_entropy), the loss of the model's output, the optimizer expression, extra `key = value` settings,
+    batch = all rows, seed 1."""
+    ytext = nested(y, str) if loss == "cross_entropy" else nested(y, fmt)
+    return ([f"train {model} {{",
+             f"  data = tensors(x={nested(x, fmt)},",
+             f"                 y={ytext})",
+             f"  loss = {loss}({model}(x), y)",
+             f"  optimizer = {optimizer}"] +
+            [f"  {k} = {v}" for k, v in settings] +
+            [f"  batch = {rows}", f"  epochs = {epochs}", "  seed = 1", "}"])
+
+
 def write_nn(case, x, y):
     m, lines = case["model"], []
     o = case["optimizer"]
@@ -238,19 +252,10 @@ def write_nn(case, x, y):
             src = f"h{k}"
     lines.append("}")
     lines.append("")
-    ytext = nested(y, str) if case["loss"] == "cross_entropy" else nested(y, fmt)
     opt = (f"sgd(lr={o['lr']})" if o["kind"] == "sgd" else
            f"adam(lr={o['lr']}, beta1={o['beta1']}, beta2={o['beta2']}, eps={o['eps']})")
-    lines += [f"train {m} {{",
-              f"  data = tensors(x={nested(x, fmt)},",
-              f"                 y={ytext})",
-              f"  loss = {case['loss']}({m}(x), y)",
-              f"  optimizer = {opt}"] + \
-             [f"  {k} = {o[k]}" for k in ("clip_norm", "clip_value") if k in o] + [
-              f"  batch = {case['rows']}",
-              f"  epochs = {case['steps']}",
-              "  seed = 1",
-              "}"]
+    lines += train_section(m, x, y, case["loss"], opt, case["rows"], case["steps"],
+                           [(k, o[k]) for k in ("clip_norm", "clip_value") if k in o])
     with open(os.path.join(HERE, f"{case['name']}.nn"), "w") as f:
         f.write("\n".join(lines) + "\n")
 

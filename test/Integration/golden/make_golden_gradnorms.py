@@ -149,16 +149,7 @@ def write_nn(name, scale, x, y):
              f"  b = lstm(a, {LSTM_H}, reverse=true, return_sequences=true)  // [B, {T}, {LSTM_H}]",
              f"  return {logits}",
              "}",
-             "",
-             f"train {MODEL} {{",
-             f"  data = tensors(x={make_golden.nested(x, make_golden.fmt)},",
-             f"                 y={make_golden.nested(y, str)})",
-             f"  loss = cross_entropy({MODEL}(x), y)",
-             f"  optimizer = sgd(lr={LR})",
-             f"  batch = {ROWS}",
-             "  epochs = 1",
-             "  seed = 1",
-             "}"]
+             ""] + make_golden.train_section(MODEL, x, y, "cross_entropy", f"sgd(lr={LR})", ROWS)
     with open(os.path.join(HERE, f"{name}.nn"), "w") as f:
         f.write("\n".join(lines) + "\n")
 

@@ -315,16 +315,8 @@ def write_nn(case, x, y):
              f"model {m}(x: f32[B, {case['T']}, {case['I']}]) -> "
              f"f32[B, {str(case['T']) + ', ' if case.get('per_step') else ''}{case['outs']}] {{"]
     lines += case["body"] + ["}", ""]
-    ytext = make_golden.nested(y, str) if case["loss"] == "cross_entropy" else make_golden.nested(y, make_golden.fmt)
-    lines += [f"train {m} {{",
-              f"  data = tensors(x={make_golden.nested(x, make_golden.fmt)},",
-              f"                 y={ytext})",
-              f"  loss = {case['loss']}({m}(x), y)",
-              f"  optimizer = sgd(lr={LR})"] + ([f"  truncate = {case['truncate']}"] if case.get("truncate") else []) + [
-              f"  batch = {case['rows']}",
-              "  epochs = 1",
-              "  seed = 1",
-              "}"]
+    lines += make_golden.train_section(m, x, y, case["loss"], f"sgd(lr={LR})", case["rows"],
+                                       settings=[("truncate", case["truncate"])] if case.get("truncate") else [])
     with open(os.path.join(HERE, f"{case['name']}.nn"), "w") as f:
         f.write("\n".join(lines) + "\n")
 
