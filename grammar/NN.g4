@@ -20,7 +20,10 @@ item
 
 importDecl : 'import' STRING ';'? ;
 
-modelDecl : 'model' IDENT '(' (typedArg (',' typedArg)*)? ')' ('->' type)? body ;
+modelDecl : 'model' IDENT '(' (typedArg (',' typedArg)*)? ')' ('->' resultTypes)? body ;
+
+// `-> f32[B, 10]`, or several results `-> (f32[B, 20], f32[B, 20])`.
+resultTypes : type | '(' type (',' type)* ')' ;
 
 // A block is a model whose every call site gets its own parameters; its
 // arguments may be untyped (tensors or compile-time numbers and lists).
@@ -35,8 +38,8 @@ stmt
   : 'param' IDENT ':' type ('=' expr)? ';'?   # paramStmt
   | IDENT expr body (IDENT body)?             # repeatStmt
   | (IDENT (',' IDENT)* '=')? scan ';'?       # scanStmt
-  | IDENT '=' expr ';'?                       # assignStmt
-  | 'return' expr ';'?                        # returnStmt
+  | IDENT (',' IDENT)* '=' expr ';'?          # assignStmt
+  | 'return' expr (',' expr)* ';'?            # returnStmt
   | IDENT expr (',' expr)* ';'?               # emitStmt
   ;
 // The words that start or shape these statements are contextual, not
@@ -58,9 +61,14 @@ scan : IDENT IDENT? scanItem (',' scanItem)*
 scanItem : IDENT (IDENT expr)? ;
 scanState : IDENT '=' expr ;
 
-trainDecl : 'train' IDENT '{' setting* '}' ;
+// Settings, bindings (`z = normal([B, 64])`, `mu, logvar = Encoder(x)`) and
+// named training steps `step D { settings }` (the word `step` is checked by
+// the converter).
+trainDecl : 'train' IDENT '{' (setting | stepDecl)* '}' ;
 
-setting : IDENT '=' expr ';'? ;
+stepDecl : IDENT IDENT '{' setting* '}' ;
+
+setting : IDENT (',' IDENT)* '=' expr ';'? ;
 
 // f32[B, 784], i32[B], f32 (a scalar).
 type : IDENT ('[' (dim (',' dim)*)? ']')? ;

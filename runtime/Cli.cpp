@@ -9,6 +9,7 @@
 #include "Cli.h"
 #include "Checkpoint.h"
 #include "Error.h"
+#include "Generate.h"
 #include "GradCheck.h"
 #include "Init.h"
 #include "Sample.h"
@@ -56,8 +57,13 @@ commands:
     --resume FILE      start from a checkpoint (params, optimizer state,
                        buffers, step)
     --threads T        worker threads (default 2, or $OMP_NUM_THREADS)
+    --samples-every K  every K epochs, write 64 samples (`sample = ...` in
+                       the train section) to DIR/epoch_NNN.png, the same
+                       draws every time
+    --samples-dir DIR  where (default: the current directory)
   eval       --load FILE [--data DIR] [--threads T]
-             loss (and accuracy) of a checkpoint on the test set
+             loss (and accuracy) of a checkpoint on the test set; with
+             several training steps, each step's loss
   predict    --load FILE --input FILE [--threads T]
              FILE: whitespace-separated floats, one sample per line; prints
              the model output per sample (and class=<argmax> for classifiers,
@@ -67,6 +73,15 @@ commands:
              text models: print PRIME and N (default 200) characters drawn
              one at a time from softmax(logits / X) (default 1; 0: the most
              likely character)
+  sample     --load FILE --out FILE.png [--n N] [--seed S] [--threads T]
+             image models: N (default 64) images drawn by the train
+             section's `sample = ...`, as a grid
+  reconstruct --load FILE --out FILE.png [--n N] [--data DIR] [--seed S]
+             the first N (default 32) test images, each next to its
+             reconstruction (`reconstruct = ...`, or the model's output)
+  encode     --load FILE --out FILE [--data DIR] [--seed S] [--threads T]
+             the test set's codes (`encode = ...`), one row per sample:
+             NumPy .npy if FILE ends in .npy, else CSV
   params     [--load FILE] [--seed S]
              print every parameter, then every buffer (running statistics,
              marked '(buffer)'): name, shape, values (fresh init without
@@ -91,11 +106,15 @@ struct Options {
 const std::map<std::string, std::set<std::string>> kFlags = {
     {"train",
      {"epochs", "batch", "lr", "seed", "data", "limit-batches", "metrics",
-      "save", "resume", "threads", "grad-norms"}},
+      "save", "resume", "threads", "grad-norms", "samples-every",
+      "samples-dir"}},
     {"eval", {"load", "data", "threads"}},
     {"predict", {"load", "input", "threads"}},
     {"params", {"load", "seed"}},
-    {"sample", {"load", "length", "temperature", "prime", "seed", "threads"}},
+    {"sample",
+     {"load", "length", "temperature", "prime", "seed", "threads", "n", "out"}},
+    {"reconstruct", {"load", "out", "n", "data", "seed", "threads"}},
+    {"encode", {"load", "out", "data", "seed", "threads"}},
     {"gradcheck", {"samples", "seed", "threads"}},
 };
 
@@ -106,7 +125,8 @@ Options parseArgs(int argc, char **argv) {
   Options o;
   if (argc < 2)
     throw Error(
-        "missing command (train, eval, predict, sample, params, gradcheck)");
+        "missing command (train, eval, predict, sample, reconstruct, encode, "
+        "params, gradcheck)");
   o.command = argv[1];
   auto allowed = kFlags.find(o.command);
   if (allowed == kFlags.end())
@@ -239,6 +259,7 @@ int run(const Options &o, const ModelDesc &d, const EntryPoints &ep) {
                 "and 'params' are available");
   // A model without a train section predicts with its initial parameters.
   if ((o.command == "eval" || o.command == "sample" ||
+       o.command == "reconstruct" || o.command == "encode" ||
        (o.command == "predict" && d.trainable())) &&
       load.empty())
     throw Error("'" + o.command + "' needs --load FILE");
@@ -263,6 +284,10 @@ int run(const Options &o, const ModelDesc &d, const EntryPoints &ep) {
       throw Error("--grad-norms: this binary has no gradient norms; rebuild "
                   "it with `nnc build --grad-norms " +
                   d.source + "`");
+    t.samplesEvery = intFlag(o, "samples-every", 0, 1, 1000000);
+    t.samplesDir = o.has("samples-dir") ? strFlag(o, "samples-dir") : ".";
+    if (o.has("samples-dir") && !t.samplesEvery)
+      throw Error("--samples-dir needs --samples-every K");
     std::string save = strFlag(o, "save"), data = strFlag(o, "data");
     if (o.has("resume")) {
       CheckpointMeta m = loadCheckpoint(strFlag(o, "resume"), d, arena);
@@ -271,7 +296,8 @@ int run(const Options &o, const ModelDesc &d, const EntryPoints &ep) {
     }
     Dataset train = trainSet(d, data), test = testSet(d, data);
     CheckpointMeta out;
-    out.step = nnrt::train(d, ep, arena, train, test, t);
+    out.step = d.steps.empty() ? nnrt::train(d, ep, arena, train, test, t)
+                               : trainSteps(d, ep, arena, train, test, t);
     out.epoch = t.firstEpoch + t.epochs;
     if (!save.empty())
       saveCheckpoint(save, d, arena, out);
@@ -279,11 +305,37 @@ int run(const Options &o, const ModelDesc &d, const EntryPoints &ep) {
   }
   if (o.command == "eval") {
     Dataset test = testSet(d, strFlag(o, "data"));
+    if (!d.steps.empty()) {
+      EvalResult r = evaluateSteps(d, ep, arena, test);
+      for (size_t k = 0; k < d.steps.size(); ++k)
+        std::printf("%stest %s %.4f", k ? "  " : "", d.steps[k].name.c_str(),
+                    r.stepLosses[k]);
+      std::printf("  (%lld samples)\n", (long long)test.n);
+      return 0;
+    }
     EvalResult r = evaluate(d, ep, arena, test);
     std::printf("test_loss %.4f", r.loss);
     if (d.classification)
       std::printf("  test_acc %.2f%%", r.acc);
     std::printf("  (%lld samples)\n", (long long)test.n);
+    return 0;
+  }
+  if (o.command == "sample" && !d.sample.name.empty()) {
+    if (!o.has("out"))
+      throw Error("'sample' needs --out FILE.png");
+    writeSamples(d, ep, arena, strFlag(o, "out"),
+                 intFlag(o, "n", 64, 1, 100000), seed);
+    return 0;
+  }
+  if (o.command == "reconstruct" || o.command == "encode") {
+    if (!o.has("out"))
+      throw Error("'" + o.command + "' needs --out FILE");
+    Dataset test = testSet(d, strFlag(o, "data"));
+    if (o.command == "reconstruct")
+      writeReconstructions(d, ep, arena, test, strFlag(o, "out"),
+                           intFlag(o, "n", 32, 1, 100000), seed);
+    else
+      writeEncodings(d, ep, arena, test, strFlag(o, "out"), seed);
     return 0;
   }
   if (o.command == "sample") {
@@ -333,6 +385,10 @@ int run(const Options &o, const ModelDesc &d, const EntryPoints &ep) {
     return 0;
   }
   // gradcheck
+  if (!d.steps.empty())
+    throw Error("gradcheck checks models with one training step (this one "
+                "has " +
+                std::to_string(d.steps.size()) + ")");
   if (d.optimizer != "sgd")
     throw Error("gradcheck needs a model compiled with optimizer sgd (this "
                 "one uses " +

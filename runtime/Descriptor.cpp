@@ -220,6 +220,22 @@ void Parser::record(const std::vector<std::string> &f, const std::string &line,
     d.beta1 = real(keyValue(f[4], "beta1"));
     d.beta2 = real(keyValue(f[5], "beta2"));
     d.eps = real(keyValue(f[6], "eps"));
+  } else if (kind == "step") {
+    expectFields(f, 7);
+    StepDesc st;
+    st.name = f[1];
+    st.entry = integer(keyValue(f[2], "entry"));
+    st.repeat = integer(keyValue(f[3], "repeat"));
+    st.optimizer = oneOf(keyValue(f[4], "optimizer"),
+                         {"sgd", "momentum", "adam"}, "optimizer");
+    st.lr = real(keyValue(f[5], "lr"));
+    st.clipWeights = real(keyValue(f[6], "clip_weights"));
+    if (st.entry != int64_t(d.steps.size()) || st.entry >= 8)
+      fail("step '" + st.name + "' entry=" + f[2] +
+           " must be the step's index (at most 7)");
+    if (st.repeat < 1)
+      fail("step '" + st.name + "' repeat must be at least 1");
+    d.steps.push_back(st);
   } else if (kind == "lr_schedule") {
     once(kind);
     expectFields(f, 5);
@@ -272,9 +288,10 @@ void Parser::record(const std::vector<std::string> &f, const std::string &line,
 
 void Parser::slot(const std::vector<std::string> &f) {
   static const char *roles[] = {
-      "param",       "state",     "buffer",   "input",  "target",
-      "weight",      "hyper",     "loss",     "output", "step_input",
-      "step_output", "grad_norm", "step_norm"};
+      "param",      "state",       "buffer",      "input",
+      "target",     "weight",      "hyper",       "loss",
+      "output",     "sample",      "reconstruct", "encode",
+      "step_input", "step_output", "grad_norm",   "step_norm"};
   const int numRoles = std::size(roles);
   expectFields(f, 6);
   // `carry` slots sit among the buffers.
@@ -286,8 +303,9 @@ void Parser::slot(const std::vector<std::string> &f) {
     fail("unknown slot role '" + f[1] + "'");
   if (rank < roleRank)
     fail("slot role '" + f[1] + "' out of order (param, state, buffer or " +
-         "carry, input, target, weight, hyper, loss, output, step_input, "
-         "step_output, grad_norm, step_norm)");
+         "carry, input, target, weight, hyper, loss, output, sample, "
+         "reconstruct, encode, step_input, step_output, grad_norm, "
+         "step_norm)");
   roleRank = rank;
   Slot s;
   s.role = f[1];
@@ -316,14 +334,26 @@ void Parser::slot(const std::vector<std::string> &f) {
       d.carried.push_back(s);
     else
       lastInit = &d.buffers.emplace_back(s);
-  } else if (rank >= 11) {
+  } else if (rank >= 14) {
     if (s.dtype != DType::F32)
       fail(s.role + " '" + s.name + "' must be f32");
-    (rank == 11 ? d.gradNorms : d.stepNorms).push_back(s);
+    (rank == 14 ? d.gradNorms : d.stepNorms).push_back(s);
+  } else if (s.role == "loss" && !d.steps.empty()) {
+    // One per step, named as it, in the steps' order.
+    size_t k = 0;
+    while (k < d.steps.size() && !d.steps[k].loss.name.empty())
+      ++k;
+    if (k == d.steps.size() || d.steps[k].name != s.name)
+      fail("loss slot '" + s.name + "' does not name the next step");
+    d.steps[k].loss = s;
+    if (k == 0)
+      d.loss = s;
+    seen.insert("slot loss");
   } else {
     once("slot " + s.role);
-    Slot *dst[] = {&d.x,    &d.y,   &d.w,     &d.hyper,
-                   &d.loss, &d.out, &d.stepX, &d.stepOut};
+    Slot *dst[] = {&d.x,      &d.y,     &d.w,      &d.hyper,
+                   &d.loss,   &d.out,   &d.sample, &d.reconstruct,
+                   &d.encode, &d.stepX, &d.stepOut};
     *dst[rank - 3] = s;
   }
 }
@@ -407,6 +437,11 @@ void Parser::validate() {
   std::vector<const Slot *> batched = {&d.x, &d.out};
   if (trainable)
     batched.push_back(&d.y);
+  for (const Slot *s : {&d.sample, &d.reconstruct, &d.encode})
+    if (!s->name.empty()) {
+      batched.push_back(s);
+      need(s->dtype == DType::F32, s->role + " slot must be f32");
+    }
   for (const Slot *s : batched)
     need(!s->shape.empty() && s->shape[0] == b,
          s->role + " slot '" + s->name + "' must have shape [B=" +
@@ -486,24 +521,40 @@ void Parser::validate() {
   for (const Slot *s : d.persistent())
     need(byName.emplace(s->name, s).second,
          "duplicate slot name '" + s->name + "'");
-  std::vector<std::string> suffixes;
-  if (d.optimizer == "momentum")
-    suffixes = {".v"};
-  if (d.optimizer == "adam")
-    suffixes = {".m", ".v"};
-  need(d.state.size() == d.params.size() * suffixes.size(),
-       "optimizer " + d.optimizer + " needs " +
-           std::to_string(d.params.size() * suffixes.size()) +
-           " state slots, got " + std::to_string(d.state.size()));
-  for (const Slot &p : d.params)
-    for (const std::string &suf : suffixes) {
-      auto it = byName.find(p.name + suf);
-      need(it != byName.end() && it->second->role == "state",
-           "missing optimizer state slot '" + p.name + suf + "'");
-      need(it->second->shape == p.shape && it->second->dtype == p.dtype,
-           "state slot '" + p.name + suf + "' must have the shape of '" +
-               p.name + "'");
-    }
+  // One optimizer, or one per step with its state named "<step>/<param>.m".
+  std::vector<std::pair<std::string, std::string>> optimizers; // prefix, kind
+  if (d.steps.empty())
+    optimizers.push_back({"", d.optimizer});
+  for (const StepDesc &st : d.steps) {
+    optimizers.push_back({st.name + "/", st.optimizer});
+    need(!st.loss.name.empty(), "step '" + st.name + "' has no loss slot");
+    need(st.loss.shape.empty() && st.loss.dtype == DType::F32,
+         "loss slot '" + st.name + "' must be an f32 scalar");
+  }
+  auto suffixesOf = [](const std::string &kind) {
+    return kind == "adam"       ? std::vector<std::string>{".m", ".v"}
+           : kind == "momentum" ? std::vector<std::string>{".v"}
+                                : std::vector<std::string>{};
+  };
+  size_t expected = 0;
+  for (const auto &[prefix, kind] : optimizers)
+    expected += d.params.size() * suffixesOf(kind).size();
+  need(d.state.size() == expected,
+       (d.steps.empty() ? "optimizer " + d.optimizer
+                        : std::string("the steps")) +
+           " needs " + std::to_string(expected) + " state slots, got " +
+           std::to_string(d.state.size()));
+  for (const auto &[prefix, kind] : optimizers)
+    for (const Slot &p : d.params)
+      for (const std::string &suf : suffixesOf(kind)) {
+        std::string name = prefix + p.name + suf;
+        auto it = byName.find(name);
+        need(it != byName.end() && it->second->role == "state",
+             "missing optimizer state slot '" + name + "'");
+        need(it->second->shape == p.shape && it->second->dtype == p.dtype,
+             "state slot '" + name + "' must have the shape of '" + p.name +
+                 "'");
+      }
 
   if (!d.textFile.empty())
     need(d.x.shape.size() == 3 && d.x.shape[2] == kTextClasses &&

@@ -53,6 +53,18 @@ struct Slot {
   int64_t perSample() const { return numel() / shape[0]; }
 };
 
+/// One of several training steps (the `step` record; a model with one step
+/// has none): its entry points nnc_train_step[_k] / nnc_eval_step[_k] (k =
+/// entry, none for 0), run `repeat` times in a row per cycle of the schedule,
+/// each on a batch of its own; its loss goes to the loss slot named as it.
+struct StepDesc {
+  std::string name;
+  int64_t entry = 0, repeat = 1;
+  std::string optimizer;
+  double lr = 0, clipWeights = 0;
+  Slot loss;
+};
+
 struct ModelDesc {
   std::string source, model;
   int64_t batch = 0, arenaBytes = 0;
@@ -85,6 +97,12 @@ struct ModelDesc {
   /// prediction and sampling; not checkpointed.
   std::vector<Slot> carried;
   Slot x, y, w, hyper, loss, out;
+  /// Several training steps in schedule order (empty: one, nnc_train_step
+  /// with `loss`); `loss` is then the first step's.
+  std::vector<StepDesc> steps;
+  /// `slot sample|reconstruct|encode`: what nnc_sample, nnc_reconstruct and
+  /// nnc_encode write (absent: the train section does not define it).
+  Slot sample, reconstruct, encode;
   /// `slot step_input` / `slot step_output` (models with carried state):
   /// x and out at T = 1, for nnc_sample_step.
   Slot stepX, stepOut;

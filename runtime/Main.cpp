@@ -18,12 +18,44 @@ extern "C" void nnc_predict(char *arena);
 extern "C" void nnc_train_loss(char *arena);
 extern "C" void nnc_sample_step(char *arena);
 extern "C" void nnc_train_step_norms(char *arena);
+// Entry points only some models have: null when the object lacks them.
+#define NNC_WEAK(name) extern "C" __attribute__((weak)) void name(char *arena);
+NNC_WEAK(nnc_train_step_1)
+NNC_WEAK(nnc_train_step_2)
+NNC_WEAK(nnc_train_step_3)
+NNC_WEAK(nnc_train_step_4)
+NNC_WEAK(nnc_train_step_5)
+NNC_WEAK(nnc_train_step_6)
+NNC_WEAK(nnc_train_step_7)
+NNC_WEAK(nnc_eval_step_1)
+NNC_WEAK(nnc_eval_step_2)
+NNC_WEAK(nnc_eval_step_3)
+NNC_WEAK(nnc_eval_step_4)
+NNC_WEAK(nnc_eval_step_5)
+NNC_WEAK(nnc_eval_step_6)
+NNC_WEAK(nnc_eval_step_7)
+NNC_WEAK(nnc_sample)
+NNC_WEAK(nnc_reconstruct)
+NNC_WEAK(nnc_encode)
 
 int main(int argc, char **argv) {
   mallopt(M_MMAP_THRESHOLD, 1 << 30);
   mallopt(M_TRIM_THRESHOLD, 1 << 30);
-  return nnrt::runCli(argc, argv,
-                      {nnc_model_desc, nnc_train_step, nnc_eval_step,
-                       nnc_predict, nnc_train_loss, nnc_sample_step,
-                       nnc_train_step_norms});
+  nnrt::EntryPoints ep{nnc_model_desc,      nnc_train_step, nnc_eval_step,
+                       nnc_predict,         nnc_train_loss, nnc_sample_step,
+                       nnc_train_step_norms};
+  void (*train[8])(char *) = {
+      nnc_train_step,   nnc_train_step_1, nnc_train_step_2, nnc_train_step_3,
+      nnc_train_step_4, nnc_train_step_5, nnc_train_step_6, nnc_train_step_7};
+  void (*eval[8])(char *) = {nnc_eval_step,   nnc_eval_step_1, nnc_eval_step_2,
+                             nnc_eval_step_3, nnc_eval_step_4, nnc_eval_step_5,
+                             nnc_eval_step_6, nnc_eval_step_7};
+  for (int k = 0; k < 8; ++k) {
+    ep.trainSteps[k] = train[k];
+    ep.evalSteps[k] = eval[k];
+  }
+  ep.sampleImages = nnc_sample;
+  ep.reconstruct = nnc_reconstruct;
+  ep.encode = nnc_encode;
+  return nnrt::runCli(argc, argv, ep);
 }

@@ -17,6 +17,29 @@
 namespace nnrt {
 
 std::string formatEpochLine(const EpochStats &s) {
+  if (!s.stepNames.empty()) {
+    std::string line =
+        "epoch " + std::to_string(s.epoch) + "/" + std::to_string(s.epochs);
+    char buf[96];
+    // A step that took no batch this epoch (one batch per epoch) shows '-'.
+    for (size_t k = 0; k < s.stepNames.size(); ++k) {
+      if (std::isnan(s.stepLosses[k]))
+        std::snprintf(buf, sizeof buf, "  %s -", s.stepNames[k].c_str());
+      else
+        std::snprintf(buf, sizeof buf, "  %s %.4f", s.stepNames[k].c_str(),
+                      s.stepLosses[k]);
+      line += buf;
+    }
+    line += "  test";
+    for (size_t k = 0; k < s.stepNames.size(); ++k) {
+      std::snprintf(buf, sizeof buf, "  %s %.4f", s.stepNames[k].c_str(),
+                    s.testStepLosses[k]);
+      line += buf;
+    }
+    std::snprintf(buf, sizeof buf, "  %.1fs  %.0f samples/s", s.seconds,
+                  s.samplesPerSec());
+    return line + buf;
+  }
   char buf[256];
   int n = std::snprintf(buf, sizeof buf, "epoch %lld/%lld  train_loss %.4f",
                         (long long)s.epoch, (long long)s.epochs, s.trainLoss);
@@ -51,6 +74,15 @@ std::string formatMetricsJson(const EpochStats &s) {
   if (s.text) {
     j["train_bpc"] = number(s.trainLoss / M_LN2);
     j["test_bpc"] = number(s.testLoss / M_LN2);
+  }
+  if (!s.stepNames.empty()) {
+    nlohmann::ordered_json train, test;
+    for (size_t k = 0; k < s.stepNames.size(); ++k) {
+      train[s.stepNames[k]] = number(s.stepLosses[k]);
+      test[s.stepNames[k]] = number(s.testStepLosses[k]);
+    }
+    j["train_losses"] = train;
+    j["test_losses"] = test;
   }
   j["seconds"] = number(s.seconds);
   j["samples_per_s"] = number(s.samplesPerSec());

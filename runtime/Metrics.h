@@ -47,6 +47,10 @@ struct EpochStats {
   double trainSeconds = 0; ///< training loop only
   int64_t trainSamples = 0;
   GradNormStats gradNorms; ///< steps == 0 unless train --grad-norms
+  /// Several training steps: each step's name and mean train and test loss
+  /// (the line then shows `D 0.6212  G 1.4101` instead of train_loss).
+  std::vector<std::string> stepNames;
+  std::vector<double> stepLosses, testStepLosses;
 
   double samplesPerSec() const {
     return trainSeconds > 0 ? double(trainSamples) / trainSeconds : 0;

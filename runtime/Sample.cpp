@@ -20,7 +20,7 @@ std::string sampleText(const ModelDesc &d, const EntryPoints &ep, Arena &arena,
                 "data, with a stateful recurrent layer (model " +
                 d.model + " has " +
                 (d.textFile.empty() ? "no text data" : "no stateful layer") +
-                ")");
+                "), or images: a train section with `sample = ...`");
   if (d.stepOut.shape != std::vector<int64_t>({d.batch, 1, c}))
     throw Error("'sample' needs the model output per character [B, T, " +
                 std::to_string(c) + "]; at T = 1 it is " +

@@ -9,6 +9,7 @@
 //===----------------------------------------------------------------------===//
 #include "Train.h"
 #include "Error.h"
+#include "Generate.h"
 #include "GradNorms.h"
 #include "Metrics.h"
 #include "Progress.h"
@@ -133,6 +134,8 @@ int64_t train(const ModelDesc &d, const EntryPoints &ep, Arena &arena,
   if (opts.gradNorms && (!ep.trainStepNorms || !d.hasGradNorms()))
     throw Error("--grad-norms: the model has no gradient norms");
   void (*step)(char *) = opts.gradNorms ? ep.trainStepNorms : ep.trainStep;
+  if (opts.samplesEvery > 0 && d.sample.name.empty())
+    throw Error("--samples-every: the train section has no `sample = ...`");
   for (int64_t e = opts.firstEpoch; e < lastEpoch; ++e) {
     auto epochStart = Clock::now();
     // A stream is read in order, each row continuing from the last batch.
@@ -189,6 +192,11 @@ int64_t train(const ModelDesc &d, const EntryPoints &ep, Arena &arena,
     std::fflush(stdout);
     if (!opts.metricsPath.empty())
       appendMetrics(opts.metricsPath, st);
+    if (opts.samplesEvery > 0 && (e + 1) % opts.samplesEvery == 0) {
+      char name[32];
+      std::snprintf(name, sizeof name, "/epoch_%03lld.png", (long long)(e + 1));
+      writeSamples(d, ep, arena, opts.samplesDir + name, 64, opts.seed);
+    }
   }
   return t;
 }

@@ -33,6 +33,14 @@ struct EntryPoints {
   void (*sampleStep)(char *) = nullptr; ///< the model at T = 1 (Sample.h)
   /// nnc_train_step that also writes the gradient norms (GradNorms.h).
   void (*trainStepNorms)(char *) = nullptr;
+  /// Several training steps: step k's nnc_train_step_k / nnc_eval_step_k
+  /// (k = 0: trainStep, evalStep); null where the object has none.
+  void (*trainSteps[8])(char *) = {};
+  void (*evalSteps[8])(char *) = {};
+  /// nnc_sample, nnc_reconstruct, nnc_encode (Generate.h); null if absent.
+  void (*sampleImages)(char *) = nullptr;
+  void (*reconstruct)(char *) = nullptr;
+  void (*encode)(char *) = nullptr;
 };
 
 /// Writes hyper = [lr, t, seed mod 2^24, 0] (the seed exact in f32; it and t
@@ -62,6 +70,8 @@ int64_t countCorrect(const ModelDesc &d, Arena &arena, int64_t count);
 struct EvalResult {
   double loss = 0;
   double acc = 0; ///< percent; classification only
+  /// Several training steps: each step's mean loss, in schedule order.
+  std::vector<double> stepLosses;
 };
 
 /// Runs nnc_eval_step over ds in order (batches of B, last one padded; a
@@ -80,7 +90,24 @@ struct TrainOptions {
   /// Run nnc_train_step_norms and report the epoch's gradient norms
   /// (GradNorms.h); the descriptor must have the norm slots.
   bool gradNorms = false;
+  /// Every `samplesEvery` epochs, a grid of 64 samples (nnc_sample) to
+  /// samplesDir/epoch_NNN.png; 0: never.
+  int64_t samplesEvery = 0;
+  std::string samplesDir;
 };
+
+/// Several training steps (ModelDesc::steps): trains like `train`, taking
+/// the scheduled steps in turn, each on a batch of its own (Steps.cpp).
+int64_t trainSteps(const ModelDesc &d, const EntryPoints &ep, Arena &arena,
+                   const Dataset &trainSet, const Dataset &testSet,
+                   const TrainOptions &opts);
+
+/// How many times step k ran in the first `batches` scheduled batches.
+int64_t stepRuns(const ModelDesc &d, size_t k, int64_t batches);
+
+/// Each step's nnc_eval_step_k over ds (EvalResult::stepLosses).
+EvalResult evaluateSteps(const ModelDesc &d, const EntryPoints &ep,
+                         Arena &arena, const Dataset &ds);
 
 /// Trains opts.epochs epochs, printing one line per epoch to stdout; returns
 /// the global step count after training (opts.step + steps taken).

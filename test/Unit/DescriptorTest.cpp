@@ -254,3 +254,59 @@ TEST(Descriptor, ClassificationLabelShapes) {
     }
   }
 }
+
+// Two training steps (a GAN's D then G): each its own loss slot and state.
+static const char *kSteps = "nnc-model 1\n"
+                            "source g.nn\n"
+                            "model GAN\n"
+                            "batch 2\n"
+                            "arena 1024\n"
+                            "optimizer sgd lr=0.01 momentum=0.9 beta1=0.9 "
+                            "beta2=0.999 eps=1e-08\n"
+                            "train epochs=1 seed=0 classification=0\n"
+                            "step D entry=0 repeat=5 optimizer=momentum "
+                            "lr=0.1 clip_weights=0.01\n"
+                            "step G entry=1 repeat=1 optimizer=sgd lr=0.2 "
+                            "clip_weights=0\n"
+                            "data tensors\n"
+                            "dataset x 2,3 1 2 3 4 5 6\n"
+                            "dataset y 2 0 1\n"
+                            "slot param W f32 3,2 0\n"
+                            "init literal 1 2 3 4 5 6\n"
+                            "slot state D/W.v f32 3,2 64\n"
+                            "slot input x f32 2,3 128\n"
+                            "slot target y f32 2 192\n"
+                            "slot weight w f32 2 256\n"
+                            "slot hyper hyper f32 4 320\n"
+                            "slot loss D f32 scalar 384\n"
+                            "slot loss G f32 scalar 448\n"
+                            "slot output out f32 2,3 512\n"
+                            "slot sample sample f32 2,4 576\n";
+
+TEST(Descriptor, ParsesSteps) {
+  ModelDesc d = parseDescriptor(kSteps);
+  ASSERT_EQ(d.steps.size(), 2u);
+  EXPECT_EQ(d.steps[0].name, "D");
+  EXPECT_EQ(d.steps[0].repeat, 5);
+  EXPECT_EQ(d.steps[0].optimizer, "momentum");
+  EXPECT_DOUBLE_EQ(d.steps[0].clipWeights, 0.01);
+  EXPECT_EQ(d.steps[1].loss.offset, 448);
+  EXPECT_EQ(d.loss.offset, 384);
+  EXPECT_EQ(d.sample.shape, std::vector<int64_t>({2, 4}));
+  EXPECT_TRUE(d.encode.name.empty());
+}
+
+TEST(Descriptor, RejectsMalformedSteps) {
+  expectRejected(replaced(kSteps, "entry=1", "entry=3"), "must be the step's");
+  expectRejected(replaced(kSteps, "repeat=5", "repeat=0"), "at least 1");
+  expectRejected(replaced(kSteps, "slot loss G", "slot loss H"),
+                 "loss slot 'H' does not name the next step");
+  expectRejected(replaced(kSteps, "slot loss G f32 scalar 448\n", ""),
+                 "step 'G' has no loss slot");
+  expectRejected(replaced(kSteps, "D/W.v", "G/W.v"),
+                 "missing optimizer state slot 'D/W.v'");
+  expectRejected(replaced(kSteps, "optimizer=sgd", "optimizer=rms"),
+                 "optimizer");
+  expectRejected(replaced(kSteps, "sample f32 2,4", "sample f32 3,4"),
+                 "must have shape [B=2");
+}

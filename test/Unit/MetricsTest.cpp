@@ -8,6 +8,7 @@
 #include "Error.h"
 #include "TestUtil.h"
 
+#include <cmath>
 #include <gtest/gtest.h>
 #include <limits>
 
@@ -61,4 +62,24 @@ TEST(Metrics, AppendsOneLinePerEpoch) {
   EXPECT_EQ(text, formatMetricsJson(stats(true)) + "\n" +
                       formatMetricsJson(stats(false)) + "\n");
   EXPECT_THROW(appendMetrics(t.path("no/dir/m"), stats(true)), Error);
+}
+
+TEST(Metrics, StepsLineAndJson) {
+  EpochStats s;
+  s.epoch = 2;
+  s.epochs = 3;
+  s.stepNames = {"D", "G"};
+  s.stepLosses = {0.5, std::nan("")};
+  s.testStepLosses = {0.25, 1.5};
+  s.seconds = 1;
+  std::string line = formatEpochLine(s);
+  EXPECT_EQ(line.find("epoch 2/3  D 0.5000  G -  test  D 0.2500  G 1.5000"), 0u)
+      << line;
+  std::string json = formatMetricsJson(s);
+  EXPECT_NE(json.find("\"train_losses\":{\"D\":0.5,\"G\":null}"),
+            std::string::npos)
+      << json;
+  EXPECT_NE(json.find("\"test_losses\":{\"D\":0.25,\"G\":1.5}"),
+            std::string::npos)
+      << json;
 }

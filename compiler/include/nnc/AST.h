@@ -71,11 +71,15 @@ struct Binding {
 struct Stmt {
   enum Kind { Param, Assign, Return, Repeat, If, Emit, Scan } kind;
   Loc loc;                  ///< the first token; for Scan the word `scan`
-  std::string name;         ///< Param, Assign
+  std::string name;         ///< Param, Assign (the first name)
   std::optional<Type> type; ///< Param
   /// Assign, Return; Param initialiser (optional); Repeat count; If condition
   ExprPtr value;
-  std::vector<ExprPtr> values; ///< Emit: the emitted expressions
+  /// Emit: the emitted expressions; Return: the results after the first
+  std::vector<ExprPtr> values;
+  /// Assign of a model's several results `mu, logvar = Encoder(x)`: the
+  /// names after the first (with their locations)
+  std::vector<Binding> more;
   /// Repeat: the repeated statements; If: the `then` branch; Scan: the body
   std::vector<Stmt> body;
   std::vector<Stmt> orElse; ///< If: the `else` branch (may be empty)
@@ -98,15 +102,25 @@ struct Model {
   bool isBlock = false;
   std::string name;
   std::vector<Arg> args;
-  std::optional<Type> result;
+  std::optional<Type> result;    ///< the (first) result's declared type
+  std::vector<Type> moreResults; ///< `-> (T1, T2, ...)`: T2, ...
   std::vector<Stmt> body;
 };
 
-/// `key = value` inside a train section.
+/// `key = value` inside a train section or a step: a setting, or a binding
+/// of a name (`z = normal([B, 64])`) or of several (`mu, logvar = Enc(x)`).
 struct Setting {
   Loc loc;
   std::string key;
   ExprPtr value;
+  std::vector<Binding> more; ///< the names after the first
+};
+
+/// `step NAME { settings }`: one of several training steps.
+struct TrainStep {
+  Loc loc;
+  std::string name;
+  std::vector<Setting> settings;
 };
 
 struct Train {
@@ -114,6 +128,7 @@ struct Train {
   Loc modelLoc;
   std::string model;
   std::vector<Setting> settings;
+  std::vector<TrainStep> steps;
 };
 
 struct Import {

@@ -1,4 +1,5 @@
-//===- Program.h - The analysed program: typed graphs, parameters, training -===//
+//===- Program.h - The analysed program: typed graphs, parameters, training
+//-===//
 //
 // What semantic analysis hands to MLIRGen and to `nnc summary`: every model
 // call inlined into flat, typed dataflow graphs (one for the trained model's
@@ -40,8 +41,8 @@ struct TensorType {
 /// resolved by sema into Uniform/Normal with concrete bounds from fan-in/out.
 struct Init {
   enum Kind { Zeros, Const, Uniform, Normal, Literal } kind = Zeros;
-  double a = 0; ///< Const: value; Uniform: low; Normal: mean.
-  double b = 0; ///< Uniform: high; Normal: standard deviation.
+  double a = 0;              ///< Const: value; Uniform: low; Normal: mean.
+  double b = 0;              ///< Uniform: high; Normal: standard deviation.
   std::vector<float> values; ///< Literal: row-major, product(shape) values.
 };
 
@@ -99,14 +100,14 @@ struct Param {
   X(AvgPool, "avg_pool", Op) /* kernel, stride, padding (counted as zeros) */  \
   X(Reshape, "reshape", Op)  /* to `type`, row-major order */                  \
   X(Concat, "concat", Op)    /* axis, in [0, rank) */                          \
-  /* (x) -> equal parts along `axis`, one per entry of resultTypes (read    \
+  /* (x) -> equal parts along `axis`, one per entry of resultTypes (read       \
      through Result leaves): the gates of an LSTM or GRU */                    \
   X(Split, "split", Op)                                                        \
   /* x summed over the dims that broadcasting `type` to x's shape adds or      \
      stretches (the adjoint of broadcasting) */                                \
   X(Unbroadcast, "unbroadcast", Op)                                            \
-  X(DropoutMask, "dropout_mask", Op) /* (hyper) p, salt */                     \
-  X(FlipLr, "flip_lr", Op)           /* (x, hyper) salt */                     \
+  X(DropoutMask, "dropout_mask", Op)     /* (hyper) p, salt */                 \
+  X(FlipLr, "flip_lr", Op)               /* (x, hyper) salt */                 \
   X(CrossEntropy, "cross_entropy", Loss) /* (logits, labels i32 [B,...], w) */ \
   X(Mse, "mse", Loss)                                                          \
   X(Bce, "bce", Loss)                                                          \
@@ -204,7 +205,7 @@ struct Graph {
 struct Optimizer {
   enum Kind { SGD, Momentum, Adam } kind = SGD;
   double lr = 0.01;
-  double momentum = 0.9;                        ///< Momentum
+  double momentum = 0.9;                         ///< Momentum
   double beta1 = 0.9, beta2 = 0.999, eps = 1e-8; ///< Adam
 };
 
@@ -274,6 +275,36 @@ struct TrainConfig {
   Loc loc;
 };
 
+/// One of several training steps (`step D { ... }` in a train section; a
+/// section without steps uses Program::loss, evalLoss and TrainConfig's
+/// optimizer and clipping instead). Its graphs have the inputs and results of
+/// Program::loss and evalLoss; their `out` is x (such a run has no model of its
+/// own to predict with).
+struct TrainStep {
+  std::string name;
+  Loc loc;
+  Graph loss, evalLoss;
+  Optimizer optimizer;
+  /// The parameters the step updates (`updates = Disc, ...`; default all its
+  /// loss reaches), strictly increasing indices into Program::params.
+  std::vector<int> wrt;
+  /// Consecutive runs per cycle of the schedule (`schedule = [D * 5, G]`),
+  /// each on a batch of its own.
+  int64_t repeat = 1;
+  double clipNorm = 0, clipValue = 0; ///< as TrainConfig
+  /// WGAN: after the update, every updated parameter clamped to [-c, c].
+  double clipWeights = 0;
+};
+
+/// What the binary's `sample`, `reconstruct` and `encode` commands compute
+/// (train settings of the same names), eval mode, inputs {x, y, w, hyper} as
+/// the train-mode loss graph (only hyper for `sample`); one result each.
+struct Outputs {
+  Graph sample;      ///< `sample = sigmoid(Dec(normal([B, 20])))`: images
+  Graph reconstruct; ///< `reconstruct = sigmoid(VAE(x))`: x's reconstruction
+  Graph encode;      ///< `encode = Enc(x)`: codes [B, ...]
+};
+
 /// One row of `nnc summary`.
 struct LayerInfo {
   std::string name; ///< "dense1", "relu1", ... or the block path "inc1/conv2"
@@ -283,6 +314,10 @@ struct LayerInfo {
   int64_t macs = 0; ///< multiply-accumulates per sample
   int depth = 0;    ///< nesting level inside blocks and scan bodies
   Loc loc;
+  /// kind "model": a row that starts the rows of another model of the file
+  /// (`nnc summary` shows each in a table of its own); this is its type,
+  /// "f32[B,4] -> f32[B,2]".
+  std::string signature;
 };
 
 struct Program {
@@ -312,6 +347,9 @@ struct Program {
   Graph step;
   TensorType stepInput;
   TrainConfig train;
+  /// Several training steps in schedule order (empty: one, from `loss`).
+  std::vector<TrainStep> steps;
+  Outputs outputs;
   std::vector<LayerInfo> layers;
 };
 

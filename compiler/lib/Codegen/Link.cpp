@@ -59,7 +59,7 @@ LogicalResult nnc::linkExecutable(llvm::ArrayRef<std::string> objects,
   args.append({runtimeLib, "-o", output});
   if (llvm::any_of(objects, callsOpenMP))
     args.append({"-L" NNC_LIBOMP_DIR, "-lomp", rpath});
-  args.append({"-lz", "-lm", "-pthread"});
+  args.append({"-lpng", "-lz", "-lm", "-pthread"});
   std::string message;
   int rc = llvm::sys::ExecuteAndWait(*driver, args, std::nullopt, {}, 0, 0,
                                      &message);

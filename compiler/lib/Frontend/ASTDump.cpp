@@ -28,15 +28,26 @@ public:
       model(m);
     for (const Train &t : f.trains) {
       line(1, "Train " + t.model, t.loc);
-      for (const Setting &s : t.settings) {
-        line(2, "Setting " + s.key, s.loc);
-        expr(3, *s.value);
+      settings(2, t.settings);
+      for (const ast::TrainStep &st : t.steps) {
+        line(2, "Step " + st.name, st.loc);
+        settings(3, st.settings);
       }
     }
   }
 
 private:
   std::ostream &os;
+
+  void settings(int indent, const std::vector<Setting> &list) {
+    for (const Setting &s : list) {
+      std::string names = s.key;
+      for (const Binding &b : s.more)
+        names += ", " + b.name;
+      line(indent, "Setting " + names, s.loc);
+      expr(indent + 1, *s.value);
+    }
+  }
 
   void line(int indent, const std::string &text, const Loc &loc) {
     os << std::string(2 * indent, ' ') << text << " @" << loc.file << ":"
@@ -67,6 +78,8 @@ private:
       line(2, "Arg " + a.name + (a.type ? ": " + type(*a.type) : ""), a.loc);
     if (m.result)
       line(2, "Result " + type(*m.result), m.result->loc);
+    for (const Type &t : m.moreResults)
+      line(2, "Result " + type(t), t.loc);
     stmts(2, m.body);
   }
 
@@ -76,9 +89,13 @@ private:
       case Stmt::Param:
         line(indent, "Param " + s.name + ": " + type(*s.type), s.loc);
         break;
-      case Stmt::Assign:
-        line(indent, "Assign " + s.name, s.loc);
+      case Stmt::Assign: {
+        std::string names = s.name;
+        for (const Binding &b : s.more)
+          names += ", " + b.name;
+        line(indent, "Assign " + names, s.loc);
         break;
+      }
       case Stmt::Return:
         line(indent, "Return", s.loc);
         break;

@@ -5,7 +5,8 @@
 // stack, parses with an error listener that reports every syntax error in the
 // house format, converts the parse tree to the AST of nnc/AST.h, and loads
 // imports (relative to the importing file, then the stdlib dir; never the
-// importing file itself), each file once. ANTLR exceptions are caught and reported; nothing here may crash.
+// importing file itself), each file once. ANTLR exceptions are caught and
+// reported; nothing here may crash.
 //
 //===----------------------------------------------------------------------===//
 #include "nnc/Frontend.h"
@@ -65,8 +66,11 @@ public:
         for (auto *a : m->typedArg())
           model.args.push_back(
               {loc(a), a->IDENT()->getText(), type(a->type())});
-        if (m->type())
-          model.result = type(m->type());
+        if (auto *r = m->resultTypes()) {
+          model.result = type(r->type(0));
+          for (size_t i = 1; i < r->type().size(); ++i)
+            model.moreResults.push_back(type(r->type(i)));
+        }
         body(m->body(), model);
         out->models.push_back(std::move(model));
       } else if (auto *b = item->blockDecl()) {
@@ -90,8 +94,21 @@ public:
         train.modelLoc = loc(t->IDENT()->getSymbol());
         train.model = t->IDENT()->getText();
         for (auto *s : t->setting())
-          train.settings.push_back(
-              {loc(s), s->IDENT()->getText(), expr(s->expr(), 0)});
+          train.settings.push_back(setting(s));
+        for (auto *st : t->stepDecl()) {
+          if (st->IDENT(0)->getText() != "step") {
+            diags.error(loc(st), "expected a setting 'name = value' or a step "
+                                 "'step NAME { ... }', got '" +
+                                     st->IDENT(0)->getText() + "'");
+            failed = true;
+            continue;
+          }
+          ast::TrainStep step{
+              loc(st->IDENT(1)->getSymbol()), st->IDENT(1)->getText(), {}};
+          for (auto *s : st->setting())
+            step.settings.push_back(setting(s));
+          train.steps.push_back(std::move(step));
+        }
         out->trains.push_back(std::move(train));
       }
     }
@@ -107,6 +124,14 @@ private:
                (int)tok->getCharPositionInLine() + 1};
   }
   Loc loc(antlr4::ParserRuleContext *ctx) { return loc(ctx->getStart()); }
+
+  ast::Setting setting(NNParser::SettingContext *s) {
+    ast::Setting out{loc(s), s->IDENT(0)->getText(), expr(s->expr(), 0), {}};
+    for (size_t i = 1; i < s->IDENT().size(); ++i)
+      out.more.push_back(
+          {loc(s->IDENT(i)->getSymbol()), s->IDENT(i)->getText(), nullptr});
+    return out;
+  }
 
   static std::string unquote(const std::string &s) {
     std::string out;
@@ -158,11 +183,16 @@ private:
           stmt.value = expr(p->expr(), 0);
       } else if (auto *a = dynamic_cast<NNParser::AssignStmtContext *>(s)) {
         stmt.kind = ast::Stmt::Assign;
-        stmt.name = a->IDENT()->getText();
+        stmt.name = a->IDENT(0)->getText();
+        for (size_t i = 1; i < a->IDENT().size(); ++i)
+          stmt.more.push_back(
+              {loc(a->IDENT(i)->getSymbol()), a->IDENT(i)->getText(), nullptr});
         stmt.value = expr(a->expr(), 0);
       } else if (auto *r = dynamic_cast<NNParser::ReturnStmtContext *>(s)) {
         stmt.kind = ast::Stmt::Return;
-        stmt.value = expr(r->expr(), 0);
+        stmt.value = expr(r->expr(0), 0);
+        for (size_t i = 1; i < r->expr().size(); ++i)
+          stmt.values.push_back(expr(r->expr(i), 0));
       } else if (auto *r = dynamic_cast<NNParser::RepeatStmtContext *>(s)) {
         // `repeat` and `if` are contextual: any other word here is a
         // malformed statement.

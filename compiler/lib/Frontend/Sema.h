@@ -249,7 +249,10 @@ private:
   /// batch statistics and updates bufferNodes. Eval mode: identities and the
   /// running statistics.
   bool trainMode = false;
-  int nextSalt = 0;        ///< random nodes of the train graph
+  int nextSalt = 0; ///< random nodes of the train graph
+  /// Where a loss graph's salts start: apart for each training step, so two
+  /// steps' draws differ (their t may be equal).
+  int saltBase = 0;
   int64_t repeatSteps = 0; ///< iterations of all repeats so far
   bool tooLarge = false;   ///< an expansion limit was hit: stop expanding
   const Scope *constScope = nullptr; ///< where number() looks up names
@@ -260,6 +263,19 @@ private:
   int trainedOutput = -1; ///< loss graph: output of the trained model call
   bool classification = false;
   std::vector<const ast::Model *> callStack;
+  /// The results after the first of the model just inlined (`return a, b`),
+  /// and of the return statement being run.
+  std::vector<Value> moreResults, returnMore;
+  /// A destructuring assignment `a, b = M(x)` is being analysed: the call
+  /// of M may return this many results (0: one, as everywhere else).
+  size_t wantResults = 0;
+  /// Params each model's inlining reached (its own, its blocks' and those of
+  /// the models it calls): what `updates = M` and `l2(M)` mean.
+  std::map<std::string, std::set<int>> modelParams;
+  /// The train section's bindings (`z = normal([B, 64])`) by name, each
+  /// analysed on its first use in a graph (train-level expressions only).
+  std::map<std::string, const ast::Setting *> bindings;
+  std::set<std::string> bindingsInProgress;
 
   void error(const Loc &loc, const std::string &msg) { diags.error(loc, msg); }
 
@@ -329,6 +345,9 @@ private:
     for (size_t i = 0; i < decls.size(); ++i) {
       if (decls[i].name != name)
         continue;
+      if (!buffer)
+        for (const ast::Model *m : callStack)
+          modelParams[m->name].insert((int)i);
       if (decls[i].shape != shape) {
         error(loc, what + " needs " + formatType({ElemType::F32, shape}) +
                        " but '" + name + "' (shared with an earlier call) is " +
@@ -338,6 +357,9 @@ private:
       return (int)i;
     }
     decls.push_back(Param{name, shape, init, loc});
+    if (!buffer)
+      for (const ast::Model *m : callStack)
+        modelParams[m->name].insert((int)decls.size() - 1);
     return (int)decls.size() - 1;
   }
   /// A summary row; `weight` and `bias` are param indices (or -1) counted
@@ -466,10 +488,43 @@ private:
   void emit(const ast::Stmt &s, Scope &scope, StmtContext ctx);
   void ifStmt(const ast::Stmt &s, Scope &scope);
   Value first(ScanBody &frame);
-  Value buildLoss(const ast::Expr &le, Program &p, Graph &g, bool train);
-  void checkAlone(const ast::Model &m);
+  /// A train-level graph: inputs x, y, w (nodes 0-2) and, in train mode or
+  /// with `withHyper`, hyper (node 3); x and y are bound unless `!withData`.
+  Value buildLoss(const ast::Expr &le, Program &p, Graph &g, bool train,
+                  bool withHyper = false, bool withData = true);
+  /// Analyses `m`, which nothing trains, on its own: its errors, and its
+  /// summary rows under a row naming it.
+  void checkAlone(const ast::Model &m, Program &p);
+  /// Their summary rows, put after the trained model's.
+  std::vector<LayerInfo> aloneRows;
   Value buildForward(const ast::Model &m, Program &p, bool layers);
   void train(const ast::Train &t, Program &p);
+
+  // Several training steps, bindings, regularisers and outputs
+  // (SemaSteps.cpp).
+  /// `a, b = M(x)`: binds every result of the model call `e` in `scope`.
+  void destructure(const std::string &first,
+                   const std::vector<ast::Binding> &more, const ast::Expr &e,
+                   const Loc &loc, Scope &scope);
+  /// Analyses binding `name` into the loss scope; false if there is none.
+  bool useBinding(const std::string &name, Scope &scope);
+  /// l1(M) / l2(M, biases=false): the sum of |p| or p^2 over M's weights.
+  Value regulariser(const Call &c, Scope &scope);
+  void trainSteps(const ast::Train &t, Program &p);
+  void outputs(const std::map<std::string, const ast::Setting *> &settings,
+               Program &p);
+  /// The params of the models `e` names (`Disc` or `[Gen, Enc]`).
+  bool modelList(const ast::Expr &e, std::set<int> &out);
+  /// Every model the train section's expressions call or name.
+  std::vector<const ast::Model *> trainModels(const ast::Train &t) const;
+  /// Builds `m` once in a scratch graph, its params into p (so that they
+  /// exist before a loss or `updates` names them) and its summary rows under
+  /// a row naming it.
+  void registerModel(const ast::Model &m, Program &p);
+  /// The summary row (kind "model") that starts `m`'s rows.
+  LayerInfo modelRow(const ast::Model &m, const Value &out);
+  /// `optimizer = sgd(lr) | momentum(lr, momentum) | adam(...)`.
+  void optimizer(const ast::Expr &e, Optimizer &o);
 };
 
 /// fan_in and fan_out of a weight: [in, out] matrices as in `x @ W`; for

@@ -135,6 +135,16 @@ const std::vector<Builtin> &builtinTable() {
        OpKind::CrossEntropy},
       {"mse", {}, B::Loss, {{"pred"}, {"target"}}, &Sema::loss, OpKind::Mse},
       {"bce", {}, B::Loss, {{"pred"}, {"target"}}, &Sema::loss, OpKind::Bce},
+      {"l1",
+       {},
+       B::Loss,
+       {{"model", K::Text}, {"biases", K::Bool, false, 0}},
+       &Sema::regulariser},
+      {"l2",
+       {},
+       B::Loss,
+       {{"model", K::Text}, {"biases", K::Bool, false, 0}},
+       &Sema::regulariser},
       // Initialisers (Sema::init); zeros(shape) is also a tensor of zeros
       // (SemaShape.cpp), e.g. a scan's initial state zeros([B, 16]).
       {"zeros", {}, B::Init, {{"shape", K::Shape, false}}, &Sema::zeros},

@@ -45,6 +45,8 @@ Value Sema::expr(const ast::Expr &e, Scope &scope) {
         graph->nodes[v.node].values.push_back((float)d);
       return v;
     }
+    if (useBinding(e.text, scope))
+      return expr(e, scope);
     if (e.text == "first" && scope.scan)
       return first(*scope.scan);
     if (e.text == "T") // the sequence length, as a number

@@ -48,6 +48,10 @@ Value Sema::modelCall(const ast::Model &m, const ast::Expr &e, Scope &scope) {
     error(e.loc, "block '" + m.name + "' may only be called inside a model");
     return {};
   }
+  // The results this call may give (a destructuring assignment); calls in
+  // the arguments give one.
+  size_t want = wantResults;
+  wantResults = 0;
   std::vector<Actual> args;
   bool ok = true;
   for (size_t i = 0; i < e.args.size(); ++i) {
@@ -65,6 +69,12 @@ Value Sema::modelCall(const ast::Model &m, const ast::Expr &e, Scope &scope) {
   Value v = inlineModel(m, args, e.loc, &scope);
   if (inLoss && &m == trained && trainedOutput < 0 && v.ok() && level() == 0)
     trainedOutput = v.node;
+  if (v.ok() && want == 0 && !moreResults.empty()) {
+    error(e.loc, "model '" + m.name + "' returns " +
+                     std::to_string(1 + moreResults.size()) +
+                     " results: bind them, e.g. `a, b = " + m.name + "(...)`");
+    return {};
+  }
   return v;
 }
 
@@ -120,6 +130,9 @@ Value Sema::inlineModel(const ast::Model &m, const std::vector<Actual> &args,
   Value result;
   const ast::Stmt *ret = nullptr;
   stmts(m.body, scope, ret, result, StmtContext::Body);
+  std::vector<Value> more = std::move(returnMore);
+  returnMore.clear();
+  moreResults.clear();
   constScope = savedConsts;
   callStack.pop_back();
   const char *what = m.isBlock ? "block '" : "model '";
@@ -134,6 +147,27 @@ Value Sema::inlineModel(const ast::Model &m, const std::vector<Actual> &args,
                         " but is declared to return " + formatType(declared));
     return {};
   }
+  if (m.result && !m.moreResults.empty() &&
+      m.moreResults.size() != more.size()) {
+    error(ret->loc, what + m.name + "' returns " +
+                        std::to_string(1 + more.size()) +
+                        " results but is declared to return " +
+                        std::to_string(1 + m.moreResults.size()));
+    return {};
+  }
+  for (size_t i = 0; i < more.size() && i < m.moreResults.size(); ++i)
+    if (type(m.moreResults[i], declared, true) && more[i].ok() &&
+        !(declared == more[i].type)) {
+      error(ret->values[i]->loc,
+            what + m.name + "' result " + std::to_string(i + 2) + " is " +
+                formatType(more[i].type) + " but is declared as " +
+                formatType(declared));
+      return {};
+    }
+  for (const Value &v : more)
+    if (!v.ok())
+      return {};
+  moreResults = std::move(more);
   return result;
 }
 
@@ -193,7 +227,9 @@ void Sema::stmts(const std::vector<ast::Stmt> &body, Scope &scope,
     case ast::Stmt::Assign: {
       // `c2 = c * 2` on compile-time numbers stays a number.
       double v;
-      if (number(*s.value, v))
+      if (!s.more.empty())
+        destructure(s.name, s.more, *s.value, s.loc, scope);
+      else if (number(*s.value, v))
         scope.bind(s.name, Const{{v}, false});
       else
         scope.bind(s.name, expr(*s.value, scope));
@@ -210,7 +246,19 @@ void Sema::stmts(const std::vector<ast::Stmt> &body, Scope &scope,
         return;
       }
       ret = &s;
+      if (!s.values.empty() && scope.model && scope.model->isBlock) {
+        error(s.values[0]->loc, "a block returns one value");
+        break;
+      }
       result = expr(*s.value, scope);
+      {
+        // Collected first: a model called in these expressions has return
+        // statements of its own.
+        std::vector<Value> more;
+        for (const ast::ExprPtr &e : s.values)
+          more.push_back(expr(*e, scope));
+        returnMore = std::move(more);
+      }
       break;
     case ast::Stmt::Repeat:
       repeat(s, scope, ret, result);
@@ -289,9 +337,16 @@ Value Sema::buildForward(const ast::Model &m, Program &p, bool layers) {
   return out;
 }
 
-void Sema::checkAlone(const ast::Model &m) {
+void Sema::checkAlone(const ast::Model &m, Program &p) {
   Program scratch;
-  buildForward(m, scratch, false);
+  std::set<int> counted = std::move(countedParams);
+  countedParams.clear();
+  Value out = buildForward(m, scratch, true);
+  countedParams = std::move(counted);
+  prog = &p;
+  aloneRows.push_back(modelRow(m, out));
+  for (LayerInfo &row : scratch.layers)
+    aloneRows.push_back(std::move(row));
 }
 
 } // namespace nnc::sema

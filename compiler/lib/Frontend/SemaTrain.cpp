@@ -24,15 +24,26 @@ static bool calls(const ast::Expr &e, const std::string &name) {
   return false;
 }
 
+/// Every name `e` reads.
+static void namesIn(const ast::Expr &e, std::set<std::string> &out) {
+  if (e.kind == ast::Expr::Name)
+    out.insert(e.text);
+  for (const auto &a : e.args)
+    namesIn(*a, out);
+  for (const auto &n : e.named)
+    namesIn(*n.value, out);
+}
+
 /// Builds the loss expression into g: inputs x, y, w (nodes 0, 1, 2) and, in
 /// train mode, hyper (node 3). Leaves trainedOutput set.
-Value Sema::buildLoss(const ast::Expr &le, Program &p, Graph &g, bool train) {
+Value Sema::buildLoss(const ast::Expr &le, Program &p, Graph &g, bool train,
+                      bool withHyper, bool withData) {
   prog = &p;
   graph = &g;
   paramNodes.clear();
   bufferNodes.clear();
   trainMode = train;
-  nextSalt = 0;
+  nextSalt = saltBase;
   inLoss = true;
   trainedOutput = -1;
   Scope scope; // no model: layers and params are not allowed in the loss
@@ -40,11 +51,12 @@ Value Sema::buildLoss(const ast::Expr &le, Program &p, Graph &g, bool train) {
   Value x = add(OpKind::Input, {}, p.input, l);
   Value y = add(OpKind::Input, {}, p.target, l);
   add(OpKind::Input, {}, TensorType{ElemType::F32, {kBatch}}, l);
-  if (train)
+  if (train || withHyper)
     add(OpKind::Input, {}, TensorType{ElemType::F32, {4}}, l);
   for (size_t i = 0; i < g.nodes.size(); ++i)
     g.nodes[i].index = (int)i;
-  scope.names = {{"x", x}, {"y", y}};
+  if (withData)
+    scope.names = {{"x", x}, {"y", y}};
   constScope = &scope;
   Value loss = expr(le, scope);
   constScope = nullptr;
@@ -80,29 +92,101 @@ void Sema::lrSchedule(const ast::Expr &e, LrSchedule &out) {
   }
 }
 
+void Sema::optimizer(const ast::Expr &e, Optimizer &o) {
+  if (e.kind != ast::Expr::Call ||
+      (e.text != "sgd" && e.text != "momentum" && e.text != "adam")) {
+    error(e.loc, "expected an optimizer: sgd(lr), momentum(lr, "
+                 "momentum=0.9) or adam(lr=0.001, beta1=0.9, beta2=0.999, "
+                 "eps=1e-8)");
+  } else {
+    // dst[i] receives the row's argument i (sgd: lr; momentum: lr,
+    // momentum; adam: lr, beta1, beta2, eps).
+    std::vector<double *> dst;
+    if (e.text == "sgd") {
+      o.kind = Optimizer::SGD;
+      dst = {&o.lr};
+    } else if (e.text == "momentum") {
+      o.kind = Optimizer::Momentum;
+      dst = {&o.lr, &o.momentum};
+    } else {
+      o.kind = Optimizer::Adam;
+      dst = {&o.lr, &o.beta1, &o.beta2, &o.eps};
+    }
+    const std::vector<ArgSpec> &spec = findBuiltin(e.text)->args;
+    for (size_t i = 0; i < spec.size(); ++i)
+      if (!spec[i].required)
+        *dst[i] = spec[i].dflt;
+    auto args = bindArgs(e, spec);
+    for (size_t i = 0; i < args.size(); ++i)
+      if (args[i] && (!number(*args[i], *dst[i]) || *dst[i] < 0))
+        error(args[i]->loc,
+              e.text + ": " + spec[i].name + " must be a non-negative number");
+  }
+}
+
 void Sema::train(const ast::Train &t, Program &p) {
   TrainConfig &cfg = p.train;
   cfg.present = true;
   cfg.loc = t.loc;
   std::map<std::string, const ast::Setting *> settings;
   static const std::set<std::string> known = {
-      "data",   "loss", "optimizer", "lr_schedule", "batch",
-      "epochs", "seed", "clip_norm", "clip_value",  "truncate"};
+      "data",     "loss",   "optimizer",   "lr_schedule", "batch",
+      "epochs",   "seed",   "clip_norm",   "clip_value",  "truncate",
+      "schedule", "sample", "reconstruct", "encode"};
+  bool withSteps = !t.steps.empty();
+  // Any other `name = value` binds a name for the losses (checked for use
+  // at the end).
+  bindings.clear();
+  std::set<std::string> referenced;
+  for (const ast::Setting &s : t.settings)
+    namesIn(*s.value, referenced);
+  for (const ast::TrainStep &st : t.steps)
+    for (const ast::Setting &s : st.settings)
+      namesIn(*s.value, referenced);
   for (const ast::Setting &s : t.settings) {
-    if (!known.count(s.key)) {
+    if (known.count(s.key) && s.more.empty()) {
+      if (!settings.emplace(s.key, &s).second)
+        error(s.loc, "duplicate train setting '" + s.key + "'");
+      continue;
+    }
+    std::vector<std::pair<std::string, Loc>> names = {{s.key, s.loc}};
+    for (const ast::Binding &b : s.more)
+      names.push_back({b.name, b.loc});
+    bool isUsed = false;
+    for (const auto &[name, loc] : names)
+      isUsed |= referenced.count(name) > 0;
+    if (!isUsed) {
       error(s.loc, "unknown train setting '" + s.key +
                        "' (expected data, loss, optimizer, lr_schedule, "
                        "batch, epochs, seed, clip_norm, clip_value, "
-                       "truncate)");
-    } else if (settings.count(s.key)) {
-      error(s.loc, "duplicate train setting '" + s.key + "'");
-    } else {
-      settings[s.key] = &s;
+                       "truncate, schedule, sample, reconstruct, encode, or "
+                       "a name that a loss uses)");
+      continue;
+    }
+    for (const auto &[name, loc] : names) {
+      if (known.count(name) || name == "x" || name == "y" ||
+          models.count(name) || findBuiltin(name))
+        error(loc, "cannot bind '" + name + "': it is " +
+                       (known.count(name)    ? "a train setting"
+                        : models.count(name) ? "a model"
+                        : findBuiltin(name)  ? "a builtin"
+                                             : "the data's " + name));
+      else if (!bindings.emplace(name, &s).second)
+        error(loc, "'" + name + "' is already bound");
     }
   }
   for (const char *required : {"data", "loss", "optimizer"})
-    if (!settings.count(required))
+    if (!settings.count(required) &&
+        (!withSteps || std::string(required) == "data"))
       error(t.loc, std::string("train section needs '") + required + " = ...'");
+  if (withSteps)
+    for (const char *key : {"loss", "optimizer", "clip_norm", "clip_value"})
+      if (settings.count(key))
+        error(settings[key]->loc,
+              std::string("with steps, '") + key + "' belongs in each step");
+  if (!withSteps && settings.count("schedule"))
+    error(settings["schedule"]->loc,
+          "a schedule orders steps: this train section has none");
 
   auto intSetting = [&](const char *key, int64_t min, int64_t &out) {
     if (settings.count(key))
@@ -129,39 +213,8 @@ void Sema::train(const ast::Train &t, Program &p) {
     }
   }
 
-  if (settings.count("optimizer")) {
-    const ast::Expr &e = *settings["optimizer"]->value;
-    Optimizer &o = cfg.optimizer;
-    if (e.kind != ast::Expr::Call ||
-        (e.text != "sgd" && e.text != "momentum" && e.text != "adam")) {
-      error(e.loc, "expected an optimizer: sgd(lr), momentum(lr, "
-                   "momentum=0.9) or adam(lr=0.001, beta1=0.9, beta2=0.999, "
-                   "eps=1e-8)");
-    } else {
-      // dst[i] receives the row's argument i (sgd: lr; momentum: lr,
-      // momentum; adam: lr, beta1, beta2, eps).
-      std::vector<double *> dst;
-      if (e.text == "sgd") {
-        o.kind = Optimizer::SGD;
-        dst = {&o.lr};
-      } else if (e.text == "momentum") {
-        o.kind = Optimizer::Momentum;
-        dst = {&o.lr, &o.momentum};
-      } else {
-        o.kind = Optimizer::Adam;
-        dst = {&o.lr, &o.beta1, &o.beta2, &o.eps};
-      }
-      const std::vector<ArgSpec> &spec = findBuiltin(e.text)->args;
-      for (size_t i = 0; i < spec.size(); ++i)
-        if (!spec[i].required)
-          *dst[i] = spec[i].dflt;
-      auto args = bindArgs(e, spec);
-      for (size_t i = 0; i < args.size(); ++i)
-        if (args[i] && (!number(*args[i], *dst[i]) || *dst[i] < 0))
-          error(args[i]->loc, e.text + ": " + spec[i].name +
-                                  " must be a non-negative number");
-    }
-  }
+  if (settings.count("optimizer"))
+    optimizer(*settings["optimizer"]->value, cfg.optimizer);
 
   if (settings.count("lr_schedule")) {
     const ast::Expr &e = *settings["lr_schedule"]->value;
@@ -175,33 +228,55 @@ void Sema::train(const ast::Train &t, Program &p) {
     }
   }
 
-  // The trained model.
-  auto mit = models.find(t.model);
-  if (mit == models.end() || mit->second->isBlock) {
-    error(t.modelLoc, "unknown model '" + t.model + "'");
-    return;
+  // The trained model; a run of several steps has none of its own (x is the
+  // data's, f32[B, 784] for fashion_mnist).
+  if (withSteps) {
+    trained = nullptr;
+    if (models.count(t.model))
+      error(t.modelLoc, "a train section with steps names the run, not a "
+                        "model: '" +
+                            t.model + "' is a model");
+    p.input = TensorType{ElemType::F32, {kBatch, 784}};
+  } else {
+    auto mit = models.find(t.model);
+    if (mit == models.end() || mit->second->isBlock) {
+      error(t.modelLoc, "unknown model '" + t.model + "'");
+      return;
+    }
+    const ast::Model &m = *mit->second;
+    trained = &m;
+    if (m.args.size() != 1 || !m.args[0].type) {
+      error(m.loc, "a trained model must take exactly one input");
+      return;
+    }
+    if (!type(*m.args[0].type, p.input, true))
+      return;
+    if (p.input.dims.empty() || p.input.dims[0] != kBatch ||
+        p.input.elem != ElemType::F32) {
+      error(m.args[0].loc, "a trained model's input must be f32 with the "
+                           "batch dimension B first, got " +
+                               formatType(p.input));
+      return;
+    }
   }
-  const ast::Model &m = *mit->second;
-  trained = &m;
-  if (m.args.size() != 1 || !m.args[0].type) {
-    error(m.loc, "a trained model must take exactly one input");
+  if (!settings.count("data") || (!withSteps && !settings.count("loss")))
     return;
-  }
-  if (!type(*m.args[0].type, p.input, true))
-    return;
-  if (p.input.dims.empty() || p.input.dims[0] != kBatch ||
-      p.input.elem != ElemType::F32) {
-    error(m.args[0].loc, "a trained model's input must be f32 with the batch "
-                         "dimension B first, got " +
-                             formatType(p.input));
-    return;
-  }
-  if (!settings.count("data") || !settings.count("loss"))
-    return;
+  // Models the section calls but the trained one: their params exist before
+  // any loss (`updates`, `l2`) names them.
+  for (const ast::Model *m : trainModels(t))
+    if (m != trained && !modelParams.count(m->name))
+      registerModel(*m, p);
 
   // The dataset gives x and y.
   const ast::Expr &d = *settings["data"]->value;
-  bool ce = calls(*settings["loss"]->value, "cross_entropy");
+  bool ce = false;
+  if (withSteps) {
+    for (const ast::TrainStep &st : t.steps)
+      for (const ast::Setting &s : st.settings)
+        ce |= s.key == "loss" && calls(*s.value, "cross_entropy");
+  } else {
+    ce = calls(*settings["loss"]->value, "cross_entropy");
+  }
   if (d.kind == ast::Expr::Call && d.text == "fashion_mnist") {
     auto args = bindArgs(d, findBuiltin(d.text)->args);
     cfg.data.kind = Dataset::FashionMnist;
@@ -229,6 +304,10 @@ void Sema::train(const ast::Train &t, Program &p) {
       return;
     }
     std::vector<int64_t> row(ds.xShape.begin() + 1, ds.xShape.end());
+    if (withSteps) {
+      p.input.dims = {kBatch};
+      p.input.dims.insert(p.input.dims.end(), row.begin(), row.end());
+    }
     std::vector<int64_t> inRow(p.input.dims.begin() + 1, p.input.dims.end());
     if (row != inRow) {
       error(args[0]->loc, "tensors: x is " +
@@ -276,6 +355,15 @@ void Sema::train(const ast::Train &t, Program &p) {
     return;
   }
 
+  if (withSteps) {
+    // x in, x out: the run has no forward of its own.
+    p.forward = Graph{};
+    p.forward.nodes.push_back(Node{OpKind::Input, {}, p.input, t.loc, 0});
+    p.forward.results = {0};
+    trainSteps(t, p);
+    outputs(settings, p);
+    return;
+  }
   // Train mode first; the eval-mode loss only if that had no error (the
   // same expression would report the same errors again).
   const ast::Expr &le = *settings["loss"]->value;
@@ -290,7 +378,8 @@ void Sema::train(const ast::Train &t, Program &p) {
     return;
   }
   if (trainedOutput < 0) {
-    error(le.loc, "the loss does not call the trained model '" + m.name + "'");
+    error(le.loc,
+          "the loss does not call the trained model '" + trained->name + "'");
     return;
   }
   p.loss.results = {loss.node, trainedOutput};
@@ -325,6 +414,7 @@ void Sema::train(const ast::Train &t, Program &p) {
                        " classes, but the model has " +
                        std::to_string(classes) + " outputs");
   }
+  outputs(settings, p);
 }
 
 /// text(file, seq_len=T, test=0.1): a character stream; x one-hot
@@ -451,8 +541,15 @@ void Sema::run(Program &p) {
   if (seqLen <= 0 && !main.trains.empty())
     inferSeqLen(main.trains[0]);
 
+  // The model built into p.forward: the trained one, or the last of the
+  // file without a train section; a run of several steps has none.
   const ast::Model *selected = nullptr;
-  if (!main.trains.empty()) {
+  bool withSteps = !main.trains.empty() && !main.trains[0].steps.empty();
+  std::vector<const ast::Model *> used;
+  if (!main.trains.empty())
+    used = trainModels(main.trains[0]);
+  if (withSteps) {
+  } else if (!main.trains.empty()) {
     auto it = models.find(main.trains[0].model);
     if (it != models.end() && !it->second->isBlock)
       selected = it->second;
@@ -465,29 +562,42 @@ void Sema::run(Program &p) {
       return;
     }
   }
-  // Every model of the main file is checked, in source order; the selected
-  // one is built into p.forward.
-  for (const ast::Model &m : main.models) {
-    if (m.isBlock)
-      continue;
-    if (&m != selected) {
-      checkAlone(m);
-      continue;
-    }
-    p.modelName = m.name;
-    p.modelLoc = m.loc;
-    if (!m.args.empty() && m.args[0].type)
-      type(*m.args[0].type, p.input, true);
-    buildForward(m, p, true);
-  }
   // A trained model from an import.
-  if (selected && p.modelName.empty()) {
+  if (selected &&
+      std::none_of(main.models.begin(), main.models.end(),
+                   [&](const ast::Model &m) { return &m == selected; })) {
     p.modelName = selected->name;
     p.modelLoc = selected->loc;
     if (!selected->args.empty() && selected->args[0].type)
       type(*selected->args[0].type, p.input, true);
     buildForward(*selected, p, true);
   }
+  if (withSteps) {
+    p.modelName = main.trains[0].model;
+    p.modelLoc = main.trains[0].modelLoc;
+  }
+  // Every model of the main file is checked, in source order, and its rows
+  // go into the summary; the selected one is built into p.forward, and the
+  // others the train section uses register their params in p after it.
+  std::vector<const ast::Model *> later;
+  for (const ast::Model &m : main.models) {
+    if (m.isBlock || (forwardOnly && &m != selected))
+      continue;
+    if (&m == selected) {
+      p.modelName = m.name;
+      p.modelLoc = m.loc;
+      if (!m.args.empty() && m.args[0].type)
+        type(*m.args[0].type, p.input, true);
+      buildForward(m, p, true);
+    } else if (std::find(used.begin(), used.end(), &m) != used.end()) {
+      later.push_back(&m);
+    } else {
+      checkAlone(m, p);
+    }
+  }
+  for (const ast::Model *m : later)
+    registerModel(*m, p);
+  p.layers.insert(p.layers.end(), aloneRows.begin(), aloneRows.end());
   if (!main.trains.empty() && !forwardOnly)
     train(main.trains[0], p);
 }

@@ -31,24 +31,21 @@ static std::string where(const Loc &l) {
   return l.file + ":" + std::to_string(l.line) + ":" + std::to_string(l.col);
 }
 
-void nnc::printSummary(const Program &prog, std::ostream &os, bool json) {
+/// Rows [begin, end) of one model: a table and its totals (JSON: an object).
+static void printTable(const std::vector<LayerInfo> &rows, size_t begin,
+                       size_t end, const std::string &title, std::ostream &os,
+                       nlohmann::ordered_json *json) {
   int64_t weights = 0, biases = 0, macs = 0;
-  for (const LayerInfo &l : prog.layers) {
-    weights += l.weights;
-    biases += l.biases;
-    macs += l.macs;
+  for (size_t i = begin; i < end; ++i) {
+    weights += rows[i].weights;
+    biases += rows[i].biases;
+    macs += rows[i].macs;
   }
-  std::string output =
-      prog.forward.results.empty()
-          ? "?"
-          : formatType(prog.forward.nodes[prog.forward.results[0]].type);
   if (json) {
-    nlohmann::ordered_json doc;
-    doc["model"] = prog.modelName;
-    doc["input"] = formatType(prog.input);
-    doc["output"] = output;
+    nlohmann::ordered_json &doc = *json;
     doc["layers"] = nlohmann::ordered_json::array();
-    for (const LayerInfo &l : prog.layers) {
+    for (size_t i = begin; i < end; ++i) {
+      const LayerInfo &l = rows[i];
       nlohmann::ordered_json row;
       row["name"] = l.name;
       row["kind"] = l.kind;
@@ -67,14 +64,12 @@ void nnc::printSummary(const Program &prog, std::ostream &os, bool json) {
                     {"biases", biases},
                     {"params", weights + biases},
                     {"macs", macs}};
-    os << doc.dump(2) << "\n";
     return;
   }
-
-  os << "model " << prog.modelName << ": " << formatType(prog.input) << " -> "
-     << output << "\n";
+  os << title << "\n";
   size_t nameW = 5, kindW = 4, shapeW = 6;
-  for (const LayerInfo &l : prog.layers) {
+  for (size_t i = begin; i < end; ++i) {
+    const LayerInfo &l = rows[i];
     nameW = std::max(nameW, l.name.size() + 2 * l.depth);
     kindW = std::max(kindW, l.kind.size());
     shapeW = std::max(shapeW, shape(l.outShape).size());
@@ -89,12 +84,70 @@ void nnc::printSummary(const Program &prog, std::ostream &os, bool json) {
        << std::setw(12) << m << (loc.empty() ? "" : "  " + loc) << "\n";
   };
   row("layer", "kind", "output", "weights", "biases", "MACs", "location");
-  for (const LayerInfo &l : prog.layers)
+  for (size_t i = begin; i < end; ++i) {
+    const LayerInfo &l = rows[i];
     row(std::string(2 * l.depth, ' ') + l.name, l.kind, shape(l.outShape),
         std::to_string(l.weights), std::to_string(l.biases),
         std::to_string(l.macs), where(l.loc));
+  }
   row("total", "", "", std::to_string(weights), std::to_string(biases),
       std::to_string(macs), "");
   os << "parameters: " << weights + biases << " (" << weights << " weights + "
      << biases << " biases); MACs per sample: " << macs << "\n";
+}
+
+void nnc::printSummary(const Program &prog, std::ostream &os, bool json) {
+  // The trained (or only) model's rows come first, then each other model of
+  // the file under its row of kind "model".
+  const std::vector<LayerInfo> &rows = prog.layers;
+  std::vector<size_t> starts;
+  for (size_t i = 0; i < rows.size(); ++i)
+    if (rows[i].kind == "model")
+      starts.push_back(i);
+  size_t mainEnd = starts.empty() ? rows.size() : starts[0];
+  bool hasMain = !prog.steps.empty() ? false : true;
+  std::string output =
+      prog.forward.results.empty()
+          ? "?"
+          : formatType(prog.forward.nodes[prog.forward.results[0]].type);
+  nlohmann::ordered_json doc;
+  if (hasMain) {
+    std::string title = "model " + prog.modelName + ": " +
+                        formatType(prog.input) + " -> " + output;
+    if (json) {
+      doc["model"] = prog.modelName;
+      doc["input"] = formatType(prog.input);
+      doc["output"] = output;
+    }
+    printTable(rows, 0, mainEnd, title, os, json ? &doc : nullptr);
+  } else if (json) {
+    doc["run"] = prog.modelName;
+  } else {
+    os << "train " << prog.modelName << ": " << prog.steps.size()
+       << " steps, x " << formatType(prog.input) << "\n";
+  }
+  if (!starts.empty() && json)
+    doc["models"] = nlohmann::ordered_json::array();
+  for (size_t k = 0; k < starts.size(); ++k) {
+    size_t begin = starts[k] + 1,
+           end = k + 1 < starts.size() ? starts[k + 1] : rows.size();
+    const LayerInfo &head = rows[starts[k]];
+    if (json) {
+      nlohmann::ordered_json m;
+      m["model"] = head.name;
+      m["signature"] = head.signature;
+      m["loc"] = where(head.loc);
+      printTable(rows, begin, end, "", os, &m);
+      doc["models"].push_back(m);
+    } else {
+      if (hasMain || k > 0)
+        os << "\n";
+      printTable(rows, begin, end,
+                 "model " + head.name + ": " + head.signature + "  (" +
+                     where(head.loc) + ")",
+                 os, nullptr);
+    }
+  }
+  if (json)
+    os << doc.dump(2) << "\n";
 }

@@ -58,7 +58,22 @@ struct Arena {
   size_t stepX = 0, stepOut = 0; ///< Program::step's input and output
   SmallVector<size_t> carried;   ///< the carried buffers' slots
   SmallVector<size_t> norms;     ///< grad_norm then step_norm slots
+  /// sample, reconstruct, encode (those the train section defines)
+  SmallVector<std::pair<StringRef, size_t>> outputs;
   int64_t bytes = 0;
+};
+
+/// One training step: the only one (from Program::loss, TrainConfig) or one
+/// of Program::steps. Its functions are @loss, @eval_loss, @train_step with
+/// `suffix` ("" or "_D") and its entry points nnc_train_step, nnc_eval_step
+/// with "" (the first) or "_k".
+struct StepGen {
+  std::string suffix, entrySuffix;
+  const Graph *loss = nullptr, *evalLoss = nullptr;
+  const Optimizer *opt = nullptr;
+  const TrainStep *step = nullptr; ///< null for the only step
+  SmallVector<size_t> states;      ///< its optimizer state slots
+  size_t lossSlot = 0;
 };
 
 class MLIRGenImpl {
@@ -77,14 +92,34 @@ public:
                           << prog.modelName << " only predicts";
       return nullptr;
     }
-    const Graph &evalLoss = evalLossGraph();
     size_t carried = numCarried();
+    if (training() && prog.steps.empty()) {
+      steps.push_back({"",
+                       "",
+                       &prog.loss,
+                       &evalLossGraph(),
+                       &prog.train.optimizer,
+                       nullptr,
+                       {},
+                       0});
+    } else if (training()) {
+      for (auto [k, st] : llvm::enumerate(prog.steps))
+        steps.push_back({"_" + st.name,
+                         k ? "_" + std::to_string(k) : "",
+                         &st.loss,
+                         &st.evalLoss,
+                         &st.optimizer,
+                         &st,
+                         {},
+                         0});
+    }
     if (!checkResults(prog.forward, 1 + carried, "forward") ||
-        (hasStep() && !checkResults(prog.step, 1 + carried, "step")) ||
-        (training() &&
-         (!checkResults(prog.loss, 2 + prog.buffers.size(), "loss") ||
-          !checkResults(evalLoss, 2 + carried, "eval loss"))))
+        (hasStep() && !checkResults(prog.step, 1 + carried, "step")))
       return nullptr;
+    for (const StepGen &st : steps)
+      if (!checkResults(*st.loss, 2 + prog.buffers.size(), "loss") ||
+          !checkResults(*st.evalLoss, 2 + carried, "eval loss"))
+        return nullptr;
     module = ModuleOp::create(modelLoc);
     b.setInsertionPointToEnd(module->getBody());
     layoutArena();
@@ -93,35 +128,48 @@ public:
       return nullptr;
     const Arena &a = arena;
     SmallVector<size_t> p = slotRange(0, a.numParams);
-    SmallVector<size_t> s = slotRange(a.numParams, a.numStates);
     SmallVector<size_t> r = slotRange(a.numParams + a.numStates, a.numBuffers);
-    if (training()) {
-      func::FuncOp loss = genLoss();
-      func::FuncOp eval = genEvalLoss(evalLoss);
+    for (StepGen &st : steps) {
+      func::FuncOp loss = genLoss(st);
+      func::FuncOp eval = genEvalLoss(st);
       if (!loss || !eval)
         return nullptr;
+      ArrayRef<size_t> s = st.states;
       // train_step: P S R x y w hyper -> loss out P' S' R'
-      genEntry("nnc_train_step", genTrainStepDecl(loss, "train_step"),
+      genEntry("nnc_train_step" + st.entrySuffix,
+               genTrainStepDecl(loss, st, false),
                concat({p, s, r, {a.x, a.y, a.w, a.hyper}}),
-               concat({{a.loss, a.out}, p, s, r}));
+               concat({{st.lossSlot, a.out}, p, s, r}));
+      // eval_loss: P R x y w -> loss out C' (C: the carried buffers)
+      genEntry("nnc_eval_step" + st.entrySuffix, eval,
+               concat({p, r, {a.x, a.y, a.w}}),
+               concat({{st.lossSlot, a.out}, a.carried}));
+      if (!st.entrySuffix.empty())
+        continue;
       // train_step_norms: the same, then the norms (a no-op without them)
-      func::FuncOp norms = prog.train.gradNorms
-                               ? genTrainStepDecl(loss, "train_step_norms")
-                               : nullptr;
+      func::FuncOp norms =
+          prog.train.gradNorms ? genTrainStepDecl(loss, st, true) : nullptr;
       genEntry("nnc_train_step_norms", norms,
                concat({p, s, r, {a.x, a.y, a.w, a.hyper}}),
-               concat({{a.loss, a.out}, p, s, r, a.norms}));
-      // eval_loss: P R x y w -> loss out C' (C: the carried buffers)
-      genEntry("nnc_eval_step", eval, concat({p, r, {a.x, a.y, a.w}}),
-               concat({{a.loss, a.out}, a.carried}));
+               concat({{st.lossSlot, a.out}, p, s, r, a.norms}));
       // loss: P R x y w hyper -> loss out (R' is dropped)
       genEntry("nnc_train_loss", loss, concat({p, r, {a.x, a.y, a.w, a.hyper}}),
-               {a.loss, a.out});
-    } else {
+               {st.lossSlot, a.out});
+    }
+    if (!training()) {
       // The runtime links every entry point; these do nothing.
       for (StringRef name : {"nnc_train_step", "nnc_train_step_norms",
                              "nnc_eval_step", "nnc_train_loss"})
         genEntry(name, nullptr, {}, {});
+    }
+    // sample, reconstruct, encode: P R x y w hyper -> their slot (entry
+    // points only where the train section defines them).
+    for (auto [name, slot] : outputSlots()) {
+      func::FuncOp f = genOutput(name, *outputGraph(name), slot);
+      if (!f)
+        return nullptr;
+      genEntry("nnc_" + name.str(), f, concat({p, r, {a.x, a.y, a.w, a.hyper}}),
+               {slot});
     }
     // forward: P R x -> out C'
     genEntry("nnc_predict", forward, concat({p, r, {a.x}}),
@@ -143,6 +191,22 @@ private:
   int64_t batch;
   OwningOpRef<ModuleOp> module;
   Arena arena;
+  std::vector<StepGen> steps;
+
+  const Graph *outputGraph(StringRef name) const {
+    if (name == "sample")
+      return &prog.outputs.sample;
+    if (name == "reconstruct")
+      return &prog.outputs.reconstruct;
+    return &prog.outputs.encode;
+  }
+  /// The outputs the train section defines, with their slots.
+  SmallVector<std::pair<StringRef, size_t>> outputSlots() const {
+    SmallVector<std::pair<StringRef, size_t>> out;
+    for (auto [name, slot] : arena.outputs)
+      out.push_back({name, slot});
+    return out;
+  }
 
   /// A model without a train section only predicts: no @loss, @eval_loss,
   /// @train_step or y/w/hyper/loss slots.
@@ -226,10 +290,8 @@ private:
       types.push_back(f32Type(p.shape));
     return types;
   }
-  int64_t statesPerParam() const {
-    if (!training())
-      return 0;
-    switch (prog.train.optimizer.kind) {
+  static int64_t statesPer(const Optimizer &o) {
+    switch (o.kind) {
     case Optimizer::SGD:
       return 0;
     case Optimizer::Momentum:
@@ -240,11 +302,10 @@ private:
     return 0;
   }
   /// Per parameter in order: momentum v_i; adam m_i, v_i.
-  SmallVector<Type> stateTypes() {
+  SmallVector<Type> stateTypes(const StepGen &st) {
     SmallVector<Type> types;
-    for (const Param &p : prog.params)
-      for (int64_t k = 0; k < statesPerParam(); ++k)
-        types.push_back(f32Type(p.shape));
+    for (size_t slot : st.states)
+      types.push_back(arena.slots[slot].type);
     return types;
   }
   RankedTensorType xType() { return tensorType(prog.input); }
@@ -281,12 +342,17 @@ private:
     for (const Param &p : prog.params)
       add("param", p.name, f32Type(p.shape));
     arena.numParams = prog.params.size();
-    const char *suffixes[2] = {
-        prog.train.optimizer.kind == Optimizer::Adam ? ".m" : ".v", ".v"};
-    for (const Param &p : prog.params)
-      for (int64_t k = 0; k < statesPerParam(); ++k)
-        add("state", p.name + suffixes[k], f32Type(p.shape));
-    arena.numStates = statesPerParam() * prog.params.size();
+    // Each step's optimizer state (named "<step>/<param>.m" with several).
+    for (StepGen &st : steps) {
+      const char *suffixes[2] = {st.opt->kind == Optimizer::Adam ? ".m" : ".v",
+                                 ".v"};
+      std::string prefix = st.step ? st.step->name + "/" : "";
+      for (const Param &p : prog.params)
+        for (int64_t k = 0; k < statesPer(*st.opt); ++k)
+          st.states.push_back(
+              add("state", prefix + p.name + suffixes[k], f32Type(p.shape)));
+      arena.numStates += st.states.size();
+    }
     for (const Param &r : prog.buffers) {
       size_t slot =
           add(r.carried ? "carry" : "buffer", r.name, f32Type(r.shape));
@@ -299,9 +365,18 @@ private:
       arena.y = add("target", "y", yType());
       arena.w = add("weight", "w", wType());
       arena.hyper = add("hyper", "hyper", hyperType());
-      arena.loss = add("loss", "loss", lossType());
+      for (StepGen &st : steps)
+        st.lossSlot = add("loss", st.step ? st.step->name : "loss", lossType());
+      arena.loss = steps.empty() ? 0 : steps[0].lossSlot;
     }
     arena.out = add("output", "out", outType());
+    for (StringRef name : {"sample", "reconstruct", "encode"}) {
+      const Graph &g = *outputGraph(name);
+      if (!g.results.empty())
+        arena.outputs.push_back(
+            {name, add(name.str(), name.str(),
+                       tensorType(g.nodes[g.results[0]].type))});
+    }
     if (hasStep()) {
       arena.stepX = add("step_input", "x1", tensorType(prog.stepInput));
       arena.stepOut = add("step_output", "out1", stepOutType());
@@ -578,10 +653,10 @@ private:
 
   /// @loss(P..., R..., %x, %y, %w, %hyper) -> (%loss: tensor<f32>, %out,
   /// R'...) {nn.loss} (train mode)
-  func::FuncOp genLoss() {
+  func::FuncOp genLoss(const StepGen &st) {
     SmallVector<Type> results = {lossType(), outType()};
     results.append(bufferTypes());
-    func::FuncOp f = genFunc("loss", prog.loss,
+    func::FuncOp f = genFunc("loss" + st.suffix, *st.loss,
                              {xType(), yType(), wType(), hyperType()}, results);
     if (f)
       f->setAttr("nn.loss", b.getUnitAttr());
@@ -589,9 +664,17 @@ private:
   }
 
   /// @eval_loss(P..., R..., %x, %y, %w) -> (%loss: tensor<f32>, %out, C'...)
-  func::FuncOp genEvalLoss(const Graph &g) {
-    return genFunc("eval_loss", g, {xType(), yType(), wType()},
+  func::FuncOp genEvalLoss(const StepGen &st) {
+    return genFunc("eval_loss" + st.suffix, *st.evalLoss,
+                   {xType(), yType(), wType()},
                    withCarried({lossType(), outType()}));
+  }
+
+  /// @sample / @reconstruct / @encode(P..., R..., %x, %y, %w, %hyper) ->
+  /// (%result) (eval mode).
+  func::FuncOp genOutput(StringRef name, const Graph &g, size_t slot) {
+    return genFunc(name, g, {xType(), yType(), wType(), hyperType()},
+                   {arena.slots[slot].type});
   }
 
   /// func.func private @name(P..., R..., inputs...) -> results, filled with
@@ -619,23 +702,24 @@ private:
   ///     -> (%loss, %out, P'..., S'..., R'...)
   /// or @train_step_norms, the same then ||dL/dP_i||... (tensor<f32>) and
   /// ||dL/dh_t|| (tensor<Txf32>) per top-level scan state {nn.grad_norms}.
-  func::FuncOp genTrainStepDecl(func::FuncOp loss, StringRef name) {
+  func::FuncOp genTrainStepDecl(func::FuncOp loss, const StepGen &st,
+                                bool norms) {
+    std::string name = (norms ? "train_step_norms" : "train_step") + st.suffix;
     SmallVector<Type> args = paramTypes();
-    args.append(stateTypes());
+    args.append(stateTypes(st));
     args.append(bufferTypes());
     args.append({xType(), yType(), wType(), hyperType()});
     SmallVector<Type> results = {lossType(), outType()};
     results.append(paramTypes());
-    results.append(stateTypes());
+    results.append(stateTypes(st));
     results.append(bufferTypes());
-    bool norms = name == "train_step_norms";
     if (norms)
       for (size_t slot : arena.norms)
         results.push_back(arena.slots[slot].type);
     func::FuncOp f = createFunc(name, args, results);
     if (norms)
       f->setAttr("nn.grad_norms", b.getUnitAttr());
-    const Optimizer &opt = prog.train.optimizer;
+    const Optimizer &opt = *st.opt;
     f->setAttr("nn.grad_of", SymbolRefAttr::get(loss));
     f->setAttr("nn.num_params", b.getI64IntegerAttr(prog.params.size()));
     f->setAttr(
@@ -649,15 +733,21 @@ private:
     const TrainConfig &train = prog.train;
     if (train.truncate > 0)
       f->setAttr("nn.truncate", b.getI64IntegerAttr(train.truncate));
-    if (train.clipNorm > 0 || train.clipValue > 0) {
+    double clipNorm = st.step ? st.step->clipNorm : train.clipNorm;
+    double clipValue = st.step ? st.step->clipValue : train.clipValue;
+    if (clipNorm > 0 || clipValue > 0) {
       SmallVector<NamedAttribute> clip;
-      if (train.clipNorm > 0)
-        clip.push_back(
-            b.getNamedAttr("norm", b.getF32FloatAttr(train.clipNorm)));
-      if (train.clipValue > 0)
-        clip.push_back(
-            b.getNamedAttr("value", b.getF32FloatAttr(train.clipValue)));
+      if (clipNorm > 0)
+        clip.push_back(b.getNamedAttr("norm", b.getF32FloatAttr(clipNorm)));
+      if (clipValue > 0)
+        clip.push_back(b.getNamedAttr("value", b.getF32FloatAttr(clipValue)));
       f->setAttr("nn.clip", b.getDictionaryAttr(clip));
+    }
+    if (st.step) {
+      SmallVector<int64_t> wrt(st.step->wrt.begin(), st.step->wrt.end());
+      f->setAttr("nn.wrt", b.getDenseI64ArrayAttr(wrt));
+      if (st.step->clipWeights > 0)
+        f->setAttr("nn.clip_weights", b.getF32FloatAttr(st.step->clipWeights));
     }
     return f;
   }
@@ -736,6 +826,13 @@ private:
          << " gamma=" << fmt(train.lrSchedule.gamma) << "\n"
          << "train epochs=" << train.epochs << " seed=" << train.seed
          << " classification=" << (train.classification ? 1 : 0) << "\n";
+      // Several steps: in schedule order, each with its entry points' index.
+      for (auto [k, st] : llvm::enumerate(prog.steps)) {
+        const Optimizer &o = st.optimizer;
+        os << "step " << st.name << " entry=" << k << " repeat=" << st.repeat
+           << " optimizer=" << optimizerName(o.kind) << " lr=" << fmt(o.lr)
+           << " clip_weights=" << fmt(st.clipWeights) << "\n";
+      }
       const Dataset &d = train.data;
       if (d.kind == Dataset::FashionMnist) {
         os << "data fashion_mnist " << d.dir << "\n";

@@ -455,6 +455,25 @@ LogicalResult nnc::grad::buildTrainStep(func::FuncOp train,
       states.append({u->getResult(1), u->getResult(2)});
     }
   }
+  // nn.clip_weights = c (WGAN's critic): every updated parameter clamped to
+  // [-c, c] after the update, p = p - relu(p - c) + relu(-p - c).
+  if (auto c = train->getAttrOfType<FloatAttr>("nn.clip_weights")) {
+    Value v = scalar(b, loc, c.getValueAsDouble());
+    for (unsigned i = 0; i < n; ++i) {
+      if (!grads[i])
+        continue;
+      Value &p = results[2 + i];
+      Type t = p.getType();
+      auto op = [&](auto tag, ValueRange args) {
+        using OpT = decltype(tag);
+        return b.create<OpT>(loc, TypeRange{t}, args)->getResult(0);
+      };
+      Value over = op(nn::ReluOp(), {op(nn::SubOp(), {p, v})});
+      Value under =
+          op(nn::ReluOp(), {op(nn::SubOp(), {op(nn::NegOp(), {p}), v})});
+      p = op(nn::AddOp(), {op(nn::SubOp(), {p, over}), under});
+    }
+  }
   results.append(states);
   for (Value extra : ret->getOperands().drop_front(2))
     results.push_back(map.lookupOrDefault(extra));

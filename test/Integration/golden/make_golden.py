@@ -52,6 +52,9 @@ CASES = [
          loss="cross_entropy", optimizer=dict(kind="sgd", lr=0.1, clip_value=0.02), steps=1, rows=8, seed=7),
     dict(name="softplus", model="RegSoftplus", inputs=6, layers=[(5, "softplus"), (4, "tanh"), (3, "softplus")],
          loss="mse", optimizer=dict(kind="sgd", lr=0.1), steps=1, rows=8, seed=5),
+    # mse + 0.01 l1(M) (weights only) + 0.1 l2(M, biases=true): the regularisers' values and gradients.
+    dict(name="l1l2", model="RegL1L2", inputs=6, layers=[(5, "tanh"), (4, "sigmoid"), (3, None)], loss="mse",
+         reg=dict(l1=0.01, l2=0.1), optimizer=dict(kind="sgd", lr=0.1), steps=1, rows=8, seed=8),
 ]
 
 # CONCEPTS.md §5, input-major: W1[i][j] is the weight from input i+1 to hidden j+1 (w11 w12 / w21 w22),
@@ -112,10 +115,16 @@ def forward(case, params, x, relu_inputs):
     return h
 
 
-def loss_fn(case, out, y):
+def loss_fn(case, out, y, params):
     if case["loss"] == "cross_entropy":  # mean over samples of logsumexp(z) - z[label]
-        return (torch.logsumexp(out, dim=1) - out.gather(1, y[:, None])[:, 0]).mean()
-    return ((out - y) ** 2).mean()  # mse: mean over samples of the mean over features
+        loss = (torch.logsumexp(out, dim=1) - out.gather(1, y[:, None])[:, 0]).mean()
+    else:
+        loss = ((out - y) ** 2).mean()  # mse: mean over samples of the mean over features
+    reg = case.get("reg")
+    if reg:  # l1 over the weights (rank 2), l2 over weights and biases
+        loss = loss + reg["l1"] * sum(p.abs().sum() for k, p in params.items() if p.dim() == 2)
+        loss = loss + reg["l2"] * sum((p ** 2).sum() for p in params.values())
+    return loss
 
 
 def clip(o, grads):
@@ -148,7 +157,7 @@ def run(case, x, y, init, dtype, use_torch_optim=False):
     losses, relu_inputs, first = [], [], None
     for t in range(1, case["steps"] + 1):
         out = forward(case, params, xt, relu_inputs)
-        loss = loss_fn(case, out, yt)
+        loss = loss_fn(case, out, yt, params)
         raw = torch.autograd.grad(loss, [params[k] for k in names])
         grads = clip(o, raw)
         losses.append(loss.item())
@@ -219,7 +228,7 @@ def nested(a, leaf):
     return "[" + ", ".join(nested(r, leaf) for r in a) + "]"
 
 
-def train_section(model, x, y, loss, optimizer, rows, epochs=1, settings=()):
+def train_section(model, x, y, loss, optimizer, rows, epochs=1, settings=(), extra=""):
     """The lines of a generated case's train section: the inline dataset (y as integer labels for
     cross_entropy), the loss of the model's output, the optimizer expression, extra `key = value` settings,
     batch = all rows, seed 1."""
@@ -227,7 +236,7 @@ def train_section(model, x, y, loss, optimizer, rows, epochs=1, settings=()):
     return ([f"train {model} {{",
              f"  data = tensors(x={nested(x, fmt)},",
              f"                 y={ytext})",
-             f"  loss = {loss}({model}(x), y)",
+             f"  loss = {loss}({model}(x), y){extra}",
              f"  optimizer = {optimizer}"] +
             [f"  {k} = {v}" for k, v in settings] +
             [f"  batch = {rows}", f"  epochs = {epochs}", "  seed = 1", "}"])
@@ -254,8 +263,10 @@ def write_nn(case, x, y):
     lines.append("")
     opt = (f"sgd(lr={o['lr']})" if o["kind"] == "sgd" else
            f"adam(lr={o['lr']}, beta1={o['beta1']}, beta2={o['beta2']}, eps={o['eps']})")
+    reg = case.get("reg")
+    extra = f" + {reg['l1']} * l1({m}) + {reg['l2']} * l2({m}, biases=true)" if reg else ""
     lines += train_section(m, x, y, case["loss"], opt, case["rows"], case["steps"],
-                           [(k, o[k]) for k in ("clip_norm", "clip_value") if k in o])
+                           [(k, o[k]) for k in ("clip_norm", "clip_value") if k in o], extra)
     with open(os.path.join(HERE, f"{case['name']}.nn"), "w") as f:
         f.write("\n".join(lines) + "\n")
 
