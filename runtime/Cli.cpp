@@ -347,6 +347,10 @@ int run(const Options &o, const ModelDesc &d, const EntryPoints &ep) {
     return 0;
   }
   if (o.command == "predict") {
+    if (!d.steps.empty())
+      throw Error("'predict' needs a model of the run's own: " + d.model +
+                  " trains several models in steps (use sample, "
+                  "reconstruct or encode)");
     if (!o.has("input"))
       throw Error("'predict' needs --input FILE");
     resetCarried(d, arena);

@@ -47,6 +47,13 @@ Value Sema::expr(const ast::Expr &e, Scope &scope) {
     }
     if (useBinding(e.text, scope))
       return expr(e, scope);
+    if (inLoss && !scope.model && (e.text == "x" || e.text == "y") &&
+        !scope.names.count("x")) {
+      error(e.loc, "'" + e.text +
+                       "' is the data, which `sample` does not "
+                       "read: draw its input, e.g. Gen(normal([B, 64]))");
+      return {};
+    }
     if (e.text == "first" && scope.scan)
       return first(*scope.scan);
     if (e.text == "T") // the sequence length, as a number

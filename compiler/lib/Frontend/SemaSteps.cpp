@@ -227,6 +227,7 @@ void Sema::trainSteps(const ast::Train &t, Program &p) {
   }
   std::map<std::string, size_t> byName;
   std::vector<TrainStep> steps;
+  int errorsBefore = diags.errorCount();
   for (const ast::TrainStep &st : t.steps) {
     auto [it, fresh] = byName.emplace(st.name, steps.size());
     if (!fresh) {
@@ -361,7 +362,10 @@ void Sema::trainSteps(const ast::Train &t, Program &p) {
         error(e.loc, "step '" + st.name + "' is not in the schedule");
   }
 
-  // Every model a loss calls is trained by some step.
+  // Every model a loss calls is trained by some step (unless a step's
+  // analysis failed: its updates are unknown).
+  if (diags.errorCount() != errorsBefore)
+    return;
   std::set<int> updated;
   for (const TrainStep &s : steps)
     updated.insert(s.wrt.begin(), s.wrt.end());
