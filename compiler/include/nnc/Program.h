@@ -89,6 +89,11 @@ struct Param {
   X(Sigmoid, "sigmoid", Op)                                                    \
   X(Tanh, "tanh", Op)                                                          \
   X(Sqrt, "sqrt", Op)                                                          \
+  X(Exp, "exp", Op)                                                            \
+  X(Log, "log", Op)                                                            \
+  X(Abs, "abs", Op)                                                            \
+  /* (v [B], w [B]) -> sum_b w_b v_b / sum_b w_b: a loss's mean over samples */ \
+  X(WeightedMean, "weighted_mean", Op)                                         \
   X(Softplus, "softplus", Op)                                                  \
   X(LeakyRelu, "leaky_relu", Op) /* alpha */                                   \
   X(Step, "step", Op)            /* threshold; forward only */                 \

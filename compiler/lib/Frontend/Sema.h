@@ -508,6 +508,14 @@ private:
                    const Loc &loc, Scope &scope);
   /// Analyses binding `name` into the loss scope; false if there is none.
   bool useBinding(const std::string &name, Scope &scope);
+  // Reductions and composed losses (SemaReduce.cpp).
+  Value sumAxes(Value x, const std::vector<int64_t> &axes, const Loc &l);
+  Value weightsAs(int64_t rank, const Loc &l);
+  bool weighted(const Value &x, const Scope &scope) const;
+  Value reduce(const Call &c, Scope &scope);
+  Value sampleMean(Value v, bool sum, const Loc &l);
+  Value targetLike(const Value &pred, Value target, const Loc &l);
+  Value composedLoss(const Call &c, Scope &scope);
   /// l1(M) / l2(M, biases=false): the sum of |p| or p^2 over M's weights.
   Value regulariser(const Call &c, Scope &scope);
   void trainSteps(const ast::Train &t, Program &p);

@@ -39,6 +39,7 @@ Value Sema::loss(const Call &c, Scope &) {
       return {};
     }
   } else {
+    b = targetLike(a, b, e.loc); // a number target: every element
     if (a.type.elem != ElemType::F32 || a.type.dims.empty() ||
         a.type.dims[0] != kBatch) {
       error(e.loc, f +

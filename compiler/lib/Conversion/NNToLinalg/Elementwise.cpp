@@ -78,6 +78,26 @@ Value scalar(nn::SqrtOp, OpBuilder &b, Location l, ValueRange a) {
   return b.create<math::SqrtOp>(l, a[0]);
 }
 
+Value scalar(nn::ExpOp, OpBuilder &b, Location l, ValueRange a) {
+  return b.create<math::ExpOp>(l, a[0]);
+}
+
+Value scalar(nn::LogOp, OpBuilder &b, Location l, ValueRange a) {
+  return b.create<math::LogOp>(l, a[0]);
+}
+
+Value scalar(nn::AbsOp, OpBuilder &b, Location l, ValueRange a) {
+  return b.create<math::AbsFOp>(l, a[0]);
+}
+
+// abs_grad(x, dy) = x > 0 ? dy : (0 > x ? -dy : 0)
+Value scalar(nn::AbsGradOp, OpBuilder &b, Location l, ValueRange a) {
+  Value zero = f32(b, l, 0.0);
+  Value neg = selectGt(b, l, zero, a[0], b.create<arith::NegFOp>(l, a[1]),
+                       zero);
+  return selectGt(b, l, a[0], zero, a[1], neg);
+}
+
 // leaky_relu(x) = x > 0 ? x : alpha x
 Value scalar(nn::LeakyReluOp op, OpBuilder &b, Location l, ValueRange a) {
   Value scaled =
@@ -148,6 +168,8 @@ void nntolinalg::populateElementwiseLoweringPatterns(
       ElementwiseLowering<nn::StepOp>, ElementwiseLowering<nn::ReluGradOp>,
       ElementwiseLowering<nn::LeakyReluGradOp>,
       ElementwiseLowering<nn::SigmoidGradOp>,
-      ElementwiseLowering<nn::TanhGradOp>, ElementwiseLowering<nn::SqrtOp>>(
+      ElementwiseLowering<nn::TanhGradOp>, ElementwiseLowering<nn::SqrtOp>,
+      ElementwiseLowering<nn::ExpOp>, ElementwiseLowering<nn::LogOp>,
+      ElementwiseLowering<nn::AbsOp>, ElementwiseLowering<nn::AbsGradOp>>(
       patterns.getContext());
 }

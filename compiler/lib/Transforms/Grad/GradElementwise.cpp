@@ -97,6 +97,27 @@ void nnc::grad::populateElementwiseGradRules(GradRuleSet &rules) {
     c.d(0, [&] { return c.emit<nn::SoftmaxGradOp>(c.ty(0), {c.y(), c.dy()}); });
     return success();
   });
+  // y = exp(x): dx = dy * y
+  rules.add<nn::ExpOp>([](auto, GradContext &c) {
+    c.d(0, [&] { return c.emit<nn::MulOp>(c.yTy(), {c.dy(), c.y()}); });
+    return success();
+  });
+  // y = log(x): dx = dy / x
+  rules.add<nn::LogOp>([](auto, GradContext &c) {
+    c.d(0, [&] { return c.emit<nn::DivOp>(c.yTy(), {c.dy(), c.x(0)}); });
+    return success();
+  });
+  // y = |x|: dx = dy * sign(x) (0 at x = 0, as PyTorch)
+  rules.add<nn::AbsOp>([](auto, GradContext &c) {
+    c.d(0, [&] { return c.emit<nn::AbsGradOp>(c.yTy(), {c.x(0), c.dy()}); });
+    return success();
+  });
+  // z = abs_grad(x, dy) = dy * sign(x): d(dy) = dz * sign(x); sign is flat,
+  // so x gets no gradient (0 almost everywhere).
+  rules.add<nn::AbsGradOp>([](auto, GradContext &c) {
+    c.d(1, [&] { return c.emit<nn::AbsGradOp>(c.yTy(), {c.x(0), c.dy()}); });
+    return success();
+  });
   // y = sqrt(x): dx = dy / (2 y)
   rules.add<nn::SqrtOp>([](auto, GradContext &c) {
     c.d(0, [&] {

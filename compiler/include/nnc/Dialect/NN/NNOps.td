@@ -95,6 +95,9 @@ def NN_ReluOp : NN_UnaryOp<"relu", "max(x, 0)">;
 def NN_SigmoidOp : NN_UnaryOp<"sigmoid", "1 / (1 + exp(-x))">;
 def NN_TanhOp : NN_UnaryOp<"tanh", "tanh(x)">;
 def NN_SqrtOp : NN_UnaryOp<"sqrt", "sqrt(x)">;
+def NN_ExpOp : NN_UnaryOp<"exp", "exp(x)">;
+def NN_LogOp : NN_UnaryOp<"log", "log(x)">;
+def NN_AbsOp : NN_UnaryOp<"abs", "|x|">;
 def NN_SoftplusOp : NN_UnaryOp<"softplus", "log(1 + exp(x))"> {
   let description = [{
     `y = log(1 + exp(x))`, elementwise, computed as
@@ -181,6 +184,7 @@ class NN_ActivationGradOp<string mnemonic, string input, string expr,
 }
 
 def NN_ReluGradOp : NN_ActivationGradOp<"relu_grad", "x", "dy * (x > 0)">;
+def NN_AbsGradOp : NN_ActivationGradOp<"abs_grad", "x", "dy * sign(x)">;
 def NN_SigmoidGradOp : NN_ActivationGradOp<"sigmoid_grad", "y", "dy * y * (1 - y)"> {
   let arguments = (ins NN_Tensor:$y, NN_Tensor:$dy);
   let assemblyFormat = "$y `,` $dy attr-dict `:` type($y)";
