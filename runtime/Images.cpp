@@ -27,16 +27,27 @@ template <typename Fill> void atomicWrite(const std::string &path, Fill fill) {
   FILE *f = std::fopen(tmp.c_str(), "wb");
   if (!f)
     throw Error(path + ": cannot write: " + std::strerror(errno));
+  // errno is cleared first so that a failure is reported with its own cause,
+  // not a stale one from an earlier call.
+  errno = 0;
   bool ok = fill(f);
   ok &= std::fflush(f) == 0;
   int err = errno;
   ok &= std::fclose(f) == 0;
-  if (!ok || std::rename(tmp.c_str(), path.c_str()) != 0) {
-    err = err ? err : errno;
-    std::remove(tmp.c_str());
-    throw Error(path + ": cannot write: " + std::strerror(err));
-  }
+  err = err ? err : errno;
+  if (ok && std::rename(tmp.c_str(), path.c_str()) == 0)
+    return;
+  err = ok ? errno : err;
+  std::remove(tmp.c_str());
+  throw Error(path + ": cannot write: " + std::strerror(err ? err : EIO));
 }
+
+/// libpng's error handler: no message on stderr (the caller's Error names
+/// the path and errno), just back to the setjmp in writeImageGrid.
+[[noreturn]] void pngError(png_structp png, png_const_charp) {
+  png_longjmp(png, 1);
+}
+void pngWarning(png_structp, png_const_charp) {}
 
 } // namespace
 
@@ -64,7 +75,7 @@ void writeImageGrid(const std::string &path, const float *images, int64_t n,
         }
   atomicWrite(path, [&](FILE *f) {
     png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, nullptr,
-                                              nullptr, nullptr);
+                                              pngError, pngWarning);
     png_infop info = png ? png_create_info_struct(png) : nullptr;
     if (!png || !info || setjmp(png_jmpbuf(png))) {
       png_destroy_write_struct(&png, &info);
