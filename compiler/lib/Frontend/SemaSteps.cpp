@@ -189,15 +189,8 @@ Value Sema::regulariser(const Call &c, Scope &) {
       continue;
     Value w = paramValue(i);
     TensorType t{ElemType::F32, decl.shape};
-    Value term;
-    if (f == "l1") { // |w| = relu(w) + relu(-w)
-      Value neg = add(OpKind::Neg, {w.node}, t, e.loc);
-      Value a = add(OpKind::Relu, {w.node}, t, e.loc);
-      Value b = add(OpKind::Relu, {neg.node}, t, e.loc);
-      term = add(OpKind::Add, {a.node, b.node}, t, e.loc);
-    } else {
-      term = add(OpKind::Mul, {w.node, w.node}, t, e.loc);
-    }
+    Value term = f == "l1" ? add(OpKind::Abs, {w.node}, t, e.loc)
+                           : add(OpKind::Mul, {w.node, w.node}, t, e.loc);
     TensorType scalar{ElemType::F32, {}};
     Value s = add(OpKind::Unbroadcast, {term.node}, scalar, e.loc);
     sum = sum.ok() ? add(OpKind::Add, {sum.node, s.node}, scalar, e.loc) : s;
