@@ -179,6 +179,19 @@ func.func @shapes(%x: tensor<2x3x4xf32>, %y: tensor<2x3x1xf32>, %r: tensor<1x4xf
   return %0, %1, %2, %3, %4 : tensor<6x4xf32>, tensor<2x3x5xf32>, tensor<2x3x2xf32>, tensor<5x3x4xf32>, tensor<2x3x4xf32>
 }
 
+// CHECK-LABEL: func @exp_log_abs
+func.func @exp_log_abs(%x: tensor<2x3xf32>, %dy: tensor<2x3xf32>) -> (tensor<2x3xf32>, tensor<2x3xf32>, tensor<2x3xf32>, tensor<2x3xf32>) {
+  // CHECK: nn.exp %{{.*}} : tensor<2x3xf32>
+  %0 = nn.exp %x : tensor<2x3xf32>
+  // CHECK: nn.log %{{.*}} : tensor<2x3xf32>
+  %1 = nn.log %x : tensor<2x3xf32>
+  // CHECK: nn.abs %{{.*}} : tensor<2x3xf32>
+  %2 = nn.abs %x : tensor<2x3xf32>
+  // CHECK: nn.abs_grad %{{.*}}, %{{.*}} : tensor<2x3xf32>
+  %3 = nn.abs_grad %x, %dy : tensor<2x3xf32>
+  return %0, %1, %2, %3 : tensor<2x3xf32>, tensor<2x3xf32>, tensor<2x3xf32>, tensor<2x3xf32>
+}
+
 // CHECK-LABEL: func @random
 func.func @random(%x: tensor<2x4x4x1xf32>, %hyper: tensor<4xf32>) -> (tensor<8x16xf32>, tensor<2x4x4x1xf32>) {
   // CHECK: nn.dropout_mask %{{.*}} {p = 2.500000e-01 : f32, salt = 3 : i64} : tensor<4xf32> -> tensor<8x16xf32>
