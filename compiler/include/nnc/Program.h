@@ -119,7 +119,10 @@ struct Param {
   /* (sequences [B, T, ...]..., initial states...) length, reverse: the body   \
      runs once per step; results: each emitted value stacked [B, T, ...],      \
      then the final states */                                                  \
-  X(Scan, "scan", Region)
+  X(Scan, "scan", Region)                                                      \
+  /* (x3 [B, K, D]) -> the rows of the body's Jacobian (nn.vjp; the body maps  \
+     x3 to [B, K, K]): the contractive penalty */                              \
+  X(Vjp, "vjp", Region)
 
 enum class OpKind {
 #define NNC_OP_ENUM(kind, name, role) kind,

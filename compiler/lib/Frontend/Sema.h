@@ -518,6 +518,10 @@ private:
   Value composedLoss(const Call &c, Scope &scope);
   /// l1(M) / l2(M, biases=false): the sum of |p| or p^2 over M's weights.
   Value regulariser(const Call &c, Scope &scope);
+  Value contractive(const Call &c, Scope &scope);
+  /// While contractive() inlines an encoder on [B, K, D]: model argument and
+  /// result types are not checked against their declarations.
+  bool relaxArgTypes = false;
   void trainSteps(const ast::Train &t, Program &p);
   void outputs(const std::map<std::string, const ast::Setting *> &settings,
                Program &p);

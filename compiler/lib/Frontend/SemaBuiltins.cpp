@@ -147,6 +147,11 @@ const std::vector<Builtin> &builtinTable() {
        {{"logits"}, {"target"}},
        &Sema::composedLoss},
       {"kl_normal", {}, B::Loss, {{"mu"}, {"logvar"}}, &Sema::composedLoss},
+      {"contractive",
+       {},
+       B::Loss,
+       {{"model", K::Text}, {"x"}},
+       &Sema::contractive},
       {"kl_sparsity",
        {},
        B::Loss,
@@ -248,6 +253,12 @@ Value Sema::call(const ast::Expr &e, Scope &scope) {
   case BuiltinKind::Activation:
   case BuiltinKind::Loss:
     break;
+  }
+  if (!b->inScan && level() > 0 && relaxArgTypes) {
+    error(e.loc, "contractive: the encoder may use dense layers and "
+                 "elementwise operations only, not " +
+                     f);
+    return {};
   }
   if (!b->inScan && level() > 0) {
     error(e.loc, f + " inside a scan is not supported (its state would have "

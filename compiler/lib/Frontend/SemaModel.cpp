@@ -110,8 +110,8 @@ Value Sema::inlineModel(const ast::Model &m, const std::vector<Actual> &args,
   for (size_t i = 0; i < m.args.size(); ++i) {
     const ast::Arg &a = m.args[i];
     TensorType declared;
-    if (a.type && type(*a.type, declared, true) && args[i].value.ok() &&
-        !(declared == args[i].value.type))
+    if (!relaxArgTypes && a.type && type(*a.type, declared, true) &&
+        args[i].value.ok() && !(declared == args[i].value.type))
       error(callLoc, std::string(m.isBlock ? "argument '" : "argument '") +
                          a.name + "' of " +
                          (m.isBlock ? "block '" : "model '") + m.name +
@@ -141,8 +141,8 @@ Value Sema::inlineModel(const ast::Model &m, const std::vector<Actual> &args,
     return {};
   }
   TensorType declared;
-  if (m.result && type(*m.result, declared, true) && result.ok() &&
-      !(declared == result.type)) {
+  if (!relaxArgTypes && m.result && type(*m.result, declared, true) &&
+      result.ok() && !(declared == result.type)) {
     error(ret->loc, what + m.name + "' returns " + formatType(result.type) +
                         " but is declared to return " + formatType(declared));
     return {};

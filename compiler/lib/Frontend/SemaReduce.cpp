@@ -181,17 +181,17 @@ Value Sema::composedLoss(const Call &c, Scope &scope) {
     Value rhoHat = add(OpKind::Div, {s.node, n.node}, s.type, l);
     auto term = [&](double r, Value q) { // r log(r / q) = r log r - r log q
       Value lq = add(OpKind::Log, {q.node}, q.type, l);
-      Value rl = add(OpKind::Mul, {constant((float)r, l).node, lq.node},
-                     q.type, l);
-      return add(OpKind::Sub, {constant((float)(r * std::log(r)), l).node,
-                               rl.node},
-                 q.type, l);
+      Value rl =
+          add(OpKind::Mul, {constant((float)r, l).node, lq.node}, q.type, l);
+      return add(OpKind::Sub,
+                 {constant((float)(r * std::log(r)), l).node, rl.node}, q.type,
+                 l);
     };
     Value oneMinus =
         add(OpKind::Sub, {constant(1.0f, l).node, rhoHat.node}, s.type, l);
-    Value kl = add(OpKind::Add,
-                   {term(rho, rhoHat).node, term(1 - rho, oneMinus).node},
-                   s.type, l);
+    Value kl =
+        add(OpKind::Add, {term(rho, rhoHat).node, term(1 - rho, oneMinus).node},
+            s.type, l);
     return add(OpKind::Unbroadcast, {kl.node}, scalar, l);
   }
   Value b = c.values[1];

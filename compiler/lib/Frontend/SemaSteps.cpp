@@ -201,6 +201,84 @@ Value Sema::regulariser(const Call &c, Scope &) {
   return sum;
 }
 
+/// contractive(Enc, x) = (sum_b w_b ||d Enc(x_b) / d x_b||_F^2) / sum_b w_b:
+/// an nn.vjp whose body is Enc run on K copies of each sample (x3 [B, K, D],
+/// K = Enc's width), so that row k of the result is d h_k / d x; the
+/// compiler differentiates Enc for it, then the loss again (second order).
+Value Sema::contractive(const Call &c, Scope &scope) {
+  const ast::Expr &e = c.e;
+  if (!c.args[0] || !c.valid())
+    return {};
+  const ast::Expr &me = *c.args[0];
+  auto it = models.find(me.text);
+  if (me.kind != ast::Expr::Name || it == models.end() || it->second->isBlock ||
+      it->second->args.size() != 1) {
+    error(me.loc, "contractive: expected the name of a model of one input");
+    return {};
+  }
+  const ast::Model &m = *it->second;
+  Value x = c.values[1];
+  if (x.type.elem != ElemType::F32 || x.type.dims.size() != 2 ||
+      x.type.dims[0] != kBatch) {
+    error(c.args[1]->loc,
+          "contractive: x must be f32[B, D], got " + formatType(x.type));
+    return {};
+  }
+  // Enc on x, for its width (its params are the ones the loss shares).
+  Value h = inlineModel(m, {{x, std::nullopt}}, e.loc, &scope);
+  if (!h.ok())
+    return {};
+  if (h.type.dims.size() != 2 || h.type.dims[0] != kBatch) {
+    error(e.loc, "contractive: model '" + m.name +
+                     "' must return a code f32[B, H], got " +
+                     formatType(h.type));
+    return {};
+  }
+  const int64_t k = h.type.dims[1], d = x.type.dims[1];
+  const Loc &l = e.loc;
+  TensorType t3{ElemType::F32, {kBatch, k, d}};
+  Value xr = add(OpKind::Reshape, {x.node}, {ElemType::F32, {kBatch, 1, d}}, l);
+  Value ones = add(OpKind::Const, {}, {ElemType::F32, {1, k, 1}}, l);
+  graph->nodes[ones.node].values.assign(k, 1.0f);
+  Value x3 = add(OpKind::Mul, {xr.node, ones.node}, t3, l);
+  // The body: Enc on the K copies; its dense layers and elementwise ops take
+  // the extra axis.
+  Graph body;
+  enterBody(body);
+  Value in = add(OpKind::Input, {}, t3, l);
+  graph->nodes[in.node].index = 0;
+  relaxArgTypes = true;
+  Value y = inlineModel(m, {{in, std::nullopt}}, l, &scope);
+  relaxArgTypes = false;
+  leaveBody();
+  if (!y.ok())
+    return {};
+  static const std::set<OpKind> allowed = {
+      OpKind::Input,  OpKind::Param,    OpKind::Const,     OpKind::Outer,
+      OpKind::MatMul, OpKind::Add,      OpKind::Sub,       OpKind::Mul,
+      OpKind::Div,    OpKind::Neg,      OpKind::Relu,      OpKind::Sigmoid,
+      OpKind::Tanh,   OpKind::Softplus, OpKind::LeakyRelu, OpKind::Exp};
+  for (const Node &n : body.nodes)
+    if (!allowed.count(n.op)) {
+      error(n.loc, std::string("contractive: the encoder may use dense "
+                               "layers and elementwise operations only, not ") +
+                       opName(n.op));
+      return {};
+    }
+  body.results = {y.node};
+  Node n;
+  n.op = OpKind::Vjp;
+  n.operands = {x3.node};
+  n.type = t3;
+  n.loc = l;
+  n.index = 1;
+  n.regions.push_back(std::move(body));
+  n.resultTypes = {t3};
+  Value j{addNode(std::move(n)), t3, level()};
+  Value sq = add(OpKind::Mul, {j.node, j.node}, t3, l);
+  return sampleMean(sq, /*sum=*/true, l);
+}
+
 /// Every param a graph (and the bodies in it) reads.
 static void paramsRead(const Graph &g, std::set<int> &out) {
   for (const Node &n : g.nodes) {

@@ -544,9 +544,10 @@ private:
     for (const NodeAttr &a : node.attrs)
       state.addAttribute(a.name, attr(a));
     int32_t iterated = node.index;
-    state.addAttribute("operandSegmentSizes",
-                       b.getDenseI32ArrayAttr(
-                           {iterated, (int32_t)operands.size() - iterated}));
+    if (node.op == OpKind::Scan)
+      state.addAttribute("operandSegmentSizes",
+                         b.getDenseI32ArrayAttr(
+                             {iterated, (int32_t)operands.size() - iterated}));
     state.addRegion();
     Operation *op = b.create(state);
     if (!op->isRegistered())

@@ -498,6 +498,45 @@ LogicalResult nnc::grad::buildTrainStep(func::FuncOp train,
   return success();
 }
 
+/// nn.vjp: the body's ops on x, then their reverse sweep seeded with the
+/// identity over y's last two axes (dL/dy[b, k, j] = [j = k]); the adjoint
+/// of x replaces the op. Its ops are ordinary nn ops, so the loss reading
+/// them is differentiated again by buildTrainStep: second-order autodiff.
+static LogicalResult expandVjp(nn::VjpOp vjp, const GradRuleSet &rules) {
+  OpBuilder b(vjp);
+  Location loc = vjp.getLoc();
+  Block &body = vjp.getBody().front();
+  IRMapping map;
+  map.map(body.getArgument(0), vjp.getX());
+  llvm::DenseSet<Value> varied = {vjp.getX()};
+  SmallVector<Operation *> forward;
+  for (Operation &op : body.without_terminator()) {
+    Operation *clone = b.clone(op, map);
+    forward.push_back(clone);
+    propagateVaried(clone, varied);
+  }
+  Value y = map.lookupOrDefault(body.getTerminator()->getOperand(0));
+  auto yt = cast<RankedTensorType>(y.getType());
+  int64_t k = yt.getDimSize(1);
+  auto eyeType = RankedTensorType::get({1, k, k}, b.getF32Type());
+  SmallVector<float> eye(k * k, 0.0f);
+  for (int64_t i = 0; i < k; ++i)
+    eye[i * k + i] = 1.0f;
+  Value eyeConst = b.create<arith::ConstantOp>(
+      loc, DenseElementsAttr::get(eyeType, ArrayRef<float>(eye)));
+  Value seed = b.create<nn::BroadcastToOp>(loc, yt, eyeConst);
+  ReverseSweep sweep(b, rules, std::move(varied));
+  sweep.accumulate(y, seed, loc);
+  if (failed(sweep.sweep(forward)))
+    return failure();
+  Value g = sweep.adjoint(vjp.getX());
+  if (!g)
+    g = b.create<arith::ConstantOp>(loc, b.getZeroAttr(vjp.getX().getType()));
+  vjp.replaceAllUsesWith(g);
+  vjp.erase();
+  return success();
+}
+
 namespace {
 
 struct AutodiffPass : nnc::impl::AutodiffBase<AutodiffPass> {
@@ -514,6 +553,11 @@ struct AutodiffPass : nnc::impl::AutodiffBase<AutodiffPass> {
     populateLossGradRules(rules);
     populateShapeGradRules(rules);
     populateScanGradRules(rules);
+    SmallVector<nn::VjpOp> vjps;
+    getOperation().walk([&](nn::VjpOp op) { vjps.push_back(op); });
+    for (nn::VjpOp op : vjps)
+      if (failed(expandVjp(op, rules)))
+        return signalPassFailure();
     SmallVector<func::FuncOp> steps;
     for (auto f : getOperation().getOps<func::FuncOp>())
       if (f->hasAttr("nn.grad_of"))

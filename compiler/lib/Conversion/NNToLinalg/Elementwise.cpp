@@ -93,8 +93,8 @@ Value scalar(nn::AbsOp, OpBuilder &b, Location l, ValueRange a) {
 // abs_grad(x, dy) = x > 0 ? dy : (0 > x ? -dy : 0)
 Value scalar(nn::AbsGradOp, OpBuilder &b, Location l, ValueRange a) {
   Value zero = f32(b, l, 0.0);
-  Value neg = selectGt(b, l, zero, a[0], b.create<arith::NegFOp>(l, a[1]),
-                       zero);
+  Value neg =
+      selectGt(b, l, zero, a[0], b.create<arith::NegFOp>(l, a[1]), zero);
   return selectGt(b, l, a[0], zero, a[1], neg);
 }
 

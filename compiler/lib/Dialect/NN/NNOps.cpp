@@ -682,6 +682,24 @@ static RankedTensorType addTime(RankedTensorType t, int64_t length) {
   return RankedTensorType::get(shape, t.getElementType());
 }
 
+LogicalResult VjpOp::verify() {
+  auto x = cast<RankedTensorType>(getX().getType());
+  if (x != getResult().getType())
+    return emitOpError("result must have x's type");
+  Block &body = getBody().front();
+  if (body.getNumArguments() != 1 || body.getArgument(0).getType() != x)
+    return emitOpError("the body takes one argument of x's type");
+  auto yield = dyn_cast<YieldOp>(body.getTerminator());
+  if (!yield || yield.getValues().size() != 1)
+    return emitOpError("the body yields one value");
+  auto y = dyn_cast<RankedTensorType>(yield.getValues()[0].getType());
+  if (!y || y.getRank() != 3 || x.getRank() != 3 ||
+      y.getDimSize(0) != x.getDimSize(0) ||
+      y.getDimSize(1) != x.getDimSize(1) || y.getDimSize(2) != x.getDimSize(1))
+    return emitOpError("x must be [B, K, D] and the body's result [B, K, K]");
+  return success();
+}
+
 LogicalResult ScanOp::verify() {
   int64_t length = getLength();
   if (length < 1)

@@ -97,6 +97,48 @@ void nnc::grad::populateElementwiseGradRules(GradRuleSet &rules) {
     c.d(0, [&] { return c.emit<nn::SoftmaxGradOp>(c.ty(0), {c.y(), c.dy()}); });
     return success();
   });
+  // Second order: the rules of the ops the first-order rules emit, so that a
+  // loss reading a gradient (nn.vjp: the contractive penalty) differentiates.
+  // z = relu_grad(x, dy) = dy (x > 0): d(dy) = relu_grad(x, dz); x: 0 a.e.
+  rules.add<nn::ReluGradOp>([](auto, GradContext &c) {
+    c.d(1, [&] { return c.emit<nn::ReluGradOp>(c.yTy(), {c.x(0), c.dy()}); });
+    return success();
+  });
+  // z = leaky_relu_grad(x, dy): d(dy) = leaky_relu_grad(x, dz); x: 0 a.e.
+  rules.add<nn::LeakyReluGradOp>([](nn::LeakyReluGradOp g, GradContext &c) {
+    c.d(1, [&] {
+      return c.emit<nn::LeakyReluGradOp>(
+          c.yTy(), {c.x(0), c.dy()},
+          {c.b.getNamedAttr("alpha", g.getAlphaAttr())});
+    });
+    return success();
+  });
+  // z = sigmoid_grad(y, dy) = dy y (1 - y): d(dy) = sigmoid_grad(y, dz),
+  // dy_ = dz dy (1 - 2 y) = dz dy (1 - y) - dz dy y
+  rules.add<nn::SigmoidGradOp>([](auto, GradContext &c) {
+    c.d(1, [&] {
+      return c.emit<nn::SigmoidGradOp>(c.yTy(), {c.x(0), c.dy()});
+    });
+    c.d(0, [&] {
+      Type t = c.yTy();
+      Value g = c.emit<nn::MulOp>(t, {c.dy(), c.x(1)});
+      Value gy = c.emit<nn::MulOp>(t, {g, c.x(0)});
+      return c.emit<nn::SubOp>(t, {c.emit<nn::SubOp>(t, {g, gy}), gy});
+    });
+    return success();
+  });
+  // z = tanh_grad(y, dy) = dy (1 - y^2): d(dy) = tanh_grad(y, dz),
+  // dy_ = -2 y dy dz
+  rules.add<nn::TanhGradOp>([](auto, GradContext &c) {
+    c.d(1, [&] { return c.emit<nn::TanhGradOp>(c.yTy(), {c.x(0), c.dy()}); });
+    c.d(0, [&] {
+      Type t = c.yTy();
+      Value g = c.emit<nn::MulOp>(t, {c.dy(), c.x(1)});
+      Value gy = c.emit<nn::MulOp>(t, {g, c.x(0)});
+      return c.emit<nn::NegOp>(t, {c.emit<nn::AddOp>(t, {gy, gy})});
+    });
+    return success();
+  });
   // y = exp(x): dx = dy * y
   rules.add<nn::ExpOp>([](auto, GradContext &c) {
     c.d(0, [&] { return c.emit<nn::MulOp>(c.yTy(), {c.dy(), c.y()}); });

@@ -784,11 +784,41 @@ def NN_ScanOp : NN_Op<"scan", [RecursiveMemoryEffects, SingleBlock,
   }];
 }
 
-def NN_YieldOp : NN_Op<"yield", [Pure, Terminator, HasParent<"ScanOp">]> {
+def NN_VjpOp : NN_Op<"vjp", [RecursiveMemoryEffects, SingleBlock]> {
+  let summary = "every row of a Jacobian, by reverse mode over the body";
+  let description = [{
+    The body maps x [B, K, D] (K copies of each sample's input) to y
+    [B, K, K] and treats the K rows of each sample independently (dense layers
+    and elementwise operations). The result is the gradient of
+    `sum_{b,k} y[b, k, k]` with respect to x: its row [b, k, :] is
+    d y_k / d x for sample b, row k of the Jacobian of the body's function
+    (one output unit per row). `nn-autodiff` first replaces it by the body's
+    ops and their reverse sweep (the first-order rules, seeded with the
+    identity), so that differentiating the loss that reads it again is
+    second-order autodiff: the contractive penalty (`contractive(Enc, x)`).
+
+    ```mlir
+    %j = nn.vjp %x3 : tensor<8x4x6xf32> -> tensor<8x4x6xf32> {
+    ^bb0(%x: tensor<8x4x6xf32>):
+      %a = nn.matmul %x, %w : tensor<8x4x6xf32>, tensor<6x4xf32> -> tensor<8x4x4xf32>
+      %h = nn.sigmoid %a : tensor<8x4x4xf32>
+      nn.yield %h : tensor<8x4x4xf32>
+    }
+    ```
+  }];
+  let arguments = (ins NN_NonScalarTensor:$x);
+  let results = (outs NN_NonScalarTensor:$result);
+  let regions = (region SizedRegion<1>:$body);
+  let assemblyFormat = "$x attr-dict `:` type($x) `->` type($result) $body";
+  let hasVerifier = 1;
+}
+
+def NN_YieldOp : NN_Op<"yield", [Pure, Terminator,
+                                 ParentOneOf<["ScanOp", "VjpOp"]>]> {
   let summary = "the outputs and new states of one step of nn.scan";
   let description = [{
     Ends the body of `nn.scan`: the step's outputs, then the new value of
-    each carried state.
+    each carried state; or the body of `nn.vjp`: its one result.
 
     ```mlir
     nn.yield %y, %h : tensor<8x32xf32>, tensor<8x32xf32>
