@@ -42,7 +42,8 @@ commands:
                        rebuild with `nnc build --batch B`
     --lr X             learning rate (default %7$g)
     --seed S           seed of initialisation, shuffling and the random
-                       streams of dropout and flips (default %8$lld)
+                       streams of dropout, flips, noise, normal and uniform
+                       (default %8$lld)
     --data DIR         Fashion-MNIST directory (fashion_mnist models), or
                        the text file (text models)
     --limit-batches N  stop each epoch after N batches (the test set is
@@ -56,9 +57,9 @@ commands:
     --resume FILE      start from a checkpoint (params, optimizer state,
                        buffers, step)
     --threads T        worker threads (default 2, or $OMP_NUM_THREADS)
-  eval       --load FILE [--data DIR] [--threads T]
+  eval       --load FILE [--data DIR] [--seed S] [--threads T]
              loss (and accuracy) of a checkpoint on the test set
-  predict    --load FILE --input FILE [--threads T]
+  predict    --load FILE --input FILE [--seed S] [--threads T]
              FILE: whitespace-separated floats, one sample per line; prints
              the model output per sample (and class=<argmax> for classifiers,
              one per position, comma-separated, for outputs [B, T, C])
@@ -92,8 +93,8 @@ const std::map<std::string, std::set<std::string>> kFlags = {
     {"train",
      {"epochs", "batch", "lr", "seed", "data", "limit-batches", "metrics",
       "save", "resume", "threads", "grad-norms"}},
-    {"eval", {"load", "data", "threads"}},
-    {"predict", {"load", "input", "threads"}},
+    {"eval", {"load", "data", "seed", "threads"}},
+    {"predict", {"load", "input", "seed", "threads"}},
     {"params", {"load", "seed"}},
     {"sample", {"load", "length", "temperature", "prime", "seed", "threads"}},
     {"gradcheck", {"samples", "seed", "threads"}},
@@ -279,7 +280,7 @@ int run(const Options &o, const ModelDesc &d, const EntryPoints &ep) {
   }
   if (o.command == "eval") {
     Dataset test = testSet(d, strFlag(o, "data"));
-    EvalResult r = evaluate(d, ep, arena, test);
+    EvalResult r = evaluate(d, ep, arena, test, seed);
     std::printf("test_loss %.4f", r.loss);
     if (d.classification)
       std::printf("  test_acc %.2f%%", r.acc);
@@ -300,12 +301,14 @@ int run(const Options &o, const ModelDesc &d, const EntryPoints &ep) {
     resetCarried(d, arena);
     auto rows = readSamples(strFlag(o, "input"), d.x.perSample());
     const int64_t per = d.x.perSample(), outPer = d.out.perSample();
+    int64_t calls = 0;
     for (size_t start = 0; start < rows.size(); start += d.batch) {
       size_t count = std::min<size_t>(d.batch, rows.size() - start);
       float *x = arena.f32(d.x);
       std::memset(x, 0, d.x.bytes());
       for (size_t i = 0; i < count; ++i)
         std::memcpy(x + i * per, rows[start + i].data(), per * 4);
+      setHyper(d, arena, 0, ++calls, seed);
       ep.predict(arena.base());
       const float *out = arena.f32(d.out);
       for (size_t i = 0; i < count; ++i) {

@@ -191,6 +191,10 @@ struct Builtin {
 /// The builtin named (or aliased) `name`, or null.
 const Builtin *findBuiltin(const std::string &name);
 
+/// A call of `normal` or `uniform` that makes a tensor of random draws, not
+/// an initialiser: its first argument is a shape list (or `shape=` is named).
+bool randomTensorCall(const ast::Expr &e);
+
 /// PyTorch's default initialiser of dense and conv weights and biases
 /// (nn.Linear, nn.Conv2d): U(-1/sqrt(fan_in), 1/sqrt(fan_in)).
 inline Init pytorchDefault(double fanIn) {
@@ -249,7 +253,11 @@ private:
   /// batch statistics and updates bufferNodes. Eval mode: identities and the
   /// running statistics.
   bool trainMode = false;
-  int nextSalt = 0;        ///< random nodes of the train graph
+  /// Salts of the random call sites of the graph being built: every call
+  /// site takes the next one in every mode, so a site has the same salt in
+  /// the forward, loss and eval-loss graphs.
+  int nextSalt = 0;
+  int hyperLeaf = -1; ///< the forward or step graph's Hyper leaf, once made
   int64_t repeatSteps = 0; ///< iterations of all repeats so far
   bool tooLarge = false;   ///< an expansion limit was hit: stop expanding
   const Scope *constScope = nullptr; ///< where number() looks up names
@@ -425,6 +433,13 @@ private:
   Value batchNorm(const Call &c, Scope &scope);
   Value dropout(const Call &c, Scope &scope);
   Value flipLr(const Call &c, Scope &scope);
+  Value noise(const Call &c, Scope &scope);
+  Value randomTensor(const Call &c, Scope &scope);
+  /// The graph's hyper [lr, t, seed, 0]: input 3 of a loss graph, else a
+  /// Hyper leaf made on first use (SemaRandom.cpp).
+  Value hyper(const Loc &loc);
+  /// A shape list such as [B, 16] (`f` names the builtin in errors).
+  bool shapeList(const ast::Expr &s, const std::string &f, TensorType &out);
   Value recurrent(const Call &c, Scope &scope);
   /// A step of a scan built in C++: (t, slices, states) -> outputs, then the
   /// new states.

@@ -24,8 +24,8 @@ static bool calls(const ast::Expr &e, const std::string &name) {
   return false;
 }
 
-/// Builds the loss expression into g: inputs x, y, w (nodes 0, 1, 2) and, in
-/// train mode, hyper (node 3). Leaves trainedOutput set.
+/// Builds the loss expression into g: inputs x, y, w, hyper (nodes 0, 1, 2,
+/// 3; hyper in both modes). Leaves trainedOutput set.
 Value Sema::buildLoss(const ast::Expr &le, Program &p, Graph &g, bool train) {
   prog = &p;
   graph = &g;
@@ -40,8 +40,7 @@ Value Sema::buildLoss(const ast::Expr &le, Program &p, Graph &g, bool train) {
   Value x = add(OpKind::Input, {}, p.input, l);
   Value y = add(OpKind::Input, {}, p.target, l);
   add(OpKind::Input, {}, TensorType{ElemType::F32, {kBatch}}, l);
-  if (train)
-    add(OpKind::Input, {}, TensorType{ElemType::F32, {4}}, l);
+  add(OpKind::Input, {}, TensorType{ElemType::F32, {4}}, l);
   for (size_t i = 0; i < g.nodes.size(); ++i)
     g.nodes[i].index = (int)i;
   scope.names = {{"x", x}, {"y", y}};
