@@ -43,7 +43,8 @@ commands:
                        rebuild with `nnc build --batch B`
     --lr X             learning rate (default %7$g)
     --seed S           seed of initialisation, shuffling and the random
-                       streams of dropout and flips (default %8$lld)
+                       streams of dropout, flips, noise, normal and uniform
+                       (default %8$lld)
     --data DIR         Fashion-MNIST directory (fashion_mnist models), or
                        the text file (text models)
     --limit-batches N  stop each epoch after N batches (the test set is
@@ -61,10 +62,10 @@ commands:
                        the train section) to DIR/epoch_NNN.png, the same
                        draws every time
     --samples-dir DIR  where (default: the current directory)
-  eval       --load FILE [--data DIR] [--threads T]
+  eval       --load FILE [--data DIR] [--seed S] [--threads T]
              loss (and accuracy) of a checkpoint on the test set; with
              several training steps, each step's loss
-  predict    --load FILE --input FILE [--threads T]
+  predict    --load FILE --input FILE [--seed S] [--threads T]
              FILE: whitespace-separated floats, one sample per line; prints
              the model output per sample (and class=<argmax> for classifiers,
              one per position, comma-separated, for outputs [B, T, C])
@@ -108,8 +109,8 @@ const std::map<std::string, std::set<std::string>> kFlags = {
      {"epochs", "batch", "lr", "seed", "data", "limit-batches", "metrics",
       "save", "resume", "threads", "grad-norms", "samples-every",
       "samples-dir"}},
-    {"eval", {"load", "data", "threads"}},
-    {"predict", {"load", "input", "threads"}},
+    {"eval", {"load", "data", "seed", "threads"}},
+    {"predict", {"load", "input", "seed", "threads"}},
     {"params", {"load", "seed"}},
     {"sample",
      {"load", "length", "temperature", "prime", "seed", "threads", "n", "out"}},
@@ -306,14 +307,14 @@ int run(const Options &o, const ModelDesc &d, const EntryPoints &ep) {
   if (o.command == "eval") {
     Dataset test = testSet(d, strFlag(o, "data"));
     if (!d.steps.empty()) {
-      EvalResult r = evaluateSteps(d, ep, arena, test);
+      EvalResult r = evaluateSteps(d, ep, arena, test, seed);
       for (size_t k = 0; k < d.steps.size(); ++k)
         std::printf("%stest %s %.4f", k ? "  " : "", d.steps[k].name.c_str(),
                     r.stepLosses[k]);
       std::printf("  (%lld samples)\n", (long long)test.n);
       return 0;
     }
-    EvalResult r = evaluate(d, ep, arena, test);
+    EvalResult r = evaluate(d, ep, arena, test, seed);
     std::printf("test_loss %.4f", r.loss);
     if (d.classification)
       std::printf("  test_acc %.2f%%", r.acc);
@@ -356,12 +357,14 @@ int run(const Options &o, const ModelDesc &d, const EntryPoints &ep) {
     resetCarried(d, arena);
     auto rows = readSamples(strFlag(o, "input"), d.x.perSample());
     const int64_t per = d.x.perSample(), outPer = d.out.perSample();
+    int64_t calls = 0;
     for (size_t start = 0; start < rows.size(); start += d.batch) {
       size_t count = std::min<size_t>(d.batch, rows.size() - start);
       float *x = arena.f32(d.x);
       std::memset(x, 0, d.x.bytes());
       for (size_t i = 0; i < count; ++i)
         std::memcpy(x + i * per, rows[start + i].data(), per * 4);
+      setHyper(d, arena, 0, ++calls, seed);
       ep.predict(arena.base());
       const float *out = arena.f32(d.out);
       for (size_t i = 0; i < count; ++i) {

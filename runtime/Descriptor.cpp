@@ -415,10 +415,10 @@ void Parser::dataset(const std::vector<std::string> &f) {
 }
 
 void Parser::validate() {
-  static const char *required[] = {"model", "batch", "arena", "slot input",
-                                   "slot output"};
-  static const char *requiredToTrain[] = {
-      "train", "data", "slot target", "slot weight", "slot hyper", "slot loss"};
+  static const char *required[] = {"model",      "batch",      "arena",
+                                   "slot input", "slot hyper", "slot output"};
+  static const char *requiredToTrain[] = {"train", "data", "slot target",
+                                          "slot weight", "slot loss"};
   for (const char *r : required)
     if (!seen.count(r))
       fail(std::string("missing '") + r + "' record");
@@ -448,12 +448,11 @@ void Parser::validate() {
              std::to_string(b) + ", ...], got " + shapeStr(s->shape));
   need(d.x.dtype == DType::F32, "the input slot must be f32");
   need(d.out.dtype == DType::F32, "the output slot must be f32");
+  need(d.hyper.shape == std::vector<int64_t>{4} && d.hyper.dtype == DType::F32,
+       "the hyper slot must be f32 [4]");
   if (trainable) {
     need(d.w.shape == std::vector<int64_t>{b} && d.w.dtype == DType::F32,
          "the weight slot must be f32 [B]");
-    need(d.hyper.shape == std::vector<int64_t>{4} &&
-             d.hyper.dtype == DType::F32,
-         "the hyper slot must be f32 [4]");
     need(d.loss.shape.empty() && d.loss.dtype == DType::F32,
          "the loss slot must be an f32 scalar");
   }
@@ -468,6 +467,7 @@ void Parser::validate() {
   // Slots are 64-aligned (checked per slot) and must not overlap.
   std::vector<const Slot *> all = d.persistent();
   all.push_back(&d.x);
+  all.push_back(&d.hyper);
   all.push_back(&d.out);
   for (const Slot &s : d.carried) {
     need(s.shape.size() == 2 && s.shape[0] == b,
@@ -486,7 +486,7 @@ void Parser::validate() {
     }
   }
   if (trainable)
-    for (const Slot *s : {&d.y, &d.w, &d.hyper, &d.loss})
+    for (const Slot *s : {&d.y, &d.w, &d.loss})
       all.push_back(s);
   // The norms of nnc_train_step_norms: one per param, then [T] per state.
   need(!d.hasGradNorms() || trainable,

@@ -38,6 +38,7 @@ bool gradCheck(const ModelDesc &d, const EntryPoints &ep, Arena &arena,
     count = d.batch;
     fillStreamBatch(d, ds, 0, arena);
     if (streamBatches(d, ds) > 1) {
+      setHyper(d, arena, 0, 1, seed);
       ep.evalStep(arena.base());
       fillStreamBatch(d, ds, 1, arena);
     }

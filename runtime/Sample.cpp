@@ -42,9 +42,11 @@ std::string sampleText(const ModelDesc &d, const EntryPoints &ep, Arena &arena,
   std::uniform_real_distribution<double> uniform(0.0, 1.0);
   float *x = arena.f32(d.stepX);           // [B, 1, C]
   const float *out = arena.f32(d.stepOut); // [B, 1, C]
+  int64_t calls = 0;
   auto feed = [&](int k) {
     std::memset(x, 0, d.stepX.bytes());
     x[k] = 1.0f; // row 0; the other rows stay zero
+    setHyper(d, arena, 0, ++calls, seed);
     ep.sampleStep(arena.base());
   };
   for (int k : classes)

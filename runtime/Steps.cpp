@@ -46,7 +46,7 @@ int64_t stepRuns(const ModelDesc &d, size_t k, int64_t batches) {
 }
 
 EvalResult evaluateSteps(const ModelDesc &d, const EntryPoints &ep,
-                         Arena &arena, const Dataset &ds) {
+                         Arena &arena, const Dataset &ds, uint64_t seed) {
   EvalResult r;
   std::vector<int64_t> order(ds.n);
   for (int64_t i = 0; i < ds.n; ++i)
@@ -61,7 +61,7 @@ EvalResult evaluateSteps(const ModelDesc &d, const EntryPoints &ep,
       int64_t count = std::min(d.batch, ds.n - start);
       fillBatch(d, ds, &order[start], count, arena);
       // Random draws at evaluation differ per batch, the same every run.
-      setHyper(d, arena, 0, start / d.batch + 1, 0);
+      setHyper(d, arena, 0, start / d.batch + 1, seed);
       eval(arena.base());
       sum += double(*arena.f32(d.steps[k].loss)) * count;
     }
@@ -122,7 +122,7 @@ int64_t trainSteps(const ModelDesc &d, const EntryPoints &ep, Arena &arena,
                       rate > 0 ? remaining / rate : 0);
     }
     progress.clear();
-    EvalResult test = evaluateSteps(d, ep, arena, testSet);
+    EvalResult test = evaluateSteps(d, ep, arena, testSet, opts.seed);
     EpochStats st;
     st.epoch = e + 1;
     st.epochs = lastEpoch;

@@ -14,6 +14,7 @@
 #include "Metrics.h"
 #include "Progress.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -82,15 +83,24 @@ int64_t countCorrect(const ModelDesc &d, Arena &arena, int64_t count) {
 }
 
 EvalResult evaluate(const ModelDesc &d, const EntryPoints &ep, Arena &arena,
-                    const Dataset &ds) {
+                    const Dataset &ds, uint64_t seed) {
   const int64_t b = d.batch;
   resetCarried(d, arena);
   EvalResult r;
+  int64_t calls = 0;
+  // The caller's hyper (the last train step's) is restored on return.
+  std::vector<float> hyper(arena.f32(d.hyper), arena.f32(d.hyper) + 4);
+  struct Restore {
+    float *to;
+    const std::vector<float> &from;
+    ~Restore() { std::copy(from.begin(), from.end(), to); }
+  } restore{arena.f32(d.hyper), hyper};
   if (ds.isStream()) {
     int64_t steps = streamBatches(d, ds), correct = 0;
     double lossSum = 0;
     for (int64_t s = 0; s < steps; ++s) {
       fillStreamBatch(d, ds, s, arena);
+      setHyper(d, arena, 0, ++calls, seed);
       ep.evalStep(arena.base());
       lossSum += double(*arena.f32(d.loss));
       if (d.classification)
@@ -108,6 +118,7 @@ EvalResult evaluate(const ModelDesc &d, const EntryPoints &ep, Arena &arena,
   for (int64_t start = 0; start < ds.n; start += b) {
     int64_t count = std::min(b, ds.n - start);
     fillBatch(d, ds, &order[start], count, arena);
+    setHyper(d, arena, 0, ++calls, seed);
     ep.evalStep(arena.base());
     lossSum += double(*arena.f32(d.loss)) * count;
     if (d.classification)
@@ -170,7 +181,7 @@ int64_t train(const ModelDesc &d, const EntryPoints &ep, Arena &arena,
                       rate > 0 ? remaining / rate : 0);
     }
     progress.clear();
-    EvalResult test = evaluate(d, ep, arena, testSet);
+    EvalResult test = evaluate(d, ep, arena, testSet, opts.seed);
     EpochStats st;
     st.epoch = e + 1;
     st.epochs = lastEpoch;

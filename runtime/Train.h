@@ -44,7 +44,10 @@ struct EntryPoints {
 };
 
 /// Writes hyper = [lr, t, seed mod 2^24, 0] (the seed exact in f32; it and t
-/// drive the train-mode random streams: dropout masks, flips).
+/// drive the random streams: dropout masks, flips, noise, normal, uniform).
+/// Every entry point reads it: training passes the global step t, the
+/// eval-mode entries (evaluate, predict, sample) lr = 0 and t = 1, 2, ... per
+/// call of the entry, so each batch draws anew and a run is reproducible.
 void setHyper(const ModelDesc &d, Arena &arena, double lr, int64_t t,
               uint64_t seed);
 
@@ -75,9 +78,10 @@ struct EvalResult {
 };
 
 /// Runs nnc_eval_step over ds in order (batches of B, last one padded; a
-/// text stream: its batches in order, from zero carried states).
+/// text stream: its batches in order, from zero carried states), batch k
+/// with hyper [0, k, seed, 0] (k from 1); the hyper slot is restored after.
 EvalResult evaluate(const ModelDesc &d, const EntryPoints &ep, Arena &arena,
-                    const Dataset &ds);
+                    const Dataset &ds, uint64_t seed);
 
 struct TrainOptions {
   int64_t epochs = 1;     ///< epochs to run now
@@ -107,7 +111,7 @@ int64_t stepRuns(const ModelDesc &d, size_t k, int64_t batches);
 
 /// Each step's nnc_eval_step_k over ds (EvalResult::stepLosses).
 EvalResult evaluateSteps(const ModelDesc &d, const EntryPoints &ep,
-                         Arena &arena, const Dataset &ds);
+                         Arena &arena, const Dataset &ds, uint64_t seed);
 
 /// Trains opts.epochs epochs, printing one line per epoch to stdout; returns
 /// the global step count after training (opts.step + steps taken).

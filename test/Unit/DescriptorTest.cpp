@@ -102,13 +102,14 @@ TEST(Descriptor, ParsesBuffersAfterStateAndWithoutTrainSection) {
                                 "source p.nn\n"
                                 "model P\n"
                                 "batch 1\n"
-                                "arena 256\n"
+                                "arena 320\n"
                                 "slot param W f32 2 0\n"
                                 "init zeros\n"
                                 "slot buffer mean f32 2 64\n"
                                 "init zeros\n"
                                 "slot input x f32 1,2 128\n"
-                                "slot output out f32 1,2 192\n");
+                                "slot hyper hyper f32 4 192\n"
+                                "slot output out f32 1,2 256\n");
   EXPECT_FALSE(p.trainable());
   ASSERT_EQ(p.buffers.size(), 1u);
   EXPECT_EQ(p.buffers[0].name, "mean");
@@ -184,6 +185,8 @@ INSTANTIATE_TEST_SUITE_P(
         Malformed{"f32 1 64", "f32 1 0", "overlap"},
         Malformed{"slot param b", "slot bias b", "unknown slot role"},
         Malformed{"slot loss loss f32 scalar 448\n", "", "missing 'slot loss'"},
+        // Every descriptor has the hyper slot (all entry points read it).
+        Malformed{"slot hyper hyper f32 4 384\n", "", "missing 'slot hyper'"},
         Malformed{"slot hyper hyper f32 4", "slot hyper hyper f32 3",
                   "hyper slot must be f32 [4]"},
         Malformed{"slot input x f32 4,2", "slot input x f32 2,4",

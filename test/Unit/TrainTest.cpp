@@ -22,20 +22,20 @@ TEST(Evaluate, WeightsPaddedBatchByRealSamples) {
   Arena a(d.arenaBytes);
   Dataset ds = tensorsDataset(d);
   // W = 0, b = 0: loss = mean(y^2) = (12.25 + 2.25 + 2.25 + 12.25 + 16 + 0)/6.
-  EvalResult r = evaluate(d, fakeModel(), a, ds);
+  EvalResult r = evaluate(d, fakeModel(), a, ds, 0);
   EXPECT_NEAR(r.loss, 45.0 / 6, 1e-5);
   // The exact solution W = [3, -2], b = 0.5 has zero loss.
   a.f32(d.params[0])[0] = 3;
   a.f32(d.params[0])[1] = -2;
   a.f32(d.params[1])[0] = 0.5;
-  EXPECT_NEAR(evaluate(d, fakeModel(), a, ds).loss, 0.0, 1e-10);
+  EXPECT_NEAR(evaluate(d, fakeModel(), a, ds, 0).loss, 0.0, 1e-10);
 }
 
 TEST(Train, LowersLossAndCountsSteps) {
   ModelDesc d = parseDescriptor(nnc_model_desc);
   Arena a(d.arenaBytes);
   Dataset ds = tensorsDataset(d);
-  double before = evaluate(d, fakeModel(), a, ds).loss;
+  double before = evaluate(d, fakeModel(), a, ds, 0).loss;
   TrainOptions o;
   o.epochs = 5;
   o.lr = 0.1;
@@ -50,7 +50,7 @@ TEST(Train, LowersLossAndCountsSteps) {
   EXPECT_EQ(a.f32(d.hyper)[3], 0.0f);
   // ymean started at 0 (fresh arena): the train step wrote it.
   EXPECT_NE(a.f32(d.buffers[0])[0], 0.0f);
-  EXPECT_LT(evaluate(d, fakeModel(), a, ds).loss, before / 2);
+  EXPECT_LT(evaluate(d, fakeModel(), a, ds, 0).loss, before / 2);
   EXPECT_NE(out.find("epoch 5/5  train_loss "), std::string::npos) << out;
   o.limitBatches = 1;
   o.firstEpoch = 5;

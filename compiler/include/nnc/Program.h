@@ -71,9 +71,12 @@ struct Param {
 /// [N, H, W, C], conv weights HWCF [KH, KW, C, F].
 #define NNC_GRAPH_OPS(X)                                                       \
   /* graph input `index`: 0 = x, 1 = y, 2 = w sample weights, 3 = hyper [4]    \
-     (train-mode loss graph only); in a scan body: 0 = the step index t (f32   \
+     (loss graphs, both modes); in a scan body: 0 = the step index t (f32      \
      scalar), then the slice at t of each sequence, then the states */         \
   X(Input, "input", Leaf)                                                      \
+  /* the hyper argument [lr, t, seed, 0] of a forward or step graph (the last  \
+     argument of every function; loss graphs use input 3) */                   \
+  X(Hyper, "hyper", Leaf)                                                      \
   X(Param, "param", Leaf)   /* program parameter `index` */                    \
   X(Buffer, "buffer", Leaf) /* program buffer `index` (running statistics) */  \
   X(Const, "const", Leaf)   /* literal tensor: `values` (row-major), `type` */ \
@@ -113,6 +116,8 @@ struct Param {
   X(Unbroadcast, "unbroadcast", Op)                                            \
   X(DropoutMask, "dropout_mask", Op)     /* (hyper) p, salt */                 \
   X(FlipLr, "flip_lr", Op)               /* (x, hyper) salt */                 \
+  X(RandomNormal, "random_normal", Op)   /* (hyper) mean, std, salt */         \
+  X(RandomUniform, "random_uniform", Op) /* (hyper) lo, hi, salt */            \
   X(CrossEntropy, "cross_entropy", Loss) /* (logits, labels i32 [B,...], w) */ \
   X(Mse, "mse", Loss)                                                          \
   X(Bce, "bce", Loss)                                                          \
@@ -338,16 +343,17 @@ struct Program {
   /// Non-trained state kept with the parameters (arena, checkpoints): batch
   /// norm running mean (init zeros) and variance (init ones).
   std::vector<Param> buffers;
-  /// forward, eval mode (dropout and flips are identities, batch norm uses
-  /// the running statistics): inputs {x}; results {model output}.
+  /// forward, eval mode (dropout, flips and noise are identities, batch norm
+  /// uses the running statistics; normal and uniform draw from the Hyper
+  /// leaf): inputs {x}; results {model output}.
   Graph forward;
   /// loss, train mode (dropout, flips, batch statistics): inputs {x, y, w,
   /// hyper}; results {scalar loss, model output, buffers' new values...}
   /// (one per buffer, in order).
   Graph loss;
-  /// loss, eval mode: inputs {x, y, w}; results {scalar loss, model output,
-  /// carried buffers' new values...}. `forward` also returns the carried
-  /// buffers' new values after the model output.
+  /// loss, eval mode: inputs {x, y, w, hyper}; results {scalar loss, model
+  /// output, carried buffers' new values...}. `forward` also returns the
+  /// carried buffers' new values after the model output.
   Graph evalLoss;
   /// A model with carried buffers: `forward` analysed again with T = 1 (one
   /// step at a time, for `sample`): inputs {x [B, 1, ...]}; results {model

@@ -71,7 +71,7 @@ static void printNodes(const Graph &g, const std::string &indent,
     const Node &n = g.nodes[i];
     os << indent << "%" << i << " = " << opName(n.op);
     OpRole role = opRole(n.op);
-    if (role == OpRole::Leaf && n.op != OpKind::Const)
+    if (role == OpRole::Leaf && n.op != OpKind::Const && n.op != OpKind::Hyper)
       os << " " << n.index;
     if (role == OpRole::Region) {
       size_t split = std::min<size_t>(std::max(n.index, 0), n.operands.size());

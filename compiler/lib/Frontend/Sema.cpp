@@ -283,6 +283,14 @@ bool Sema::init(const ast::Expr &e, const std::vector<int64_t> &shape,
                  "glorot_normal(), he_uniform() or he_normal()");
     return false;
   }
+  if (findBuiltin(e.text + "(shape)") && randomTensorCall(e)) {
+    const char *args = e.text == "normal" ? "mean, std" : "lo, hi";
+    error(e.loc, "'" + e.text +
+                     "' with a shape is a tensor of random draws, "
+                     "not an initializer: as init= use " +
+                     e.text + "(" + args + ")");
+    return false;
+  }
   double fanIn, fanOut;
   fans(shape, fanIn, fanOut);
   const std::string &f = b->name;

@@ -191,6 +191,10 @@ struct Builtin {
 /// The builtin named (or aliased) `name`, or null.
 const Builtin *findBuiltin(const std::string &name);
 
+/// A call of `normal` or `uniform` that makes a tensor of random draws, not
+/// an initialiser: its first argument is a shape list (or `shape=` is named).
+bool randomTensorCall(const ast::Expr &e);
+
 /// PyTorch's default initialiser of dense and conv weights and biases
 /// (nn.Linear, nn.Conv2d): U(-1/sqrt(fan_in), 1/sqrt(fan_in)).
 inline Init pytorchDefault(double fanIn) {
@@ -249,10 +253,14 @@ private:
   /// batch statistics and updates bufferNodes. Eval mode: identities and the
   /// running statistics.
   bool trainMode = false;
-  int nextSalt = 0; ///< random nodes of the train graph
+  /// Salts of the random call sites of the graph being built: every call
+  /// site takes the next one in every mode, so a site has the same salt in
+  /// the forward, loss and eval-loss graphs.
+  int nextSalt = 0;
   /// Where a loss graph's salts start: apart for each training step, so two
   /// steps' draws differ (their t may be equal).
   int saltBase = 0;
+  int hyperLeaf = -1; ///< the forward or step graph's Hyper leaf, once made
   int64_t repeatSteps = 0; ///< iterations of all repeats so far
   bool tooLarge = false;   ///< an expansion limit was hit: stop expanding
   const Scope *constScope = nullptr; ///< where number() looks up names
@@ -447,6 +455,13 @@ private:
   Value batchNorm(const Call &c, Scope &scope);
   Value dropout(const Call &c, Scope &scope);
   Value flipLr(const Call &c, Scope &scope);
+  Value noise(const Call &c, Scope &scope);
+  Value randomTensor(const Call &c, Scope &scope);
+  /// The graph's hyper [lr, t, seed, 0]: input 3 of a loss graph, else a
+  /// Hyper leaf made on first use (SemaRandom.cpp).
+  Value hyper(const Loc &loc);
+  /// A shape list such as [B, 16] (`f` names the builtin in errors).
+  bool shapeList(const ast::Expr &s, const std::string &f, TensorType &out);
   Value recurrent(const Call &c, Scope &scope);
   /// A step of a scan built in C++: (t, slices, states) -> outputs, then the
   /// new states.
@@ -488,10 +503,10 @@ private:
   void emit(const ast::Stmt &s, Scope &scope, StmtContext ctx);
   void ifStmt(const ast::Stmt &s, Scope &scope);
   Value first(ScanBody &frame);
-  /// A train-level graph: inputs x, y, w (nodes 0-2) and, in train mode or
-  /// with `withHyper`, hyper (node 3); x and y are bound unless `!withData`.
+  /// A train-level graph: inputs x, y, w, hyper (nodes 0-3); x and y are
+  /// bound unless `!withData`.
   Value buildLoss(const ast::Expr &le, Program &p, Graph &g, bool train,
-                  bool withHyper = false, bool withData = true);
+                  bool withData = true);
   /// Analyses `m`, which nothing trains, on its own: its errors, and its
   /// summary rows under a row naming it.
   void checkAlone(const ast::Model &m, Program &p);

@@ -90,6 +90,35 @@ const std::vector<Builtin> &builtinTable() {
        std::nullopt,
        /*inScan=*/false},
       {"flip_lr", {}, B::Layer, {x}, &Sema::flipLr, std::nullopt, false},
+      {"noise",
+       {},
+       B::Layer,
+       {x, {"std", K::Number}},
+       &Sema::noise,
+       std::nullopt,
+       /*inScan=*/false},
+      // Tensors of random draws (SemaRandom.cpp): normal(shape, mean, std)
+      // and uniform(shape, lo, hi), a shape list first. The names are not
+      // identifiers: Sema::call picks these rows for `normal` and `uniform`
+      // called with a shape (randomTensorCall), the initialisers otherwise.
+      {"normal(shape)",
+       {},
+       B::Activation,
+       {{"shape", K::Shape},
+        {"mean", K::Number, false, 0},
+        {"std", K::Number, false, 1}},
+       &Sema::randomTensor,
+       OpKind::RandomNormal,
+       /*inScan=*/false},
+      {"uniform(shape)",
+       {},
+       B::Activation,
+       {{"shape", K::Shape},
+        {"lo", K::Number, false, 0},
+        {"hi", K::Number, false, 1}},
+       &Sema::randomTensor,
+       OpKind::RandomUniform,
+       /*inScan=*/false},
       // Recurrent layers (SemaRecurrent.cpp).
       {"rnn",
        {},
@@ -228,10 +257,23 @@ Value Sema::call(const ast::Expr &e, Scope &scope) {
     error(e.loc, "unknown function '" + f + "'");
     return {};
   }
+  // normal([B, 64]) and uniform([B, 64]) outside init= are random tensors.
+  const Builtin *random = findBuiltin(f + "(shape)");
+  if (random && randomTensorCall(e))
+    b = random;
   switch (b->kind) {
   case BuiltinKind::Init:
     if (b->handler && (!e.args.empty() || !e.named.empty()))
       break; // zeros(shape)
+    if (random) {
+      const char *args = f == "normal" ? "mean, std" : "lo, hi";
+      error(e.loc, "'" + f + "(" + args +
+                       ")' is an initializer: use it in a param declaration "
+                       "or as init=; for a tensor of random draws give its "
+                       "shape first, e.g. " +
+                       f + "([B, 64])");
+      return {};
+    }
     error(e.loc, "'" + f +
                      "' is an initializer: use it in a param "
                      "declaration or as init=");
@@ -284,6 +326,13 @@ Value Sema::call(const ast::Expr &e, Scope &scope) {
       c.values[i] = expr(*c.args[i], scope);
   }
   return (this->*(b->handler))(c, scope);
+}
+
+bool randomTensorCall(const ast::Expr &e) {
+  if (!e.args.empty())
+    return e.args[0]->kind == ast::Expr::Tensor;
+  return std::any_of(e.named.begin(), e.named.end(),
+                     [](const ast::NamedArg &n) { return n.name == "shape"; });
 }
 
 const ast::Expr *Call::arg(const char *name, size_t *index) const {

@@ -315,6 +315,8 @@ Value Sema::buildForward(const ast::Model &m, Program &p, bool layers) {
   paramNodes.clear();
   bufferNodes.clear();
   trainMode = false;
+  nextSalt = 0;
+  hyperLeaf = -1;
   recordLayers = layers;
   inLoss = false;
   std::vector<Actual> args;

@@ -149,30 +149,36 @@ Value Sema::concat(const Call &c, Scope &scope) {
 
 /// zeros(shape): a constant of zeros, e.g. a scan's initial state
 /// zeros([B, 16]); the shape may use B.
-Value Sema::zeros(const Call &c, Scope &) {
-  const ast::Expr *s = c.args[0];
-  if (!s)
-    return {};
-  if (s->kind != ast::Expr::Tensor || s->args.empty()) {
-    error(s->loc, "zeros: the shape must be a list such as [B, 16]");
-    return {};
+bool Sema::shapeList(const ast::Expr &s, const std::string &f, TensorType &t) {
+  if (s.kind != ast::Expr::Tensor || s.args.empty()) {
+    error(s.loc, f + ": the shape must be a list such as [B, 16]");
+    return false;
   }
-  TensorType t{ElemType::F32, {}};
-  for (const auto &d : s->args) {
+  for (const auto &d : s.args) {
     int64_t n = kBatch;
     if (unknownSeqLen(*d))
-      return {};
+      return false;
     if (d->kind != ast::Expr::Name || d->text != "B") {
-      if (!integer(*d, "zeros: a dimension (B or)", 1, n))
-        return {};
+      if (!integer(*d, f + ": a dimension (B or)", 1, n))
+        return false;
       if (n > kMaxDim) {
         error(d->loc,
-              "zeros: a dimension must be at most " + std::to_string(kMaxDim));
-        return {};
+              f + ": a dimension must be at most " + std::to_string(kMaxDim));
+        return false;
       }
     }
     t.dims.push_back(n);
   }
+  return true;
+}
+
+Value Sema::zeros(const Call &c, Scope &) {
+  const ast::Expr *s = c.args[0];
+  if (!s)
+    return {};
+  TensorType t{ElemType::F32, {}};
+  if (!shapeList(*s, "zeros", t))
+    return {};
   Value v = add(OpKind::Const, {}, t, c.e.loc);
   graph->nodes[v.node].values = {0.0f};
   return v;

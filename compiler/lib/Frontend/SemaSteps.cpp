@@ -471,7 +471,7 @@ void Sema::outputs(const std::map<std::string, const ast::Setting *> &settings,
     const ast::Expr &e = *it->second->value;
     bool sample = std::string(o.key) == "sample";
     int errors = diags.errorCount();
-    Value v = buildLoss(e, p, *o.graph, false, /*withHyper=*/true,
+    Value v = buildLoss(e, p, *o.graph, false,
                         /*withData=*/!sample);
     if (!v.ok() || diags.errorCount() != errors) {
       o.graph->nodes.clear();

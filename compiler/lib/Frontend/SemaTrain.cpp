@@ -34,10 +34,11 @@ static void namesIn(const ast::Expr &e, std::set<std::string> &out) {
     namesIn(*n.value, out);
 }
 
-/// Builds the loss expression into g: inputs x, y, w (nodes 0, 1, 2) and, in
-/// train mode, hyper (node 3). Leaves trainedOutput set.
+/// Builds the loss expression into g: inputs x, y, w, hyper (nodes 0, 1, 2,
+/// 3; hyper in both modes); x and y are bound unless `!withData` (`sample`).
+/// Leaves trainedOutput set.
 Value Sema::buildLoss(const ast::Expr &le, Program &p, Graph &g, bool train,
-                      bool withHyper, bool withData) {
+                      bool withData) {
   prog = &p;
   graph = &g;
   paramNodes.clear();
@@ -51,8 +52,7 @@ Value Sema::buildLoss(const ast::Expr &le, Program &p, Graph &g, bool train,
   Value x = add(OpKind::Input, {}, p.input, l);
   Value y = add(OpKind::Input, {}, p.target, l);
   add(OpKind::Input, {}, TensorType{ElemType::F32, {kBatch}}, l);
-  if (train || withHyper)
-    add(OpKind::Input, {}, TensorType{ElemType::F32, {4}}, l);
+  add(OpKind::Input, {}, TensorType{ElemType::F32, {4}}, l);
   for (size_t i = 0; i < g.nodes.size(); ++i)
     g.nodes[i].index = (int)i;
   if (withData)

@@ -50,7 +50,7 @@ struct Slot {
 /// The arena in descriptor order: params (n), states, buffers, x, y, w,
 /// hyper, loss, out (then step x1, out1; then with --grad-norms one norm per
 /// param and one [T] per top-level scan state). Without a train section only
-/// params, buffers, x and out exist.
+/// params, buffers, x, hyper and out exist.
 struct Arena {
   std::vector<Slot> slots;
   size_t numParams = 0, numStates = 0, numBuffers = 0;
@@ -140,9 +140,9 @@ public:
                genTrainStepDecl(loss, st, false),
                concat({p, s, r, {a.x, a.y, a.w, a.hyper}}),
                concat({{st.lossSlot, a.out}, p, s, r}));
-      // eval_loss: P R x y w -> loss out C' (C: the carried buffers)
+      // eval_loss: P R x y w hyper -> loss out C' (C: the carried buffers)
       genEntry("nnc_eval_step" + st.entrySuffix, eval,
-               concat({p, r, {a.x, a.y, a.w}}),
+               concat({p, r, {a.x, a.y, a.w, a.hyper}}),
                concat({{st.lossSlot, a.out}, a.carried}));
       if (!st.entrySuffix.empty())
         continue;
@@ -171,14 +171,14 @@ public:
       genEntry("nnc_" + name.str(), f, concat({p, r, {a.x, a.y, a.w, a.hyper}}),
                {slot});
     }
-    // forward: P R x -> out C'
-    genEntry("nnc_predict", forward, concat({p, r, {a.x}}),
+    // forward: P R x hyper -> out C'
+    genEntry("nnc_predict", forward, concat({p, r, {a.x, a.hyper}}),
              concat({{a.out}, a.carried}));
-    // step: P R x1 -> out1 C' (a no-op without carried buffers)
+    // step: P R x1 hyper -> out1 C' (a no-op without carried buffers)
     func::FuncOp step = hasStep() ? genStep() : nullptr;
     if (hasStep() && !step)
       return nullptr;
-    genEntry("nnc_sample_step", step, concat({p, r, {a.stepX}}),
+    genEntry("nnc_sample_step", step, concat({p, r, {a.stepX, a.hyper}}),
              concat({{a.stepOut}, a.carried}));
     genDescriptor();
     return std::move(module);
@@ -219,12 +219,13 @@ private:
 
   /// Program::evalLoss, or Program::loss while the frontend leaves evalLoss
   /// empty: the two graphs are the same when there are no buffers and no
-  /// random (train-mode) nodes.
+  /// random nodes (noise draws in train mode only).
   const Graph &evalLossGraph() const {
     if (!prog.evalLoss.results.empty() || !prog.buffers.empty())
       return prog.evalLoss;
     for (const Node &n : prog.loss.nodes)
-      if (n.op == OpKind::DropoutMask || n.op == OpKind::FlipLr)
+      if (n.op == OpKind::DropoutMask || n.op == OpKind::FlipLr ||
+          n.op == OpKind::RandomNormal || n.op == OpKind::RandomUniform)
         return prog.evalLoss;
     return prog.loss;
   }
@@ -364,11 +365,11 @@ private:
     if (training()) {
       arena.y = add("target", "y", yType());
       arena.w = add("weight", "w", wType());
-      arena.hyper = add("hyper", "hyper", hyperType());
-      for (StepGen &st : steps)
-        st.lossSlot = add("loss", st.step ? st.step->name : "loss", lossType());
-      arena.loss = steps.empty() ? 0 : steps[0].lossSlot;
     }
+    arena.hyper = add("hyper", "hyper", hyperType());
+    for (StepGen &st : steps)
+      st.lossSlot = add("loss", st.step ? st.step->name : "loss", lossType());
+    arena.loss = steps.empty() ? 0 : steps[0].lossSlot;
     arena.out = add("output", "out", outType());
     for (StringRef name : {"sample", "reconstruct", "encode"}) {
       const Graph &g = *outputGraph(name);
@@ -409,6 +410,7 @@ private:
   struct Leaves {
     ValueRange params, buffers, inputs;
     ArrayRef<Value> outer = {};
+    Value hyper = {}; ///< the function's last argument (Hyper leaves)
   };
 
   /// Emits `g`'s nodes into the current block. Returns the values of
@@ -468,6 +470,10 @@ private:
       return leaf(leaves.params, "parameter");
     case OpKind::Buffer:
       return leaf(leaves.buffers, "buffer");
+    case OpKind::Hyper:
+      if (!leaves.hyper)
+        return fail(l, "a hyper leaf outside a function's graph");
+      return leaves.hyper;
     case OpKind::Outer:
       return leaf(leaves.outer, "enclosing node");
     case OpKind::Result: {
@@ -555,8 +561,9 @@ private:
     {
       OpBuilder::InsertionGuard guard(b);
       Block *block = b.createBlock(&op->getRegion(0), {}, argTypes, argLocs);
-      FailureOr<SmallVector<Value>> results = genGraph(
-          body, {leaves.params, leaves.buffers, block->getArguments(), outer});
+      FailureOr<SmallVector<Value>> results =
+          genGraph(body, {leaves.params, leaves.buffers, block->getArguments(),
+                          outer, leaves.hyper});
       if (failed(results))
         return failure();
       OperationState yield(l, "nn.yield");
@@ -640,16 +647,16 @@ private:
     return f;
   }
 
-  /// @forward(P..., R..., %x) -> (%out, C'...) (eval mode)
+  /// @forward(P..., R..., %x, %hyper) -> (%out, C'...) (eval mode)
   func::FuncOp genForward() {
-    return genFunc("forward", prog.forward, {xType()},
-                   withCarried({outType()}));
+    return genFunc("forward", prog.forward, {xType()}, withCarried({outType()}),
+                   /*hyperIsInput=*/false);
   }
 
-  /// @step(P..., R..., %x1) -> (%out1, C'...): forward at T = 1.
+  /// @step(P..., R..., %x1, %hyper) -> (%out1, C'...): forward at T = 1.
   func::FuncOp genStep() {
     return genFunc("step", prog.step, {tensorType(prog.stepInput)},
-                   withCarried({stepOutType()}));
+                   withCarried({stepOutType()}), /*hyperIsInput=*/false);
   }
 
   /// @loss(P..., R..., %x, %y, %w, %hyper) -> (%loss: tensor<f32>, %out,
@@ -658,41 +665,49 @@ private:
     SmallVector<Type> results = {lossType(), outType()};
     results.append(bufferTypes());
     func::FuncOp f = genFunc("loss" + st.suffix, *st.loss,
-                             {xType(), yType(), wType(), hyperType()}, results);
+                             {xType(), yType(), wType()}, results,
+                             /*hyperIsInput=*/true);
     if (f)
       f->setAttr("nn.loss", b.getUnitAttr());
     return f;
   }
 
-  /// @eval_loss(P..., R..., %x, %y, %w) -> (%loss: tensor<f32>, %out, C'...)
+  /// @eval_loss(P..., R..., %x, %y, %w, %hyper) -> (%loss: tensor<f32>, %out,
+  /// C'...)
   func::FuncOp genEvalLoss(const StepGen &st) {
     return genFunc("eval_loss" + st.suffix, *st.evalLoss,
                    {xType(), yType(), wType()},
-                   withCarried({lossType(), outType()}));
+                   withCarried({lossType(), outType()}), /*hyperIsInput=*/true);
   }
 
   /// @sample / @reconstruct / @encode(P..., R..., %x, %y, %w, %hyper) ->
   /// (%result) (eval mode).
   func::FuncOp genOutput(StringRef name, const Graph &g, size_t slot) {
-    return genFunc(name, g, {xType(), yType(), wType(), hyperType()},
-                   {arena.slots[slot].type});
+    return genFunc(name, g, {xType(), yType(), wType()},
+                   {arena.slots[slot].type}, /*hyperIsInput=*/true);
   }
 
-  /// func.func private @name(P..., R..., inputs...) -> results, filled with
-  /// `g`.
+  /// func.func private @name(P..., R..., inputs..., %hyper) -> results,
+  /// filled with `g`. Every function takes hyper [lr, t, seed, 0] last: in a
+  /// loss graph it is graph input 3 (`hyperIsInput`), in a forward or step
+  /// graph the Hyper leaf.
   func::FuncOp genFunc(StringRef name, const Graph &g, ArrayRef<Type> inputs,
-                       ArrayRef<Type> results) {
+                       ArrayRef<Type> results, bool hyperIsInput) {
     SmallVector<Type> args = paramTypes();
     args.append(bufferTypes());
     args.append(inputs.begin(), inputs.end());
+    args.push_back(hyperType());
     func::FuncOp f = createFunc(name, args, results);
     OpBuilder::InsertionGuard guard(b);
     Block *entry = f.addEntryBlock();
     b.setInsertionPointToStart(entry);
     ValueRange all = entry->getArguments();
     size_t n = prog.params.size(), m = prog.buffers.size();
+    ValueRange graphInputs = all.drop_front(n + m);
+    if (!hyperIsInput)
+      graphInputs = graphInputs.drop_back();
     FailureOr<SmallVector<Value>> values = genGraph(
-        g, {all.take_front(n), all.slice(n, m), all.drop_front(n + m)});
+        g, {all.take_front(n), all.slice(n, m), graphInputs, {}, all.back()});
     if (failed(values))
       return nullptr;
     b.create<func::ReturnOp>(loc(prog.modelLoc), *values);

@@ -30,3 +30,23 @@ func.func @random(%x: tensor<2x3x4x1xf32>, %hyper: tensor<4xf32>) -> (tensor<3x4
   %f = nn.flip_lr %x, %hyper {salt = 4 : i64} : tensor<2x3x4x1xf32>, tensor<4xf32> -> tensor<2x3x4x1xf32>
   return %m, %f : tensor<3x4xf32>, tensor<2x3x4x1xf32>
 }
+
+// random_normal: two hashes per element (indices 2i and 2i + 1), Box-Muller with ln and cos; random_uniform
+// one hash, scaled and shifted.
+// CHECK-LABEL: func @draws
+// CHECK: %[[N:.+]] = linalg.generic {{.*}} outs(%{{.+}} : tensor<3x4xf32>)
+// CHECK: arith.muli %{{.+}}, %c2
+// CHECK: arith.addi %{{.+}}, %c1
+// CHECK: math.log
+// CHECK: math.sqrt
+// CHECK: math.cos
+// CHECK: %[[U:.+]] = linalg.generic {{.*}} outs(%{{.+}} : tensor<5xf32>)
+// CHECK: arith.uitofp
+// CHECK: arith.mulf
+// CHECK: arith.addf
+// CHECK: return %[[N]], %[[U]]
+func.func @draws(%hyper: tensor<4xf32>) -> (tensor<3x4xf32>, tensor<5xf32>) {
+  %n = nn.random_normal %hyper {mean = 1.0 : f32, std = 2.0 : f32, salt = 5 : i64} : tensor<4xf32> -> tensor<3x4xf32>
+  %u = nn.random_uniform %hyper {lo = -1.0 : f32, hi = 3.0 : f32, salt = 6 : i64} : tensor<4xf32> -> tensor<5xf32>
+  return %n, %u : tensor<3x4xf32>, tensor<5xf32>
+}

@@ -622,6 +622,38 @@ func.func @dropout_hyper(%h: tensor<3xf32>) {
 
 // -----
 
+func.func @normal_std(%h: tensor<4xf32>) {
+  // expected-error @+1 {{'nn.random_normal' op expects a finite mean and std >= 0, got std -1}}
+  %0 = nn.random_normal %h {mean = 0.0 : f32, std = -1.0 : f32, salt = 0 : i64} : tensor<4xf32> -> tensor<8xf32>
+  return
+}
+
+// -----
+
+func.func @normal_salt(%h: tensor<4xf32>) {
+  // expected-error @+1 {{'nn.random_normal' op expects a salt in [0, 2^32), got -2}}
+  %0 = nn.random_normal %h {mean = 0.0 : f32, std = 1.0 : f32, salt = -2 : i64} : tensor<4xf32> -> tensor<8xf32>
+  return
+}
+
+// -----
+
+func.func @uniform_bounds(%h: tensor<4xf32>) {
+  // expected-error @+1 {{'nn.random_uniform' op expects finite lo <= hi, got 2.000000e+00 and 1.000000e+00}}
+  %0 = nn.random_uniform %h {lo = 2.0 : f32, hi = 1.0 : f32, salt = 0 : i64} : tensor<4xf32> -> tensor<8xf32>
+  return
+}
+
+// -----
+
+func.func @uniform_hyper(%h: tensor<3xf32>) {
+  // expected-error @+1 {{'nn.random_uniform' op operand #0 must be tensor<4xf32>}}
+  %0 = nn.random_uniform %h {lo = 0.0 : f32, hi = 1.0 : f32, salt = 0 : i64} : tensor<3xf32> -> tensor<8xf32>
+  return
+}
+
+// -----
+
 func.func @flip_rank(%x: tensor<2x4x4xf32>, %h: tensor<4xf32>) {
   // expected-error @+2 {{'nn.flip_lr' op expects a 4-D input [N, H, W, C], got 'tensor<2x4x4xf32>'}}
   // expected-error @+1 {{failed to infer returned types}}

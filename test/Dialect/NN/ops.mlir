@@ -201,6 +201,15 @@ func.func @random(%x: tensor<2x4x4x1xf32>, %hyper: tensor<4xf32>) -> (tensor<8x1
   return %0, %1 : tensor<8x16xf32>, tensor<2x4x4x1xf32>
 }
 
+// CHECK-LABEL: func @random_draws
+func.func @random_draws(%hyper: tensor<4xf32>) -> (tensor<8x20xf32>, tensor<f32>) {
+  // CHECK: nn.random_normal %{{.*}} {mean = 5.000000e-01 : f32, salt = 2 : i64, std = 2.000000e+00 : f32} : tensor<4xf32> -> tensor<8x20xf32>
+  %0 = nn.random_normal %hyper {mean = 0.5 : f32, std = 2.0 : f32, salt = 2 : i64} : tensor<4xf32> -> tensor<8x20xf32>
+  // CHECK: nn.random_uniform %{{.*}} {hi = 1.000000e+00 : f32, lo = -1.000000e+00 : f32, salt = 1 : i64} : tensor<4xf32> -> tensor<f32>
+  %1 = nn.random_uniform %hyper {lo = -1.0 : f32, hi = 1.0 : f32, salt = 1 : i64} : tensor<4xf32> -> tensor<f32>
+  return %0, %1 : tensor<8x20xf32>, tensor<f32>
+}
+
 // A scan with one sequence and two states, reversed, and one with no
 // sequence (a decoder-like loop over its own state).
 // CHECK-LABEL: func @scans

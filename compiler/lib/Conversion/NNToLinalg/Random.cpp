@@ -1,7 +1,8 @@
 //===- Random.cpp - random ops to linalg ------------------------*- C++ -*-===//
 //
-// Lowers dropout_mask and flip_lr to generics that draw from counter-based
-// hash streams (docs/internals.md "Random streams").
+// Lowers dropout_mask, flip_lr, random_normal and random_uniform to generics
+// that draw from counter-based hash streams (docs/internals.md "Random
+// streams").
 //
 //===----------------------------------------------------------------------===//
 
@@ -51,6 +52,98 @@ Value hash(OpBuilder &b, Location loc, Value key, Value i) {
   xorShift(16);
   return h;
 }
+
+/// The row-major index i = ((i0 D1 + i1) D2 + i2) ... of a generic's
+/// iteration over `type` (0 for a scalar).
+Value rowMajorIndex(OpBuilder &b, Location l, RankedTensorType type) {
+  unsigned rank = type.getRank();
+  Value i = rank ? b.create<linalg::IndexOp>(l, 0).getResult()
+                 : b.create<arith::ConstantIndexOp>(l, 0).getResult();
+  for (unsigned d = 1; d < rank; ++d) {
+    Value dim = b.create<arith::ConstantIndexOp>(l, type.getDimSize(d));
+    i = b.create<arith::AddIOp>(l, b.create<arith::MulIOp>(l, i, dim),
+                                b.create<linalg::IndexOp>(l, d));
+  }
+  return i;
+}
+
+/// (k >> 8) 2^-24 (+ 2^-24 with `open0`): a uniform in [0, 1) (or (0, 1]).
+Value unitUniform(OpBuilder &b, Location l, Value k, bool open0 = false) {
+  Value top = b.create<arith::ShRUIOp>(l, k, i32c(b, l, 8));
+  Value u = b.create<arith::UIToFPOp>(l, b.getF32Type(), top);
+  if (open0)
+    u = b.create<arith::AddFOp>(l, u, f32(b, l, 1.0));
+  return b.create<arith::MulFOp>(l, u, f32(b, l, 1.0 / 16777216.0));
+}
+
+/// A generic of `type` whose element i is `draw(b, l, i)`.
+Value drawTensor(OpBuilder &rewriter, Location loc, RankedTensorType type,
+                 function_ref<Value(OpBuilder &, Location, Value)> draw) {
+  unsigned rank = type.getRank();
+  return generic(
+      rewriter, loc, ValueRange{}, empty(rewriter, loc, type.getShape()),
+      {identityMap(rewriter.getContext(), rank)}, parallel(rank),
+      [&](OpBuilder &b, Location l, ValueRange) {
+        return SmallVector<Value>{draw(b, l, rowMajorIndex(b, l, type))};
+      })[0];
+}
+
+// random_normal(hyper) {mean, std, salt}[i] =>
+//   u1 = ((hash(2 i) >> 8) + 1) 2^-24, u2 = (hash(2 i + 1) >> 8) 2^-24,
+//   mean + std sqrt(-2 ln u1) cos(2 pi u2)         (Box-Muller)
+// ln and cos become polynomials in codegen, so the generic vectorizes.
+struct RandomNormalLowering : OpConversionPattern<nn::RandomNormalOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(nn::RandomNormalOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value key = streamKey(rewriter, loc, adaptor.getHyper(), op.getSalt());
+    Value mean = constant(rewriter, loc, op.getMeanAttr());
+    Value std = constant(rewriter, loc, op.getStdAttr());
+    Value y = drawTensor(
+        rewriter, loc, op.getType(), [&](OpBuilder &b, Location l, Value i) {
+          Value i2 = b.create<arith::MulIOp>(
+              l, i, b.create<arith::ConstantIndexOp>(l, 2));
+          Value i2p1 = b.create<arith::AddIOp>(
+              l, i2, b.create<arith::ConstantIndexOp>(l, 1));
+          Value u1 = unitUniform(b, l, hash(b, l, key, i2), /*open0=*/true);
+          Value u2 = unitUniform(b, l, hash(b, l, key, i2p1));
+          Value r = b.create<math::SqrtOp>(
+              l, b.create<arith::MulFOp>(l, f32(b, l, -2.0),
+                                         b.create<math::LogOp>(l, u1)));
+          Value c = b.create<math::CosOp>(
+              l, b.create<arith::MulFOp>(l, f32(b, l, 2.0 * M_PI), u2));
+          Value z = b.create<arith::MulFOp>(l, r, c);
+          return b.create<arith::AddFOp>(l, mean,
+                                         b.create<arith::MulFOp>(l, std, z));
+        });
+    rewriter.replaceOp(op, y);
+    return success();
+  }
+};
+
+// random_uniform(hyper) {lo, hi, salt}[i] =>
+//   lo + (hi - lo) (hash(i) >> 8) 2^-24
+struct RandomUniformLowering : OpConversionPattern<nn::RandomUniformOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(nn::RandomUniformOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value key = streamKey(rewriter, loc, adaptor.getHyper(), op.getSalt());
+    double lo = op.getLo().convertToFloat(), hi = op.getHi().convertToFloat();
+    Value y = drawTensor(
+        rewriter, loc, op.getType(), [&](OpBuilder &b, Location l, Value i) {
+          Value u = unitUniform(b, l, hash(b, l, key, i));
+          return b.create<arith::AddFOp>(
+              l, f32(b, l, lo),
+              b.create<arith::MulFOp>(l, f32(b, l, hi - lo), u));
+        });
+    rewriter.replaceOp(op, y);
+    return success();
+  }
+};
 
 // dropout_mask(hyper) {p, salt}[i] =>
 //   k = hash(i row-major); (k >> 8) 2^-24 >= p ? 1 / (1 - p) : 0
@@ -130,5 +223,6 @@ struct FlipLrLowering : OpConversionPattern<nn::FlipLrOp> {
 } // namespace
 
 void nntolinalg::populateRandomLoweringPatterns(RewritePatternSet &patterns) {
-  patterns.add<DropoutMaskLowering, FlipLrLowering>(patterns.getContext());
+  patterns.add<DropoutMaskLowering, FlipLrLowering, RandomNormalLowering,
+               RandomUniformLowering>(patterns.getContext());
 }

@@ -12,6 +12,8 @@
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/Diagnostics.h"
 
+#include <cmath>
+
 using namespace mlir;
 using namespace nnc::nn;
 
@@ -645,6 +647,27 @@ LogicalResult DropoutMaskOp::verify() {
   int64_t salt = getSaltAttr().getInt();
   if (!validSalt(salt))
     return emitOpError("expects a salt in [0, 2^32), got ") << salt;
+  return success();
+}
+
+LogicalResult RandomNormalOp::verify() {
+  float std = getStd().convertToFloat();
+  if (!(std >= 0.0f) || !std::isfinite(std) ||
+      !std::isfinite(getMean().convertToFloat()))
+    return emitOpError("expects a finite mean and std >= 0, got std ") << std;
+  if (!validSalt(getSaltAttr().getInt()))
+    return emitOpError("expects a salt in [0, 2^32), got ")
+           << getSaltAttr().getInt();
+  return success();
+}
+
+LogicalResult RandomUniformOp::verify() {
+  float lo = getLo().convertToFloat(), hi = getHi().convertToFloat();
+  if (!(lo <= hi) || !std::isfinite(lo) || !std::isfinite(hi))
+    return emitOpError("expects finite lo <= hi, got ") << lo << " and " << hi;
+  if (!validSalt(getSaltAttr().getInt()))
+    return emitOpError("expects a salt in [0, 2^32), got ")
+           << getSaltAttr().getInt();
   return success();
 }
 

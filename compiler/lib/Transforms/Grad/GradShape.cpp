@@ -2,9 +2,10 @@
 //
 // The gradient rules of the ops that move elements without arithmetic
 // (reshape concat slice broadcast_to flip_lr), of unbroadcast (a sum whose
-// adjoint is a broadcast), and of the ops with no gradient: dropout_mask
-// depends on no parameter, and step is zero almost everywhere, so a step on
-// the path from a parameter to the loss is an error.
+// adjoint is a broadcast), and of the ops with no gradient: dropout_mask,
+// random_normal and random_uniform depend on no parameter, and step is zero
+// almost everywhere, so a step on the path from a parameter to the loss is an
+// error.
 //
 //===----------------------------------------------------------------------===//
 
@@ -105,6 +106,12 @@ void nnc::grad::populateShapeGradRules(GradRuleSet &rules) {
   });
   // y = dropout_mask(hyper): depends on no parameter.
   rules.add<nn::DropoutMaskOp>(
+      [](auto, GradContext &c) { return c.noGrad(0, "hyper-parameters"); });
+  // y = random_normal(hyper), random_uniform(hyper): depend on no parameter
+  // (a sample mu + sigma * eps gets its gradients through the mul and add).
+  rules.add<nn::RandomNormalOp>(
+      [](auto, GradContext &c) { return c.noGrad(0, "hyper-parameters"); });
+  rules.add<nn::RandomUniformOp>(
       [](auto, GradContext &c) { return c.noGrad(0, "hyper-parameters"); });
   // y = x > t ? 1 : 0: zero almost everywhere, undefined at t.
   rules.add<nn::StepOp>([](nn::StepOp step, GradContext &) -> LogicalResult {

@@ -735,6 +735,47 @@ def NN_FlipLrOp : NN_Op<"flip_lr", [Pure, InferTypeOpAdaptor]> {
   }];
 }
 
+def NN_RandomNormalOp : NN_Op<"random_normal", [Pure]> {
+  let summary = "independent normal draws of a step";
+  let description = [{
+    Element i (row-major) is `mean + std sqrt(-2 ln u1) cos(2 pi u2)` (the
+    Box-Muller transform), with `u1 = ((k1 >> 8) + 1) 2^-24` in (0, 1],
+    `u2 = (k2 >> 8) 2^-24` in [0, 1), `k1 = fmix32(key ^ u32(2 i))`,
+    `k2 = fmix32(key ^ u32(2 i + 1))` and `key = u32(hyper[1]) 0x9E3779B1 ^
+    u32(hyper[2]) 0x85EBCA77 ^ u32(salt) 0xC2B2AE3D`: the draws depend only
+    on the step, the seed, the salt and i. `std >= 0`. No operand has a
+    gradient (a reparameterised sample `mu + sigma * eps` differentiates
+    through the mul and add).
+
+    ```mlir
+    %eps = nn.random_normal %hyper {mean = 0.0 : f32, std = 1.0 : f32, salt = 2 : i64} : tensor<4xf32> -> tensor<8x20xf32>
+    ```
+  }];
+  let arguments = (ins NN_Hyper:$hyper, F32Attr:$mean, F32Attr:$std,
+                       I64Attr:$salt);
+  let results = (outs NN_Tensor:$result);
+  let assemblyFormat = "$hyper attr-dict `:` type($hyper) `->` type($result)";
+  let hasVerifier = 1;
+}
+
+def NN_RandomUniformOp : NN_Op<"random_uniform", [Pure]> {
+  let summary = "independent uniform draws of a step";
+  let description = [{
+    Element i (row-major) is `lo + (hi - lo) u`, `u = (k >> 8) 2^-24` in
+    [0, 1), with `k = fmix32(key ^ u32(i))` and the key of
+    `nn.random_normal`. `lo <= hi`. No operand has a gradient.
+
+    ```mlir
+    %u = nn.random_uniform %hyper {lo = -1.0 : f32, hi = 1.0 : f32, salt = 1 : i64} : tensor<4xf32> -> tensor<8x64xf32>
+    ```
+  }];
+  let arguments = (ins NN_Hyper:$hyper, F32Attr:$lo, F32Attr:$hi,
+                       I64Attr:$salt);
+  let results = (outs NN_Tensor:$result);
+  let assemblyFormat = "$hyper attr-dict `:` type($hyper) `->` type($result)";
+  let hasVerifier = 1;
+}
+
 //===----------------------------------------------------------------------===//
 // Loops over time
 //===----------------------------------------------------------------------===//
