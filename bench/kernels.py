@@ -66,6 +66,11 @@ KERNELS = [  # the examples' shapes: batch 64, NHWC, 3x3 convolutions with paddi
     conv("incep 5x5 16->32 fwd", "fwd", 32, 32, 32, 16, 32, k=5),
     conv("incep 5x5 16->32 dx", "grad_input", 32, 32, 32, 16, 32, k=5),
     conv("incep 5x5 16->32 dW", "grad_filter", 32, 32, 32, 16, 32, k=5),
+    # bench/gene_ae.nn's two big layers at batch 32 (memory-bound: 160 MB of weights each)
+    matmul("gene 20000->2000 fwd", 32, 20000, 2000),
+    matmul("gene 20000->2000 dW", 20000, 32, 2000, "a"),
+    matmul("gene 2000->20000 fwd", 32, 2000, 20000),
+    matmul("gene 2000->20000 dx", 32, 20000, 2000, "b"),
     matmul("square 256", 256, 256, 256),
     matmul("square 512", 512, 512, 512),
     matmul("square 1024", 1024, 1024, 1024),

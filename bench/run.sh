@@ -10,7 +10,8 @@
 # MODELS: comma-separated from kernels (bench/kernels.py), mlp (examples/mlp.nn, 1 epoch), cnn (examples/cnn.nn,
 # 200 batches of 64), inception (bench/inception_block.nn, 64 batches of 32 at 32x32x64), lstm, gru, bilstm
 # (examples/<model>.nn, 200 batches of 64), charlm (examples/charlm.nn, 60 batches of 32 sequences of 64
-# characters: samples/s are sequences/s); default: all.
+# characters: samples/s are sequences/s), gene (bench/gene_ae.nn, the 81 M-parameter gene-expression autoencoder,
+# 32 batches of 32 synthetic profiles; also measures memory bandwidth, bench/bandwidth.py); default: all.
 # BUILD_DIR defaults to ./build; if it lacks a tool, it is configured and built (ninja -j2 nnc nnrt, and
 # nn-opt nnc-codegen-test for kernels).
 set -euo pipefail
@@ -19,12 +20,12 @@ repo=$(cd "$(dirname "$0")/.." && pwd)
 build="$repo/build"
 build_given=0
 runs=5
-models=kernels,mlp,cnn,inception,lstm,gru,bilstm,charlm
+models=kernels,mlp,cnn,inception,lstm,gru,bilstm,charlm,gene
 results="$repo/bench/results.json"
 python=/usr/bin/python3
 
 die() { echo "bench/run.sh: error: $*" >&2; exit 1; }
-usage() { sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-0}"; }
+usage() { sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-0}"; }
 
 while getopts "b:k:m:o:h" opt; do
   case $opt in
@@ -66,6 +67,12 @@ nn_file[charlm]=examples/charlm.nn
 nnc_args[charlm]="--epochs 1 --limit-batches 60"
 torch_cmd[charlm]="bench/charlm_torch.py --epochs 1 --limit-batches 60"
 torch_settings[charlm]=$'--threads 1\n--threads 2'
+# The gene-expression autoencoder (20000-2000-200-20-200-2000-20000, sigmoid, MSE against x, SGD lr 0.01, batch
+# 32) on 1024 synthetic profiles ~ U(0, 15): memory-bound, so bench/bandwidth.py runs with it.
+nn_file[gene]=bench/gene_ae.nn
+nnc_args[gene]="--epochs 1"
+torch_cmd[gene]="bench/gene_ae_torch.py --epochs 1 --samples 1024"
+torch_settings[gene]=$'--threads 1\n--threads 2\n--threads 2 --foreach'
 
 [ -x "$python" ] || die "$python not found (install python3-torch python3-numpy)"
 "$python" -c 'import torch, numpy' 2>/dev/null || die "$python cannot import torch and numpy (apt-get install python3-torch)"
@@ -74,7 +81,7 @@ kernels=0
 nn_models=()
 for m in "${model_list[@]}"; do
   if [ "$m" = kernels ]; then kernels=1; continue; fi
-  [ -n "${nn_file[$m]:-}" ] || die "unknown model '$m' (expected kernels, mlp, cnn, inception, lstm, gru, bilstm or charlm)"
+  [ -n "${nn_file[$m]:-}" ] || die "unknown model '$m' (expected kernels, mlp, cnn, inception, lstm, gru, bilstm, charlm or gene)"
   nn_models+=("$m")
 done
 
@@ -110,6 +117,13 @@ if OPENBLAS_VERBOSE=2 "$python" -c 'import numpy' 2>&1 | grep -q 'Core: Prescott
   export OPENBLAS_CORETYPE=SkylakeX # PyTorch and bench/kernels.py's OpenBLAS reference
   echo "bench: OpenBLAS fell back to its generic kernels here: it runs with OPENBLAS_CORETYPE=SkylakeX"
 fi
+
+# The memory-bound gene autoencoder is measured against this machine's bandwidth (STREAM-like, bench/bandwidth.py).
+for m in "${nn_models[@]}"; do
+  [ "$m" = gene ] || continue
+  echo "bench: bandwidth: $python bench/bandwidth.py"
+  env "${torch_env[@]}" "$python" "$repo/bench/bandwidth.py" >"$work/bandwidth.json" || die "bench/bandwidth.py failed"
+done
 
 if [ "$kernels" -eq 1 ]; then
   echo "bench: kernels: $python bench/kernels.py -b $build -o $work/kernels.json"
@@ -180,6 +194,22 @@ for m in models:
     for name, s in [("nnc", ours)] + [(f"pytorch {k}", v) for k, v in torch.items()]:
         print(f"  {name:34} {fmt(s['best']):>8} {fmt(s['median']):>8} {fmt(s['worst']):>8}  {s['spread']:.2f}x")
     print(f"  nnc / pytorch ({peer}): {entry['ratio_best']:.2f}x best, {entry['ratio_median']:.2f}x median")
+    if m == "gene" and os.path.exists(os.path.join(work, "bandwidth.json")):
+        # The least memory traffic of a step: each dense layer's weights (and bias) are read by the forward
+        # GEMM, read again for dX (not for the first layer, whose input needs no gradient) and read and written
+        # by the SGD update; activations (32 x 20000 floats at most) are negligible. A step that also fuses dX
+        # into the update's pass over W would need 12 instead of 16 bytes per weight of the later layers.
+        sizes = [20000, 2000, 200, 20, 200, 2000, 20000]
+        batch = 32
+        step_bytes = sum(4 * (a * b + b) * (3 if i == 0 else 4) for i, (a, b) in enumerate(zip(sizes, sizes[1:])))
+        bw = json.load(open(os.path.join(work, "bandwidth.json")))
+        gbs = lambda sps: step_bytes * sps / batch / 1e9
+        entry["bandwidth"] = dict(bench=bw, step_bytes=step_bytes, nnc_gbs=gbs(ours["best"]),
+                                  pytorch_gbs=gbs(torch[peer]["best"]))
+        print(f"  memory: a step moves at least {step_bytes / 1e9:.3f} GB; measured bandwidth {bw['best']:.1f} GB/s "
+              f"(triad 2 threads {bw['threads']['2']['triad']:.1f}) -> at most {bw['best'] * 1e9 / step_bytes * batch:,.0f} samples/s")
+        print(f"  achieved (best runs): nnc {gbs(ours['best']):.1f} GB/s, pytorch {gbs(torch[peer]['best']):.1f} GB/s "
+              f"of that minimum traffic")
 with open(results, "w") as f:
     json.dump(doc, f, indent=1)
     f.write("\n")

@@ -157,18 +157,27 @@ Dataset tensorsDataset(const ModelDesc &d) {
 }
 
 Dataset syntheticDataset(const ModelDesc &d, uint64_t seed) {
-  if (d.y.dtype != DType::I32 || d.y.perSample() != 1)
+  bool labels = d.syntheticClasses > 0;
+  if (labels && (d.y.dtype != DType::I32 || d.y.perSample() != 1))
     throw Error("synthetic data gives one i32 label per sample, but the "
                 "model's target is not i32[B]");
+  if (!labels && (d.y.dtype != DType::F32 || d.y.perSample() != 1))
+    throw Error("synthetic data without classes gives f32[B] zeros as "
+                "targets, but the model's target is not f32[B]");
   Dataset ds;
   ds.n = d.syntheticSamples;
   ds.xPer = d.x.perSample();
   ds.yPer = 1;
   std::mt19937_64 rng(seed);
-  std::uniform_real_distribution<float> u(0.0f, 1.0f);
+  std::uniform_real_distribution<float> u((float)d.syntheticLo,
+                                          (float)d.syntheticHi);
   ds.x.resize(ds.n * ds.xPer);
   for (float &v : ds.x)
     v = u(rng);
+  if (!labels) {
+    ds.yF.assign(ds.n, 0.0f);
+    return ds;
+  }
   std::uniform_int_distribution<int32_t> label(0, d.syntheticClasses - 1);
   ds.yI.resize(ds.n);
   for (int32_t &v : ds.yI)

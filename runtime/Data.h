@@ -60,8 +60,9 @@ Dataset loadFashionMnist(const ModelDesc &d, const std::string &dir,
 /// The descriptor's inline `data tensors` dataset.
 Dataset tensorsDataset(const ModelDesc &d);
 
-/// `data synthetic`: samples rows of x ~ U(0, 1) and i32 labels uniform in
-/// [0, classes), from std::mt19937_64(seed) (x row-major, then the labels).
+/// `data synthetic`: samples rows of x ~ U(lo, hi) and i32 labels uniform in
+/// [0, classes), from std::mt19937_64(seed) (x row-major, then the labels);
+/// with classes 0, f32 targets of zeros (the loss does not read them).
 Dataset syntheticDataset(const ModelDesc &d, uint64_t seed);
 
 /// Training and test sets for d (`data tensors`: the same set twice).

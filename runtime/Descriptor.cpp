@@ -267,14 +267,21 @@ void Parser::record(const std::vector<std::string> &f, const std::string &line,
       if (!(d.textTest > 0 && d.textTest < 1))
         fail("data text needs a test fraction in (0, 1)");
       d.textFile = line.substr(5 + f[1].size() + 1 + f[2].size() + 1);
-    } else if (f.size() == 4 && f[1] == "synthetic") {
+    } else if (f.size() == 6 && f[1] == "synthetic") {
       d.syntheticSamples = integer(f[2]);
       d.syntheticClasses = integer(f[3]);
-      if (d.syntheticSamples < 1 || d.syntheticClasses < 1)
-        fail("data synthetic needs positive samples and classes");
+      d.syntheticLo = real(f[4]);
+      d.syntheticHi = real(f[5]);
+      if (d.syntheticSamples < 1 || d.syntheticClasses < 0)
+        fail("data synthetic needs positive samples and non-negative "
+             "classes");
+      if (!(d.syntheticLo < d.syntheticHi) || !std::isfinite(d.syntheticLo) ||
+          !std::isfinite(d.syntheticHi))
+        fail("data synthetic needs a finite range lo < hi");
     } else {
       fail("expected 'data tensors', 'data fashion_mnist <dir>', 'data "
-           "synthetic <samples> <classes>' or 'data text <test> <file>'");
+           "synthetic <samples> <classes> <lo> <hi>' or 'data text <test> "
+           "<file>'");
     }
   } else if (kind == "dataset") {
     dataset(f);

@@ -80,8 +80,10 @@ struct ModelDesc {
   bool classification = false;
   bool tensorsData = false; ///< `data tensors` (else fashion_mnist)
   std::string dataDir;      ///< fashion_mnist
-  /// `data synthetic <samples> <classes>` (samples > 0 when present).
+  /// `data synthetic <samples> <classes> <lo> <hi>` (samples > 0 when
+  /// present; classes 0: no labels, y f32 zeros).
   int64_t syntheticSamples = 0, syntheticClasses = 0;
+  double syntheticLo = 0, syntheticHi = 1;
   /// `data text <test fraction> <file>`: a character stream (Data.h).
   std::string textFile;
   double textTest = 0;

@@ -156,7 +156,7 @@ TEST(FashionMnist, RejectsMismatchedFiles) {
 
 TEST(Synthetic, DrawsUniformPixelsAndLabelsFromTheSeed) {
   std::string text = replaced(kMnist, "data fashion_mnist /nonexistent",
-                              "data synthetic 500 3");
+                              "data synthetic 500 3 0 1");
   ModelDesc d = parseDescriptor(text);
   Dataset a = trainSet(d, ""), b = testSet(d, "");
   ASSERT_EQ(a.n, 500);
@@ -178,6 +178,43 @@ TEST(Synthetic, DrawsUniformPixelsAndLabelsFromTheSeed) {
               parseDescriptor(
                   replaced(text, "synthetic 500 3", "synthetic 0 3"));
             }).find("positive samples"),
+            std::string::npos);
+}
+
+TEST(Synthetic, WithoutClassesDrawsTheRangeAndZeroTargets) {
+  // An autoencoder's data: x ~ U(lo, hi), targets f32[B] zeros (unused).
+  std::string text =
+      replaced(replaced(replaced(kMnist, "data fashion_mnist /nonexistent",
+                                 "data synthetic 300 0 -2 15"),
+                        "slot target y i32 2 9472", "slot target y f32 2 9472"),
+               "classification=1", "classification=0");
+  ModelDesc d = parseDescriptor(text);
+  Dataset a = trainSet(d, ""), b = testSet(d, "");
+  ASSERT_EQ(a.n, 300);
+  EXPECT_EQ(a.x, b.x);
+  EXPECT_TRUE(a.yI.empty());
+  EXPECT_EQ(a.yF, std::vector<float>(300, 0.0f));
+  float lo = *std::min_element(a.x.begin(), a.x.end()),
+        hi = *std::max_element(a.x.begin(), a.x.end());
+  EXPECT_GE(lo, -2.0f);
+  EXPECT_LT(hi, 15.0f);
+  // 235200 draws: the extremes come within 0.01 of the bounds.
+  EXPECT_LT(lo, -1.99f);
+  EXPECT_GT(hi, 14.99f);
+  double mean = 0;
+  for (float v : a.x)
+    mean += v;
+  EXPECT_NEAR(mean / a.x.size(), 6.5, 0.05); // sd 4.9 / sqrt(235200) = 0.01
+  // An i32 target with no classes, a bad range: errors, not garbage.
+  EXPECT_NE(errorOf([&] {
+              trainSet(parseDescriptor(
+                           replaced(text, "target y f32", "target y i32")),
+                       "");
+            }).find("f32[B]"),
+            std::string::npos);
+  EXPECT_NE(errorOf([&] {
+              parseDescriptor(replaced(text, "0 -2 15", "0 15 -2"));
+            }).find("lo < hi"),
             std::string::npos);
 }
 

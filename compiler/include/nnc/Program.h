@@ -253,9 +253,12 @@ struct Dataset {
   /// y [B, T] the next characters); its last `testFraction` is the test set.
   std::string file;
   double testFraction = 0.1;
-  /// Synthetic: `samples` rows of x ~ U(0, 1) and labels uniform in
-  /// [0, classes), drawn from the run's seed (benchmarks).
+  /// Synthetic: `samples` rows of x ~ U(lo, hi) and labels uniform in
+  /// [0, classes), drawn from the run's seed (benchmarks). classes = 0: no
+  /// labels (an autoencoder's data): y is f32[B] zeros and the loss may not
+  /// use it.
   int64_t samples = 0, classes = 0;
+  double lo = 0, hi = 1;
   /// Tensors: the whole dataset inline, N rows each (row-major).
   std::vector<int64_t> xShape, yShape; ///< [N, ...]
   std::vector<float> x, y;

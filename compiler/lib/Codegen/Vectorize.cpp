@@ -94,6 +94,15 @@ HostBlocking getHostBlocking(llvm::StringRef cpu) {
   return b;
 }
 
+/// A GEMM's B operand at least this big (bytes) does not stay in the caches
+/// from one step to the next: with a small A, it streams in short k panels.
+constexpr int64_t kWideRhsBytes = 16 << 20;
+/// The threads split such a B's columns when each one's part of a row is
+/// at least this long (bytes), else its rows (see scheduleContraction).
+constexpr int64_t kWideSliceBytes = 16 << 10;
+/// The k extent of such a GEMM's cache tile (see scheduleContraction).
+constexpr int64_t kWideKc = 16;
+
 /// Below these sizes an op stays serial: a parallel region costs microseconds.
 constexpr int64_t kMinParallelFlops = 1 << 20;    // contractions, convolutions
 constexpr int64_t kMinParallelElements = 1 << 16; // memory-bound ops
@@ -299,12 +308,23 @@ void scheduleContraction(ScriptBuilder &sb, const std::string &h,
   bool tall = m % threads == 0 && m >= 4 * n;
   bool splitM = m % threads == 0 && !peelM && (m / threads) % mr == 0;
   bool splitN = n % threads == 0 && !peelN && (n / threads) % nr == 0;
-  if (parallel && (splitM || tall || (!splitN && m % threads == 0))) {
+  // A B far bigger than the caches and than A (a dense layer's weights at a
+  // small batch, bench/gene_ae.nn) streams from memory in short k panels
+  // (below). When each thread's part of a row of B is long (2000x20000: 40
+  // KB), the threads split n, even with a peeled remainder per slice, so
+  // each streams half of B. With short parts (20000x2000: 4 KB) the
+  // interleaved halves of every row streamed at half the speed of both
+  // threads reading whole rows (m slices; kernels.py, 32x20000x2000 at 2
+  // threads: 22 against 38-49 GFLOP/s, under load), so m is split as usual.
+  bool bigRhs = n >= 4 * m && k * n * 4 >= kWideRhsBytes;
+  bool wide = bigRhs && n % threads == 0 && n / threads * 4 >= kWideSliceBytes;
+  if (parallel && !wide && (splitM || tall || (!splitN && m % threads == 0))) {
     mt = m / threads;
     peelM = mt > mr && mt % mr != 0;
     tiled = sb.tileUsingForall(tiled, {mt, 0, 0}, &forall);
-  } else if (parallel && splitN) {
+  } else if (parallel && (splitN || wide)) {
     nt = n / threads;
+    peelN = nt > nr && nt % nr != 0;
     tiled = sb.tileUsingForall(tiled, {0, nt, 0}, &forall);
   }
   if (!fill.empty() && !forall.empty())
@@ -314,6 +334,14 @@ void scheduleContraction(ScriptBuilder &sb, const std::string &h,
   int64_t mc = peelM ? mt : pickTile(mt, 64, mr);
   int64_t nc = peelN ? nt : pickTile(nt, 256, nr);
   int64_t kc = cacheTileK(k);
+  // A big B streams from memory once, each register tile reading kc rows
+  // of it far apart (8 KB and 80 KB in bench/gene_ae.nn): short panels make
+  // those kc streams advance together, which the prefetchers follow, at the
+  // price of reloading the C tile from L2 per panel (kernels.py, 2 threads,
+  // under load: 32x2000x20000 10.6 -> 28-47 GFLOP/s with kc 250 -> 16;
+  // 32x20000x2000 13.6 -> 38-49 with m slices; kc 8 and 32 measured alike).
+  if (bigRhs && pickTile(k, kWideKc) != 0)
+    kc = pickTile(k, kWideKc);
   SmallVector<std::string> loops;
   if (fill.empty()) {
     tiled = sb.tileUsingFor(

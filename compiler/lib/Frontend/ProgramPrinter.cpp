@@ -176,7 +176,8 @@ void nnc::printProgram(const Program &p, std::ostream &os) {
   }
   if (t.data.kind == Dataset::Synthetic) {
     os << "data synthetic samples=" << t.data.samples
-       << " classes=" << t.data.classes << "\n";
+       << " classes=" << t.data.classes << " range=[" << num(t.data.lo) << ", "
+       << num(t.data.hi) << "]\n";
     return;
   }
   if (t.data.kind == Dataset::Text) {

@@ -24,6 +24,19 @@ static bool calls(const ast::Expr &e, const std::string &name) {
   return false;
 }
 
+/// The first use of the name `name` in `e` (in source order), or null.
+static const ast::Expr *findName(const ast::Expr &e, const std::string &name) {
+  if (e.kind == ast::Expr::Name && e.text == name)
+    return &e;
+  for (const auto &a : e.args)
+    if (const ast::Expr *f = findName(*a, name))
+      return f;
+  for (const auto &n : e.named)
+    if (const ast::Expr *f = findName(*n.value, name))
+      return f;
+  return nullptr;
+}
+
 /// Every name `e` reads.
 static void namesIn(const ast::Expr &e, std::set<std::string> &out) {
   if (e.kind == ast::Expr::Name)
@@ -332,25 +345,55 @@ void Sema::train(const ast::Train &t, Program &p) {
           return;
         }
   } else if (d.kind == ast::Expr::Call && d.text == "synthetic") {
-    // Benchmarks: random inputs and labels of the model's shapes.
+    // Benchmarks: random inputs (and labels) of the model's shapes. Without
+    // classes there are no targets: an autoencoder's loss uses x twice.
     auto args = bindArgs(d, findBuiltin(d.text)->args);
-    cfg.data.kind = Dataset::Synthetic;
-    if (!args[0] || !args[1] ||
-        !integer(*args[0], "synthetic: samples", 1, cfg.data.samples) ||
-        !integer(*args[1], "synthetic: classes", 1, cfg.data.classes))
+    Dataset &ds = cfg.data;
+    ds.kind = Dataset::Synthetic;
+    if (!args[0] || !integer(*args[0], "synthetic: samples", 1, ds.samples) ||
+        (args[1] && !integer(*args[1], "synthetic: classes", 1, ds.classes)))
       return;
-    if (!ce) {
-      error(d.loc, "synthetic data has class labels: the loss must use "
-                   "cross_entropy");
-      return;
+    if (args[2]) {
+      std::vector<int64_t> shape;
+      std::vector<float> v;
+      if (!literal(*args[2], shape, v))
+        return;
+      if (shape != std::vector<int64_t>{2} || !std::isfinite(v[0]) ||
+          !std::isfinite(v[1]) || !(v[0] < v[1])) {
+        error(args[2]->loc,
+              "synthetic: range must be [lo, hi] with finite lo < hi");
+        return;
+      }
+      ds.lo = v[0];
+      ds.hi = v[1];
     }
-    p.target = TensorType{ElemType::I32, {kBatch}};
+    if (ds.classes > 0) {
+      if (!ce) {
+        error(d.loc, "synthetic data has class labels: the loss must use "
+                     "cross_entropy");
+        return;
+      }
+      p.target = TensorType{ElemType::I32, {kBatch}};
+    } else {
+      if (ce) {
+        error(d.loc, "cross_entropy needs labels: give synthetic(..., "
+                     "classes=K)");
+        return;
+      }
+      if (const ast::Expr *y = findName(*settings["loss"]->value, "y")) {
+        error(y->loc, "synthetic data without classes has no targets y: "
+                      "use the input (mse(Model(x), x)) or give classes=K");
+        return;
+      }
+      p.target = TensorType{ElemType::F32, {kBatch}};
+    }
   } else if (d.kind == ast::Expr::Call && d.text == "text") {
     if (!textData(d, p, ce))
       return;
   } else {
     error(d.loc, "expected a dataset: fashion_mnist(dir=...), "
-                 "tensors(x=..., y=...), synthetic(samples=N, classes=K) or "
+                 "tensors(x=..., y=...), synthetic(samples=N, classes=K, "
+                 "range=[lo, hi]) or "
                  "text(file, seq_len=T)");
     return;
   }
@@ -409,7 +452,7 @@ void Sema::train(const ast::Train &t, Program &p) {
                        " have more than " + std::to_string(kMaxElements * 256) +
                        " elements");
     int64_t classes = p.evalLoss.nodes[trainedOutput].type.dims.back();
-    if (cfg.data.classes > classes)
+    if (cfg.data.classes > 0 && cfg.data.classes > classes)
       error(d.loc, "synthetic: " + std::to_string(cfg.data.classes) +
                        " classes, but the model has " +
                        std::to_string(classes) + " outputs");

@@ -853,7 +853,8 @@ private:
       if (d.kind == Dataset::FashionMnist) {
         os << "data fashion_mnist " << d.dir << "\n";
       } else if (d.kind == Dataset::Synthetic) {
-        os << "data synthetic " << d.samples << " " << d.classes << "\n";
+        os << "data synthetic " << d.samples << " " << d.classes << " "
+           << fmt(d.lo) << " " << fmt(d.hi) << "\n";
       } else if (d.kind == Dataset::Text) {
         os << "data text " << fmt(d.testFraction) << " " << d.file << "\n";
       } else {
