@@ -11,7 +11,8 @@
 # 200 batches of 64), inception (bench/inception_block.nn, 64 batches of 32 at 32x32x64), lstm, gru, bilstm
 # (examples/<model>.nn, 200 batches of 64), charlm (examples/charlm.nn, 60 batches of 32 sequences of 64
 # characters: samples/s are sequences/s), gene (bench/gene_ae.nn, the 81 M-parameter gene-expression autoencoder,
-# 32 batches of 32 synthetic profiles; also measures memory bandwidth, bench/bandwidth.py); default: all.
+# 32 batches of 32 synthetic profiles; also measures memory bandwidth, bench/bandwidth.py), vae (examples/vae.nn,
+# 300 batches of 128), gan (examples/gan.nn, 300 batches of 64: 150 D and 150 G steps); default: all.
 # BUILD_DIR defaults to ./build; if it lacks a tool, it is configured and built (ninja -j2 nnc nnrt, and
 # nn-opt nnc-codegen-test for kernels).
 set -euo pipefail
@@ -20,7 +21,7 @@ repo=$(cd "$(dirname "$0")/.." && pwd)
 build="$repo/build"
 build_given=0
 runs=5
-models=kernels,mlp,cnn,inception,lstm,gru,bilstm,charlm,gene
+models=kernels,mlp,cnn,inception,lstm,gru,bilstm,charlm,gene,vae,gan
 results="$repo/bench/results.json"
 python=/usr/bin/python3
 
@@ -73,6 +74,16 @@ nn_file[gene]=bench/gene_ae.nn
 nnc_args[gene]="--epochs 1"
 torch_cmd[gene]="bench/gene_ae_torch.py --epochs 1 --samples 1024"
 torch_settings[gene]=$'--threads 1\n--threads 2\n--threads 2 --foreach'
+# The VAE (784-400-20/20, Adam, batch 128) and the MLP GAN (one D step and one G step per two batches of 64,
+# Adam; samples/s: the images of every scheduled batch, as both sides count them): 300 batches each.
+nn_file[vae]=examples/vae.nn
+nnc_args[vae]="--epochs 1 --limit-batches 300"
+torch_cmd[vae]="bench/vae_torch.py --epochs 1 --limit-batches 300 --no-test"
+torch_settings[vae]=$'--threads 1\n--threads 2'
+nn_file[gan]=examples/gan.nn
+nnc_args[gan]="--epochs 1 --limit-batches 300"
+torch_cmd[gan]="bench/gan_torch.py --epochs 1 --limit-batches 300 --no-test"
+torch_settings[gan]=$'--threads 1\n--threads 2'
 
 [ -x "$python" ] || die "$python not found (install python3-torch python3-numpy)"
 "$python" -c 'import torch, numpy' 2>/dev/null || die "$python cannot import torch and numpy (apt-get install python3-torch)"
@@ -81,7 +92,7 @@ kernels=0
 nn_models=()
 for m in "${model_list[@]}"; do
   if [ "$m" = kernels ]; then kernels=1; continue; fi
-  [ -n "${nn_file[$m]:-}" ] || die "unknown model '$m' (expected kernels, mlp, cnn, inception, lstm, gru, bilstm, charlm or gene)"
+  [ -n "${nn_file[$m]:-}" ] || die "unknown model '$m' (expected kernels, mlp, cnn, inception, lstm, gru, bilstm, charlm, gene, vae or gan)"
   nn_models+=("$m")
 done
 
