@@ -12,7 +12,6 @@
 //
 //===----------------------------------------------------------------------===//
 #include "Error.h"
-#include "Generate.h"
 #include "Metrics.h"
 #include "Progress.h"
 #include "Train.h"
@@ -144,11 +143,7 @@ int64_t trainSteps(const ModelDesc &d, const EntryPoints &ep, Arena &arena,
     std::fflush(stdout);
     if (!opts.metricsPath.empty())
       appendMetrics(opts.metricsPath, st);
-    if (opts.samplesEvery > 0 && (e + 1) % opts.samplesEvery == 0) {
-      char name[32];
-      std::snprintf(name, sizeof name, "/epoch_%03lld.png", (long long)(e + 1));
-      writeSamples(d, ep, arena, opts.samplesDir + name, 64, opts.seed);
-    }
+    epochSamples(d, ep, arena, opts, e + 1);
   }
   return t;
 }

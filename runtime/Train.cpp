@@ -129,6 +129,15 @@ EvalResult evaluate(const ModelDesc &d, const EntryPoints &ep, Arena &arena,
   return r;
 }
 
+void epochSamples(const ModelDesc &d, const EntryPoints &ep, Arena &arena,
+                  const TrainOptions &opts, int64_t epoch) {
+  if (opts.samplesEvery <= 0 || epoch % opts.samplesEvery != 0)
+    return;
+  char name[32];
+  std::snprintf(name, sizeof name, "/epoch_%03lld.png", (long long)epoch);
+  writeSamples(d, ep, arena, opts.samplesDir + name, 64, opts.seed);
+}
+
 int64_t train(const ModelDesc &d, const EntryPoints &ep, Arena &arena,
               const Dataset &trainSet, const Dataset &testSet,
               const TrainOptions &opts) {
@@ -203,11 +212,7 @@ int64_t train(const ModelDesc &d, const EntryPoints &ep, Arena &arena,
     std::fflush(stdout);
     if (!opts.metricsPath.empty())
       appendMetrics(opts.metricsPath, st);
-    if (opts.samplesEvery > 0 && (e + 1) % opts.samplesEvery == 0) {
-      char name[32];
-      std::snprintf(name, sizeof name, "/epoch_%03lld.png", (long long)(e + 1));
-      writeSamples(d, ep, arena, opts.samplesDir + name, 64, opts.seed);
-    }
+    epochSamples(d, ep, arena, opts, e + 1);
   }
   return t;
 }

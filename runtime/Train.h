@@ -100,6 +100,11 @@ struct TrainOptions {
   std::string samplesDir;
 };
 
+/// After epoch `epoch` (1-based): with --samples-every K, every K-th epoch
+/// writes 64 samples to samplesDir/epoch_NNN.png (Generate.h).
+void epochSamples(const ModelDesc &d, const EntryPoints &ep, Arena &arena,
+                  const TrainOptions &opts, int64_t epoch);
+
 /// Several training steps (ModelDesc::steps): trains like `train`, taking
 /// the scheduled steps in turn, each on a batch of its own (Steps.cpp).
 int64_t trainSteps(const ModelDesc &d, const EntryPoints &ep, Arena &arena,
