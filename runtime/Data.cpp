@@ -148,7 +148,10 @@ Dataset tensorsDataset(const ModelDesc &d) {
   ds.n = d.dataRows;
   ds.xPer = d.x.perSample();
   ds.yPer = d.y.perSample();
-  ds.x = d.dataX;
+  if (d.x.dtype == DType::I32)
+    ds.xI.assign(d.dataX.begin(), d.dataX.end());
+  else
+    ds.x = d.dataX;
   if (d.y.dtype == DType::I32)
     ds.yI.assign(d.dataY.begin(), d.dataY.end());
   else
@@ -321,14 +324,18 @@ Dataset testSet(const ModelDesc &d, const std::string &dirOverride) {
 void fillBatch(const ModelDesc &d, const Dataset &ds, const int64_t *order,
                int64_t count, Arena &arena) {
   const int64_t b = d.batch, xp = ds.xPer, yp = ds.yPer;
-  float *x = arena.f32(d.x), *w = arena.f32(d.w);
+  char *x = arena.at(d.x);
+  float *w = arena.f32(d.w);
   std::memset(x, 0, d.x.bytes());
   std::memset(arena.at(d.y), 0, d.y.bytes());
   for (int64_t i = 0; i < b; ++i)
     w[i] = i < count ? 1.0f : 0.0f;
   for (int64_t i = 0; i < count; ++i) {
     int64_t s = order[i];
-    std::memcpy(x + i * xp, &ds.x[s * xp], xp * sizeof(float));
+    if (d.x.dtype == DType::I32)
+      std::memcpy(x + i * xp * 4, &ds.xI[s * xp], xp * 4);
+    else
+      std::memcpy(x + i * xp * 4, &ds.x[s * xp], xp * 4);
     if (d.y.dtype == DType::I32)
       std::memcpy(arena.i32(d.y) + i * yp, &ds.yI[s * yp], yp * 4);
     else

@@ -35,7 +35,8 @@ struct Dataset {
   bool isStream() const { return !stream.empty(); }
   int64_t n = 0;
   int64_t xPer = 0, yPer = 0;
-  std::vector<float> x;    ///< [n, xPer]
+  std::vector<float> x;    ///< [n, xPer] when x is f32
+  std::vector<int32_t> xI; ///< [n, xPer] when x is i32 (token ids)
   std::vector<float> yF;   ///< [n, yPer] when y is f32
   std::vector<int32_t> yI; ///< [n, yPer] when y is i32
 };

@@ -245,6 +245,12 @@ void Parser::record(const std::vector<std::string> &f, const std::string &line,
     d.lrGamma = real(keyValue(f[4], "gamma"));
     if (d.lrMin < 0 || d.lrEvery < 1 || !(d.lrGamma > 0 && d.lrGamma <= 1))
       fail("lr_schedule needs min >= 0, every >= 1 and gamma in (0, 1]");
+  } else if (kind == "ignore_index") {
+    once(kind);
+    expectFields(f, 2);
+    d.ignoreIndex = integer(f[1]);
+    if (d.ignoreIndex < 0)
+      fail("ignore_index must not be negative");
   } else if (kind == "train") {
     once(kind);
     expectFields(f, 4);
@@ -453,7 +459,6 @@ void Parser::validate() {
     need(!s->shape.empty() && s->shape[0] == b,
          s->role + " slot '" + s->name + "' must have shape [B=" +
              std::to_string(b) + ", ...], got " + shapeStr(s->shape));
-  need(d.x.dtype == DType::F32, "the input slot must be f32");
   need(d.out.dtype == DType::F32, "the output slot must be f32");
   need(d.hyper.shape == std::vector<int64_t>{4} && d.hyper.dtype == DType::F32,
        "the hyper slot must be f32 [4]");

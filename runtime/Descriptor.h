@@ -78,6 +78,9 @@ struct ModelDesc {
   int64_t epochs = 0;
   int64_t seed = 0;
   bool classification = false;
+  /// cross_entropy(..., ignore=k): labels k count in neither the loss nor the
+  /// accuracy (padding); -1: every label counts.
+  int64_t ignoreIndex = -1;
   bool tensorsData = false; ///< `data tensors` (else fashion_mnist)
   std::string dataDir;      ///< fashion_mnist
   /// `data synthetic <samples> <classes> <lo> <hi>` (samples > 0 when

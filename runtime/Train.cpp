@@ -77,9 +77,18 @@ int64_t countCorrect(const ModelDesc &d, Arena &arena, int64_t count) {
     for (int64_t k = 1; k < c; ++k)
       if (out[i * c + k] > out[i * c + best])
         best = k;
-    correct += best == y[i];
+    correct += best == y[i] && y[i] != d.ignoreIndex;
   }
   return correct;
+}
+
+int64_t countLabels(const ModelDesc &d, Arena &arena, int64_t count) {
+  const int64_t rows = count * d.positions();
+  if (d.ignoreIndex < 0)
+    return rows;
+  const int32_t *y = arena.i32(d.y);
+  return std::count_if(y, y + rows,
+                       [&](int32_t v) { return v != d.ignoreIndex; });
 }
 
 EvalResult evaluate(const ModelDesc &d, const EntryPoints &ep, Arena &arena,
@@ -96,36 +105,40 @@ EvalResult evaluate(const ModelDesc &d, const EntryPoints &ep, Arena &arena,
     ~Restore() { std::copy(from.begin(), from.end(), to); }
   } restore{arena.f32(d.hyper), hyper};
   if (ds.isStream()) {
-    int64_t steps = streamBatches(d, ds), correct = 0;
+    int64_t steps = streamBatches(d, ds), correct = 0, labels = 0;
     double lossSum = 0;
     for (int64_t s = 0; s < steps; ++s) {
       fillStreamBatch(d, ds, s, arena);
       setHyper(d, arena, 0, ++calls, seed);
       ep.evalStep(arena.base());
       lossSum += double(*arena.f32(d.loss));
-      if (d.classification)
+      if (d.classification) {
         correct += countCorrect(d, arena, b);
+        labels += countLabels(d, arena, b);
+      }
     }
     r.loss = lossSum / double(steps);
-    r.acc = 100.0 * double(correct) / double(steps * b * d.positions());
+    r.acc = labels ? 100.0 * double(correct) / double(labels) : 0;
     return r;
   }
   std::vector<int64_t> order(ds.n);
   for (int64_t i = 0; i < ds.n; ++i)
     order[i] = i;
   double lossSum = 0;
-  int64_t correct = 0;
+  int64_t correct = 0, labels = 0;
   for (int64_t start = 0; start < ds.n; start += b) {
     int64_t count = std::min(b, ds.n - start);
     fillBatch(d, ds, &order[start], count, arena);
     setHyper(d, arena, 0, ++calls, seed);
     ep.evalStep(arena.base());
     lossSum += double(*arena.f32(d.loss)) * count;
-    if (d.classification)
+    if (d.classification) {
       correct += countCorrect(d, arena, count);
+      labels += countLabels(d, arena, count);
+    }
   }
   r.loss = ds.n ? lossSum / ds.n : 0;
-  r.acc = ds.n ? 100.0 * correct / double(ds.n * d.positions()) : 0;
+  r.acc = labels ? 100.0 * correct / double(labels) : 0;
   return r;
 }
 
@@ -164,7 +177,7 @@ int64_t train(const ModelDesc &d, const EntryPoints &ep, Arena &arena,
     resetCarried(d, arena);
     norms.reset();
     double lossSum = 0, trainSeconds = 0;
-    int64_t samples = 0, correct = 0;
+    int64_t samples = 0, correct = 0, labels = 0;
     for (int64_t s = 0; s < steps; ++s) {
       auto stepStart = Clock::now();
       int64_t count = stream ? b : std::min(b, trainSet.n - s * b);
@@ -181,8 +194,10 @@ int64_t train(const ModelDesc &d, const EntryPoints &ep, Arena &arena,
       float loss = *arena.f32(d.loss);
       lossSum += double(loss) * count;
       samples += count;
-      if (d.classification)
+      if (d.classification) {
         correct += countCorrect(d, arena, count);
+        labels += countLabels(d, arena, count);
+      }
       double rate = trainSeconds > 0 ? samples / trainSeconds : 0;
       int64_t remaining =
           (stream ? steps * b : std::min(trainSet.n, steps * b)) - samples;
@@ -197,8 +212,7 @@ int64_t train(const ModelDesc &d, const EntryPoints &ep, Arena &arena,
     st.classification = d.classification;
     st.text = stream;
     st.trainLoss = samples ? lossSum / samples : 0;
-    st.trainAcc =
-        samples ? 100.0 * correct / double(samples * d.positions()) : 0;
+    st.trainAcc = labels ? 100.0 * correct / double(labels) : 0;
     st.testLoss = test.loss;
     st.testAcc = test.acc;
     st.trainSeconds = trainSeconds;

@@ -70,6 +70,10 @@ void resetCarried(const ModelDesc &d, Arena &arena);
 /// out row's argmax equals the label.
 int64_t countCorrect(const ModelDesc &d, Arena &arena, int64_t count);
 
+/// Number of labels of the first `count` samples that count: all of them,
+/// or those not equal to d.ignoreIndex.
+int64_t countLabels(const ModelDesc &d, Arena &arena, int64_t count);
+
 struct EvalResult {
   double loss = 0;
   double acc = 0; ///< percent; classification only

@@ -118,7 +118,19 @@ struct Param {
   X(FlipLr, "flip_lr", Op)               /* (x, hyper) salt */                 \
   X(RandomNormal, "random_normal", Op)   /* (hyper) mean, std, salt */         \
   X(RandomUniform, "random_uniform", Op) /* (hyper) lo, hi, salt */            \
-  X(CrossEntropy, "cross_entropy", Loss) /* (logits, labels i32 [B,...], w) */ \
+  /* (table [V, D], ids i32 [N...]) -> [N..., D]: rows picked by id */        \
+  X(Embedding, "embedding", Op)                                                \
+  /* (a [Z..., M, K], b [Z..., K, N]) transpose_a, transpose_b -> [Z..., M, N] \
+   */                                                                          \
+  X(BatchMatMul, "batch_matmul", Op)                                           \
+  X(Permute, "permute", Op) /* perm: result dim k is x's dim perm[k] */        \
+  /* (ids i32 [B, T]) fill: [fill, ids[:, 0..T-2]] */                          \
+  X(ShiftRight, "shift_right", Op)                                             \
+  X(TokenMask, "token_mask", Op) /* (ids i32) pad -> f32 1 where id != pad */  \
+  /* (labels i32 [B, P...]) ignore_index -> [B]: share of counted positions */ \
+  X(LabelCount, "label_count", Op)                                             \
+  /* (logits, labels i32 [B,...], w) ignore_index (optional) */                \
+  X(CrossEntropy, "cross_entropy", Loss)                                       \
   X(Mse, "mse", Loss)                                                          \
   X(Bce, "bce", Loss)                                                          \
   /* (sequences [B, T, ...]..., initial states...) length, reverse: the body   \
@@ -288,6 +300,9 @@ struct TrainConfig {
   /// True when the target is integer class labels (cross_entropy): the
   /// runtime then reports accuracy from argmax of the model output.
   bool classification = false;
+  /// cross_entropy(..., ignore=k): positions labelled k count in neither the
+  /// loss nor the accuracy (-1: every position counts).
+  int64_t ignoreIndex = -1;
   Loc loc;
 };
 

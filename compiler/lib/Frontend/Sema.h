@@ -270,6 +270,8 @@ private:
   const ast::Model *trained = nullptr;
   int trainedOutput = -1; ///< loss graph: output of the trained model call
   bool classification = false;
+  /// cross_entropy(..., ignore=k): the label that does not count (-1: none).
+  int64_t ignoreIndex = -1;
   std::vector<const ast::Model *> callStack;
   /// The results after the first of the model just inlined (`return a, b`),
   /// and of the return statement being run.
@@ -277,6 +279,9 @@ private:
   /// A destructuring assignment `a, b = M(x)` is being analysed: the call
   /// of M may return this many results (0: one, as everywhere else).
   size_t wantResults = 0;
+  /// `hs, h, c = lstm(...)`: the recurrent layer being called also gives
+  /// this many final states in moreResults (0: none asked).
+  size_t wantStates = 0;
   /// Params each model's inlining reached (its own, its blocks' and those of
   /// the models it calls): what `updates = M` and `l2(M)` mean.
   std::map<std::string, std::set<int>> modelParams;
@@ -463,6 +468,24 @@ private:
   /// A shape list such as [B, 16] (`f` names the builtin in errors).
   bool shapeList(const ast::Expr &s, const std::string &f, TensorType &out);
   Value recurrent(const Call &c, Scope &scope);
+  // Sequence models (SemaSequence.cpp).
+  bool tokenIds(const Call &c, const Value &ids);
+  Value embedding(const Call &c, Scope &scope);
+  Value shiftRight(const Call &c, Scope &scope);
+  Value paddingMask(const Call &c, Scope &scope);
+  Value rowMean(Value x, const Loc &l);
+  Value layerNorm(const Call &c, Scope &scope);
+  Value maskScores(Value s, const Value *mask, bool causal, const Loc &l);
+  Value scaledAttention(Value q, Value k, Value v, const Value *mask,
+                        bool causal, const Loc &l);
+  bool attentionMask(const Call &c, size_t i, int64_t tk, const Value *&mask);
+  Value attention(const Call &c, Scope &scope);
+  Value projection(const Call &c, Scope &scope, const std::string &name,
+                   Value x, int64_t units, bool bias, std::vector<int> &weights,
+                   std::vector<int> &biases);
+  Value multiHeadAttention(const Call &c, Scope &scope);
+  Value additiveAttention(const Call &c, Scope &scope);
+  Value transpose(const Call &c, Scope &scope);
   /// A step of a scan built in C++: (t, slices, states) -> outputs, then the
   /// new states.
   using StepFn = std::function<std::vector<Value>(

@@ -136,6 +136,55 @@ const std::vector<Builtin> &builtinTable() {
        B::Layer,
        recurrentArgs({{"h0", K::Tensor, false}}),
        &Sema::recurrent},
+      // Sequence models (SemaSequence.cpp).
+      {"embedding",
+       {},
+       B::Layer,
+       {{"ids"}, {"vocab", K::Int}, {"dim", K::Int}, {"init", K::Init, false}},
+       &Sema::embedding},
+      {"layer_norm",
+       {},
+       B::Layer,
+       {x, {"eps", K::Number, false, 1e-5}},
+       &Sema::layerNorm},
+      {"multi_head_attention",
+       {},
+       B::Layer,
+       {x,
+        {"heads", K::Int},
+        {"context", K::Tensor, false},
+        {"mask", K::Tensor, false},
+        {"causal", K::Bool, false, 0}},
+       &Sema::multiHeadAttention},
+      {"additive_attention",
+       {},
+       B::Layer,
+       {{"query"}, {"keys"}, {"units", K::Int}, {"mask", K::Tensor, false}},
+       &Sema::additiveAttention},
+      {"attention",
+       {},
+       B::Activation,
+       {{"q"},
+        {"k"},
+        {"v"},
+        {"mask", K::Tensor, false},
+        {"causal", K::Bool, false, 0}},
+       &Sema::attention},
+      {"shift_right",
+       {},
+       B::Activation,
+       {{"ids"}, {"start", K::Int, false}},
+       &Sema::shiftRight},
+      {"padding_mask",
+       {},
+       B::Activation,
+       {{"ids"}, {"pad", K::Int, false}},
+       &Sema::paddingMask},
+      {"transpose",
+       {},
+       B::Activation,
+       {x, {"perm", K::Ints, false}},
+       &Sema::transpose},
       // Activations (SemaElementwise.cpp): one node of `op` on x.
       {"relu", {}, B::Activation, {x}, &Sema::activation, OpKind::Relu},
       {"sigmoid", {}, B::Activation, {x}, &Sema::activation, OpKind::Sigmoid},
@@ -164,7 +213,7 @@ const std::vector<Builtin> &builtinTable() {
       {"cross_entropy",
        {},
        B::Loss,
-       {{"logits"}, {"labels"}},
+       {{"logits"}, {"labels"}, {"ignore", K::Int, false}},
        &Sema::loss,
        OpKind::CrossEntropy},
       {"mse", {}, B::Loss, {{"pred"}, {"target"}}, &Sema::loss, OpKind::Mse},
@@ -323,6 +372,9 @@ Value Sema::call(const ast::Expr &e, Scope &scope) {
     return {};
   }
   c.values.resize(b->args.size());
+  // A nested call must not take the final states asked of this one.
+  size_t states = wantStates;
+  wantStates = 0;
   for (size_t i = 0; i < b->args.size(); ++i) {
     if (b->args[i].kind == K::Tensors)
       for (const auto &a : e.args)
@@ -330,6 +382,7 @@ Value Sema::call(const ast::Expr &e, Scope &scope) {
     else if (b->args[i].kind == K::Tensor && c.args[i])
       c.values[i] = expr(*c.args[i], scope);
   }
+  wantStates = states;
   return (this->*(b->handler))(c, scope);
 }
 

@@ -34,9 +34,30 @@ Value Sema::binary(const ast::Expr &e, Value a, Value b, Scope &scope) {
     error(e.loc, "'" + op + "': operands must be f32, got " + shapes);
     return {};
   }
+  if (op == "@" && a.type.dims.size() >= 3) {
+    // Batched: [Z..., M, K] @ [Z..., K, N] -> [Z..., M, N] (attention).
+    const auto &ad = a.type.dims, &bd = b.type.dims;
+    size_t r = ad.size();
+    if (bd.size() != r || !std::equal(ad.begin(), ad.end() - 2, bd.begin()) ||
+        ad[r - 1] != bd[r - 2]) {
+      error(e.loc, "'@': expected [..., M, K] @ [..., K, N] with the same "
+                   "leading dims, got " +
+                       shapes);
+      return {};
+    }
+    TensorType t = a.type;
+    t.dims[r - 1] = bd[r - 1];
+    Value v = add(OpKind::BatchMatMul, {a.node, b.node}, t, e.loc);
+    std::vector<int64_t> lead(ad.begin(), ad.end() - 2);
+    addRow(scope, "matmul", e.loc, t, -1, -1,
+           product(lead) * ad[r - 2] * ad[r - 1] * bd[r - 1]);
+    return v;
+  }
   if (op == "@") {
     if (a.type.dims.size() != 2 || b.type.dims.size() != 2) {
-      error(e.loc, "'@': operands must be 2-D matrices, got " + shapes);
+      error(e.loc, "'@': operands must be 2-D matrices or batches of them of "
+                   "the same rank >= 3, got " +
+                       shapes);
       return {};
     }
     if (a.type.dims[1] != b.type.dims[0]) {

@@ -54,8 +54,23 @@ Value Sema::loss(const Call &c, Scope &) {
       return {};
     }
   }
-  return add(op, {a.node, b.node, kWeightNode}, TensorType{ElemType::F32, {}},
-             e.loc);
+  TensorType scalar{ElemType::F32, {}};
+  int64_t ignore = 0;
+  if (op != OpKind::CrossEntropy || !c.args[2])
+    return add(op, {a.node, b.node, kWeightNode}, scalar, e.loc);
+  // ignore=k: the mean over the positions whose label is not k (PyTorch's
+  // ignore_index), sum_b w_b sum_p ce_bp / sum_b w_b n_b as the ratio of
+  // two weighted means (nn.label_count gives n_b / |P|).
+  if (!integer(*c.args[2], "cross_entropy: ignore", 0, ignore))
+    return {};
+  ignoreIndex = ignore;
+  Value ce = add(op, {a.node, b.node, kWeightNode}, scalar, e.loc,
+                 {NodeAttr::i64("ignore_index", ignore)});
+  Value n =
+      add(OpKind::LabelCount, {b.node}, TensorType{ElemType::F32, {kBatch}},
+          e.loc, {NodeAttr::i64("ignore_index", ignore)});
+  Value share = add(OpKind::WeightedMean, {n.node, kWeightNode}, scalar, e.loc);
+  return add(OpKind::Div, {ce.node, share.node}, scalar, e.loc);
 }
 
 } // namespace nnc::sema

@@ -263,6 +263,7 @@ Value Sema::recurrent(const Call &c, Scope &scope) {
   auto [hs, h] = direction("", reverse);
   if (!hs.ok())
     return {};
+  std::vector<Value> finals = last; // h (and c) after the last step
   for (size_t i = 0; i < carried.size(); ++i)
     bufferNodes[carried[i]] = last[i].node;
   if (bidirectional) {
@@ -275,8 +276,26 @@ Value Sema::recurrent(const Call &c, Scope &scope) {
     h = add(OpKind::Concat, {h.node, rh.node},
             TensorType{ElemType::F32, {kBatch, 2 * units}}, loc,
             {NodeAttr::i64("axis", 1)});
+    for (size_t i = 0; i < finals.size(); ++i)
+      finals[i] = add(OpKind::Concat, {finals[i].node, last[i].node},
+                      TensorType{ElemType::F32, {kBatch, 2 * units}}, loc,
+                      {NodeAttr::i64("axis", 1)});
   }
   Value out = sequences ? hs : h;
+  // `hs, h, c = lstm(...)`: the final states too (both directions' side by
+  // side), as PyTorch's (h_n, c_n).
+  if (wantStates) {
+    if (wantStates != finals.size()) {
+      error(c.e.loc, std::to_string(1 + wantStates) + " names for " + kind +
+                         ", which gives its output and " +
+                         std::to_string(finals.size()) + " final state" +
+                         (finals.size() == 1 ? "" : "s"));
+      wantStates = 0;
+      return {};
+    }
+    wantStates = 0;
+    moreResults = finals;
+  }
   // Summary: every step's input and recurrent products, both directions.
   int64_t dirs = bidirectional ? 2 : 1;
   addRow(scope, kind, loc, out.type, weights, biases,

@@ -23,9 +23,24 @@ void Sema::destructure(const std::string &first,
       scope.bind(more[i].name, i + 1 < vs.size() ? vs[i + 1] : Value{});
   };
   auto m = models.find(e.text);
+  bool recurrentCall = e.kind == ast::Expr::Call &&
+                       (e.text == "lstm" || e.text == "gru" || e.text == "rnn");
+  if (recurrentCall && m == models.end()) {
+    // `hs, h, c = lstm(...)`: the output and the final states.
+    moreResults.clear();
+    wantStates = more.size();
+    Value v = expr(e, scope);
+    wantStates = 0;
+    std::vector<Value> all = {v};
+    all.insert(all.end(), moreResults.begin(), moreResults.end());
+    bindAll(v.ok() && all.size() == 1 + more.size() ? all
+                                                    : std::vector<Value>{});
+    return;
+  }
   if (e.kind != ast::Expr::Call || m == models.end() || m->second->isBlock) {
-    error(loc, "only the results of a model call can be bound to several "
-               "names, e.g. `mu, logvar = Encoder(x)`");
+    error(loc, "only the results of a model call (or of lstm, gru, rnn: "
+               "`hs, h, c = lstm(x, 64, return_sequences=true)`) can be "
+               "bound to several names, e.g. `mu, logvar = Encoder(x)`");
     expr(e, scope);
     bindAll({});
     return;

@@ -258,16 +258,20 @@ void Sema::train(const ast::Train &t, Program &p) {
     }
     const ast::Model &m = *mit->second;
     trained = &m;
-    if (m.args.size() != 1 || !m.args[0].type) {
-      error(m.loc, "a trained model must take exactly one input");
+    // A decoder trained with teacher forcing takes the target too
+    // (`G2P(x, shift_right(y))`); it predicts by `decode`, not by itself.
+    if (m.args.empty() || !m.args[0].type ||
+        (m.args.size() != 1 && !settings.count("decode"))) {
+      error(m.loc, "a trained model must take exactly one input (one with "
+                   "more, such as an encoder-decoder trained with teacher "
+                   "forcing, needs `decode = ...` in its train section)");
       return;
     }
     if (!type(*m.args[0].type, p.input, true))
       return;
-    if (p.input.dims.empty() || p.input.dims[0] != kBatch ||
-        p.input.elem != ElemType::F32) {
-      error(m.args[0].loc, "a trained model's input must be f32 with the "
-                           "batch dimension B first, got " +
+    if (p.input.dims.empty() || p.input.dims[0] != kBatch) {
+      error(m.args[0].loc, "a trained model's input must have the batch "
+                           "dimension B first, got " +
                                formatType(p.input));
       return;
     }
@@ -434,6 +438,7 @@ void Sema::train(const ast::Train &t, Program &p) {
   p.evalLoss.results = {evalLoss.node, trainedOutput};
   appendCarried(p, p.evalLoss);
   cfg.classification = classification;
+  cfg.ignoreIndex = ignoreIndex;
   if (cfg.data.kind == Dataset::Tensors && classification) {
     int64_t classes = p.evalLoss.nodes[trainedOutput].type.dims.back();
     for (float v : cfg.data.y)

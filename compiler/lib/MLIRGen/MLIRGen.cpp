@@ -579,6 +579,8 @@ private:
          << " gamma=" << fmt(train.lrSchedule.gamma) << "\n"
          << "train epochs=" << train.epochs << " seed=" << train.seed
          << " classification=" << (train.classification ? 1 : 0) << "\n";
+      if (train.ignoreIndex >= 0)
+        os << "ignore_index " << train.ignoreIndex << "\n";
       // Several steps: in schedule order, each with its entry points' index.
       for (auto [k, st] : llvm::enumerate(prog.steps)) {
         const Optimizer &o = st.optimizer;

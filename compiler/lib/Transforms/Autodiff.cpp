@@ -553,6 +553,7 @@ struct AutodiffPass : nnc::impl::AutodiffBase<AutodiffPass> {
     populateLossGradRules(rules);
     populateShapeGradRules(rules);
     populateScanGradRules(rules);
+    populateSequenceGradRules(rules);
     SmallVector<nn::VjpOp> vjps;
     getOperation().walk([&](nn::VjpOp op) { vjps.push_back(op); });
     for (nn::VjpOp op : vjps)

@@ -749,3 +749,27 @@ func.func @transpose_shape(%w: tensor<8x3xf32>) {
   %t = nn.transpose %w : tensor<8x3xf32> -> tensor<8x3xf32>
   return
 }
+
+// -----
+
+func.func @embedding_dim(%t: tensor<7x4xf32>, %ids: tensor<2x3xi32>) -> tensor<2x3x5xf32> {
+  // expected-error @+1 {{expects the result to be the ids' shape then D = 4}}
+  %e = nn.embedding %t, %ids : tensor<7x4xf32>, tensor<2x3xi32> -> tensor<2x3x5xf32>
+  return %e : tensor<2x3x5xf32>
+}
+
+// -----
+
+func.func @batch_matmul_inner(%a: tensor<2x3x4xf32>, %b: tensor<2x5x6xf32>) -> tensor<2x3x6xf32> {
+  // expected-error @+1 {{expects [..., M, K] @ [..., K, N] -> [..., M, N]}}
+  %c = nn.batch_matmul %a, %b : tensor<2x3x4xf32>, tensor<2x5x6xf32> -> tensor<2x3x6xf32>
+  return %c : tensor<2x3x6xf32>
+}
+
+// -----
+
+func.func @permute_twice(%x: tensor<2x3x4xf32>) -> tensor<2x2x4xf32> {
+  // expected-error @+1 {{expects a permutation of x's 3 dims}}
+  %y = nn.permute %x {perm = array<i64: 0, 0, 2>} : tensor<2x3x4xf32> -> tensor<2x2x4xf32>
+  return %y : tensor<2x2x4xf32>
+}

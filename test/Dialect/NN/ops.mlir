@@ -245,3 +245,26 @@ func.func @transpose(%w: tensor<8x3xf32>) -> tensor<3x8xf32> {
   %t = nn.transpose %w : tensor<8x3xf32> -> tensor<3x8xf32>
   return %t : tensor<3x8xf32>
 }
+
+// CHECK-LABEL: func @sequence
+func.func @sequence(%t: tensor<7x4xf32>, %ids: tensor<2x3xi32>, %dy: tensor<2x3x4xf32>,
+                    %q: tensor<2x2x3x4xf32>) -> (tensor<2x3x4xf32>, tensor<7x4xf32>, tensor<2x2x3x3xf32>,
+                    tensor<2x3x2x4xf32>, tensor<2x3xi32>, tensor<2x3xf32>, tensor<2xf32>, tensor<2xf32>) {
+  // CHECK: nn.embedding %{{.*}}, %{{.*}} : tensor<7x4xf32>, tensor<2x3xi32> -> tensor<2x3x4xf32>
+  %e = nn.embedding %t, %ids : tensor<7x4xf32>, tensor<2x3xi32> -> tensor<2x3x4xf32>
+  // CHECK: nn.embedding_grad %{{.*}}, %{{.*}} : tensor<2x3xi32>, tensor<2x3x4xf32> -> tensor<7x4xf32>
+  %g = nn.embedding_grad %ids, %dy : tensor<2x3xi32>, tensor<2x3x4xf32> -> tensor<7x4xf32>
+  // CHECK: nn.batch_matmul %{{.*}}, %{{.*}} {transpose_b} : tensor<2x2x3x4xf32>, tensor<2x2x3x4xf32> -> tensor<2x2x3x3xf32>
+  %s = nn.batch_matmul %q, %q {transpose_b} : tensor<2x2x3x4xf32>, tensor<2x2x3x4xf32> -> tensor<2x2x3x3xf32>
+  // CHECK: nn.permute %{{.*}} {perm = array<i64: 0, 2, 1, 3>} : tensor<2x2x3x4xf32> -> tensor<2x3x2x4xf32>
+  %p = nn.permute %q {perm = array<i64: 0, 2, 1, 3>} : tensor<2x2x3x4xf32> -> tensor<2x3x2x4xf32>
+  // CHECK: nn.shift_right %{{.*}} {fill = 1 : i64} : tensor<2x3xi32>
+  %r = nn.shift_right %ids {fill = 1 : i64} : tensor<2x3xi32>
+  // CHECK: nn.token_mask %{{.*}} {pad = 0 : i64} : tensor<2x3xi32> -> tensor<2x3xf32>
+  %m = nn.token_mask %ids {pad = 0 : i64} : tensor<2x3xi32> -> tensor<2x3xf32>
+  // CHECK: nn.label_count %{{.*}} {ignore_index = 0 : i64} : tensor<2x3xi32> -> tensor<2xf32>
+  %n = nn.label_count %ids {ignore_index = 0 : i64} : tensor<2x3xi32> -> tensor<2xf32>
+  // CHECK: nn.cross_entropy %{{.*}}, %{{.*}} {ignore_index = 0 : i64} : tensor<2x3x4xf32>, tensor<2x3xi32> -> tensor<2xf32>
+  %l = nn.cross_entropy %e, %ids {ignore_index = 0 : i64} : tensor<2x3x4xf32>, tensor<2x3xi32> -> tensor<2xf32>
+  return %e, %g, %s, %p, %r, %m, %n, %l : tensor<2x3x4xf32>, tensor<7x4xf32>, tensor<2x2x3x3xf32>, tensor<2x3x2x4xf32>, tensor<2x3xi32>, tensor<2x3xf32>, tensor<2xf32>, tensor<2xf32>
+}

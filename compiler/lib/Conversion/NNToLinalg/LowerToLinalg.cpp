@@ -56,6 +56,7 @@ struct LowerToLinalgPass : nnc::impl::LowerToLinalgBase<LowerToLinalgPass> {
     populateShapeOpLoweringPatterns(patterns);
     populateRandomLoweringPatterns(patterns);
     populateScanLoweringPatterns(patterns);
+    populateSequenceLoweringPatterns(patterns);
     if (failed(applyPartialConversion(getOperation(), target,
                                       std::move(patterns))))
       signalPassFailure();

@@ -145,11 +145,18 @@ Value isLabel(OpBuilder &b, Location l, Value label, unsigned dim) {
   return b.create<arith::CmpIOp>(l, arith::CmpIPredicate::eq, c, labelIdx);
 }
 
+/// label == ignore (an i32 label of a position that does not count).
+Value isIgnored(OpBuilder &b, Location l, Value label, int64_t ignore) {
+  Value k = b.create<arith::ConstantIntOp>(l, ignore, 32);
+  return b.create<arith::CmpIOp>(l, arith::CmpIPredicate::eq, label, k);
+}
+
 /// The positions per sample |P| of logits [B, P..., C].
 int64_t positions(RankedTensorType logits) {
   return perSample(logits) / logits.getShape().back();
 }
 
+// (ignore_index k: a position whose label is k gives 0, in both.)
 // cross_entropy(z, label)[b] => m = max_c z; s = sum_c exp(z - m);
 //   zl[b] = sum_c (c == label[b] ? z[b, c] : 0);
 //   l[b] = (log s[b] + m[b]) - zl[b]
@@ -178,13 +185,18 @@ struct CrossEntropyLowering : OpConversionPattern<nn::CrossEntropyOp> {
                                                a[0], f32(b, l, 0.0));
           return SmallVector<Value>{b.create<arith::AddFOp>(l, a[2], zc)};
         })[0];
+    std::optional<int64_t> ignore = op.getIgnoreIndex();
     Value loss = generic(
-        rewriter, loc, ValueRange{max, sum, picked}, empty(rewriter, loc, rows),
-        {pos, pos, pos, pos}, parallel(n - 1),
-        [](OpBuilder &b, Location l, ValueRange a) {
+        rewriter, loc, ValueRange{max, sum, picked, labels},
+        empty(rewriter, loc, rows), {pos, pos, pos, pos, pos}, parallel(n - 1),
+        [ignore](OpBuilder &b, Location l, ValueRange a) {
           Value lse =
               b.create<arith::AddFOp>(l, b.create<math::LogOp>(l, a[1]), a[0]);
-          return SmallVector<Value>{b.create<arith::SubFOp>(l, lse, a[2])};
+          Value v = b.create<arith::SubFOp>(l, lse, a[2]);
+          if (ignore)
+            v = b.create<arith::SelectOp>(l, isIgnored(b, l, a[3], *ignore),
+                                          f32(b, l, 0.0), v);
+          return SmallVector<Value>{v};
         })[0];
     if (n > 2) {
       Value total = generic(rewriter, loc, loss,
@@ -221,14 +233,19 @@ struct CrossEntropyGradLowering : OpConversionPattern<nn::CrossEntropyGradOp> {
         rewriter, loc, ValueRange{z, max, sum, adaptor.getLabels(), dl},
         empty(rewriter, loc, type.getShape()),
         {id, row, row, row, batchMap(ctx, n), id}, parallel(n),
-        [n](OpBuilder &b, Location l, ValueRange a) {
+        [n, ignore = op.getIgnoreIndex()](OpBuilder &b, Location l,
+                                          ValueRange a) {
           Value e =
               b.create<math::ExpOp>(l, b.create<arith::SubFOp>(l, a[0], a[1]));
           Value softmax = b.create<arith::DivFOp>(l, e, a[2]);
           Value onehot = b.create<arith::SelectOp>(
               l, isLabel(b, l, a[3], n - 1), f32(b, l, 1.0), f32(b, l, 0.0));
           Value diff = b.create<arith::SubFOp>(l, softmax, onehot);
-          return SmallVector<Value>{b.create<arith::MulFOp>(l, diff, a[4])};
+          Value d = b.create<arith::MulFOp>(l, diff, a[4]);
+          if (ignore)
+            d = b.create<arith::SelectOp>(l, isIgnored(b, l, a[3], *ignore),
+                                          f32(b, l, 0.0), d);
+          return SmallVector<Value>{d};
         })[0];
     rewriter.replaceOp(op, dz);
     return success();

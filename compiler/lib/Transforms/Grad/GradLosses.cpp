@@ -21,9 +21,11 @@ void nnc::grad::populateLossGradRules(GradRuleSet &rules) {
   // Per position (z [B, P..., C], label [B, P...]), l[b] = 1/|P| sum_p
   // (logsumexp(z[b, p]) - z[b, p, label[b, p]]):
   // dz[b, p] = (softmax(z[b, p]) - onehot(label[b, p])) * dl[b] / |P|
+  // With ignore_index k, positions labelled k add 0 to l and get dz = 0.
   rules.add<nn::CrossEntropyOp>([](auto, GradContext &c) {
     c.d(0, [&] {
-      return c.emit<nn::CrossEntropyGradOp>(c.ty(0), {c.x(0), c.x(1), c.dy()});
+      return c.emit<nn::CrossEntropyGradOp>(c.ty(0), {c.x(0), c.x(1), c.dy()},
+                                            c.attrs());
     });
     return c.noGrad(1, "labels");
   });

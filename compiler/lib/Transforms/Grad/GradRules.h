@@ -215,6 +215,8 @@ void populateLossGradRules(GradRuleSet &rules);
 /// reshape concat slice split unbroadcast broadcast_to flip_lr dropout_mask
 /// step.
 void populateShapeGradRules(GradRuleSet &rules);
+/// embedding batch_matmul permute.
+void populateSequenceGradRules(GradRuleSet &rules);
 /// scan: a reverse scan over the stacked states.
 void populateScanGradRules(GradRuleSet &rules);
 

@@ -230,14 +230,17 @@ def NN_CrossEntropyOp : NN_Op<"cross_entropy", [Pure, InferTypeOpAdaptor]> {
     the row max. Logits [B, P..., C] with labels [B, P...] (a class per
     position) give the mean over the |P| positions: `l[b] = 1/|P| sum_p
     (logsumexp(z[b, p, :]) - z[b, p, label[b, p]])`; over full batches,
-    PyTorch's `cross_entropy(z.reshape(-1, C), label.reshape(-1))`.
+    PyTorch's `cross_entropy(z.reshape(-1, C), label.reshape(-1))`. With
+    `ignore_index = k` a position whose label is k adds 0 (still divided by
+    |P|; nn.label_count gives the share of positions that count).
 
     ```mlir
     %l = nn.cross_entropy %z, %labels : tensor<64x10xf32>, tensor<64xi32> -> tensor<64xf32>
     %s = nn.cross_entropy %zs, %next : tensor<32x64x97xf32>, tensor<32x64xi32> -> tensor<32xf32>
     ```
   }];
-  let arguments = (ins NN_Tensor:$logits, NN_Labels:$labels);
+  let arguments = (ins NN_Tensor:$logits, NN_Labels:$labels,
+                       OptionalAttr<I64Attr>:$ignore_index);
   let results = (outs NN_Vector:$result);
   let assemblyFormat = [{
     $logits `,` $labels attr-dict `:` type($logits) `,` type($labels) `->` type($result)
@@ -249,13 +252,15 @@ def NN_CrossEntropyGradOp : NN_Op<"cross_entropy_grad", [Pure, InferTypeOpAdapto
   let description = [{
     `dz[b, c] = (softmax(z)[b, c] - (c == label[b])) * dl[b]`; the result has
     the logits' type [B, C]. For logits [B, P..., C] and labels [B, P...]:
-    `dz[b, p, c] = (softmax(z)[b, p, c] - (c == label[b, p])) * dl[b] / |P|`.
+    `dz[b, p, c] = (softmax(z)[b, p, c] - (c == label[b, p])) * dl[b] / |P|`,
+    and 0 at a position whose label is `ignore_index` (when set).
 
     ```mlir
     %dz = nn.cross_entropy_grad %z, %labels, %dl : tensor<64x10xf32>, tensor<64xi32>, tensor<64xf32> -> tensor<64x10xf32>
     ```
   }];
-  let arguments = (ins NN_Tensor:$logits, NN_Labels:$labels, NN_Vector:$dl);
+  let arguments = (ins NN_Tensor:$logits, NN_Labels:$labels, NN_Vector:$dl,
+                       OptionalAttr<I64Attr>:$ignore_index);
   let results = (outs NN_Tensor:$result);
   let assemblyFormat = [{
     $logits `,` $labels `,` $dl attr-dict `:` type($logits) `,` type($labels) `,` type($dl) `->` type($result)
@@ -868,5 +873,7 @@ def NN_YieldOp : NN_Op<"yield", [Pure, Terminator,
   let arguments = (ins Variadic<NN_Tensor>:$values);
   let assemblyFormat = "($values^ `:` type($values))? attr-dict";
 }
+
+include "nnc/Dialect/NN/NNSequenceOps.td"
 
 #endif // NNC_DIALECT_NN_NNOPS
