@@ -13,7 +13,9 @@
 #include "GradCheck.h"
 #include "Init.h"
 #include "Sample.h"
+#include "Seq2Seq.h"
 
+#include <iostream>
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
@@ -62,13 +64,19 @@ commands:
                        the train section) to DIR/epoch_NNN.png, the same
                        draws every time
     --samples-dir DIR  where (default: the current directory)
-  eval       --load FILE [--data DIR] [--seed S] [--threads T]
+  eval       --load FILE [--data DIR] [--seed S] [--threads T] [--beam K]
              loss (and accuracy) of a checkpoint on the test set; with
-             several training steps, each step's loss
+             several training steps, each step's loss; cmudict models also
+             decode the held-out words (greedy, or beam width K): word and
+             phone error rates
   predict    --load FILE --input FILE [--seed S] [--threads T]
              FILE: whitespace-separated floats, one sample per line; prints
              the model output per sample (and class=<argmax> for classifiers,
              one per position, comma-separated, for outputs [B, T, C])
+  predict    --load FILE [--input FILE] [--beam K]
+             models with `decode = ...`: decode each line of FILE (default
+             stdin): a word for cmudict data, else token ids; greedy with
+             K = 1, beam search of width K (default: the file's)
   sample     --load FILE [--length N] [--temperature X] [--prime TEXT]
              [--seed S] [--threads T]
              text models: print PRIME and N (default 200) characters drawn
@@ -109,8 +117,8 @@ const std::map<std::string, std::set<std::string>> kFlags = {
      {"epochs", "batch", "lr", "seed", "data", "limit-batches", "metrics",
       "save", "resume", "threads", "grad-norms", "samples-every",
       "samples-dir"}},
-    {"eval", {"load", "data", "seed", "threads"}},
-    {"predict", {"load", "input", "seed", "threads"}},
+    {"eval", {"load", "data", "seed", "threads", "beam"}},
+    {"predict", {"load", "input", "seed", "threads", "beam"}},
     {"params", {"load", "seed"}},
     {"sample",
      {"load", "length", "temperature", "prime", "seed", "threads", "n", "out"}},
@@ -264,6 +272,9 @@ int run(const Options &o, const ModelDesc &d, const EntryPoints &ep) {
        (o.command == "predict" && d.trainable())) &&
       load.empty())
     throw Error("'" + o.command + "' needs --load FILE");
+  if (o.has("beam") && !d.decode.present)
+    throw Error("--beam needs a model with `decode = ...` in its train "
+                "section");
   CheckpointMeta meta;
   if (!load.empty())
     meta = loadCheckpoint(load, d, arena);
@@ -302,6 +313,12 @@ int run(const Options &o, const ModelDesc &d, const EntryPoints &ep) {
     out.epoch = t.firstEpoch + t.epochs;
     if (!save.empty())
       saveCheckpoint(save, d, arena, out);
+    if (!d.cmudictFile.empty()) {
+      ErrorRates e = decodeHeldOut(d, ep, arena, data, 1, seed);
+      std::printf("held-out words (greedy): WER %.2f%%  PER %.2f%%  (%lld "
+                  "words)\n",
+                  e.wer, e.per, (long long)e.words);
+    }
     return 0;
   }
   if (o.command == "eval") {
@@ -319,6 +336,14 @@ int run(const Options &o, const ModelDesc &d, const EntryPoints &ep) {
     if (d.classification)
       std::printf("  test_acc %.2f%%", r.acc);
     std::printf("  (%lld samples)\n", (long long)test.n);
+    if (!d.cmudictFile.empty()) {
+      int64_t beam = intFlag(o, "beam", 1, 1, d.batch);
+      ErrorRates e =
+          decodeHeldOut(d, ep, arena, strFlag(o, "data"), beam, seed);
+      std::printf("%s  WER %.2f%%  PER %.2f%%  (%lld held-out words)\n",
+                  beam == 1 ? "greedy" : ("beam " + std::to_string(beam)).c_str(),
+                  e.wer, e.per, (long long)e.words);
+    }
     return 0;
   }
   if (o.command == "sample" && !d.sample.name.empty()) {
@@ -345,6 +370,18 @@ int run(const Options &o, const ModelDesc &d, const EntryPoints &ep) {
         sampleText(d, ep, arena, strFlag(o, "prime"),
                    intFlag(o, "length", 200, 0, 100000000), temperature, seed);
     std::printf("%s\n", text.c_str());
+    return 0;
+  }
+  if (o.command == "predict" && d.decode.present) {
+    int64_t beam = intFlag(o, "beam", d.decode.beam, 1, d.batch);
+    if (!o.has("input")) {
+      predictDecoded(d, ep, arena, std::cin, "<stdin>", beam, seed);
+      return 0;
+    }
+    std::ifstream in(strFlag(o, "input"));
+    if (!in)
+      throw Error(strFlag(o, "input") + ": cannot open");
+    predictDecoded(d, ep, arena, in, strFlag(o, "input"), beam, seed);
     return 0;
   }
   if (o.command == "predict") {

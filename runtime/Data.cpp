@@ -8,6 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "Data.h"
+#include "Seq2Seq.h"
 #include "Error.h"
 
 #include <algorithm>
@@ -297,6 +298,8 @@ static Dataset loadSplit(const ModelDesc &d, const std::string &dirOverride,
                          const std::string &split) {
   if (!d.textFile.empty())
     return textSplit(d, dirOverride, split == "t10k");
+  if (!d.cmudictFile.empty())
+    return cmudictSplit(d, dirOverride, split == "t10k");
   if (d.syntheticSamples > 0) {
     if (!dirOverride.empty())
       throw Error("--data applies only to fashion_mnist models; this model "

@@ -245,6 +245,21 @@ void Parser::record(const std::vector<std::string> &f, const std::string &line,
     d.lrGamma = real(keyValue(f[4], "gamma"));
     if (d.lrMin < 0 || d.lrEvery < 1 || !(d.lrGamma > 0 && d.lrGamma <= 1))
       fail("lr_schedule needs min >= 0, every >= 1 and gamma in (0, 1]");
+  } else if (kind == "decode") {
+    once(kind);
+    expectFields(f, 7);
+    DecodeDesc &dc = d.decode;
+    dc.present = true;
+    dc.start = integer(keyValue(f[1], "start"));
+    dc.end = integer(keyValue(f[2], "end"));
+    dc.maxLen = integer(keyValue(f[3], "max_len"));
+    dc.beam = integer(keyValue(f[4], "beam"));
+    dc.lengthPenalty = real(keyValue(f[5], "length_penalty"));
+    dc.states = integer(keyValue(f[6], "states"));
+    if (dc.start < 0 || dc.end < 0 || dc.maxLen < 1 || dc.beam < 1 ||
+        dc.states < 0 || !std::isfinite(dc.lengthPenalty))
+      fail("decode needs start, end >= 0, max_len, beam >= 1, states >= 0 "
+           "and a finite length_penalty");
   } else if (kind == "ignore_index") {
     once(kind);
     expectFields(f, 2);
@@ -268,6 +283,8 @@ void Parser::record(const std::vector<std::string> &f, const std::string &line,
       d.tensorsData = true;
     } else if (f.size() >= 3 && f[1] == "fashion_mnist") {
       d.dataDir = line.substr(std::string("data fashion_mnist ").size());
+    } else if (f.size() >= 3 && f[1] == "cmudict") {
+      d.cmudictFile = line.substr(std::string("data cmudict ").size());
     } else if (f.size() >= 4 && f[1] == "text") {
       d.textTest = real(f[2]);
       if (!(d.textTest > 0 && d.textTest < 1))
@@ -304,6 +321,7 @@ void Parser::slot(const std::vector<std::string> &f) {
       "param",      "state",       "buffer",      "input",
       "target",     "weight",      "hyper",       "loss",
       "output",     "sample",      "reconstruct", "encode",
+      "decode_token", "decode_state", "decode_logits",
       "step_input", "step_output", "grad_norm",   "step_norm"};
   const int numRoles = std::size(roles);
   expectFields(f, 6);
@@ -317,8 +335,8 @@ void Parser::slot(const std::vector<std::string> &f) {
   if (rank < roleRank)
     fail("slot role '" + f[1] + "' out of order (param, state, buffer or " +
          "carry, input, target, weight, hyper, loss, output, sample, "
-         "reconstruct, encode, step_input, step_output, grad_norm, "
-         "step_norm)");
+         "reconstruct, encode, decode_token, decode_state, decode_logits, "
+         "step_input, step_output, grad_norm, step_norm)");
   roleRank = rank;
   Slot s;
   s.role = f[1];
@@ -347,10 +365,17 @@ void Parser::slot(const std::vector<std::string> &f) {
       d.carried.push_back(s);
     else
       lastInit = &d.buffers.emplace_back(s);
-  } else if (rank >= 14) {
+  } else if (rank >= 17) {
     if (s.dtype != DType::F32)
       fail(s.role + " '" + s.name + "' must be f32");
-    (rank == 14 ? d.gradNorms : d.stepNorms).push_back(s);
+    (rank == 17 ? d.gradNorms : d.stepNorms).push_back(s);
+  } else if (rank >= 12 && rank <= 14) {
+    if (!d.decode.present)
+      fail("slot " + s.role + " without a 'decode' record");
+    if (rank == 13)
+      d.decode.carried.push_back(s);
+    else
+      *(rank == 12 ? &d.decode.token : &d.decode.logits) = s;
   } else if (s.role == "loss" && !d.steps.empty()) {
     // One per step, named as it, in the steps' order.
     size_t k = 0;
@@ -366,7 +391,8 @@ void Parser::slot(const std::vector<std::string> &f) {
     once("slot " + s.role);
     Slot *dst[] = {&d.x,      &d.y,     &d.w,      &d.hyper,
                    &d.loss,   &d.out,   &d.sample, &d.reconstruct,
-                   &d.encode, &d.stepX, &d.stepOut};
+                   &d.encode, nullptr,  nullptr,   nullptr,
+                   &d.stepX,  &d.stepOut};
     *dst[rank - 3] = s;
   }
 }

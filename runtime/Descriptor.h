@@ -65,6 +65,19 @@ struct StepDesc {
   Slot loss;
 };
 
+/// Decoding (`decode` record and the decode_* slots; SemaDecode.cpp):
+/// nnc_decode_init writes the decoder's context and states (`carried`, in
+/// the decoder's argument order) from x; nnc_decode_step reads `token` and
+/// all of `carried`, writes `logits` [B, 1, V] and the last `states` of
+/// `carried`.
+struct DecodeDesc {
+  bool present = false;
+  int64_t start = 1, end = 2, maxLen = 1, beam = 1, states = 0;
+  double lengthPenalty = 1;
+  Slot token, logits;
+  std::vector<Slot> carried;
+};
+
 struct ModelDesc {
   std::string source, model;
   int64_t batch = 0, arenaBytes = 0;
@@ -87,6 +100,8 @@ struct ModelDesc {
   /// present; classes 0: no labels, y f32 zeros).
   int64_t syntheticSamples = 0, syntheticClasses = 0;
   double syntheticLo = 0, syntheticHi = 1;
+  /// `data cmudict <file>`: the CMU pronouncing dictionary (Dict.h).
+  std::string cmudictFile;
   /// `data text <test fraction> <file>`: a character stream (Data.h).
   std::string textFile;
   double textTest = 0;
@@ -117,6 +132,7 @@ struct ModelDesc {
   /// "Lstm.lstm1.h"; [T]): ||dL/dp|| and ||dL/dh_t||, written by
   /// nnc_train_step_norms (models built with `nnc build --grad-norms`).
   std::vector<Slot> gradNorms, stepNorms;
+  DecodeDesc decode;
   bool hasGradNorms() const { return !gradNorms.empty(); }
 
   /// False for a model without a `train` section: the descriptor then has no

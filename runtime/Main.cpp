@@ -37,6 +37,8 @@ NNC_WEAK(nnc_eval_step_7)
 NNC_WEAK(nnc_sample)
 NNC_WEAK(nnc_reconstruct)
 NNC_WEAK(nnc_encode)
+NNC_WEAK(nnc_decode_init)
+NNC_WEAK(nnc_decode_step)
 
 int main(int argc, char **argv) {
   mallopt(M_MMAP_THRESHOLD, 1 << 30);
@@ -57,5 +59,7 @@ int main(int argc, char **argv) {
   ep.sampleImages = nnc_sample;
   ep.reconstruct = nnc_reconstruct;
   ep.encode = nnc_encode;
+  ep.decodeInit = nnc_decode_init;
+  ep.decodeStep = nnc_decode_step;
   return nnrt::runCli(argc, argv, ep);
 }

@@ -41,6 +41,9 @@ struct EntryPoints {
   void (*sampleImages)(char *) = nullptr;
   void (*reconstruct)(char *) = nullptr;
   void (*encode)(char *) = nullptr;
+  /// nnc_decode_init, nnc_decode_step (Seq2Seq.h); null if absent.
+  void (*decodeInit)(char *) = nullptr;
+  void (*decodeStep)(char *) = nullptr;
 };
 
 /// Writes hyper = [lr, t, seed mod 2^24, 0] (the seed exact in f32; it and t

@@ -259,10 +259,13 @@ inline const char *lrScheduleName(LrSchedule::Kind kind) {
 constexpr int64_t kTextVocab = 97;
 
 struct Dataset {
-  enum Kind { FashionMnist, Tensors, Synthetic, Text } kind = FashionMnist;
+  enum Kind { FashionMnist, Tensors, Synthetic, Text, Cmudict } kind =
+      FashionMnist;
   std::string dir = "/usr/share/datasets/fashion-mnist"; ///< FashionMnist
   /// Text: a file read as one stream of characters (one-hot x [B, T, 97],
   /// y [B, T] the next characters); its last `testFraction` is the test set.
+  /// Cmudict: the CMU pronouncing dictionary (x letters i32 [B, S], y phones
+  /// then </s> i32 [B, T]; runtime/Dict.h).
   std::string file;
   double testFraction = 0.1;
   /// Synthetic: `samples` rows of x ~ U(lo, hi) and labels uniform in
@@ -336,6 +339,28 @@ struct Outputs {
   Graph encode;      ///< `encode = Enc(x)`: codes [B, ...]
 };
 
+/// Decoding by the binary (`decode = greedy(Enc, Dec, ...)` or `beam(...)`
+/// in a train section): Enc(x) gives the decoder's context and initial
+/// states; Dec(token [B, 1], context..., states...) gives the logits of the
+/// next token and the new states, which replace the last `numStates` of its
+/// arguments. The runtime runs `init` once per batch of inputs and `step`
+/// once per output token, keeping the best sequences (docs/language.md).
+struct Decode {
+  bool present = false;
+  Loc loc;
+  std::string encoder, decoder;
+  /// eval mode: inputs {x}; results {Enc's results...}
+  Graph init;
+  /// eval mode, Dec analysed at T = 1: inputs {token i32 [B, 1], Enc's
+  /// results...}; results {logits [B, 1, V], new states...}
+  Graph step;
+  std::vector<TensorType> carriedTypes; ///< Enc's results = Dec's arguments
+  std::vector<std::string> carriedNames; ///< Dec's argument names
+  int numStates = 0;
+  int64_t start = 1, end = 2, maxLen = 0, beam = 1;
+  double lengthPenalty = 1.0;
+};
+
 /// One row of `nnc summary`.
 struct LayerInfo {
   std::string name; ///< "dense1", "relu1", ... or the block path "inc1/conv2"
@@ -382,6 +407,7 @@ struct Program {
   /// Several training steps in schedule order (empty: one, from `loss`).
   std::vector<TrainStep> steps;
   Outputs outputs;
+  Decode decode;
   std::vector<LayerInfo> layers;
 };
 

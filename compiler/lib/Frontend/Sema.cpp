@@ -387,6 +387,63 @@ static void analyzeStep(const ast::Module &module, Program &prog,
   prog.stepInput = one.input;
 }
 
+/// Program::decode's step: the decoder analysed again with T = 1, its
+/// parameters mapped by name to the program's (they must exist with the same
+/// shapes).
+static void analyzeDecodeStep(const ast::Module &module, Program &prog,
+                              Diagnostics &diags) {
+  Decode &d = prog.decode;
+  std::ostringstream messages;
+  Diagnostics quiet(messages);
+  Program one;
+  sema::Sema(module, quiet, 1, /*forwardOnly=*/true, d.decoder).run(one);
+  std::string why = quiet.errorCount() ? "T = 1 gives an error" : "";
+  std::map<std::string, int> index;
+  for (size_t i = 0; i < prog.params.size(); ++i)
+    index[prog.params[i].name] = (int)i;
+  std::vector<int> map(one.params.size(), -1);
+  for (size_t i = 0; i < one.params.size() && why.empty(); ++i) {
+    auto it = index.find(one.params[i].name);
+    if (it == index.end() ||
+        prog.params[it->second].shape != one.params[i].shape)
+      why = "parameter '" + one.params[i].name + "' differs";
+    else
+      map[i] = it->second;
+  }
+  if (why.empty() && (!one.buffers.empty() ||
+                      one.forward.results.size() != 1 + (size_t)d.numStates))
+    why = "it has buffers or other results";
+  if (!why.empty()) {
+    diags.error(d.loc, "decode: the decoder '" + d.decoder +
+                           "' must also run one step at a time, with its "
+                           "tokens i32[B, T] at T = 1 and the same "
+                           "parameters, but " +
+                           why + (messages.str().empty() ? "" : ":\n") +
+                           messages.str());
+    return;
+  }
+  std::function<void(Graph &)> remap = [&](Graph &g) {
+    for (Node &n : g.nodes) {
+      if (n.op == OpKind::Param)
+        n.index = map[n.index];
+      for (Graph &body : n.regions)
+        remap(body);
+    }
+  };
+  remap(one.forward);
+  // cmudict's phones: pad, <s>, </s> and 40 phones (runtime/Dict.h).
+  const Node &logits = one.forward.nodes[one.forward.results[0]];
+  if (prog.train.data.kind == Dataset::Cmudict &&
+      logits.type.dims.back() < 43) {
+    diags.error(d.loc, "decode: cmudict has 43 phone classes (pad, <s>, </s> "
+                       "and 40 phones), but the decoder gives " +
+                           std::to_string(logits.type.dims.back()) +
+                           " logits");
+    return;
+  }
+  d.step = std::move(one.forward);
+}
+
 bool nnc::analyze(const ast::Module &module, Program &prog, Diagnostics &diags,
                   int64_t seqLen) {
   int before = diags.errorCount();
@@ -396,5 +453,7 @@ bool nnc::analyze(const ast::Module &module, Program &prog, Diagnostics &diags,
     carried |= r.carried;
   if (carried && diags.errorCount() == before)
     analyzeStep(module, prog, diags);
+  if (prog.decode.present && diags.errorCount() == before)
+    analyzeDecodeStep(module, prog, diags);
   return diags.errorCount() == before;
 }

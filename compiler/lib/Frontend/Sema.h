@@ -218,9 +218,9 @@ struct Layer {
 class Sema {
 public:
   Sema(const ast::Module &module, Diagnostics &diags, int64_t seqLen,
-       bool forwardOnly = false)
-      : module(module), diags(diags), seqLen(seqLen), forwardOnly(forwardOnly) {
-  }
+       bool forwardOnly = false, std::string onlyModel = "")
+      : module(module), diags(diags), seqLen(seqLen), forwardOnly(forwardOnly),
+        onlyModel(std::move(onlyModel)) {}
 
   void run(Program &prog);
 
@@ -234,6 +234,9 @@ private:
   /// Only the trained model's forward graph (Program::step's analysis): the
   /// train section is not analysed.
   bool forwardOnly = false;
+  /// With forwardOnly: analyse this model (not the trained one), its
+  /// forward graph returning all its results (the decoder's step).
+  std::string onlyModel;
 
   // The graph being built.
   Program *prog = nullptr;
@@ -417,6 +420,7 @@ private:
   bool unknownSeqLen(const ast::Expr &dim);
   void inferSeqLen(const ast::Train &t);
   bool textData(const ast::Expr &d, Program &p, bool ce);
+  bool cmudictData(const ast::Expr &d, Program &p, bool ce, bool decode);
   bool number(const ast::Expr &e, double &out);
   void lrSchedule(const ast::Expr &e, LrSchedule &out);
   bool integer(const ast::Expr &e, const std::string &what, int64_t min,
@@ -468,6 +472,8 @@ private:
   /// A shape list such as [B, 16] (`f` names the builtin in errors).
   bool shapeList(const ast::Expr &s, const std::string &f, TensorType &out);
   Value recurrent(const Call &c, Scope &scope);
+  /// `decode = greedy(...)` / `beam(...)` (SemaDecode.cpp).
+  void decodeSetting(const ast::Expr &e, Program &p);
   // Sequence models (SemaSequence.cpp).
   bool tokenIds(const Call &c, const Value &ids);
   Value embedding(const Call &c, Scope &scope);

@@ -330,9 +330,13 @@ Value Sema::buildForward(const ast::Model &m, Program &p, bool layers) {
     graph->nodes[v.node].index = (int)i;
     args.push_back({v, std::nullopt});
   }
+  moreResults.clear();
   Value out = inlineModel(m, args, m.loc, nullptr);
   if (out.ok()) {
     graph->results = {out.node};
+    if (!onlyModel.empty())
+      for (const Value &v : moreResults)
+        graph->results.push_back(v.node);
     appendCarried(p, *graph);
   }
   recordLayers = false;

@@ -145,7 +145,7 @@ void Sema::train(const ast::Train &t, Program &p) {
   static const std::set<std::string> known = {
       "data",     "loss",   "optimizer",   "lr_schedule", "batch",
       "epochs",   "seed",   "clip_norm",   "clip_value",  "truncate",
-      "schedule", "sample", "reconstruct", "encode"};
+      "schedule", "sample", "reconstruct", "encode", "decode"};
   bool withSteps = !t.steps.empty();
   // Any other `name = value` binds a name for the losses (checked for use
   // at the end).
@@ -172,7 +172,8 @@ void Sema::train(const ast::Train &t, Program &p) {
       error(s.loc, "unknown train setting '" + s.key +
                        "' (expected data, loss, optimizer, lr_schedule, "
                        "batch, epochs, seed, clip_norm, clip_value, "
-                       "truncate, schedule, sample, reconstruct, encode, or "
+                       "truncate, schedule, sample, reconstruct, encode, "
+                       "decode, or "
                        "a name that a loss uses)");
       continue;
     }
@@ -394,11 +395,14 @@ void Sema::train(const ast::Train &t, Program &p) {
   } else if (d.kind == ast::Expr::Call && d.text == "text") {
     if (!textData(d, p, ce))
       return;
+  } else if (d.kind == ast::Expr::Call && d.text == "cmudict") {
+    if (!cmudictData(d, p, ce, settings.count("decode") > 0))
+      return;
   } else {
     error(d.loc, "expected a dataset: fashion_mnist(dir=...), "
                  "tensors(x=..., y=...), synthetic(samples=N, classes=K, "
-                 "range=[lo, hi]) or "
-                 "text(file, seq_len=T)");
+                 "range=[lo, hi]), text(file, seq_len=T) or "
+                 "cmudict(file, seq_len=T)");
     return;
   }
 
@@ -437,6 +441,13 @@ void Sema::train(const ast::Train &t, Program &p) {
     return;
   p.evalLoss.results = {evalLoss.node, trainedOutput};
   appendCarried(p, p.evalLoss);
+  if (settings.count("decode")) {
+    // Predictions come from decoding; @forward is x itself.
+    decodeSetting(*settings["decode"]->value, p);
+    p.forward = Graph{};
+    p.forward.nodes.push_back(Node{OpKind::Input, {}, p.input, t.loc, 0});
+    p.forward.results = {0};
+  }
   cfg.classification = classification;
   cfg.ignoreIndex = ignoreIndex;
   if (cfg.data.kind == Dataset::Tensors && classification) {
@@ -525,7 +536,20 @@ void Sema::inferSeqLen(const ast::Train &t) {
   if (mit == models.end() || mit->second->args.empty() ||
       !mit->second->args[0].type)
     return;
-  const std::vector<ast::Dim> &dims = mit->second->args[0].type->dims;
+  const std::vector<ast::Dim> *argDims = &mit->second->args[0].type->dims;
+  // An encoder-decoder's second input, the previous targets i32[B, T]: T is
+  // the targets' length (tensors(y=...)).
+  const char *source = "x";
+  auto usesT = [](const std::vector<ast::Dim> &ds) {
+    return std::any_of(ds.begin(), ds.end(),
+                       [](const ast::Dim &d) { return d.symbol == "T"; });
+  };
+  if (!usesT(*argDims) && mit->second->args.size() > 1 &&
+      mit->second->args[1].type && usesT(mit->second->args[1].type->dims)) {
+    argDims = &mit->second->args[1].type->dims;
+    source = "y";
+  }
+  const std::vector<ast::Dim> &dims = *argDims;
   int at = -1, uses = 0;
   double rest = 1; // the numeric dims' product
   for (size_t i = 0; i < dims.size(); ++i) {
@@ -543,16 +567,18 @@ void Sema::inferSeqLen(const ast::Train &t) {
   double n = 0;
   if (data->text == "fashion_mnist" && uses == 1) {
     n = 784 / rest;
-  } else if (data->text == "text") {
+  } else if (data->text == "text" || data->text == "cmudict") {
     auto args = bindArgs(*data, findBuiltin(data->text)->args);
     double v = 0;
     if (args[1] && args[1]->kind == ast::Expr::Number)
       v = args[1]->number;
     n = v;
   } else if (data->text == "tensors") {
-    const ast::Expr *x = data->args.empty() ? nullptr : data->args[0].get();
+    size_t pos = source[0] == 'x' ? 0 : 1;
+    const ast::Expr *x =
+        data->args.size() <= pos ? nullptr : data->args[pos].get();
     for (const ast::NamedArg &a : data->named)
-      if (a.name == "x")
+      if (a.name == source)
         x = a.value.get();
     // The literal's shape along its first elements ([N, ...]); ragged
     // literals are reported when the data is analysed.
@@ -597,6 +623,10 @@ void Sema::run(Program &p) {
   if (!main.trains.empty())
     used = trainModels(main.trains[0]);
   if (withSteps) {
+  } else if (!onlyModel.empty()) {
+    auto it = models.find(onlyModel);
+    if (it != models.end() && !it->second->isBlock)
+      selected = it->second;
   } else if (!main.trains.empty()) {
     auto it = models.find(main.trains[0].model);
     if (it != models.end() && !it->second->isBlock)

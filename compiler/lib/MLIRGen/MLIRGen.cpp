@@ -61,6 +61,9 @@ struct Arena {
   SmallVector<size_t> norms;     ///< grad_norm then step_norm slots
   /// sample, reconstruct, encode (those the train section defines)
   SmallVector<std::pair<StringRef, size_t>> outputs;
+  /// Decoding: the token [B, 1], the decoder's context and states, logits.
+  size_t decodeToken = 0, decodeLogits = 0;
+  SmallVector<size_t> decodeCarried;
   int64_t bytes = 0;
 };
 
@@ -172,9 +175,11 @@ public:
       genEntry("nnc_" + name.str(), f, concat({p, r, {a.x, a.y, a.w, a.hyper}}),
                {slot});
     }
-    // forward: P R x hyper -> out C'
-    genEntry("nnc_predict", forward, concat({p, r, {a.x, a.hyper}}),
-             concat({{a.out}, a.carried}));
+    // forward: P R x hyper -> out C' (decoding models predict by decoding)
+    genEntry("nnc_predict", decodeRun() ? nullptr : forward,
+             concat({p, r, {a.x, a.hyper}}), concat({{a.out}, a.carried}));
+    if (decodeRun() && !genDecode())
+      return nullptr;
     // step: P R x1 hyper -> out1 C' (a no-op without carried buffers)
     func::FuncOp step = hasStep() ? genStep() : nullptr;
     if (hasStep() && !step)
@@ -208,6 +213,7 @@ private:
   /// @train_step or y/w/hyper/loss slots.
   bool training() const { return prog.train.present; }
   bool hasStep() const { return !prog.step.nodes.empty(); }
+  bool decodeRun() const { return prog.decode.present; }
   size_t numCarried() const {
     return llvm::count_if(prog.buffers,
                           [](const Param &r) { return r.carried; });
@@ -284,9 +290,11 @@ private:
   RankedTensorType wType() { return f32Type({kBatch}); }
   RankedTensorType hyperType() { return f32Type({4}); }
   RankedTensorType lossType() { return f32Type({}); }
+  /// The model's output: the forward graph's, or for a decoding model (whose
+  /// @forward is x) the loss graph's (the teacher-forced logits).
   RankedTensorType outType() {
-    const Graph &g = prog.forward;
-    return tensorType(g.nodes[g.results[0]].type);
+    const Graph &g = decodeRun() ? prog.loss : prog.forward;
+    return tensorType(g.nodes[g.results[decodeRun() ? 1 : 0]].type);
   }
   RankedTensorType stepOutType() {
     const Graph &g = prog.step;
@@ -348,6 +356,14 @@ private:
             {name, add(name.str(), name.str(),
                        tensorType(g.nodes[g.results[0]].type))});
     }
+    if (decodeRun()) {
+      const Decode &d = prog.decode;
+      arena.decodeToken = add("decode_token", "token", tensorType(ElemType::I32, {kBatch, 1}));
+      for (auto [name, type] : llvm::zip(d.carriedNames, d.carriedTypes))
+        arena.decodeCarried.push_back(add("decode_state", name, tensorType(type)));
+      const Graph &g = d.step;
+      arena.decodeLogits = add("decode_logits", "logits", tensorType(g.nodes[g.results[0]].type));
+    }
     if (hasStep()) {
       arena.stepX = add("step_input", "x1", tensorType(prog.stepInput));
       arena.stepOut = add("step_output", "out1", stepOutType());
@@ -386,7 +402,9 @@ private:
 
   /// @forward(P..., R..., %x, %hyper) -> (%out, C'...) (eval mode)
   func::FuncOp genForward() {
-    return genFunc("forward", prog.forward, {xType()}, withCarried({outType()}),
+    // A decoding model's forward is x itself (it predicts by decoding).
+    return genFunc("forward", prog.forward, {xType()},
+                   withCarried({decodeRun() ? xType() : outType()}),
                    /*hyperIsInput=*/false);
   }
 
@@ -394,6 +412,37 @@ private:
   func::FuncOp genStep() {
     return genFunc("step", prog.step, {tensorType(prog.stepInput)},
                    withCarried({stepOutType()}), /*hyperIsInput=*/false);
+  }
+
+  /// @decode_init(P..., R..., %x, %hyper) -> (context and states...) and
+  /// @decode_step(P..., R..., %token, context..., states..., %hyper) ->
+  /// (%logits, states'...), and their entry points (SemaDecode.cpp).
+  bool genDecode() {
+    const Decode &d = prog.decode;
+    const Arena &a = arena;
+    SmallVector<Type> carried;
+    for (size_t slot : a.decodeCarried)
+      carried.push_back(a.slots[slot].type);
+    func::FuncOp init =
+        genFunc("decode_init", d.init, {xType()}, carried, false);
+    SmallVector<Type> inputs = {a.slots[a.decodeToken].type};
+    inputs.append(carried);
+    SmallVector<Type> results = {a.slots[a.decodeLogits].type};
+    ArrayRef<size_t> states =
+        ArrayRef<size_t>(a.decodeCarried).take_back(d.numStates);
+    for (size_t slot : states)
+      results.push_back(a.slots[slot].type);
+    func::FuncOp step = genFunc("decode_step", d.step, inputs, results, false);
+    if (!init || !step)
+      return false;
+    SmallVector<size_t> p = slotRange(0, a.numParams);
+    SmallVector<size_t> r = slotRange(a.numParams + a.numStates, a.numBuffers);
+    genEntry("nnc_decode_init", init, concat({p, r, {a.x, a.hyper}}),
+             a.decodeCarried);
+    genEntry("nnc_decode_step", step,
+             concat({p, r, {a.decodeToken}, a.decodeCarried, {a.hyper}}),
+             concat({{a.decodeLogits}, states}));
+    return true;
   }
 
   /// @loss(P..., R..., %x, %y, %w, %hyper) -> (%loss: tensor<f32>, %out,
@@ -579,6 +628,13 @@ private:
          << " gamma=" << fmt(train.lrSchedule.gamma) << "\n"
          << "train epochs=" << train.epochs << " seed=" << train.seed
          << " classification=" << (train.classification ? 1 : 0) << "\n";
+      if (prog.decode.present) {
+        const Decode &dc = prog.decode;
+        os << "decode start=" << dc.start << " end=" << dc.end
+           << " max_len=" << dc.maxLen << " beam=" << dc.beam
+           << " length_penalty=" << fmt(dc.lengthPenalty)
+           << " states=" << dc.numStates << "\n";
+      }
       if (train.ignoreIndex >= 0)
         os << "ignore_index " << train.ignoreIndex << "\n";
       // Several steps: in schedule order, each with its entry points' index.
@@ -596,6 +652,8 @@ private:
            << fmt(d.lo) << " " << fmt(d.hi) << "\n";
       } else if (d.kind == Dataset::Text) {
         os << "data text " << fmt(d.testFraction) << " " << d.file << "\n";
+      } else if (d.kind == Dataset::Cmudict) {
+        os << "data cmudict " << d.file << "\n";
       } else {
         os << "data tensors\n";
         auto dataset = [&](StringRef name, ArrayRef<int64_t> shape,
