@@ -15,7 +15,6 @@
 #include "Sample.h"
 #include "Seq2Seq.h"
 
-#include <iostream>
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
@@ -23,6 +22,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <iostream>
 #include <map>
 #include <set>
 #include <sstream>
@@ -262,6 +262,9 @@ int run(const Options &o, const ModelDesc &d, const EntryPoints &ep) {
   initParams(d, arena, seed);
   setThreads(o);
   std::string load = strFlag(o, "load");
+  if (o.has("beam") && !d.decode.present)
+    throw Error("--beam needs a model with `decode = ...` in its train "
+                "section");
   if (!d.trainable() && o.command != "predict" && o.command != "params")
     throw Error("model " + d.model +
                 " has no train section: only 'predict' "
@@ -272,9 +275,6 @@ int run(const Options &o, const ModelDesc &d, const EntryPoints &ep) {
        (o.command == "predict" && d.trainable())) &&
       load.empty())
     throw Error("'" + o.command + "' needs --load FILE");
-  if (o.has("beam") && !d.decode.present)
-    throw Error("--beam needs a model with `decode = ...` in its train "
-                "section");
   CheckpointMeta meta;
   if (!load.empty())
     meta = loadCheckpoint(load, d, arena);
@@ -341,7 +341,8 @@ int run(const Options &o, const ModelDesc &d, const EntryPoints &ep) {
       ErrorRates e =
           decodeHeldOut(d, ep, arena, strFlag(o, "data"), beam, seed);
       std::printf("%s  WER %.2f%%  PER %.2f%%  (%lld held-out words)\n",
-                  beam == 1 ? "greedy" : ("beam " + std::to_string(beam)).c_str(),
+                  beam == 1 ? "greedy"
+                            : ("beam " + std::to_string(beam)).c_str(),
                   e.wer, e.per, (long long)e.words);
     }
     return 0;

@@ -318,11 +318,11 @@ void Parser::record(const std::vector<std::string> &f, const std::string &line,
 
 void Parser::slot(const std::vector<std::string> &f) {
   static const char *roles[] = {
-      "param",      "state",       "buffer",      "input",
-      "target",     "weight",      "hyper",       "loss",
-      "output",     "sample",      "reconstruct", "encode",
-      "decode_token", "decode_state", "decode_logits",
-      "step_input", "step_output", "grad_norm",   "step_norm"};
+      "param",        "state",        "buffer",        "input",
+      "target",       "weight",       "hyper",         "loss",
+      "output",       "sample",       "reconstruct",   "encode",
+      "decode_token", "decode_state", "decode_logits", "step_input",
+      "step_output",  "grad_norm",    "step_norm"};
   const int numRoles = std::size(roles);
   expectFields(f, 6);
   // `carry` slots sit among the buffers.
@@ -389,10 +389,9 @@ void Parser::slot(const std::vector<std::string> &f) {
     seen.insert("slot loss");
   } else {
     once("slot " + s.role);
-    Slot *dst[] = {&d.x,      &d.y,     &d.w,      &d.hyper,
-                   &d.loss,   &d.out,   &d.sample, &d.reconstruct,
-                   &d.encode, nullptr,  nullptr,   nullptr,
-                   &d.stepX,  &d.stepOut};
+    Slot *dst[] = {&d.x,    &d.y,      &d.w,           &d.hyper,  &d.loss,
+                   &d.out,  &d.sample, &d.reconstruct, &d.encode, nullptr,
+                   nullptr, nullptr,   &d.stepX,       &d.stepOut};
     *dst[rank - 3] = s;
   }
 }

@@ -46,8 +46,7 @@ struct ArenaDecoder : DecodeStepFn {
       const int64_t per = s.perSample() * 4;
       scratch.assign(arena.at(s), arena.at(s) + s.bytes());
       for (int64_t r = 0; r < rows; ++r)
-        std::memcpy(arena.at(s) + r * per, scratch.data() + from[r] * per,
-                    per);
+        std::memcpy(arena.at(s) + r * per, scratch.data() + from[r] * per, per);
     }
   }
 };
@@ -58,8 +57,7 @@ Dataset cmudictSplit(const ModelDesc &d, const std::string &fileOverride,
                      bool test) {
   int64_t s = 0, t = 0;
   cmudictShapes(d, s, t);
-  const std::string &path =
-      fileOverride.empty() ? d.cmudictFile : fileOverride;
+  const std::string &path = fileOverride.empty() ? d.cmudictFile : fileOverride;
   Dictionary dict = readCmudict(path);
   G2PSamples g = encodeG2P(test ? dict.test : dict.train, s, t);
   if (g.rows == 0)
@@ -82,12 +80,10 @@ Dataset cmudictSplit(const ModelDesc &d, const std::string &fileOverride,
   return ds;
 }
 
-std::vector<std::vector<int32_t>> decodeInputs(const ModelDesc &d,
-                                               const EntryPoints &ep,
-                                               Arena &arena,
-                                               const std::vector<int32_t> &x,
-                                               int64_t n, int64_t beam,
-                                               uint64_t seed) {
+std::vector<std::vector<int32_t>>
+decodeInputs(const ModelDesc &d, const EntryPoints &ep, Arena &arena,
+             const std::vector<int32_t> &x, int64_t n, int64_t beam,
+             uint64_t seed) {
   if (!d.decode.present || !ep.decodeInit || !ep.decodeStep)
     throw Error("model " + d.model + " has no `decode = ...`");
   if (beam < 1 || beam > d.batch)
@@ -126,8 +122,8 @@ ErrorRates decodeHeldOut(const ModelDesc &d, const EntryPoints &ep,
                          int64_t beam, uint64_t seed) {
   int64_t s = 0, t = 0;
   cmudictShapes(d, s, t);
-  Dictionary dict = readCmudict(fileOverride.empty() ? d.cmudictFile
-                                                     : fileOverride);
+  Dictionary dict =
+      readCmudict(fileOverride.empty() ? d.cmudictFile : fileOverride);
   G2PWords w = encodeWords(dict.test, s);
   auto hyps = decodeInputs(d, ep, arena, w.x, w.rows, beam, seed);
   std::vector<std::vector<std::vector<int32_t>>> refs;
@@ -184,9 +180,8 @@ void predictDecoded(const ModelDesc &d, const EntryPoints &ep, Arena &arena,
   for (size_t i = 0; i < out.size(); ++i) {
     std::string text;
     for (int32_t id : out[i])
-      text += (text.empty() ? "" : " ") + (d.cmudictFile.empty()
-                                               ? std::to_string(id)
-                                               : phoneName(id));
+      text += (text.empty() ? "" : " ") +
+              (d.cmudictFile.empty() ? std::to_string(id) : phoneName(id));
     std::printf("%s\t%s\n", labels[i].c_str(), text.c_str());
   }
 }

@@ -437,8 +437,7 @@ static void analyzeDecodeStep(const ast::Module &module, Program &prog,
       logits.type.dims.back() < 43) {
     diags.error(d.loc, "decode: cmudict has 43 phone classes (pad, <s>, </s> "
                        "and 40 phones), but the decoder gives " +
-                           std::to_string(logits.type.dims.back()) +
-                           " logits");
+                           std::to_string(logits.type.dims.back()) + " logits");
     return;
   }
   d.step = std::move(one.forward);

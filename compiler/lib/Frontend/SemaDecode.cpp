@@ -49,8 +49,8 @@ void Sema::decodeSetting(const ast::Expr &e, Program &p) {
     auto it = models.find(args[i]->text);
     if (args[i]->kind != ast::Expr::Name || it == models.end() ||
         it->second->isBlock) {
-      error(args[i]->loc, std::string("decode: ") + spec[i].name +
-                              " must be a model's name");
+      error(args[i]->loc,
+            std::string("decode: ") + spec[i].name + " must be a model's name");
       return;
     }
     models2[i] = it->second;
@@ -85,8 +85,8 @@ void Sema::decodeSetting(const ast::Expr &e, Program &p) {
 
   // The encoder: x in, its results out (eval mode).
   if (enc.args.size() != 1) {
-    error(enc.loc, "decode: the encoder '" + enc.name +
-                       "' must take one input, x");
+    error(enc.loc,
+          "decode: the encoder '" + enc.name + "' must take one input, x");
     return;
   }
   prog = &p;

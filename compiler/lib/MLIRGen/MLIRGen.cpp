@@ -358,11 +358,14 @@ private:
     }
     if (decodeRun()) {
       const Decode &d = prog.decode;
-      arena.decodeToken = add("decode_token", "token", tensorType(ElemType::I32, {kBatch, 1}));
+      arena.decodeToken =
+          add("decode_token", "token", tensorType(ElemType::I32, {kBatch, 1}));
       for (auto [name, type] : llvm::zip(d.carriedNames, d.carriedTypes))
-        arena.decodeCarried.push_back(add("decode_state", name, tensorType(type)));
+        arena.decodeCarried.push_back(
+            add("decode_state", name, tensorType(type)));
       const Graph &g = d.step;
-      arena.decodeLogits = add("decode_logits", "logits", tensorType(g.nodes[g.results[0]].type));
+      arena.decodeLogits = add("decode_logits", "logits",
+                               tensorType(g.nodes[g.results[0]].type));
     }
     if (hasStep()) {
       arena.stepX = add("step_input", "x1", tensorType(prog.stepInput));
