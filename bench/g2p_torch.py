@@ -279,7 +279,7 @@ def main():
     gen = torch.Generator().manual_seed(args.seed)
     n = x_train.shape[0]
     steps, budget = 0, args.minutes * 60 if args.minutes > 0 else math.inf
-    trained_seconds, stop = 0.0, False
+    trained_seconds, trained_samples, stop = 0.0, 0, False
     extra = dict(impl="pytorch-" + torch.__version__, threads=args.threads, blas_core=openblas_core())
     for epoch in range(1, args.epochs + 1):
         perm = torch.randperm(n, generator=gen)
@@ -302,10 +302,14 @@ def main():
                 stop = True
                 break
         trained_seconds += seconds
+        trained_samples += samples
         if args.time:
-            print(json.dumps(dict(steps=steps, seconds=seconds, samples_per_s=samples / seconds, batch=args.batch,
-                                  **extra)), flush=True)
-            return
+            if stop or epoch == args.epochs:
+                print(json.dumps(dict(steps=steps, seconds=trained_seconds,
+                                      samples_per_s=trained_samples / trained_seconds, batch=args.batch, **extra)),
+                      flush=True)
+                return
+            continue
         model.eval()
         print(json.dumps(dict(epoch=epoch, steps=steps, train_loss=loss_sum.item() / samples,
                               test_loss=test_loss(model, x_test, y_test), seconds=seconds,

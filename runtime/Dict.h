@@ -109,7 +109,7 @@ G2PWords encodeWords(const std::vector<DictWord> &words, int64_t S);
 /// Words typed by a user, one per line (surrounding blanks ignored, blank
 /// lines skipped), lower-cased, with no pronunciations. Throws
 /// Error("NAME:N: 'foo1' has '1', expected letters a-z") and
-/// Error("NAME:N: 'xx..' has L letters, the model takes at most S") .
+/// Error("NAME:N: 'xx..' has L letters, the model takes at most S").
 std::vector<DictWord> readUserWords(std::istream &in, const std::string &name,
                                     int64_t S);
 
