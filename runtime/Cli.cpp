@@ -14,6 +14,7 @@
 #include "Init.h"
 #include "Sample.h"
 #include "Seq2Seq.h"
+#include "Words.h"
 
 #include <algorithm>
 #include <cerrno>
@@ -91,6 +92,11 @@ commands:
   encode     --load FILE --out FILE [--data DIR] [--seed S] [--threads T]
              the test set's codes (`encode = ...`), one row per sample:
              NumPy .npy if FILE ends in .npy, else CSV
+  neighbours --load FILE --word W [--k 10] [--data PATH]
+             models trained on `words(...)`: the K words nearest to W by
+             cosine similarity of the model's embedding table
+  vectors    --load FILE --out FILE [--data PATH]
+             the same vectors in word2vec's text format
   params     [--load FILE] [--seed S]
              print every parameter, then every buffer (running statistics,
              marked '(buffer)'): name, shape, values (fresh init without
@@ -125,6 +131,8 @@ const std::map<std::string, std::set<std::string>> kFlags = {
     {"reconstruct", {"load", "out", "n", "data", "seed", "threads"}},
     {"encode", {"load", "out", "data", "seed", "threads"}},
     {"gradcheck", {"samples", "seed", "threads"}},
+    {"neighbours", {"load", "word", "k", "data"}},
+    {"vectors", {"load", "out", "data"}},
 };
 
 /// Flags without a value.
@@ -135,7 +143,7 @@ Options parseArgs(int argc, char **argv) {
   if (argc < 2)
     throw Error(
         "missing command (train, eval, predict, sample, reconstruct, encode, "
-        "params, gradcheck)");
+        "params, gradcheck, neighbours, vectors)");
   o.command = argv[1];
   auto allowed = kFlags.find(o.command);
   if (allowed == kFlags.end())
@@ -272,6 +280,7 @@ int run(const Options &o, const ModelDesc &d, const EntryPoints &ep) {
   // A model without a train section predicts with its initial parameters.
   if ((o.command == "eval" || o.command == "sample" ||
        o.command == "reconstruct" || o.command == "encode" ||
+       o.command == "neighbours" || o.command == "vectors" ||
        (o.command == "predict" && d.trainable())) &&
       load.empty())
     throw Error("'" + o.command + "' needs --load FILE");
@@ -417,6 +426,42 @@ int run(const Options &o, const ModelDesc &d, const EntryPoints &ep) {
         std::printf("\n");
       }
     }
+    return 0;
+  }
+  if (o.command == "neighbours" || o.command == "vectors") {
+    // The trained model's word vectors: its first embedding table.
+    if (d.words.path.empty())
+      throw Error("'" + o.command +
+                  "' needs a model trained on `words(...)` "
+                  "data");
+    const Slot *table = nullptr;
+    for (const Slot &p : d.params)
+      if (!table && p.name == d.model + ".embedding1.weight")
+        table = &p;
+    if (!table)
+      throw Error("model " + d.model + " has no embedding table (" + d.model +
+                  ".embedding1.weight)");
+    std::string data = strFlag(o, "data");
+    Corpus c = readCorpus(data.empty() ? d.words.path : data, d.words.vocab,
+                          d.words.minCount);
+    const int64_t dim = table->shape[1];
+    if (o.command == "vectors") {
+      if (!o.has("out"))
+        throw Error("'vectors' needs --out FILE");
+      writeWord2Vec(strFlag(o, "out"), c.words, arena.f32(*table), dim);
+      return 0;
+    }
+    if (!o.has("word"))
+      throw Error("'neighbours' needs --word W");
+    std::string word = strFlag(o, "word");
+    auto it = std::find(c.words.begin(), c.words.end(), word);
+    if (it == c.words.end())
+      throw Error("'" + word + "' is not one of the " +
+                  std::to_string(c.words.size()) + " words of the vocabulary");
+    for (auto [id, sim] : nearestWords(
+             arena.f32(*table), int64_t(c.words.size()), dim,
+             int32_t(it - c.words.begin()), intFlag(o, "k", 10, 1, 1000000)))
+      std::printf("%s %.4f\n", c.words[id].c_str(), sim);
     return 0;
   }
   if (o.command == "params") {

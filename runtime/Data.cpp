@@ -9,6 +9,7 @@
 //===----------------------------------------------------------------------===//
 #include "Data.h"
 #include "Seq2Seq.h"
+#include "Words.h"
 #include "Error.h"
 
 #include <algorithm>
@@ -300,6 +301,8 @@ static Dataset loadSplit(const ModelDesc &d, const std::string &dirOverride,
     return textSplit(d, dirOverride, split == "t10k");
   if (!d.cmudictFile.empty())
     return cmudictSplit(d, dirOverride, split == "t10k");
+  if (!d.words.path.empty())
+    return wordsSplit(d, dirOverride, split == "t10k");
   if (d.syntheticSamples > 0) {
     if (!dirOverride.empty())
       throw Error("--data applies only to fashion_mnist models; this model "

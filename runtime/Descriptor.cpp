@@ -283,6 +283,21 @@ void Parser::record(const std::vector<std::string> &f, const std::string &line,
       d.tensorsData = true;
     } else if (f.size() >= 3 && f[1] == "fashion_mnist") {
       d.dataDir = line.substr(std::string("data fashion_mnist ").size());
+    } else if (f.size() >= 8 && f[1] == "words") {
+      WordsDesc &w = d.words;
+      w.vocab = integer(f[2]);
+      w.window = integer(f[3]);
+      w.negatives = integer(f[4]);
+      w.minCount = integer(f[5]);
+      w.subsample = real(f[6]);
+      size_t at = 0;
+      for (int k = 0; k < 7; ++k)
+        at = line.find(' ', at) + 1;
+      w.path = line.substr(at);
+      if (w.vocab < 2 || w.window < 1 || w.negatives < 0 || w.minCount < 1 ||
+          !(w.subsample >= 0))
+        fail("data words needs vocab >= 2, window >= 1, negatives >= 0, "
+             "min_count >= 1 and subsample >= 0");
     } else if (f.size() >= 3 && f[1] == "cmudict") {
       d.cmudictFile = line.substr(std::string("data cmudict ").size());
     } else if (f.size() >= 4 && f[1] == "text") {

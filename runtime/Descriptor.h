@@ -78,6 +78,14 @@ struct DecodeDesc {
   std::vector<Slot> carried;
 };
 
+/// `data words <vocab> <window> <negatives> <min_count> <subsample> <path>`:
+/// skip-gram pairs of a text corpus (Words.h).
+struct WordsDesc {
+  std::string path;
+  int64_t vocab = 0, window = 5, negatives = 5, minCount = 5;
+  double subsample = 1e-4;
+};
+
 struct ModelDesc {
   std::string source, model;
   int64_t batch = 0, arenaBytes = 0;
@@ -102,6 +110,7 @@ struct ModelDesc {
   double syntheticLo = 0, syntheticHi = 1;
   /// `data cmudict <file>`: the CMU pronouncing dictionary (Dict.h).
   std::string cmudictFile;
+  WordsDesc words; ///< `data words` when words.path is set
   /// `data text <test fraction> <file>`: a character stream (Data.h).
   std::string textFile;
   double textTest = 0;

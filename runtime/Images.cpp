@@ -20,28 +20,6 @@ namespace nnrt {
 
 namespace {
 
-/// Writes `bytes` produced by `fill(FILE*)` to path atomically (temporary
-/// file, then rename); throws Error naming the path.
-template <typename Fill> void atomicWrite(const std::string &path, Fill fill) {
-  std::string tmp = path + ".tmp." + std::to_string(getpid());
-  FILE *f = std::fopen(tmp.c_str(), "wb");
-  if (!f)
-    throw Error(path + ": cannot write: " + std::strerror(errno));
-  // errno is cleared first so that a failure is reported with its own cause,
-  // not a stale one from an earlier call.
-  errno = 0;
-  bool ok = fill(f);
-  ok &= std::fflush(f) == 0;
-  int err = errno;
-  ok &= std::fclose(f) == 0;
-  err = err ? err : errno;
-  if (ok && std::rename(tmp.c_str(), path.c_str()) == 0)
-    return;
-  err = ok ? errno : err;
-  std::remove(tmp.c_str());
-  throw Error(path + ": cannot write: " + std::strerror(err ? err : EIO));
-}
-
 /// libpng's error handler: no message on stderr (the caller's Error names
 /// the path and errno), just back to the setjmp in writeImageGrid.
 [[noreturn]] void pngError(png_structp png, png_const_charp) {

@@ -259,7 +259,7 @@ inline const char *lrScheduleName(LrSchedule::Kind kind) {
 constexpr int64_t kTextVocab = 97;
 
 struct Dataset {
-  enum Kind { FashionMnist, Tensors, Synthetic, Text, Cmudict } kind =
+  enum Kind { FashionMnist, Tensors, Synthetic, Text, Cmudict, Words } kind =
       FashionMnist;
   std::string dir = "/usr/share/datasets/fashion-mnist"; ///< FashionMnist
   /// Text: a file read as one stream of characters (one-hot x [B, T, 97],
@@ -274,6 +274,9 @@ struct Dataset {
   /// use it.
   int64_t samples = 0, classes = 0;
   double lo = 0, hi = 1;
+  /// Words: skip-gram pairs of the corpus `file` (runtime/Words.h).
+  int64_t vocab = 0, window = 5, negatives = 5, minCount = 5;
+  double subsample = 1e-4;
   /// Tensors: the whole dataset inline, N rows each (row-major).
   std::vector<int64_t> xShape, yShape; ///< [N, ...]
   std::vector<float> x, y;

@@ -421,6 +421,9 @@ private:
   void inferSeqLen(const ast::Train &t);
   bool textData(const ast::Expr &d, Program &p, bool ce);
   bool cmudictData(const ast::Expr &d, Program &p, bool ce, bool decode);
+  /// Skip-gram (SemaSkipgram.cpp).
+  bool wordsData(const ast::Expr &d, Program &p);
+  Value negativeSampling(const Call &c, Scope &scope);
   bool number(const ast::Expr &e, double &out);
   void lrSchedule(const ast::Expr &e, LrSchedule &out);
   bool integer(const ast::Expr &e, const std::string &what, int64_t min,

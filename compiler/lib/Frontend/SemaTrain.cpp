@@ -395,14 +395,17 @@ void Sema::train(const ast::Train &t, Program &p) {
   } else if (d.kind == ast::Expr::Call && d.text == "text") {
     if (!textData(d, p, ce))
       return;
+  } else if (d.kind == ast::Expr::Call && d.text == "words") {
+    if (!wordsData(d, p))
+      return;
   } else if (d.kind == ast::Expr::Call && d.text == "cmudict") {
     if (!cmudictData(d, p, ce, settings.count("decode") > 0))
       return;
   } else {
     error(d.loc, "expected a dataset: fashion_mnist(dir=...), "
                  "tensors(x=..., y=...), synthetic(samples=N, classes=K, "
-                 "range=[lo, hi]), text(file, seq_len=T) or "
-                 "cmudict(file, seq_len=T)");
+                 "range=[lo, hi]), text(file, seq_len=T), "
+                 "cmudict(file, seq_len=T) or words(file, vocab=V)");
     return;
   }
 

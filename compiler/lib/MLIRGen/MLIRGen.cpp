@@ -657,6 +657,10 @@ private:
         os << "data text " << fmt(d.testFraction) << " " << d.file << "\n";
       } else if (d.kind == Dataset::Cmudict) {
         os << "data cmudict " << d.file << "\n";
+      } else if (d.kind == Dataset::Words) {
+        os << "data words " << d.vocab << " " << d.window << " "
+           << d.negatives << " " << d.minCount << " " << fmt(d.subsample)
+           << " " << d.file << "\n";
       } else {
         os << "data tensors\n";
         auto dataset = [&](StringRef name, ArrayRef<int64_t> shape,

@@ -92,7 +92,9 @@ struct EmbeddingLowering : OpConversionPattern<nn::EmbeddingOp> {
 };
 
 // embedding_grad(ids [N...], dy [N..., D]) => dt [V, D] from zeros:
-//   for i in order: dt[clamp(ids[i]), :] += dy[i, :]
+//   forall half of the D columns (when D is even; one thread each):
+//     for i in order: dt[clamp(ids[i]), cols] += dy[i, cols]
+// Split by columns, not by ids: two ids may name the same row.
 struct EmbeddingGradLowering : OpConversionPattern<nn::EmbeddingGradOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult
@@ -104,20 +106,40 @@ struct EmbeddingGradLowering : OpConversionPattern<nn::EmbeddingGradOp> {
     Value ids = flatten(rewriter, loc, adaptor.getIds(), false);
     Value dy = flatten(rewriter, loc, adaptor.getDy(), true);
     int64_t n = cast<RankedTensorType>(dy.getType()).getDimSize(0);
-    auto loop = rewriter.create<scf::ForOp>(
-        loc, index(rewriter, loc, 0), index(rewriter, loc, n),
-        index(rewriter, loc, 1), ValueRange{filled(rewriter, loc, {v, d}, 0.0)},
-        [&](OpBuilder &b, Location l, Value i, ValueRange acc) {
-          Value r = rowIndex(b, l, ids, i, v);
-          Value dst = row(b, l, acc[0], r, d);
-          Value sum = elementwise(b, l, ValueRange{row(b, l, dy, i, d), dst}, 1,
-                                  [](OpBuilder &b, Location l, ValueRange a) {
-                                    return SmallVector<Value>{
-                                        b.create<arith::AddFOp>(l, a[1], a[0])};
-                                  })[0];
-          b.create<scf::YieldOp>(l, insertRow(b, l, sum, acc[0], r, d));
+    int64_t halves = d % kBatchHalves == 0 ? kBatchHalves : 1;
+    int64_t w = d / halves;
+    auto forall = rewriter.create<scf::ForallOp>(
+        loc, ArrayRef<OpFoldResult>{rewriter.getIndexAttr(halves)},
+        ValueRange{empty(rewriter, loc, {v, d})}, std::nullopt);
+    OpBuilder b = OpBuilder::atBlockBegin(forall.getBody());
+    Value c0 = b.create<arith::MulIOp>(loc, forall.getInductionVar(0),
+                                       index(b, loc, w));
+    auto slice = [&](OpBuilder &bb, Location l, Value m, Value r) {
+      return bb.create<tensor::ExtractSliceOp>(
+          l, RankedTensorType::get({w}, bb.getF32Type()), m,
+          SmallVector<OpFoldResult>{r, c0}, indices(bb, {1, w}),
+          indices(bb, {1, 1}));
+    };
+    auto loop = b.create<scf::ForOp>(
+        loc, index(b, loc, 0), index(b, loc, n), index(b, loc, 1),
+        ValueRange{filled(b, loc, {v, w}, 0.0)},
+        [&](OpBuilder &bb, Location l, Value i, ValueRange acc) {
+          Value r = rowIndex(bb, l, ids, i, v);
+          Value dst = row(bb, l, acc[0], r, w);
+          Value sum =
+              elementwise(bb, l, ValueRange{slice(bb, l, dy, i), dst}, 1,
+                          [](OpBuilder &b, Location l, ValueRange a) {
+                            return SmallVector<Value>{
+                                b.create<arith::AddFOp>(l, a[1], a[0])};
+                          })[0];
+          bb.create<scf::YieldOp>(l, insertRow(bb, l, sum, acc[0], r, w));
         });
-    rewriter.replaceOp(op, loop.getResult(0));
+    b.setInsertionPointToEnd(forall.getTerminator().getBody());
+    b.create<tensor::ParallelInsertSliceOp>(
+        loc, loop.getResult(0), forall.getRegionOutArgs()[0],
+        SmallVector<OpFoldResult>{b.getIndexAttr(0), c0}, indices(b, {v, w}),
+        indices(b, {1, 1}));
+    rewriter.replaceOp(op, forall.getResult(0));
     return success();
   }
 };
@@ -147,13 +169,16 @@ Value matmul2d(OpBuilder &b, Location l, Value a, Value bm, bool ta, bool tb,
       })[0];
 }
 
-/// Matrix z of m : [Z, R, C] as a tensor [R, C].
+/// Matrix z of m : [Z, R, C] as a tensor [R, C]: a full-rank slice [1, R,
+/// C], then collapsed (a rank-reducing slice is ambiguous when R or C is 1).
 Value matrix(OpBuilder &b, Location l, Value m, Value z) {
   auto s = cast<RankedTensorType>(m.getType()).getShape();
-  return b.create<tensor::ExtractSliceOp>(
-      l, RankedTensorType::get({s[1], s[2]}, b.getF32Type()), m,
+  Value one = b.create<tensor::ExtractSliceOp>(
+      l, RankedTensorType::get({1, s[1], s[2]}, b.getF32Type()), m,
       SmallVector<OpFoldResult>{z, b.getIndexAttr(0), b.getIndexAttr(0)},
       indices(b, {1, s[1], s[2]}), indices(b, {1, 1, 1}));
+  return b.create<tensor::CollapseShapeOp>(
+      l, one, SmallVector<ReassociationIndices>{{0, 1}, {2}});
 }
 
 // batch_matmul(a [Z..., M, K], b [Z..., K, N]) => Z' = prod Z matrices:
@@ -193,6 +218,9 @@ struct BatchMatMulLowering : OpConversionPattern<nn::BatchMatMulOp> {
             Value zi = bb.create<arith::AddIOp>(l, z0, i);
             Value c = matmul2d(bb, l, matrix(bb, l, a, zi),
                                matrix(bb, l, b, zi), ta, tb, {m, n});
+            c = bb.create<tensor::ExpandShapeOp>(
+                l, RankedTensorType::get({1, m, n}, bb.getF32Type()), c,
+                SmallVector<ReassociationIndices>{{0, 1}, {2}});
             Value y = bb.create<tensor::InsertSliceOp>(
                 l, c, acc[0],
                 SmallVector<OpFoldResult>{i, bb.getIndexAttr(0),
