@@ -12,7 +12,9 @@
 # (examples/<model>.nn, 200 batches of 64), charlm (examples/charlm.nn, 60 batches of 32 sequences of 64
 # characters: samples/s are sequences/s), gene (bench/gene_ae.nn, the 81 M-parameter gene-expression autoencoder,
 # 32 batches of 32 synthetic profiles; also measures memory bandwidth, bench/bandwidth.py), vae (examples/vae.nn,
-# 300 batches of 128), gan (examples/gan.nn, 300 batches of 64: 150 D and 150 G steps); default: all.
+# 300 batches of 128), gan (examples/gan.nn, 300 batches of 64: 150 D and 150 G steps), transformer
+# (bench/transformer_block.nn, 64 batches of 32), g2p (examples/g2p.nn, 100 batches of 64); default: all.
+# Skip-gram is compared with fastText by bench/skipgram_fasttext.py.
 # BUILD_DIR defaults to ./build; if it lacks a tool, it is configured and built (ninja -j2 nnc nnrt, and
 # nn-opt nnc-codegen-test for kernels).
 set -euo pipefail
@@ -21,12 +23,12 @@ repo=$(cd "$(dirname "$0")/.." && pwd)
 build="$repo/build"
 build_given=0
 runs=5
-models=kernels,mlp,cnn,inception,lstm,gru,bilstm,charlm,gene,vae,gan
+models=kernels,mlp,cnn,inception,lstm,gru,bilstm,charlm,gene,vae,gan,transformer,g2p
 results="$repo/bench/results.json"
 python=/usr/bin/python3
 
 die() { echo "bench/run.sh: error: $*" >&2; exit 1; }
-usage() { sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-0}"; }
+usage() { sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-0}"; }
 
 while getopts "b:k:m:o:h" opt; do
   case $opt in
@@ -85,6 +87,18 @@ nnc_args[gan]="--epochs 1 --limit-batches 300"
 torch_cmd[gan]="bench/gan_torch.py --epochs 1 --limit-batches 300 --no-test"
 torch_settings[gan]=$'--threads 1\n--threads 2'
 
+# The transformer encoder block (stdlib/transformer.nn: sequence 64, d 128, 4 heads, FFN 512, batch 32, Adam) on
+# 2048 synthetic sequences, and the G2P attention seq2seq (examples/g2p.nn: BiLSTM 2x128 encoder, LSTM 256 decoder
+# with dot attention, T = 24, batch 64, Adam, clip_norm 5) on CMUdict, 100 batches.
+nn_file[transformer]=bench/transformer_block.nn
+nnc_args[transformer]="--epochs 1"
+torch_cmd[transformer]="bench/transformer_torch.py --epochs 1"
+torch_settings[transformer]=$'--threads 1\n--threads 2'
+nn_file[g2p]=examples/g2p.nn
+nnc_args[g2p]="--epochs 1 --limit-batches 100"
+torch_cmd[g2p]="bench/g2p_torch.py --epochs 1 --steps 100 --time"
+torch_settings[g2p]=$'--threads 1\n--threads 2'
+
 [ -x "$python" ] || die "$python not found (install python3-torch python3-numpy)"
 "$python" -c 'import torch, numpy' 2>/dev/null || die "$python cannot import torch and numpy (apt-get install python3-torch)"
 IFS=, read -r -a model_list <<<"$models"
@@ -92,7 +106,7 @@ kernels=0
 nn_models=()
 for m in "${model_list[@]}"; do
   if [ "$m" = kernels ]; then kernels=1; continue; fi
-  [ -n "${nn_file[$m]:-}" ] || die "unknown model '$m' (expected kernels, mlp, cnn, inception, lstm, gru, bilstm, charlm, gene, vae or gan)"
+  [ -n "${nn_file[$m]:-}" ] || die "unknown model '$m' (expected kernels, mlp, cnn, inception, lstm, gru, bilstm, charlm, gene, vae, gan, transformer or g2p)"
   nn_models+=("$m")
 done
 

@@ -108,16 +108,15 @@ Corpus readCorpus(const std::string &path, int64_t vocab, int64_t minCount) {
 Dataset wordsSplit(const ModelDesc &d, const std::string &fileOverride,
                    bool test) {
   const WordsDesc &w = d.words;
-  Corpus c = readCorpus(fileOverride.empty() ? w.path : fileOverride, w.vocab,
-                        w.minCount);
+  const std::string &path = fileOverride.empty() ? w.path : fileOverride;
+  Corpus c = readCorpus(path, w.vocab, w.minCount);
   const int64_t n = int64_t(c.stream.size()), cut = n - n / 50;
   const int64_t from = test ? cut : 0, to = test ? n : cut;
   std::mt19937_64 rng(uint64_t(d.seed) * 2654435761u + (test ? 1 : 0));
   std::uniform_real_distribution<double> unit(0, 1);
   // Subsampling of frequent words.
-  double total = 0;
-  for (int64_t k : c.counts)
-    total += double(k);
+  // f: the word's share of all the text's words (word2vec, fastText).
+  const double total = double(c.totalWords);
   std::vector<int32_t> kept;
   for (int64_t i = from; i < to; ++i) {
     double f = double(c.counts[c.stream[i]]) / total;
@@ -166,7 +165,7 @@ Dataset wordsSplit(const ModelDesc &d, const std::string &fileOverride,
   }
   ds.n = int64_t(ds.xI.size());
   if (ds.n == 0)
-    throw Error(w.path + ": no " + (test ? "test" : "training") +
+    throw Error(path + ": no " + (test ? "test" : "training") +
                 " pairs (too few words)");
   return ds;
 }
