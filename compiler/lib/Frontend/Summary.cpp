@@ -106,17 +106,23 @@ void nnc::printSummary(const Program &prog, std::ostream &os, bool json) {
       starts.push_back(i);
   size_t mainEnd = starts.empty() ? rows.size() : starts[0];
   bool hasMain = !prog.steps.empty() ? false : true;
+  // A decoding model's forward is x itself: its output is the loss graph's
+  // (the teacher-forced logits), its input x and the previous targets y.
+  const Graph &outGraph = prog.decode.present ? prog.loss : prog.forward;
+  size_t outAt = prog.decode.present ? 1 : 0;
   std::string output =
-      prog.forward.results.empty()
+      outGraph.results.size() <= outAt
           ? "?"
-          : formatType(prog.forward.nodes[prog.forward.results[0]].type);
+          : formatType(outGraph.nodes[outGraph.results[outAt]].type);
+  std::string input = formatType(prog.input);
+  if (prog.decode.present)
+    input += ", " + formatType(prog.target);
   nlohmann::ordered_json doc;
   if (hasMain) {
-    std::string title = "model " + prog.modelName + ": " +
-                        formatType(prog.input) + " -> " + output;
+    std::string title = "model " + prog.modelName + ": " + input + " -> " + output;
     if (json) {
       doc["model"] = prog.modelName;
-      doc["input"] = formatType(prog.input);
+      doc["input"] = input;
       doc["output"] = output;
     }
     printTable(rows, 0, mainEnd, title, os, json ? &doc : nullptr);
