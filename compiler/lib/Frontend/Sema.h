@@ -479,6 +479,8 @@ private:
   void decodeSetting(const ast::Expr &e, Program &p);
   // Sequence models (SemaSequence.cpp).
   bool tokenIds(const Call &c, const Value &ids);
+  /// Every embedding fed by x or y holds all ids the data can give.
+  void checkTokenIds(const Program &p);
   Value embedding(const Call &c, Scope &scope);
   Value shiftRight(const Call &c, Scope &scope);
   Value paddingMask(const Call &c, Scope &scope);

@@ -434,4 +434,54 @@ Value Sema::transpose(const Call &c, Scope &) {
              {NodeAttr::array("perm", perm)});
 }
 
+/// The ids each input of a loss graph can hold (0: x, 1: y), when the data
+/// fixes them: tensors' literals, cmudict's letters and phones, words'
+/// vocabulary. Returns the bound (ids < bound), or 0 when unknown.
+static int64_t idBound(const Dataset &ds, int input, const Loc &at,
+                       Diagnostics &diags) {
+  switch (ds.kind) {
+  case Dataset::Tensors: {
+    const std::vector<float> &v = input == 0 ? ds.x : ds.y;
+    double max = -1;
+    for (float f : v) {
+      if (f < 0 || f != std::floor(f)) {
+        diags.error(at, std::string("tensors: ") + (input ? "y" : "x") +
+                            " holds token ids here, but has " +
+                            std::to_string(f) +
+                            " (ids are integers >= 0)");
+        return 0;
+      }
+      max = std::max(max, (double)f);
+    }
+    return (int64_t)max + 1;
+  }
+  case Dataset::Cmudict:
+    return input == 0 ? 27 : 43;
+  case Dataset::Words:
+    return ds.vocab;
+  default:
+    return 0;
+  }
+}
+
+void Sema::checkTokenIds(const Program &p) {
+  const Graph &g = p.loss;
+  for (const Node &n : g.nodes) {
+    if (n.op != OpKind::Embedding)
+      continue;
+    const Node *ids = &g.nodes[n.operands[1]];
+    if (ids->op == OpKind::ShiftRight)
+      ids = &g.nodes[ids->operands[0]];
+    if (ids->op != OpKind::Input || ids->index > 1)
+      continue;
+    int64_t vocab = p.params[g.nodes[n.operands[0]].index].shape[0];
+    int64_t bound = idBound(p.train.data, ids->index, n.loc, diags);
+    if (bound > vocab)
+      error(n.loc, "embedding: vocab " + std::to_string(vocab) +
+                       " is smaller than the ids the data gives " +
+                       (ids->index ? "y" : "x") + " (up to " +
+                       std::to_string(bound - 1) + ")");
+  }
+}
+
 } // namespace nnc::sema

@@ -453,6 +453,7 @@ void Sema::train(const ast::Train &t, Program &p) {
   }
   cfg.classification = classification;
   cfg.ignoreIndex = ignoreIndex;
+  checkTokenIds(p);
   if (cfg.data.kind == Dataset::Tensors && classification) {
     int64_t classes = p.evalLoss.nodes[trainedOutput].type.dims.back();
     for (float v : cfg.data.y)
