@@ -260,6 +260,10 @@ def main():
     ap.add_argument("--clip", type=float, default=5.0)
     ap.add_argument("--seq-len", type=int, default=24, help="S = T, letters and phones + </s>")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--cosine", action="store_true",
+                    help="cosine learning-rate decay to 0 over the run (examples/g2p.nn's lr_schedule = cosine()): "
+                         "over the epochs' steps, or with --minutes over the training time, so that it reaches 0 "
+                         "when the time is up")
     args = ap.parse_args()
     if args.time and args.steps <= 0:
         ap.error("--time needs --steps N")
@@ -288,6 +292,11 @@ def main():
         loss_sum, samples, seconds = torch.zeros((), dtype=torch.float64), 0, 0.0
         for b in range(0, n, args.batch):
             xb, yb = xs[b:b + args.batch], ys[b:b + args.batch]
+            if args.cosine:
+                done = ((trained_seconds + seconds) / budget if budget < math.inf
+                        else steps / (args.epochs * math.ceil(n / args.batch)))
+                for g in opt.param_groups:
+                    g["lr"] = args.lr * (1 + math.cos(math.pi * min(done, 1.0))) / 2
             t0 = time.perf_counter()
             loss = loss_of(model, xb, yb)
             opt.zero_grad(set_to_none=True)

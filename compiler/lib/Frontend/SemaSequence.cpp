@@ -447,8 +447,7 @@ static int64_t idBound(const Dataset &ds, int input, const Loc &at,
       if (f < 0 || f != std::floor(f)) {
         diags.error(at, std::string("tensors: ") + (input ? "y" : "x") +
                             " holds token ids here, but has " +
-                            std::to_string(f) +
-                            " (ids are integers >= 0)");
+                            std::to_string(f) + " (ids are integers >= 0)");
         return 0;
       }
       max = std::max(max, (double)f);

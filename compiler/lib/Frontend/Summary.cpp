@@ -119,7 +119,8 @@ void nnc::printSummary(const Program &prog, std::ostream &os, bool json) {
     input += ", " + formatType(prog.target);
   nlohmann::ordered_json doc;
   if (hasMain) {
-    std::string title = "model " + prog.modelName + ": " + input + " -> " + output;
+    std::string title =
+        "model " + prog.modelName + ": " + input + " -> " + output;
     if (json) {
       doc["model"] = prog.modelName;
       doc["input"] = input;

@@ -53,6 +53,7 @@ nn::MatMulOp fusableWeightGrad(Value g) {
 }
 
 // sgd_update(p, g) => p - lr g
+// sgd_update(p, embedding_grad(ids, dy)) => p[ids] -= lr dy, row by row
 // sgd_update(p, A^T dC) => p + A^T (-lr dC)   (g only read here)
 //   one GEMM accumulating into p in place: no g buffer is written and read
 //   back (the 20000x2000 weights of bench/gene_ae.nn: 160 MB each way per
@@ -65,6 +66,18 @@ struct SgdUpdateLowering : OpConversionPattern<nn::SgdUpdateOp> {
                   ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
     Value lr = hyperAt(rewriter, loc, adaptor.getHyper(), 0);
+    // sgd_update(p, embedding_grad(ids, dy)) => p[ids[i]] += -lr dy[i]:
+    //   only the rows the batch touched, in place (no dense [V, D] gradient
+    //   is zeroed, filled and read back: skip-gram's tables)
+    if (auto eg = op.getG().getDefiningOp<nn::EmbeddingGradOp>();
+        eg && op.getG().hasOneUse()) {
+      Value negLr = rewriter.create<arith::NegFOp>(loc, lr);
+      rewriter.replaceOp(
+          op, scatterAddRows(rewriter, loc, adaptor.getP(),
+                             rewriter.getRemappedValue(eg.getIds()),
+                             rewriter.getRemappedValue(eg.getDy()), negLr));
+      return success();
+    }
     if (nn::MatMulOp mm = fusableWeightGrad(op.getG())) {
       Value a = rewriter.getRemappedValue(mm.getA());
       Value dc = rewriter.getRemappedValue(mm.getB());

@@ -374,6 +374,32 @@ struct LabelCountLowering : OpConversionPattern<nn::LabelCountOp> {
 
 } // namespace
 
+// for i in order: into[clamp(ids[i]), :] += scale * dy[i, :]
+Value nntolinalg::scatterAddRows(OpBuilder &b, Location loc, Value into,
+                                 Value ids, Value dy, Value scale) {
+  auto t = cast<RankedTensorType>(into.getType());
+  int64_t v = t.getDimSize(0), d = t.getDimSize(1);
+  ids = flatten(b, loc, ids, false);
+  dy = flatten(b, loc, dy, true);
+  int64_t n = cast<RankedTensorType>(dy.getType()).getDimSize(0);
+  auto loop = b.create<scf::ForOp>(
+      loc, index(b, loc, 0), index(b, loc, n), index(b, loc, 1),
+      ValueRange{into},
+      [&](OpBuilder &bb, Location l, Value i, ValueRange acc) {
+        Value r = rowIndex(bb, l, ids, i, v);
+        Value dst = row(bb, l, acc[0], r, d);
+        Value sum = elementwise(
+            bb, l, ValueRange{row(bb, l, dy, i, d), dst}, 1,
+            [&](OpBuilder &b, Location l, ValueRange a) {
+              Value add =
+                  scale ? b.create<arith::MulFOp>(l, scale, a[0]) : a[0];
+              return SmallVector<Value>{b.create<arith::AddFOp>(l, a[1], add)};
+            })[0];
+        bb.create<scf::YieldOp>(l, insertRow(bb, l, sum, acc[0], r, d));
+      });
+  return loop.getResult(0);
+}
+
 void nntolinalg::populateSequenceLoweringPatterns(RewritePatternSet &patterns) {
   patterns.add<EmbeddingLowering, EmbeddingGradLowering, BatchMatMulLowering,
                PermuteLowering, ShiftRightLowering, TokenMaskLowering,

@@ -195,6 +195,13 @@ Value winogradGradFilter(OpBuilder &b, Location loc, Value xp, Value dy);
 // The patterns of each op family
 //===----------------------------------------------------------------------===//
 
+/// into [V, D] with scale * dy[i] (or dy[i] when scale is null) added to row
+/// clamp(ids[i]) for every i in order (ids [N...] i32, dy [N..., D]): the
+/// scatter-add of embedding_grad, and the sparse SGD update of a table
+/// (Sequence.cpp).
+Value scatterAddRows(OpBuilder &b, Location loc, Value into, Value ids,
+                     Value dy, Value scale);
+
 void populateMatMulLoweringPatterns(RewritePatternSet &patterns);
 void populateElementwiseLoweringPatterns(RewritePatternSet &patterns);
 void populateReductionLoweringPatterns(RewritePatternSet &patterns);
