@@ -186,9 +186,12 @@ struct CrossEntropyLowering : OpConversionPattern<nn::CrossEntropyOp> {
           return SmallVector<Value>{b.create<arith::AddFOp>(l, a[2], zc)};
         })[0];
     std::optional<int64_t> ignore = op.getIgnoreIndex();
+    SmallVector<Value> ins = {max, sum, picked};
+    if (ignore)
+      ins.push_back(labels);
+    SmallVector<AffineMap> maps(ins.size() + 1, pos);
     Value loss = generic(
-        rewriter, loc, ValueRange{max, sum, picked, labels},
-        empty(rewriter, loc, rows), {pos, pos, pos, pos, pos}, parallel(n - 1),
+        rewriter, loc, ins, empty(rewriter, loc, rows), maps, parallel(n - 1),
         [ignore](OpBuilder &b, Location l, ValueRange a) {
           Value lse =
               b.create<arith::AddFOp>(l, b.create<math::LogOp>(l, a[1]), a[0]);
