@@ -38,8 +38,31 @@ std::vector<std::string> corpusFiles(const std::string &path) {
   return files;
 }
 
-/// Lower-case words (letters and apostrophes inside them) of `text`.
+void tokenizeLine(const std::string &text, std::vector<std::string> &out);
+
+/// Lower-case words (letters and apostrophes inside them) of `text`; a line
+/// that is only `%` (fortunes' separator) adds an empty token: the end of a
+/// document.
 void tokenize(const std::string &text, std::vector<std::string> &out) {
+  size_t start = 0;
+  while (start <= text.size()) {
+    size_t end = text.find('\n', start);
+    if (end == std::string::npos)
+      end = text.size();
+    std::string line = text.substr(start, end - start);
+    if (!line.empty() && line.back() == '\r')
+      line.pop_back();
+    if (line == "%")
+      out.push_back("");
+    else
+      tokenizeLine(line, out);
+    start = end + 1;
+  }
+  out.push_back(""); // a file's end ends its last document
+}
+
+/// The words of one line.
+void tokenizeLine(const std::string &text, std::vector<std::string> &out) {
   std::string w;
   auto flush = [&] {
     while (!w.empty() && w.back() == '\'')
@@ -71,11 +94,13 @@ Corpus readCorpus(const std::string &path, int64_t vocab, int64_t minCount) {
     ss << in.rdbuf();
     tokenize(ss.str(), tokens);
   }
-  if (tokens.empty())
+  if (std::all_of(tokens.begin(), tokens.end(),
+                  [](const std::string &t) { return t.empty(); }))
     throw Error(path + ": no words");
   std::map<std::string, int64_t> counts;
   for (const std::string &t : tokens)
     ++counts[t];
+  counts.erase(""); // document ends are not words
   std::vector<std::pair<std::string, int64_t>> order(counts.begin(),
                                                      counts.end());
   std::stable_sort(order.begin(), order.end(),
@@ -96,8 +121,13 @@ Corpus readCorpus(const std::string &path, int64_t vocab, int64_t minCount) {
     c.words.push_back(order[i].first);
     c.counts.push_back(order[i].second);
   }
-  c.totalWords = int64_t(tokens.size());
   for (const std::string &t : tokens) {
+    if (t.empty()) {
+      if (c.docEnds.empty() || c.docEnds.back() != int64_t(c.stream.size()))
+        c.docEnds.push_back(int64_t(c.stream.size()));
+      continue;
+    }
+    ++c.totalWords;
     auto it = ids.find(t);
     if (it != ids.end())
       c.stream.push_back(it->second);
@@ -118,12 +148,18 @@ Dataset wordsSplit(const ModelDesc &d, const std::string &fileOverride,
   // f: the word's share of all the text's words (word2vec, fastText).
   const double total = double(c.totalWords);
   std::vector<int32_t> kept;
+  std::vector<int64_t> doc; // the document of each kept word
+  size_t docAt = 0;
   for (int64_t i = from; i < to; ++i) {
+    while (docAt < c.docEnds.size() && c.docEnds[docAt] <= i)
+      ++docAt;
     double f = double(c.counts[c.stream[i]]) / total;
     double keep =
         w.subsample > 0 ? std::sqrt(w.subsample / f) + w.subsample / f : 1.0;
-    if (keep >= 1 || unit(rng) < keep)
+    if (keep >= 1 || unit(rng) < keep) {
       kept.push_back(c.stream[i]);
+      doc.push_back(int64_t(docAt));
+    }
   }
   // Negatives: a table of the unigram distribution to the power 0.75.
   std::vector<int32_t> table;
@@ -150,7 +186,7 @@ Dataset wordsSplit(const ModelDesc &d, const std::string &fileOverride,
     int64_t b = window(rng);
     for (int64_t j = std::max<int64_t>(0, i - b); j <= std::min(m - 1, i + b);
          ++j) {
-      if (j == i)
+      if (j == i || doc[j] != doc[i]) // windows stay inside a document
         continue;
       ds.xI.push_back(kept[i]);
       ds.yI.push_back(kept[j]);

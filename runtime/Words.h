@@ -8,7 +8,8 @@
 // least `min_count` occurrences (ties alphabetical), id 0 the most frequent;
 // other words are dropped from the stream.
 //
-// Samples are (centre, context) pairs, as word2vec's skip-gram makes them:
+// Samples are (centre, context) pairs of one document (fortunes' `%` lines
+// and file ends separate documents), as word2vec's skip-gram makes them:
 // each position is kept with probability min(1, sqrt(t / f) + t / f) (f the
 // word's frequency, t = subsample; 0: keep all), a window b uniform in
 // [1, window] is drawn for it, and its contexts are the kept words within b
@@ -36,7 +37,10 @@ struct Corpus {
   std::vector<std::string> words;
   std::vector<int64_t> counts; ///< occurrences of each vocabulary word
   std::vector<int32_t> stream; ///< ids of the text's in-vocabulary words
-  int64_t totalWords = 0;      ///< words of the text, in the vocabulary or not
+  /// Where documents end (positions in `stream`, increasing): a line that is
+  /// only `%` (fortunes' separator) and every file's end.
+  std::vector<int64_t> docEnds;
+  int64_t totalWords = 0; ///< words of the text, in the vocabulary or not
 };
 
 /// Reads and tokenises `path`; Error when it cannot be read, holds no words,

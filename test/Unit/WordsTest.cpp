@@ -4,7 +4,7 @@
 // error, directories read in name order without `.dat` files, the pairs of a
 // tiny corpus (window 1, no subsampling: each word with its neighbours),
 // negatives never equal to the context and all in the vocabulary, cosine
-// neighbours, and the word2vec text file.
+// neighbours, and the word2vec text file; windows never cross a document.
 //
 //===----------------------------------------------------------------------===//
 #include "Words.h"
@@ -134,4 +134,21 @@ TEST(Words, NeighboursAndWord2VecText) {
               writeWord2Vec(t.path("no/v.txt"), {"w"}, e.data(), 2);
             }).find("no/v.txt: cannot write"),
             std::string::npos);
+}
+
+TEST(Words, WindowsStayInsideADocument) {
+  TempDir t;
+  writeFile(t.path("f"), "a b\n%\nc d\n");
+  writeFile(t.path("g"), "a c");
+  Corpus c = readCorpus(t.dir, 4, 1);
+  // Three documents: "a b", "c d" (fortunes' % line) and "a c" (a new file).
+  EXPECT_EQ(c.docEnds, (std::vector<int64_t>{2, 4, 6}));
+  Dataset ds = wordsSplit(wordsDesc(t.dir, 5, 0), "", false);
+  std::set<std::pair<int32_t, int32_t>> pairs;
+  for (int64_t i = 0; i < ds.n; ++i)
+    pairs.insert({ds.xI[i], ds.yI[i]});
+  // ids: a 0, c 1 (twice each), b 2, d 3.
+  EXPECT_EQ(pairs, (std::set<std::pair<int32_t, int32_t>>{
+                       {0, 2}, {2, 0}, {1, 3}, {3, 1}, {0, 1}, {1, 0}}));
+  EXPECT_EQ(ds.n, 6);
 }
