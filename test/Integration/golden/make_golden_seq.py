@@ -266,6 +266,29 @@ def case_mha(seed):
                 forward=forward)
 
 
+def case_mhacross(seed):
+    """cross-attention whose context is shorter than the queries (Tq = 6, Tk = 4): no mask."""
+    p = Params("Cross", seed)
+    p.embedding("embedding1", 8, 4)
+    p.dense("dense1", 6, 4)
+    p.mha("mha1", 4)
+    p.dense("dense2", 4, 5)
+    rng = np.random.RandomState(seed + 1000)
+    lengths = [6, 3, 5, 2, 4]
+
+    def forward(p, x, mask=True):
+        e = embed(p, "embedding1", x)
+        ctx = dense(p, "dense1", e.transpose(1, 2))  # [B, 4, 4]: 4 keys of d = 4
+        return dense(p, "dense2", mha(p, "mha1", e, 2, context=ctx))
+    return dict(name="mhacross", params=p, x=tokens(rng, lengths, 6, 8), y=labels(rng, lengths, 6, 5), ignore=None,
+                body=["model Cross(x: i32[B, 6]) -> f32[B, 6, 5] {",
+                      "  e = embedding(x, 8, 4)                    // [B, 6, 4]: 6 queries",
+                      "  ctx = dense(transpose(e), 4)              // [B, 4, 4]: 4 keys",
+                      "  return dense(multi_head_attention(e, heads=2, context=ctx), 5)",
+                      "}"],
+                forward=forward)
+
+
 def case_additive(seed):
     """additive attention with one query per sample and with a query per position."""
     p = Params("Additive", seed)
@@ -414,7 +437,7 @@ def case_padinv(seed):
 
 
 # Each case and the first seed its search tries.
-CASES = [(case_embed, 100), (case_sdpa, 200), (case_mha, 300), (case_additive, 400), (case_layernorm, 500),
+CASES = [(case_embed, 100), (case_sdpa, 200), (case_mha, 300), (case_mhacross, 350), (case_additive, 400), (case_layernorm, 500),
          (case_transformer, 600), (case_seq2seq, 700), (case_padinv, 800)]
 
 
