@@ -331,6 +331,9 @@ int run(const Options &o, const ModelDesc &d, const EntryPoints &ep) {
     return 0;
   }
   if (o.command == "eval") {
+    if (o.has("beam") && d.cmudictFile.empty())
+      throw Error("eval --beam decodes the held-out words of `cmudict` data; "
+                  "for this model use predict --beam");
     Dataset test = testSet(d, strFlag(o, "data"));
     if (!d.steps.empty()) {
       EvalResult r = evaluateSteps(d, ep, arena, test, seed);
@@ -407,10 +410,22 @@ int run(const Options &o, const ModelDesc &d, const EntryPoints &ep) {
     int64_t calls = 0;
     for (size_t start = 0; start < rows.size(); start += d.batch) {
       size_t count = std::min<size_t>(d.batch, rows.size() - start);
-      float *x = arena.f32(d.x);
-      std::memset(x, 0, d.x.bytes());
+      std::memset(arena.at(d.x), 0, d.x.bytes());
       for (size_t i = 0; i < count; ++i)
-        std::memcpy(x + i * per, rows[start + i].data(), per * 4);
+        for (int64_t k = 0; k < per; ++k) {
+          float v = rows[start + i][k];
+          if (d.x.dtype == DType::F32) {
+            arena.f32(d.x)[i * per + k] = v;
+            continue;
+          }
+          // Token ids: the input line's values must be integers >= 0.
+          if (v < 0 || v != std::floor(v) || v > 16777216.0f)
+            throw Error(strFlag(o, "input") + ": sample " +
+                        std::to_string(start + i + 1) + ": " +
+                        std::to_string(v) +
+                        " is not a token id (an integer >= 0)");
+          arena.i32(d.x)[i * per + k] = int32_t(v);
+        }
       setHyper(d, arena, 0, ++calls, seed);
       ep.predict(arena.base());
       const float *out = arena.f32(d.out);

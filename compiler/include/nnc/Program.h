@@ -95,7 +95,8 @@ struct Param {
   X(Exp, "exp", Op)                                                            \
   X(Log, "log", Op)                                                            \
   X(Abs, "abs", Op)                                                            \
-  /* (v [B], w [B]) -> sum_b w_b v_b / sum_b w_b: a loss's mean over samples */ \
+  /* (v [B], w [B]) -> sum_b w_b v_b / sum_b w_b: a loss's mean over samples   \
+   */                                                                          \
   X(WeightedMean, "weighted_mean", Op)                                         \
   X(Softplus, "softplus", Op)                                                  \
   X(LeakyRelu, "leaky_relu", Op) /* alpha */                                   \
@@ -118,7 +119,7 @@ struct Param {
   X(FlipLr, "flip_lr", Op)               /* (x, hyper) salt */                 \
   X(RandomNormal, "random_normal", Op)   /* (hyper) mean, std, salt */         \
   X(RandomUniform, "random_uniform", Op) /* (hyper) lo, hi, salt */            \
-  /* (table [V, D], ids i32 [N...]) -> [N..., D]: rows picked by id */        \
+  /* (table [V, D], ids i32 [N...]) -> [N..., D]: rows picked by id */         \
   X(Embedding, "embedding", Op)                                                \
   /* (a [Z..., M, K], b [Z..., K, N]) transpose_a, transpose_b -> [Z..., M, N] \
    */                                                                          \
@@ -259,8 +260,14 @@ inline const char *lrScheduleName(LrSchedule::Kind kind) {
 constexpr int64_t kTextVocab = 97;
 
 struct Dataset {
-  enum Kind { FashionMnist, Tensors, Synthetic, Text, Cmudict, Words } kind =
-      FashionMnist;
+  enum Kind {
+    FashionMnist,
+    Tensors,
+    Synthetic,
+    Text,
+    Cmudict,
+    Words
+  } kind = FashionMnist;
   std::string dir = "/usr/share/datasets/fashion-mnist"; ///< FashionMnist
   /// Text: a file read as one stream of characters (one-hot x [B, T, 97],
   /// y [B, T] the next characters); its last `testFraction` is the test set.
@@ -357,7 +364,7 @@ struct Decode {
   /// eval mode, Dec analysed at T = 1: inputs {token i32 [B, 1], Enc's
   /// results...}; results {logits [B, 1, V], new states...}
   Graph step;
-  std::vector<TensorType> carriedTypes; ///< Enc's results = Dec's arguments
+  std::vector<TensorType> carriedTypes;  ///< Enc's results = Dec's arguments
   std::vector<std::string> carriedNames; ///< Dec's argument names
   int numStates = 0;
   int64_t start = 1, end = 2, maxLen = 0, beam = 1;
@@ -412,6 +419,15 @@ struct Program {
   Outputs outputs;
   Decode decode;
   std::vector<LayerInfo> layers;
+
+  /// The model's output (the `out` slot): the forward graph's result, or for
+  /// a decoding model, whose forward is x itself, the loss graph's (the
+  /// teacher-forced logits). Null while the graph has no result.
+  const TensorType *outputType() const {
+    const Graph &g = decode.present ? loss : forward;
+    size_t at = decode.present ? 1 : 0;
+    return g.results.size() > at ? &g.nodes[g.results[at]].type : nullptr;
+  }
 };
 
 } // namespace nnc

@@ -419,6 +419,8 @@ private:
   /// `T` in a shape list ([B, T, 16]) while T is unknown (reported).
   bool unknownSeqLen(const ast::Expr &dim);
   void inferSeqLen(const ast::Train &t);
+  bool dataFile(const ast::Expr &call, const ast::Expr *arg, const char *dflt,
+                std::string &out);
   bool textData(const ast::Expr &d, Program &p, bool ce);
   bool cmudictData(const ast::Expr &d, Program &p, bool ce, bool decode);
   /// Skip-gram (SemaSkipgram.cpp).

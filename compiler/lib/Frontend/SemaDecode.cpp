@@ -183,14 +183,9 @@ bool Sema::cmudictData(const ast::Expr &d, Program &p, bool ce, bool decode) {
   auto args = bindArgs(d, findBuiltin(d.text)->args);
   Dataset &ds = p.train.data;
   ds.kind = Dataset::Cmudict;
-  ds.file = "/usr/share/festival/dicts/cmu/cmudict-0.4.out";
-  if (args[0]) {
-    if (args[0]->kind != ast::Expr::String || args[0]->text.empty()) {
-      error(args[0]->loc, "cmudict: file must be a string");
-      return false;
-    }
-    ds.file = args[0]->text;
-  }
+  if (!dataFile(d, args[0], "/usr/share/festival/dicts/cmu/cmudict-0.4.out",
+                ds.file))
+    return false;
   int64_t t = seqLen;
   if (args[1] && !integer(*args[1], "cmudict: seq_len", 2, t))
     return false;

@@ -13,8 +13,6 @@
 //===----------------------------------------------------------------------===//
 #include "Sema.h"
 
-#include <filesystem>
-
 namespace nnc::sema {
 
 /// Graph input 2 of a loss graph: the sample weights w [B].
@@ -24,18 +22,8 @@ bool Sema::wordsData(const ast::Expr &d, Program &p) {
   auto args = bindArgs(d, findBuiltin(d.text)->args);
   Dataset &ds = p.train.data;
   ds.kind = Dataset::Words;
-  ds.file = "/usr/share/games/fortunes";
-  if (args[0]) {
-    if (args[0]->kind != ast::Expr::String || args[0]->text.empty()) {
-      error(args[0]->loc, "words: file must be a string");
-      return false;
-    }
-    // A relative path is relative to the .nn file, as text()'s.
-    std::filesystem::path file(args[0]->text);
-    if (file.is_relative())
-      file = std::filesystem::absolute(d.loc.file).parent_path() / file;
-    ds.file = file.lexically_normal().string();
-  }
+  if (!dataFile(d, args[0], "/usr/share/games/fortunes", ds.file))
+    return false;
   bool ok = args[1] && integer(*args[1], "words: vocab", 2, ds.vocab);
   if (args[2])
     ok &= integer(*args[2], "words: window", 1, ds.window);

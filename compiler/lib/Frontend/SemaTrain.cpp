@@ -145,7 +145,7 @@ void Sema::train(const ast::Train &t, Program &p) {
   static const std::set<std::string> known = {
       "data",     "loss",   "optimizer",   "lr_schedule", "batch",
       "epochs",   "seed",   "clip_norm",   "clip_value",  "truncate",
-      "schedule", "sample", "reconstruct", "encode", "decode"};
+      "schedule", "sample", "reconstruct", "encode",      "decode"};
   bool withSteps = !t.steps.empty();
   // Any other `name = value` binds a name for the losses (checked for use
   // at the end).
@@ -480,21 +480,34 @@ void Sema::train(const ast::Train &t, Program &p) {
   outputs(settings, p);
 }
 
+/// A data source's `file` argument of `call` (`f`: its name in errors):
+/// a non-empty string, relative to the .nn file when relative (as an
+/// import), else `dflt` when absent (none: required). False after an error.
+bool Sema::dataFile(const ast::Expr &call, const ast::Expr *arg,
+                    const char *dflt, std::string &out) {
+  if (!arg && dflt) {
+    out = dflt;
+    return true;
+  }
+  if (!arg || arg->kind != ast::Expr::String || arg->text.empty()) {
+    error(arg ? arg->loc : call.loc, call.text + ": file must be a string");
+    return false;
+  }
+  std::filesystem::path file(arg->text);
+  if (file.is_relative())
+    file = std::filesystem::absolute(call.loc.file).parent_path() / file;
+  out = file.lexically_normal().string();
+  return true;
+}
+
 /// text(file, seq_len=T, test=0.1): a character stream; x one-hot
 /// f32[B, T, 97] (kTextVocab), y the next characters i32[B, T].
 bool Sema::textData(const ast::Expr &d, Program &p, bool ce) {
   auto args = bindArgs(d, findBuiltin(d.text)->args);
   Dataset &ds = p.train.data;
   ds.kind = Dataset::Text;
-  if (!args[0] || args[0]->kind != ast::Expr::String || args[0]->text.empty()) {
-    error(args[0] ? args[0]->loc : d.loc, "text: file must be a string");
+  if (!dataFile(d, args[0], nullptr, ds.file))
     return false;
-  }
-  // A relative path is relative to the .nn file, as an import is.
-  std::filesystem::path file(args[0]->text);
-  if (file.is_relative())
-    file = std::filesystem::absolute(d.loc.file).parent_path() / file;
-  ds.file = file.lexically_normal().string();
   if (args[2]) {
     double f = 0;
     if (!number(*args[2], f))

@@ -106,14 +106,9 @@ void nnc::printSummary(const Program &prog, std::ostream &os, bool json) {
       starts.push_back(i);
   size_t mainEnd = starts.empty() ? rows.size() : starts[0];
   bool hasMain = !prog.steps.empty() ? false : true;
-  // A decoding model's forward is x itself: its output is the loss graph's
-  // (the teacher-forced logits), its input x and the previous targets y.
-  const Graph &outGraph = prog.decode.present ? prog.loss : prog.forward;
-  size_t outAt = prog.decode.present ? 1 : 0;
-  std::string output =
-      outGraph.results.size() <= outAt
-          ? "?"
-          : formatType(outGraph.nodes[outGraph.results[outAt]].type);
+  const TensorType *out = prog.outputType();
+  std::string output = out ? formatType(*out) : "?";
+  // A decoding model also reads the previous targets y.
   std::string input = formatType(prog.input);
   if (prog.decode.present)
     input += ", " + formatType(prog.target);

@@ -290,12 +290,7 @@ private:
   RankedTensorType wType() { return f32Type({kBatch}); }
   RankedTensorType hyperType() { return f32Type({4}); }
   RankedTensorType lossType() { return f32Type({}); }
-  /// The model's output: the forward graph's, or for a decoding model (whose
-  /// @forward is x) the loss graph's (the teacher-forced logits).
-  RankedTensorType outType() {
-    const Graph &g = decodeRun() ? prog.loss : prog.forward;
-    return tensorType(g.nodes[g.results[decodeRun() ? 1 : 0]].type);
-  }
+  RankedTensorType outType() { return tensorType(*prog.outputType()); }
   RankedTensorType stepOutType() {
     const Graph &g = prog.step;
     return tensorType(g.nodes[g.results[0]].type);
@@ -658,9 +653,9 @@ private:
       } else if (d.kind == Dataset::Cmudict) {
         os << "data cmudict " << d.file << "\n";
       } else if (d.kind == Dataset::Words) {
-        os << "data words " << d.vocab << " " << d.window << " "
-           << d.negatives << " " << d.minCount << " " << fmt(d.subsample)
-           << " " << d.file << "\n";
+        os << "data words " << d.vocab << " " << d.window << " " << d.negatives
+           << " " << d.minCount << " " << fmt(d.subsample) << " " << d.file
+           << "\n";
       } else {
         os << "data tensors\n";
         auto dataset = [&](StringRef name, ArrayRef<int64_t> shape,

@@ -4,45 +4,22 @@ columns (values i / 17, with -0.5, 1.5 and NaN clamped), written and read back; 
 every pixel is the one runtime/Images.cpp draws there (frame 40, each source pixel a 2 x 2 block)."""
 import os
 import sys
-import struct
 import tempfile
-import zlib
 
 import numpy as np
 
 sys.path.insert(0, sys.argv[1])
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from image_grid import write_grid  # noqa: E402
-
-
-
-def read_png(path):
-    """Width, height and uint8 [h, w, 3] of an 8-bit RGB PNG whose rows all use filter 0 (as image_grid.py
-    writes them)."""
-    data = open(path, "rb").read()
-    assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
-    pos, idat, ihdr = 8, b"", None
-    while pos < len(data):
-        n, kind = struct.unpack(">I4s", data[pos:pos + 8])
-        body = data[pos + 8:pos + 8 + n]
-        assert zlib.crc32(kind + body) == struct.unpack(">I", data[pos + 8 + n:pos + 12 + n])[0], "bad CRC"
-        if kind == b"IHDR":
-            ihdr = struct.unpack(">IIBBBBB", body)
-        elif kind == b"IDAT":
-            idat += body
-        pos += 12 + n
-    w, h, depth, color = ihdr[:4]
-    assert depth == 8 and color == 2, f"expected 8-bit RGB, got depth {depth} color type {color}"
-    raw = np.frombuffer(zlib.decompress(idat), np.uint8).reshape(h, 1 + 3 * w)
-    assert (raw[:, 0] == 0).all(), "a row with a filter other than 0"
-    return w, h, raw[:, 1:].reshape(h, w, 3)
-
+from png_info import read_png  # noqa: E402
 
 images = (np.arange(18, dtype=np.float32) / 17).reshape(3, 2, 3)
 images.flat[1], images.flat[2], images.flat[3] = -0.5, 1.5, np.nan
 with tempfile.TemporaryDirectory() as d:
     path = os.path.join(d, "g.png")
     write_grid(path, images, cols=2)
-    w, h, img = read_png(path)
+    w, h, img, filters = read_png(path)
+assert all(f == 0 for f in filters), "a row with a filter other than 0"  # as image_grid.py writes them
 print("size", w, h)
 expected = np.full((14, 18), 40, np.int64)
 for k in range(3):

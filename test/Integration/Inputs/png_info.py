@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """Reads an 8-bit RGB PNG (as runtime/Images.cpp writes them) with zlib alone and prints `<width> <height> rgb`,
 then for a reconstruct grid (pairs side by side, 2x scale, 2-pixel frames): whether the first original and
-its reconstruction differ and whether the reconstruction has any contrast."""
+its reconstruction differ and whether the reconstruction has any contrast. read_png is also
+image_grid_check.py's reader."""
 import struct
 import sys
 import zlib
@@ -10,12 +11,15 @@ import numpy as np
 
 
 def read_png(path):
+    """Width, height, uint8 [h, w, 3] and each row's filter type of an 8-bit RGB PNG (every chunk's CRC
+    checked, all five filters undone)."""
     data = open(path, "rb").read()
     assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
     pos, idat, ihdr = 8, b"", None
     while pos < len(data):
         n, kind = struct.unpack(">I4s", data[pos:pos + 8])
         body = data[pos + 8:pos + 8 + n]
+        assert zlib.crc32(kind + body) == struct.unpack(">I", data[pos + 8 + n:pos + 12 + n])[0], "bad CRC"
         if kind == b"IHDR":
             ihdr = struct.unpack(">IIBBBBB", body)
         elif kind == b"IDAT":
@@ -25,8 +29,10 @@ def read_png(path):
     assert depth == 8 and color == 2, f"expected 8-bit RGB, got depth {depth} color type {color}"
     raw, stride = zlib.decompress(idat), w * 3
     img, prev, i = np.zeros((h, stride), np.uint8), np.zeros(stride, np.int32), 0
+    filters = []
     for y in range(h):
         f, line = raw[i], np.frombuffer(raw[i + 1:i + 1 + stride], np.uint8).astype(np.int32)
+        filters.append(f)
         i += 1 + stride
         out = np.zeros(stride, np.int32)
         for x in range(stride):
@@ -38,11 +44,12 @@ def read_png(path):
                 p = a if pa <= pb and pa <= pc else b if pb <= pc else c
             out[x] = (line[x] + p) & 255
         img[y], prev = out, out
-    return w, h, img.reshape(h, w, 3)
+    return w, h, img.reshape(h, w, 3), filters
 
 
-w, h, img = read_png(sys.argv[1])
-print(w, h, "rgb")
-orig = img[2:58, 2:58, 0].astype(float)
-recon = img[2:58, 60:116, 0].astype(float)
-print("pair-differ", int(abs(orig - recon).max() > 0), "recon-std-positive", int(recon.std() > 1))
+if __name__ == "__main__":
+    w, h, img, _ = read_png(sys.argv[1])
+    print(w, h, "rgb")
+    orig = img[2:58, 2:58, 0].astype(float)
+    recon = img[2:58, 60:116, 0].astype(float)
+    print("pair-differ", int(abs(orig - recon).max() > 0), "recon-std-positive", int(recon.std() > 1))

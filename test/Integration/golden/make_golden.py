@@ -275,6 +275,23 @@ def tensor_json(a):
     return {"shape": list(a.shape), "values": a.reshape(-1).tolist()}
 
 
+def write_sgd_step(name, model, init, loss, grads, params, d_f32, lr):
+    """<name>.init.safetensors (`init`: (name, array) pairs, in order) and <name>.expected.json of one SGD step
+    (lr) from it: the loss, the recovered gradients and the parameters after the step, as compare.py reads them.
+    For the generators whose cases have no data in the expected file (cae, losses, vae)."""
+    metadata = {"format": "nnc", "model": model, "step": "0", "epoch": "0"}
+    safetensors_io.write(os.path.join(HERE, f"{name}.init.safetensors"), init, metadata)
+    expected = {"case": name, "model": model, "source": f"{name}.nn", "init": f"{name}.init.safetensors",
+                "optimizer": {"kind": "sgd", "lr": lr}, "steps": 1,
+                "tolerance": {"abs": ABS_TOL, "rel": REL_TOL}, "f32_maxdiff": d_f32,
+                "loss": loss, "losses": [loss],
+                "grads": {k: tensor_json(v) for k, v in grads.items()},
+                "params": {k: tensor_json(v) for k, v in params.items()}, "state": {}}
+    with open(os.path.join(HERE, f"{name}.expected.json"), "w") as f:
+        json.dump(expected, f, indent=1)
+        f.write("\n")
+
+
 def write_expected(case, x, y, ref, d_f32, optimizer, steps, state, extra=None):
     """<case>.expected.json, the values compare.py checks; `extra` keys (e.g. a seed) follow the tolerance."""
     expected = {

@@ -10,7 +10,6 @@ Cases: `cae_sigmoid` (sigmoid code), `cae_deep` (tanh then sigmoid), `cae_relu` 
 mse + lambda * contractive; `cae_penalty`: the penalty alone (its value is the loss).
 Rerun: /usr/bin/python3 make_golden_cae.py (deterministic).
 """
-import json
 import os
 import sys
 
@@ -18,8 +17,7 @@ import numpy as np
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import safetensors_io  # noqa: E402
-from make_golden import ABS_TOL, REL_TOL, RELU_MARGIN, fmt, nested, tensor_json  # noqa: E402
+from make_golden import ABS_TOL, RELU_MARGIN, fmt, nested, write_sgd_step  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROWS, BATCH, LR = 5, 8, 0.1
@@ -122,18 +120,7 @@ def main():
         assert d_f32 < ABS_TOL / 10, f"{case['name']}: float32 run differs by {d_f32}"
         assert margin > RELU_MARGIN, f"{case['name']}: a ReLU input is {margin} from 0"
         write_nn(case, x)
-        metadata = {"format": "nnc", "model": "AE", "step": "0", "epoch": "0"}
-        safetensors_io.write(os.path.join(HERE, f"{case['name']}.init.safetensors"),
-                             [(k, init[k]) for k in names(case)], metadata)
-        expected = {"case": case["name"], "model": "AE", "source": f"{case['name']}.nn",
-                    "init": f"{case['name']}.init.safetensors", "optimizer": {"kind": "sgd", "lr": LR},
-                    "steps": 1, "tolerance": {"abs": ABS_TOL, "rel": REL_TOL}, "f32_maxdiff": d_f32,
-                    "loss": loss, "losses": [loss],
-                    "grads": {k: tensor_json(v) for k, v in grads.items()},
-                    "params": {k: tensor_json(v) for k, v in params.items()}, "state": {}}
-        with open(os.path.join(HERE, f"{case['name']}.expected.json"), "w") as f:
-            json.dump(expected, f, indent=1)
-            f.write("\n")
+        write_sgd_step(case["name"], "AE", [(k, init[k]) for k in names(case)], loss, grads, params, d_f32, LR)
         print(f"{case['name']}: loss {loss:.9g}  f32_maxdiff {d_f32:.3g}  relu_margin {margin:.3g}")
 
 

@@ -12,7 +12,6 @@ the batch must count the 5 real rows only. One SGD step (lr 0.1); compare.py che
 gradients recovered from them and the loss. `big` makes the logits of bce_with_logits reach |z| ~ 50, where a
 naive log(sigmoid(z)) overflows. Rerun: /usr/bin/python3 make_golden_losses.py (deterministic).
 """
-import json
 import os
 import sys
 
@@ -20,8 +19,7 @@ import numpy as np
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import safetensors_io  # noqa: E402
-from make_golden import ABS_TOL, REL_TOL, fmt, nested, tensor_json  # noqa: E402
+from make_golden import ABS_TOL, fmt, nested, write_sgd_step  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROWS, BATCH, LR = 5, 8, 0.1
@@ -98,18 +96,7 @@ def main():
                  f"  batch = {BATCH}", "  epochs = 1", "  seed = 1", "}"]
         with open(os.path.join(HERE, f"{case['name']}.nn"), "w") as f:
             f.write("\n".join(lines) + "\n")
-        metadata = {"format": "nnc", "model": "Gen", "step": "0", "epoch": "0"}
-        safetensors_io.write(os.path.join(HERE, f"{case['name']}.init.safetensors"),
-                             [(k, init[k]) for k in names()], metadata)
-        expected = {"case": case["name"], "model": "Gen", "source": f"{case['name']}.nn",
-                    "init": f"{case['name']}.init.safetensors", "optimizer": {"kind": "sgd", "lr": LR},
-                    "steps": 1, "tolerance": {"abs": ABS_TOL, "rel": REL_TOL}, "f32_maxdiff": d_f32,
-                    "loss": loss, "losses": [loss],
-                    "grads": {k: tensor_json(v) for k, v in grads.items()},
-                    "params": {k: tensor_json(v) for k, v in params.items()}, "state": {}}
-        with open(os.path.join(HERE, f"{case['name']}.expected.json"), "w") as f:
-            json.dump(expected, f, indent=1)
-            f.write("\n")
+        write_sgd_step(case["name"], "Gen", [(k, init[k]) for k in names()], loss, grads, params, d_f32, LR)
         print(f"{case['name']}: loss {loss:.9g}  max |logit| {zmax:.3g}  f32_maxdiff {d_f32:.3g}")
 
 

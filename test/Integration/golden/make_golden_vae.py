@@ -13,7 +13,6 @@ logvar through the reparameterisation) and the loss.
 Writes vae.nn, vae.init.safetensors and vae.expected.json next to this script.
 Rerun after a change: /usr/bin/python3 make_golden_vae.py (the output is deterministic).
 """
-import json
 import os
 import sys
 
@@ -21,8 +20,7 @@ import numpy as np
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import safetensors_io  # noqa: E402
-from make_golden import ABS_TOL, REL_TOL, fmt, nested, tensor_json  # noqa: E402
+from make_golden import ABS_TOL, fmt, nested, write_sgd_step  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROWS, LR = 8, 0.1
@@ -101,17 +99,7 @@ def main():
              "}"]
     with open(os.path.join(HERE, "vae.nn"), "w") as f:
         f.write("\n".join(lines) + "\n")
-    metadata = {"format": "nnc", "model": "Vae", "step": "0", "epoch": "0"}
-    safetensors_io.write(os.path.join(HERE, "vae.init.safetensors"), [(k, init[k]) for k in names()], metadata)
-    expected = {"case": "vae", "model": "Vae", "source": "vae.nn", "init": "vae.init.safetensors",
-                "optimizer": {"kind": "sgd", "lr": LR}, "steps": 1,
-                "tolerance": {"abs": ABS_TOL, "rel": REL_TOL}, "f32_maxdiff": d_f32,
-                "loss": loss, "losses": [loss],
-                "grads": {k: tensor_json(v) for k, v in grads.items()},
-                "params": {k: tensor_json(v) for k, v in params.items()}, "state": {}}
-    with open(os.path.join(HERE, "vae.expected.json"), "w") as f:
-        json.dump(expected, f, indent=1)
-        f.write("\n")
+    write_sgd_step("vae", "Vae", [(k, init[k]) for k in names()], loss, grads, params, d_f32, LR)
     print(f"vae: loss {loss:.9g}  f32_maxdiff {d_f32:.3g}")
 
 

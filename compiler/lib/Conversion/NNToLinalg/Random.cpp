@@ -163,15 +163,7 @@ struct DropoutMaskLowering : OpConversionPattern<nn::DropoutMaskOp> {
         rewriter, loc, ValueRange{}, empty(rewriter, loc, type.getShape()),
         {identityMap(rewriter.getContext(), rank)}, parallel(rank),
         [&](OpBuilder &b, Location l, ValueRange) {
-          // i = ((i0 D1 + i1) D2 + i2) ...
-          Value i = rank ? b.create<linalg::IndexOp>(l, 0).getResult()
-                         : b.create<arith::ConstantIndexOp>(l, 0).getResult();
-          for (unsigned d = 1; d < rank; ++d) {
-            Value dim = b.create<arith::ConstantIndexOp>(l, type.getDimSize(d));
-            i = b.create<arith::AddIOp>(l, b.create<arith::MulIOp>(l, i, dim),
-                                        b.create<linalg::IndexOp>(l, d));
-          }
-          Value k = hash(b, l, key, i);
+          Value k = hash(b, l, key, rowMajorIndex(b, l, type));
           Value top = b.create<arith::ShRUIOp>(l, k, i32c(b, l, 8));
           Value u = b.create<arith::MulFOp>(
               l, b.create<arith::UIToFPOp>(l, b.getF32Type(), top),

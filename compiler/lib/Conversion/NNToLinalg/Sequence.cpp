@@ -93,7 +93,7 @@ struct EmbeddingLowering : OpConversionPattern<nn::EmbeddingOp> {
 
 // embedding_grad(ids [N...], dy [N..., D]) => dt [V, D] from zeros:
 //   forall half of the D columns (when D is even; one thread each):
-//     for i in order: dt[clamp(ids[i]), cols] += dy[i, cols]
+//     scatterAddRows: for i in order: dt[clamp(ids[i]), cols] += dy[i, cols]
 // Split by columns, not by ids: two ids may name the same row.
 struct EmbeddingGradLowering : OpConversionPattern<nn::EmbeddingGradOp> {
   using OpConversionPattern::OpConversionPattern;
@@ -103,43 +103,30 @@ struct EmbeddingGradLowering : OpConversionPattern<nn::EmbeddingGradOp> {
     Location loc = op.getLoc();
     ArrayRef<int64_t> ts = op.getType().getShape();
     int64_t v = ts[0], d = ts[1];
-    Value ids = flatten(rewriter, loc, adaptor.getIds(), false);
-    Value dy = flatten(rewriter, loc, adaptor.getDy(), true);
+    Value ids = adaptor.getIds();
+    Value dy = flatten(rewriter, loc, adaptor.getDy(), true); // [N, D]
     int64_t n = cast<RankedTensorType>(dy.getType()).getDimSize(0);
     int64_t halves = d % kBatchHalves == 0 ? kBatchHalves : 1;
     int64_t w = d / halves;
-    auto forall = rewriter.create<scf::ForallOp>(
-        loc, ArrayRef<OpFoldResult>{rewriter.getIndexAttr(halves)},
-        ValueRange{empty(rewriter, loc, {v, d})}, std::nullopt);
-    OpBuilder b = OpBuilder::atBlockBegin(forall.getBody());
-    Value c0 = b.create<arith::MulIOp>(loc, forall.getInductionVar(0),
-                                       index(b, loc, w));
-    auto slice = [&](OpBuilder &bb, Location l, Value m, Value r) {
-      return bb.create<tensor::ExtractSliceOp>(
-          l, RankedTensorType::get({w}, bb.getF32Type()), m,
-          SmallVector<OpFoldResult>{r, c0}, indices(bb, {1, w}),
-          indices(bb, {1, 1}));
+    auto col = [&](OpBuilder &b, Value h) -> OpFoldResult {
+      return b.create<arith::MulIOp>(loc, h, index(b, loc, w)).getResult();
     };
-    auto loop = b.create<scf::ForOp>(
-        loc, index(b, loc, 0), index(b, loc, n), index(b, loc, 1),
-        ValueRange{filled(b, loc, {v, w}, 0.0)},
-        [&](OpBuilder &bb, Location l, Value i, ValueRange acc) {
-          Value r = rowIndex(bb, l, ids, i, v);
-          Value dst = row(bb, l, acc[0], r, w);
-          Value sum =
-              elementwise(bb, l, ValueRange{slice(bb, l, dy, i), dst}, 1,
-                          [](OpBuilder &b, Location l, ValueRange a) {
-                            return SmallVector<Value>{
-                                b.create<arith::AddFOp>(l, a[1], a[0])};
-                          })[0];
-          bb.create<scf::YieldOp>(l, insertRow(bb, l, sum, acc[0], r, w));
-        });
-    b.setInsertionPointToEnd(forall.getTerminator().getBody());
-    b.create<tensor::ParallelInsertSliceOp>(
-        loc, loop.getResult(0), forall.getRegionOutArgs()[0],
-        SmallVector<OpFoldResult>{b.getIndexAttr(0), c0}, indices(b, {v, w}),
-        indices(b, {1, 1}));
-    rewriter.replaceOp(op, forall.getResult(0));
+    rewriter.replaceOp(
+        op,
+        forallParts(
+            rewriter, loc, halves, {v, d}, {v, w},
+            [&](OpBuilder &b, Value h) {
+              return SmallVector<OpFoldResult>{b.getIndexAttr(0), col(b, h)};
+            },
+            [&](OpBuilder &b, Value h, Value init) {
+              Value zero = b.create<linalg::FillOp>(loc, f32(b, loc, 0.0), init)
+                               .getResult(0);
+              Value cols = b.create<tensor::ExtractSliceOp>(
+                  loc, RankedTensorType::get({n, w}, b.getF32Type()), dy,
+                  SmallVector<OpFoldResult>{b.getIndexAttr(0), col(b, h)},
+                  indices(b, {n, w}), indices(b, {1, 1}));
+              return scatterAddRows(b, loc, zero, ids, cols, nullptr);
+            }));
     return success();
   }
 };
@@ -230,30 +217,18 @@ struct BatchMatMulLowering : OpConversionPattern<nn::BatchMatMulOp> {
           });
       return loop.getResult(0);
     };
-    Value c;
-    if (halves == 1) {
-      c = part(rewriter, loc, index(rewriter, loc, 0),
-               empty(rewriter, loc, {z, m, n}));
-    } else {
-      auto forall = rewriter.create<scf::ForallOp>(
-          loc, ArrayRef<OpFoldResult>{rewriter.getIndexAttr(halves)},
-          ValueRange{empty(rewriter, loc, {z, m, n})}, std::nullopt);
-      OpBuilder fb = OpBuilder::atBlockBegin(forall.getBody());
-      Value z0 = fb.create<arith::MulIOp>(loc, forall.getInductionVar(0),
-                                          index(fb, loc, per));
-      SmallVector<OpFoldResult> offsets{z0, fb.getIndexAttr(0),
-                                        fb.getIndexAttr(0)};
-      Value init = fb.create<tensor::ExtractSliceOp>(
-          loc, RankedTensorType::get({per, m, n}, fb.getF32Type()),
-          forall.getRegionOutArgs()[0], offsets, indices(fb, {per, m, n}),
-          indices(fb, {1, 1, 1}));
-      Value done = part(fb, loc, z0, init);
-      fb.setInsertionPointToEnd(forall.getTerminator().getBody());
-      fb.create<tensor::ParallelInsertSliceOp>(
-          loc, done, forall.getRegionOutArgs()[0], offsets,
-          indices(fb, {per, m, n}), indices(fb, {1, 1, 1}));
-      c = forall.getResult(0);
-    }
+    Value c = forallParts(
+        rewriter, loc, halves, {z, m, n}, {per, m, n},
+        [&](OpBuilder &b, Value h) {
+          Value z0 = b.create<arith::MulIOp>(loc, h, index(b, loc, per));
+          return SmallVector<OpFoldResult>{z0, b.getIndexAttr(0),
+                                           b.getIndexAttr(0)};
+        },
+        [&](OpBuilder &b, Value h, Value init) {
+          return part(b, loc,
+                      b.create<arith::MulIOp>(loc, h, index(b, loc, per)),
+                      init);
+        });
     if (r > 3) {
       ReassociationIndices lead;
       for (int64_t i = 0; i + 2 < r; ++i)

@@ -243,4 +243,30 @@ Value rowsSlice(OpBuilder &b, Location loc, Value v, Value n0, Value h0,
       indices(b, sizes), indices(b, {1, 1, 1, 1}));
 }
 
+Value forallParts(
+    OpBuilder &b, Location loc, int64_t parts, ArrayRef<int64_t> shape,
+    ArrayRef<int64_t> part,
+    function_ref<SmallVector<OpFoldResult>(OpBuilder &, Value)> offsets,
+    function_ref<Value(OpBuilder &, Value, Value)> body) {
+  if (parts == 1)
+    return body(b, b.create<arith::ConstantIndexOp>(loc, 0),
+                empty(b, loc, shape));
+  auto forall = b.create<scf::ForallOp>(
+      loc, ArrayRef<OpFoldResult>{b.getIndexAttr(parts)},
+      ValueRange{empty(b, loc, shape)}, std::nullopt);
+  OpBuilder fb = OpBuilder::atBlockBegin(forall.getBody());
+  Value p = forall.getInductionVar(0);
+  SmallVector<OpFoldResult> at = offsets(fb, p);
+  SmallVector<int64_t> ones(shape.size(), 1);
+  Value init = fb.create<tensor::ExtractSliceOp>(
+      loc, RankedTensorType::get(part, fb.getF32Type()),
+      forall.getRegionOutArgs()[0], at, indices(fb, part), indices(fb, ones));
+  Value done = body(fb, p, init);
+  fb.setInsertionPointToEnd(forall.getTerminator().getBody());
+  fb.create<tensor::ParallelInsertSliceOp>(
+      loc, done, forall.getRegionOutArgs()[0], at, indices(fb, part),
+      indices(fb, ones));
+  return forall.getResult(0);
+}
+
 } // namespace nnc::nntolinalg

@@ -165,6 +165,16 @@ struct Chunk {
 /// it.
 constexpr int64_t kBatchHalves = 2;
 
+/// A new tensor `shape` computed in `parts` disjoint slices of `part` by an
+/// scf.forall (a thread each): part p starts at offsets(p) (per dim) and is
+/// body(p, init), init being that slice of the (uninitialised) result. With
+/// one part, body(0, the whole result) without a forall.
+Value forallParts(
+    OpBuilder &b, Location loc, int64_t parts, ArrayRef<int64_t> shape,
+    ArrayRef<int64_t> part,
+    function_ref<SmallVector<OpFoldResult>(OpBuilder &, Value)> offsets,
+    function_ref<Value(OpBuilder &, Value, Value)> body);
+
 /// The chunk of `images` images of `height` rows each (rowBytes of chunk
 /// buffers per row) closest to `bytes` from below.
 Chunk pickChunk(int64_t rowBytes, int64_t height, int64_t images,

@@ -303,29 +303,21 @@ Value nntolinalg::winogradConv(OpBuilder &b, Location loc, Value xp, Value w,
         });
     return nLoop.getResult(0);
   };
-  if (halves == 1)
-    return convImages(b, loc, b.create<arith::ConstantIndexOp>(loc, 0),
-                      empty(b, loc, outShape));
-  auto forall = b.create<scf::ForallOp>(
-      loc, ArrayRef<OpFoldResult>{b.getIndexAttr(halves)},
-      ValueRange{empty(b, loc, outShape)}, std::nullopt);
-  OpBuilder fb = OpBuilder::atBlockBegin(forall.getBody());
-  Value base =
-      fb.create<arith::MulIOp>(loc, forall.getInductionVar(0),
-                               fb.create<arith::ConstantIndexOp>(loc, images));
-  SmallVector<OpFoldResult> offsets = {base, fb.getIndexAttr(0),
-                                       fb.getIndexAttr(0), fb.getIndexAttr(0)};
-  SmallVector<int64_t> partShape = {images, oh, ow, f};
-  Value init = fb.create<tensor::ExtractSliceOp>(
-      loc, RankedTensorType::get(partShape, fb.getF32Type()),
-      forall.getRegionOutArgs()[0], offsets, indices(fb, partShape),
-      indices(fb, {1, 1, 1, 1}));
-  Value part = convImages(fb, loc, base, init);
-  fb.setInsertionPointToEnd(forall.getTerminator().getBody());
-  fb.create<tensor::ParallelInsertSliceOp>(
-      loc, part, forall.getRegionOutArgs()[0], offsets, indices(fb, partShape),
-      indices(fb, {1, 1, 1, 1}));
-  return forall.getResult(0);
+  // Images [h * images, (h + 1) * images) of the output per half h.
+  auto first = [&](OpBuilder &fb, Value h) -> Value {
+    return fb.create<arith::MulIOp>(
+        loc, h, fb.create<arith::ConstantIndexOp>(loc, images));
+  };
+  return forallParts(
+      b, loc, halves, outShape, {images, oh, ow, f},
+      [&](OpBuilder &fb, Value h) {
+        return SmallVector<OpFoldResult>{first(fb, h), fb.getIndexAttr(0),
+                                         fb.getIndexAttr(0),
+                                         fb.getIndexAttr(0)};
+      },
+      [&](OpBuilder &fb, Value h, Value init) {
+        return convImages(fb, loc, first(fb, h), init);
+      });
 }
 
 namespace {

@@ -203,6 +203,34 @@ private:
 /// at the builder's insertion point; nn.grad_norms).
 Value l2Norm(OpBuilder &b, Location loc, Value g, RankedTensorType to);
 
+/// The rule of a product with transpose flags, nn.matmul or nn.batch_matmul
+/// (per matrix): C = op(A) @ op(B), op(X) = ta ? X^T : X.
+/// dop(A) = dC @ op(B)^T, dop(B) = op(A)^T @ dC; transposing back:
+/// dA = ta ? op(B) @ dC^T : dC @ op(B)^T
+/// dB = tb ? dC^T @ op(A) : op(A)^T @ dC
+template <typename ProductOp>
+LogicalResult productRule(ProductOp mm, GradContext &c) {
+  // l @ r with the given transpose flags, of type t.
+  auto product = [&](Value l, Value r, bool ta, bool tb, Type t) {
+    SmallVector<NamedAttribute, 2> attrs;
+    if (ta)
+      attrs.push_back(c.b.getNamedAttr("transpose_a", c.b.getUnitAttr()));
+    if (tb)
+      attrs.push_back(c.b.getNamedAttr("transpose_b", c.b.getUnitAttr()));
+    return c.emit<ProductOp>(t, {l, r}, attrs);
+  };
+  bool ta = mm.getTransposeA(), tb = mm.getTransposeB();
+  c.d(0, [&] {
+    return ta ? product(c.x(1), c.dy(), tb, true, c.ty(0))
+              : product(c.dy(), c.x(1), false, !tb, c.ty(0));
+  });
+  c.d(1, [&] {
+    return tb ? product(c.dy(), c.x(0), true, ta, c.ty(1))
+              : product(c.x(0), c.dy(), !ta, false, c.ty(1));
+  });
+  return success();
+}
+
 /// Adds the results of `op` to `varied` if one of its inputs is in it.
 void propagateVaried(Operation *op, llvm::DenseSet<Value> &varied);
 

@@ -16,17 +16,6 @@ using namespace mlir;
 using namespace nnc;
 using namespace nnc::grad;
 
-/// op(l) @ op(r) per batch matrix, of type t.
-static Value batchMatmul(GradContext &c, Value l, Value r, bool ta, bool tb,
-                         Type t) {
-  SmallVector<NamedAttribute, 2> attrs;
-  if (ta)
-    attrs.push_back(c.b.getNamedAttr("transpose_a", c.b.getUnitAttr()));
-  if (tb)
-    attrs.push_back(c.b.getNamedAttr("transpose_b", c.b.getUnitAttr()));
-  return c.emit<nn::BatchMatMulOp>(t, {l, r}, attrs);
-}
-
 void nnc::grad::populateSequenceGradRules(GradRuleSet &rules) {
   // y[n, :] = table[ids[n], :]:
   // dtable[v, :] = sum_{n : ids[n] = v} dy[n, :] (embedding_grad)
@@ -36,21 +25,8 @@ void nnc::grad::populateSequenceGradRules(GradRuleSet &rules) {
     });
     return c.noGrad(1, "ids");
   });
-  // C = op(A) @ op(B) per matrix, as matmul:
-  // dA = ta ? op(B) @ dC^T : dC @ op(B)^T
-  // dB = tb ? dC^T @ op(A) : op(A)^T @ dC
-  rules.add<nn::BatchMatMulOp>([](nn::BatchMatMulOp mm, GradContext &c) {
-    bool ta = mm.getTransposeA(), tb = mm.getTransposeB();
-    c.d(0, [&] {
-      return ta ? batchMatmul(c, c.x(1), c.dy(), tb, true, c.ty(0))
-                : batchMatmul(c, c.dy(), c.x(1), false, !tb, c.ty(0));
-    });
-    c.d(1, [&] {
-      return tb ? batchMatmul(c, c.dy(), c.x(0), true, ta, c.ty(1))
-                : batchMatmul(c, c.x(0), c.dy(), !ta, false, c.ty(1));
-    });
-    return success();
-  });
+  // C = op(A) @ op(B) per matrix: productRule (GradRules.h), as matmul's.
+  rules.add<nn::BatchMatMulOp>(productRule<nn::BatchMatMulOp>);
   // y = permute(x) {perm}: dx = permute(dy) {inverse of perm}
   rules.add<nn::PermuteOp>([](nn::PermuteOp op, GradContext &c) {
     c.d(0, [&] {
