@@ -337,7 +337,7 @@ void Parser::slot(const std::vector<std::string> &f) {
       "target",       "weight",       "hyper",         "loss",
       "output",       "sample",       "reconstruct",   "encode",
       "decode_token", "decode_state", "decode_logits", "step_input",
-      "step_output",  "grad_norm",    "step_norm"};
+      "step_output",  "grad_norm",    "step_norm",     "numerics"};
   const int numRoles = std::size(roles);
   expectFields(f, 6);
   // `carry` slots sit among the buffers.
@@ -351,7 +351,7 @@ void Parser::slot(const std::vector<std::string> &f) {
     fail("slot role '" + f[1] + "' out of order (param, state, buffer or " +
          "carry, input, target, weight, hyper, loss, output, sample, "
          "reconstruct, encode, decode_token, decode_state, decode_logits, "
-         "step_input, step_output, grad_norm, step_norm)");
+         "step_input, step_output, grad_norm, step_norm, numerics)");
   roleRank = rank;
   Slot s;
   s.role = f[1];
@@ -380,6 +380,11 @@ void Parser::slot(const std::vector<std::string> &f) {
       d.carried.push_back(s);
     else
       lastInit = &d.buffers.emplace_back(s);
+  } else if (rank == 19) {
+    once("slot numerics");
+    if (s.dtype != DType::I32 || !s.shape.empty())
+      fail("numerics slot '" + s.name + "' must be an i32 scalar");
+    d.numerics = s;
   } else if (rank >= 17) {
     if (s.dtype != DType::F32)
       fail(s.role + " '" + s.name + "' must be f32");
@@ -557,6 +562,10 @@ void Parser::validate() {
     need(g.shape.empty(), "grad_norm slot '" + g.name + "' must be a scalar");
     all.push_back(&g);
   }
+  need(d.numerics.name.empty() || trainable,
+       "'slot numerics' without an 'optimizer' record");
+  if (!d.numerics.name.empty())
+    all.push_back(&d.numerics);
   for (const Slot &n : d.stepNorms) {
     need(n.shape.size() == 1, "step_norm slot '" + n.name +
                                   "' must be [T], got " + shapeStr(n.shape));

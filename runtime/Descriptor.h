@@ -141,6 +141,10 @@ struct ModelDesc {
   /// "Lstm.lstm1.h"; [T]): ||dL/dp|| and ||dL/dh_t||, written by
   /// nnc_train_step_norms (models built with `nnc build --grad-norms`).
   std::vector<Slot> gradNorms, stepNorms;
+  /// `slot numerics` (i32 scalar; models built with `nnc build
+  /// --check-numerics`): nnc_train_step_checked's code of the first
+  /// non-finite value (Numerics.h).
+  Slot numerics;
   DecodeDesc decode;
   bool hasGradNorms() const { return !gradNorms.empty(); }
 

@@ -3,6 +3,8 @@
 // Every user-facing failure in the runtime (bad flag, bad file, malformed
 // descriptor) is thrown as nnrt::Error with a complete message; the CLI catches
 // it once, prints `error: <message>` to stderr and exits with status 1.
+// A failure of the run itself (a NaN, a full disk) is a RunError: printed the
+// same way, without the hint to read --help.
 //
 //===----------------------------------------------------------------------===//
 #ifndef NNRT_ERROR_H
@@ -15,6 +17,10 @@ namespace nnrt {
 
 struct Error : std::runtime_error {
   explicit Error(const std::string &msg) : std::runtime_error(msg) {}
+};
+
+struct RunError : std::runtime_error {
+  explicit RunError(const std::string &msg) : std::runtime_error(msg) {}
 };
 
 } // namespace nnrt

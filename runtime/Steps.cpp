@@ -13,6 +13,7 @@
 //===----------------------------------------------------------------------===//
 #include "Error.h"
 #include "Metrics.h"
+#include "Numerics.h"
 #include "Progress.h"
 #include "Train.h"
 
@@ -108,8 +109,10 @@ int64_t trainSteps(const ModelDesc &d, const EntryPoints &ep, Arena &arena,
       double lr = lrAt(d, st.lr * (opts.lr > 0 ? opts.lr / d.lr : 1.0), runs,
                        stepRuns(d, k, lastEpoch * batches), e);
       setHyper(d, arena, lr, runs, opts.seed);
-      ep.trainSteps[k](arena.base());
+      bool checked = !d.numerics.name.empty() && ep.checkedSteps[k];
+      (checked ? ep.checkedSteps[k] : ep.trainSteps[k])(arena.base());
       ++t;
+      checkStepNumerics(d, ep.numericsTable, arena, st.loss, t);
       trainSeconds += secondsSince(stepStart);
       float loss = *arena.f32(st.loss);
       sums[k] += double(loss) * count;

@@ -12,6 +12,7 @@
 #include "Generate.h"
 #include "GradNorms.h"
 #include "Metrics.h"
+#include "Numerics.h"
 #include "Progress.h"
 
 #include <algorithm>
@@ -166,7 +167,11 @@ int64_t train(const ModelDesc &d, const EntryPoints &ep, Arena &arena,
   GradNormSums norms(d);
   if (opts.gradNorms && (!ep.trainStepNorms || !d.hasGradNorms()))
     throw Error("--grad-norms: the model has no gradient norms");
-  void (*step)(char *) = opts.gradNorms ? ep.trainStepNorms : ep.trainStep;
+  // A model built with --check-numerics checks every step (Numerics.h), but
+  // for --grad-norms (a step of its own: only its loss is checked).
+  void (*step)(char *) = opts.gradNorms             ? ep.trainStepNorms
+                         : !d.numerics.name.empty() ? ep.checkedSteps[0]
+                                                    : ep.trainStep;
   if (opts.samplesEvery > 0 && d.sample.name.empty())
     throw Error("--samples-every: the train section has no `sample = ...`");
   for (int64_t e = opts.firstEpoch; e < lastEpoch; ++e) {
@@ -188,6 +193,7 @@ int64_t train(const ModelDesc &d, const EntryPoints &ep, Arena &arena,
       double lr = lrAt(d, opts.lr, t, lastEpoch * steps, e);
       setHyper(d, arena, lr, ++t, opts.seed);
       step(arena.base());
+      checkStepNumerics(d, ep.numericsTable, arena, d.loss, t);
       if (opts.gradNorms)
         norms.add(arena);
       trainSeconds += secondsSince(stepStart);

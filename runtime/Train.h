@@ -37,6 +37,10 @@ struct EntryPoints {
   /// (k = 0: trainStep, evalStep); null where the object has none.
   void (*trainSteps[8])(char *) = {};
   void (*evalSteps[8])(char *) = {};
+  /// nnc_train_step_checked[_k]: the step that also writes the numerics
+  /// code (Numerics.h), and the table naming the checks (null if absent).
+  void (*checkedSteps[8])(char *) = {};
+  const char *numericsTable = nullptr;
   /// nnc_sample, nnc_reconstruct, nnc_encode (Generate.h); null if absent.
   void (*sampleImages)(char *) = nullptr;
   void (*reconstruct)(char *) = nullptr;

@@ -11,6 +11,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "CheckNumerics.h"
 #include "Grad/GradRules.h"
 
 #include "nnc/Dialect/NN/NNDialect.h"
@@ -83,7 +84,8 @@ protected:
     if (!module)
       return {};
     auto train = module->lookupSymbol<func::FuncOp>("train_step");
-    EXPECT_TRUE(succeeded(buildTrainStep(train, rules)));
+    NumericsTable table;
+    EXPECT_TRUE(succeeded(buildTrainStep(train, rules, table)));
     EXPECT_TRUE(succeeded(verify(*module)));
     return train.getBody().front().getTerminator()->getOperand(2);
   }

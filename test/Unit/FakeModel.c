@@ -110,3 +110,4 @@ void nnc_sample_step(char *arena) { (void)arena; }
 
 /* Built without --grad-norms: no norm slots, the entry point does nothing. */
 void nnc_train_step_norms(char *arena) { (void)arena; }
+void nnc_train_step_checked(char *arena) { (void)arena; }

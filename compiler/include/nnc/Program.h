@@ -310,6 +310,9 @@ struct TrainConfig {
   /// step that writes every parameter's gradient norm and every scan state's
   /// per-step adjoint norm to the arena (docs/internals.md).
   bool gradNorms = false;
+  /// `nnc build --check-numerics`: @train_step_checked too, which returns the
+  /// code of the first op with a non-finite result (the `numerics` slot).
+  bool checkNumerics = false;
   /// True when the target is integer class labels (cross_entropy): the
   /// runtime then reports accuracy from argmax of the model output.
   bool classification = false;

@@ -59,6 +59,7 @@ struct Arena {
   size_t stepX = 0, stepOut = 0; ///< Program::step's input and output
   SmallVector<size_t> carried;   ///< the carried buffers' slots
   SmallVector<size_t> norms;     ///< grad_norm then step_norm slots
+  size_t numerics = 0; ///< --check-numerics: the code of the first NaN/Inf
   /// sample, reconstruct, encode (those the train section defines)
   SmallVector<std::pair<StringRef, size_t>> outputs;
   /// Decoding: the token [B, 1], the decoder's context and states, logits.
@@ -141,18 +142,30 @@ public:
       ArrayRef<size_t> s = st.states;
       // train_step: P S R x y w hyper -> loss out P' S' R'
       genEntry("nnc_train_step" + st.entrySuffix,
-               genTrainStepDecl(loss, st, false),
+               genTrainStepDecl(loss, st, Variant::Plain),
                concat({p, s, r, {a.x, a.y, a.w, a.hyper}}),
                concat({{st.lossSlot, a.out}, p, s, r}));
       // eval_loss: P R x y w hyper -> loss out C' (C: the carried buffers)
       genEntry("nnc_eval_step" + st.entrySuffix, eval,
                concat({p, r, {a.x, a.y, a.w, a.hyper}}),
                concat({{st.lossSlot, a.out}, a.carried}));
+      // train_step_checked: the same, then the numerics code (a no-op
+      // without --check-numerics)
+      func::FuncOp checked = prog.train.checkNumerics
+                                 ? genTrainStepDecl(loss, st, Variant::Checked)
+                                 : nullptr;
+      SmallVector<size_t> code;
+      if (checked)
+        code.push_back(a.numerics);
+      genEntry("nnc_train_step_checked" + st.entrySuffix, checked,
+               concat({p, s, r, {a.x, a.y, a.w, a.hyper}}),
+               concat({{st.lossSlot, a.out}, p, s, r, code}));
       if (!st.entrySuffix.empty())
         continue;
       // train_step_norms: the same, then the norms (a no-op without them)
-      func::FuncOp norms =
-          prog.train.gradNorms ? genTrainStepDecl(loss, st, true) : nullptr;
+      func::FuncOp norms = prog.train.gradNorms
+                               ? genTrainStepDecl(loss, st, Variant::Norms)
+                               : nullptr;
       genEntry("nnc_train_step_norms", norms,
                concat({p, s, r, {a.x, a.y, a.w, a.hyper}}),
                concat({{st.lossSlot, a.out}, p, s, r, a.norms}));
@@ -162,8 +175,9 @@ public:
     }
     if (!training()) {
       // The runtime links every entry point; these do nothing.
-      for (StringRef name : {"nnc_train_step", "nnc_train_step_norms",
-                             "nnc_eval_step", "nnc_train_loss"})
+      for (StringRef name :
+           {"nnc_train_step", "nnc_train_step_norms", "nnc_train_step_checked",
+            "nnc_eval_step", "nnc_train_loss"})
         genEntry(name, nullptr, {}, {});
     }
     // sample, reconstruct, encode: P R x y w hyper -> their slot (entry
@@ -386,6 +400,8 @@ private:
         }
       }
     }
+    if (prog.train.checkNumerics && training())
+      arena.numerics = add("numerics", "code", tensorType(ElemType::I32, {}));
     arena.bytes = llvm::alignTo(arena.bytes, kSlotAlign);
   }
 
@@ -501,10 +517,17 @@ private:
   /// @train_step(P..., S..., R..., %x, %y, %w, %hyper)
   ///     -> (%loss, %out, P'..., S'..., R'...)
   /// or @train_step_norms, the same then ||dL/dP_i||... (tensor<f32>) and
-  /// ||dL/dh_t|| (tensor<Txf32>) per top-level scan state {nn.grad_norms}.
+  /// ||dL/dh_t|| (tensor<Txf32>) per top-level scan state {nn.grad_norms},
+  /// or @train_step_checked, the same then the numerics code (tensor<i32>)
+  /// {nn.check_numerics}.
+  enum class Variant { Plain, Norms, Checked };
   func::FuncOp genTrainStepDecl(func::FuncOp loss, const StepGen &st,
-                                bool norms) {
-    std::string name = (norms ? "train_step_norms" : "train_step") + st.suffix;
+                                Variant variant) {
+    bool norms = variant == Variant::Norms;
+    std::string name = (variant == Variant::Norms     ? "train_step_norms"
+                        : variant == Variant::Checked ? "train_step_checked"
+                                                      : "train_step") +
+                       st.suffix;
     SmallVector<Type> args = paramTypes();
     args.append(stateTypes(st));
     args.append(bufferTypes());
@@ -516,9 +539,13 @@ private:
     if (norms)
       for (size_t slot : arena.norms)
         results.push_back(arena.slots[slot].type);
+    if (variant == Variant::Checked)
+      results.push_back(arena.slots[arena.numerics].type);
     func::FuncOp f = createFunc(name, args, results);
     if (norms)
       f->setAttr("nn.grad_norms", b.getUnitAttr());
+    if (variant == Variant::Checked)
+      f->setAttr("nn.check_numerics", b.getUnitAttr());
     const Optimizer &opt = *st.opt;
     f->setAttr("nn.grad_of", SymbolRefAttr::get(loss));
     f->setAttr("nn.num_params", b.getI64IntegerAttr(prog.params.size()));

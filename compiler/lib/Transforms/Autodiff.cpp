@@ -20,17 +20,21 @@
 // optimizers skip parameters whose grad is None. With `nn.grad_norms`
 // (@train_step_norms, `nnc build --grad-norms`) the body then also returns,
 // before clipping, every parameter's ||dL/dp|| and, per state of each scan in
-// @loss, ||dL/dh_t|| at every step (normTypes; GradScan.cpp).
+// @loss, ||dL/dh_t|| at every step (normTypes; GradScan.cpp). With
+// `nn.check_numerics` (@train_step_checked, `nnc build --check-numerics`)
+// it returns last the code of the first non-finite value (CheckNumerics.h).
 //
 //===----------------------------------------------------------------------===//
 
 #include "nnc/Transforms/Passes.h"
 
+#include "CheckNumerics.h"
 #include "Grad/GradRules.h"
 #include "nnc/Dialect/NN/NNOps.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinOps.h"
@@ -226,6 +230,8 @@ FailureOr<Signature> checkSignatures(func::FuncOp train, func::FuncOp loss,
   outs.append(lt.getResults().begin() + 2, lt.getResults().end());
   if (train->hasAttr("nn.grad_norms"))
     outs.append(normTypes(loss, sig.n));
+  if (train->hasAttr("nn.check_numerics"))
+    outs.push_back(RankedTensorType::get({}, IntegerType::get(ctx, 32)));
   auto expected = FunctionType::get(ctx, ins, outs);
   if (tt != expected)
     return train.emitError("expected type ")
@@ -343,7 +349,8 @@ SmallVector<Value> gradientNorms(OpBuilder &b, Location loc,
 } // namespace
 
 LogicalResult nnc::grad::buildTrainStep(func::FuncOp train,
-                                        const GradRuleSet &rules) {
+                                        const GradRuleSet &rules,
+                                        NumericsTable &table) {
   auto gradOf = train->getAttrOfType<FlatSymbolRefAttr>("nn.grad_of");
   if (!gradOf)
     return train.emitError("'nn.grad_of' must be a symbol reference");
@@ -493,6 +500,12 @@ LogicalResult nnc::grad::buildTrainStep(func::FuncOp train,
     Value zeros = b.create<arith::ConstantOp>(loc, b.getZeroAttr(type));
     results.append(scan.getInits().size(), zeros);
   }
+  // nn.check_numerics: last, the code of the first non-finite value
+  // (CheckNumerics.h).
+  if (train->hasAttr("nn.check_numerics"))
+    results.push_back(checkNumerics(
+        train, b, llvm::DenseSet<Operation *>(forward.begin(), forward.end()),
+        table));
   b.create<func::ReturnOp>(loc, results);
   train->removeAttr("nn.grad_of");
   return success();
@@ -543,7 +556,7 @@ struct AutodiffPass : nnc::impl::AutodiffBase<AutodiffPass> {
   // The backward and optimizer ops are nn ops even if @loss has none.
   void getDependentDialects(DialectRegistry &registry) const override {
     AutodiffBase::getDependentDialects(registry);
-    registry.insert<nn::NNDialect>();
+    registry.insert<nn::NNDialect, LLVM::LLVMDialect>();
   }
 
   void runOnOperation() override {
@@ -563,9 +576,11 @@ struct AutodiffPass : nnc::impl::AutodiffBase<AutodiffPass> {
     for (auto f : getOperation().getOps<func::FuncOp>())
       if (f->hasAttr("nn.grad_of"))
         steps.push_back(f);
+    NumericsTable table;
     for (func::FuncOp f : steps)
-      if (failed(buildTrainStep(f, rules)))
+      if (failed(buildTrainStep(f, rules, table)))
         return signalPassFailure();
+    emitNumericsTable(getOperation(), table);
   }
 };
 

@@ -26,7 +26,7 @@ static const char *kHelp =
 
 usage:
   nnc build FILE [-o OUT] [--emit=STAGE] [--batch N] [--runtime-lib PATH]
-            [--grad-norms] [--time]
+            [--grad-norms] [--check-numerics] [--time]
   nnc check FILE [--print-program]
                                  parse and analyse; report all errors;
                                  optionally print the analysed program
@@ -50,6 +50,9 @@ build:
   --grad-norms       also compile the train step that reports gradient norms,
                      for `./OUT train --grad-norms` (per parameter, and per
                      time step for every scan state: vanishing gradients)
+  --check-numerics   also compile a train step that checks every value it
+                     computes; `./OUT train` then stops at the first op whose
+                     result is NaN or infinite, named with its file:line:col
   --time, -v         print each stage's wall time and peak memory to stderr
                      (machine code: merge identical kernels, then O3 and
                      code generation of the parts on every hardware thread)
@@ -70,7 +73,8 @@ struct Args {
   std::string command, file, output, emit, runtimeLib;
   std::string stdlib = NNC_STDLIB_DIR;
   int64_t batch = 0, seqLen = 0;
-  bool json = false, printProgram = false, time = false, gradNorms = false;
+  bool json = false, printProgram = false, time = false, gradNorms = false,
+       checkNumerics = false;
 };
 
 int usageError(const std::string &msg) {
@@ -126,6 +130,8 @@ int parseArgs(int argc, char **argv, Args &a) {
       a.time = true;
     } else if (s == "--grad-norms" && a.command == "build") {
       a.gradNorms = true;
+    } else if (s == "--check-numerics" && a.command == "build") {
+      a.checkNumerics = true;
     } else if (s == "--print-program" && a.command == "check") {
       a.printProgram = true;
     } else if (s == "--json" && a.command == "summary") {
@@ -189,6 +195,7 @@ int run(int argc, char **argv) {
     return 0;
   }
   prog.train.gradNorms = a.gradNorms;
+  prog.train.checkNumerics = a.checkNumerics;
   BuildOptions opts;
   opts.emit = a.emit.empty() ? Stage::Binary : kStages.at(a.emit);
   opts.output = a.output.empty() ? fs::path(a.file).stem().string() : a.output;

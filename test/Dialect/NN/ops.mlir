@@ -268,3 +268,13 @@ func.func @sequence(%t: tensor<7x4xf32>, %ids: tensor<2x3xi32>, %dy: tensor<2x3x
   %l = nn.cross_entropy %e, %ids {ignore_index = 0 : i64} : tensor<2x3x4xf32>, tensor<2x3xi32> -> tensor<2xf32>
   return %e, %g, %s, %p, %r, %m, %n, %l : tensor<2x3x4xf32>, tensor<7x4xf32>, tensor<2x2x3x3xf32>, tensor<2x3x2x4xf32>, tensor<2x3xi32>, tensor<2x3xf32>, tensor<2xf32>, tensor<2xf32>
 }
+
+// The numerics check of `nnc build --check-numerics` (NNNumericsOps.td).
+// CHECK-LABEL: func.func @check_finite
+func.func @check_finite(%x: tensor<2x3xf32>, %s: tensor<f32>, %c: tensor<i32>) -> tensor<i32> {
+  // CHECK: nn.check_finite %{{.*}}, %{{.*}} {id = 1 : i64} : tensor<2x3xf32>, tensor<i32>
+  %c1 = nn.check_finite %x, %c {id = 1 : i64} : tensor<2x3xf32>, tensor<i32>
+  // CHECK: nn.check_finite %{{.*}}, %{{.*}} {id = 2 : i64} : tensor<f32>, tensor<i32>
+  %c2 = nn.check_finite %s, %c1 {id = 2 : i64} : tensor<f32>, tensor<i32>
+  return %c2 : tensor<i32>
+}

@@ -57,6 +57,7 @@ struct LowerToLinalgPass : nnc::impl::LowerToLinalgBase<LowerToLinalgPass> {
     populateRandomLoweringPatterns(patterns);
     populateScanLoweringPatterns(patterns);
     populateSequenceLoweringPatterns(patterns);
+    populateNumericsLoweringPatterns(patterns);
     if (failed(applyPartialConversion(getOperation(), target,
                                       std::move(patterns))))
       signalPassFailure();

@@ -221,6 +221,7 @@ void populatePoolingLoweringPatterns(RewritePatternSet &patterns);
 void populateShapeOpLoweringPatterns(RewritePatternSet &patterns);
 void populateRandomLoweringPatterns(RewritePatternSet &patterns);
 void populateScanLoweringPatterns(RewritePatternSet &patterns);
+void populateNumericsLoweringPatterns(RewritePatternSet &patterns);
 void populateSequenceLoweringPatterns(RewritePatternSet &patterns);
 
 } // namespace nnc::nntolinalg

@@ -28,6 +28,7 @@ using namespace mlir;
 /// backward ops it emits are inserted at the builder's insertion point and
 /// take the forward op's location.
 class GradRuleSet;
+struct NumericsTable;
 
 /// `nn.grad_norms`: for each forward nn.scan (the prepared op) the scan rule
 /// differentiated, per state, ||dL/dh_t|| over the batch at every step t,
@@ -253,8 +254,9 @@ void populateScanGradRules(GradRuleSet &rules);
 /// update, for the parameters listed by `nn.wrt` (all when absent). Emits an
 /// error and fails if @loss, the signature, `nn.optimizer` or `nn.wrt` is
 /// invalid, or an op on the path from a parameter to the loss has no rule or
-/// no gradient.
-LogicalResult buildTrainStep(func::FuncOp train, const GradRuleSet &rules);
+/// no gradient. With `nn.check_numerics` the checked ops go into `table`.
+LogicalResult buildTrainStep(func::FuncOp train, const GradRuleSet &rules,
+                             NumericsTable &table);
 
 } // namespace nnc::grad
 

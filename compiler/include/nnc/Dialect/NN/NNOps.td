@@ -875,5 +875,6 @@ def NN_YieldOp : NN_Op<"yield", [Pure, Terminator,
 }
 
 include "nnc/Dialect/NN/NNSequenceOps.td"
+include "nnc/Dialect/NN/NNNumericsOps.td"
 
 #endif // NNC_DIALECT_NN_NNOPS
