@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 #include "Cli.h"
 #include "Checkpoint.h"
+#include "Distributed.h"
 #include "Error.h"
 #include "Generate.h"
 #include "GradCheck.h"
@@ -289,9 +290,13 @@ int run(const Options &o, const ModelDesc &d, const EntryPoints &ep) {
     meta = loadCheckpoint(load, d, arena);
 
   if (o.command == "train") {
-    if (o.has("batch") && intFlag(o, "batch", 0, 1, INT64_MAX) != d.batch)
+    // nnc build --distributed N: N MPI ranks, each b of every N b rows.
+    Comm *c =
+        d.ranks > 0 ? startDistributed(nullptr, nullptr, d.ranks) : nullptr;
+    int64_t global = d.batch * (c ? c->size : 1);
+    if (o.has("batch") && intFlag(o, "batch", 0, 1, INT64_MAX) != global)
       throw Error("this binary was compiled for batch " +
-                  std::to_string(d.batch) + "; rebuild with `nnc build " +
+                  std::to_string(global) + "; rebuild with `nnc build " +
                   "--batch " + strFlag(o, "batch") + "` to train with batch " +
                   strFlag(o, "batch"));
     TrainOptions t;
@@ -310,6 +315,13 @@ int run(const Options &o, const ModelDesc &d, const EntryPoints &ep) {
     if (o.has("samples-dir") && !t.samplesEvery)
       throw Error("--samples-dir needs --samples-every K");
     std::string save = strFlag(o, "save"), data = strFlag(o, "data");
+    if (c && c->rank != 0) { // rank 0 alone prints and writes files
+      if (!std::freopen("/dev/null", "w", stdout))
+        throw Error("cannot silence rank " + std::to_string(c->rank));
+      t.metricsPath.clear();
+      t.samplesEvery = 0;
+      save.clear();
+    }
     if (o.has("resume")) {
       CheckpointMeta m = loadCheckpoint(strFlag(o, "resume"), d, arena);
       t.firstEpoch = m.epoch;
@@ -503,6 +515,18 @@ int run(const Options &o, const ModelDesc &d, const EntryPoints &ep) {
   return gradCheck(d, ep, arena, train, k, seed) ? 0 : 1;
 }
 
+/// Prints `error: <message>`; in a run of several ranks, prefixed with the
+/// rank, and then ends every rank (a rank waiting for this one would wait
+/// forever).
+void failed(const std::string &message) {
+  Comm *c = dist();
+  if (c && c->size > 1) {
+    std::fprintf(stderr, "rank %d: error: %s\n", c->rank, message.c_str());
+    c->abort(1);
+  }
+  std::fprintf(stderr, "error: %s\n", message.c_str());
+}
+
 } // namespace
 
 int runCli(int argc, char **argv, const EntryPoints &ep) {
@@ -518,12 +542,11 @@ int runCli(int argc, char **argv, const EntryPoints &ep) {
       }
     return run(parseArgs(argc, argv), d, ep);
   } catch (const Error &e) {
-    std::fprintf(stderr, "error: %s\nrun '%s --help' for usage\n", e.what(),
-                 prog);
+    failed(std::string(e.what()) + "\nrun '" + prog + " --help' for usage");
   } catch (const std::bad_alloc &) {
-    std::fprintf(stderr, "error: out of memory\n");
+    failed("out of memory");
   } catch (const std::exception &e) {
-    std::fprintf(stderr, "error: %s\n", e.what());
+    failed(e.what());
   }
   return 1;
 }

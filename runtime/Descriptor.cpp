@@ -266,6 +266,12 @@ void Parser::record(const std::vector<std::string> &f, const std::string &line,
     d.ignoreIndex = integer(f[1]);
     if (d.ignoreIndex < 0)
       fail("ignore_index must not be negative");
+  } else if (kind == "distributed") {
+    once(kind);
+    expectFields(f, 2);
+    d.ranks = integer(keyValue(f[1], "ranks"));
+    if (d.ranks < 1)
+      fail("distributed ranks must be positive");
   } else if (kind == "train") {
     once(kind);
     expectFields(f, 4);

@@ -102,6 +102,10 @@ struct ModelDesc {
   /// cross_entropy(..., ignore=k): labels k count in neither the loss nor the
   /// accuracy (padding); -1: every label counts.
   int64_t ignoreIndex = -1;
+  /// `distributed ranks=N` (nnc build --distributed N; 0: not built so):
+  /// `train` runs on N MPI ranks, each taking `batch` rows of every global
+  /// batch of N batch rows (Distributed.h).
+  int64_t ranks = 0;
   bool tensorsData = false; ///< `data tensors` (else fashion_mnist)
   std::string dataDir;      ///< fashion_mnist
   /// `data synthetic <samples> <classes> <lo> <hi>` (samples > 0 when

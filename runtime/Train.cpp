@@ -8,6 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "Train.h"
+#include "Distributed.h"
 #include "Error.h"
 #include "Generate.h"
 #include "GradNorms.h"
@@ -152,13 +153,44 @@ void epochSamples(const ModelDesc &d, const EntryPoints &ep, Arena &arena,
   writeSamples(d, ep, arena, opts.samplesDir + name, 64, opts.seed);
 }
 
+BatchPart batchPart(int64_t n, int64_t b, int64_t s, const Comm *c) {
+  int64_t ranks = c ? c->size : 1, rank = c ? c->rank : 0;
+  int64_t start = s * b * ranks;
+  int64_t first = std::min(n, start + rank * b);
+  return {first, std::clamp<int64_t>(n - first, 0, b),
+          std::min(b * ranks, n - start)};
+}
+
+/// After a step on rank c->rank's part of a global batch: the loss slot
+/// becomes the global batch's mean loss, the batch-norm running statistics
+/// and the accuracy counts are combined over the ranks, and a rank without
+/// rows (whose weighted mean is 0 / 0) raises no numerics code.
+static void combineStep(const ModelDesc &d, Arena &arena, Comm &c,
+                        const BatchPart &part, int64_t &correct,
+                        int64_t &labels) {
+  double w = double(part.count) / double(part.total);
+  double v[3] = {part.count ? double(*arena.f32(d.loss)) * w : 0.0,
+                 double(correct), double(labels)};
+  c.sum(v, 3);
+  *arena.f32(d.loss) = float(v[0]);
+  correct = int64_t(v[1]);
+  labels = int64_t(v[2]);
+  for (const Slot &r : d.buffers)
+    c.combine(arena.f32(r), r.numel(), w);
+  if (!d.numerics.name.empty() && part.count == 0)
+    *arena.i32(d.numerics) = 0;
+}
+
 int64_t train(const ModelDesc &d, const EntryPoints &ep, Arena &arena,
               const Dataset &trainSet, const Dataset &testSet,
               const TrainOptions &opts) {
   const int64_t b = d.batch;
   const bool stream = trainSet.isStream();
+  // --distributed: this rank's part of every global batch (Distributed.h).
+  Comm *c = dist();
+  const int64_t global = b * (c ? c->size : 1);
   int64_t steps =
-      stream ? streamBatches(d, trainSet) : (trainSet.n + b - 1) / b;
+      stream ? streamBatches(d, trainSet) : (trainSet.n + global - 1) / global;
   if (opts.limitBatches > 0)
     steps = std::min(steps, opts.limitBatches);
   const int64_t lastEpoch = opts.firstEpoch + opts.epochs;
@@ -185,32 +217,47 @@ int64_t train(const ModelDesc &d, const EntryPoints &ep, Arena &arena,
     int64_t samples = 0, correct = 0, labels = 0;
     for (int64_t s = 0; s < steps; ++s) {
       auto stepStart = Clock::now();
-      int64_t count = stream ? b : std::min(b, trainSet.n - s * b);
+      BatchPart part =
+          stream ? BatchPart{0, b, b} : batchPart(trainSet.n, b, s, c);
       if (stream)
         fillStreamBatch(d, trainSet, s, arena);
       else
-        fillBatch(d, trainSet, &order[s * b], count, arena);
+        fillBatch(d, trainSet, order.data() + part.first, part.count, arena);
       double lr = lrAt(d, opts.lr, t, lastEpoch * steps, e);
       setHyper(d, arena, lr, ++t, opts.seed);
+      if (c) {
+        arena.f32(d.hyper)[3] = float(c->rank * b); // the part's first row
+        setGradientWeight(double(part.count) / double(part.total));
+      }
       step(arena.base());
+      int64_t stepCorrect = 0, stepLabels = 0;
+      if (d.classification) {
+        stepCorrect = countCorrect(d, arena, part.count);
+        stepLabels = countLabels(d, arena, part.count);
+      }
+      if (c)
+        combineStep(d, arena, *c, part, stepCorrect, stepLabels);
       checkStepNumerics(d, ep.numericsTable, arena, d.loss, t);
       if (opts.gradNorms)
         norms.add(arena);
       trainSeconds += secondsSince(stepStart);
       float loss = *arena.f32(d.loss);
+      const int64_t count = part.total;
       lossSum += double(loss) * count;
       samples += count;
-      if (d.classification) {
-        correct += countCorrect(d, arena, count);
-        labels += countLabels(d, arena, count);
-      }
+      correct += stepCorrect;
+      labels += stepLabels;
       double rate = trainSeconds > 0 ? samples / trainSeconds : 0;
       int64_t remaining =
-          (stream ? steps * b : std::min(trainSet.n, steps * b)) - samples;
+          (stream ? steps * b : std::min(trainSet.n, steps * global)) - samples;
       progress.update(e + 1, lastEpoch, s + 1, steps, loss, rate,
                       rate > 0 ? remaining / rate : 0);
     }
     progress.clear();
+    // Rank 0 alone evaluates and reports; the others go on to the next
+    // epoch's first step, where they wait for it.
+    if (c && c->rank != 0)
+      continue;
     EvalResult test = evaluate(d, ep, arena, testSet, opts.seed);
     EpochStats st;
     st.epoch = e + 1;

@@ -94,6 +94,18 @@ struct EvalResult {
 EvalResult evaluate(const ModelDesc &d, const EntryPoints &ep, Arena &arena,
                     const Dataset &ds, uint64_t seed);
 
+class Comm;
+
+/// Which rows of global batch s (of an epoch's order of n samples) this
+/// process takes: [first, first + count), of the global batch's `total`
+/// real samples; B = b x ranks rows a global batch, rank r the r-th b of
+/// them (count 0 for a rank past the end of a last partial batch). One
+/// process (c null): first = s b, count = total = min(b, n - s b).
+struct BatchPart {
+  int64_t first, count, total;
+};
+BatchPart batchPart(int64_t n, int64_t b, int64_t s, const Comm *c);
+
 struct TrainOptions {
   int64_t epochs = 1;     ///< epochs to run now
   int64_t firstEpoch = 0; ///< completed epochs (from --resume)

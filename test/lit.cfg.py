@@ -21,6 +21,8 @@ config.substitutions.append(("%nnc", os.path.join(config.nnc_tools_dir, "nnc")))
 config.substitutions.append(("%fake-model", os.path.join(config.nnc_tools_dir, "nnrt-fake-model")))
 config.substitutions.append(("%nn-opt", os.path.join(config.nnc_tools_dir, "nn-opt")))
 config.substitutions.append(("%python", "/usr/bin/python3"))
+# Open MPI refuses root without --allow-run-as-root (CI runs as root); 2-4 ranks may exceed the cores.
+config.substitutions.append(("%mpirun", "mpirun --allow-run-as-root --oversubscribe"))
 config.substitutions.append(("%src", config.nnc_src_root))
 config.substitutions.append(("%examples", os.path.join(config.nnc_src_root, "examples")))
 config.substitutions.append(("%stdlib", os.path.join(config.nnc_src_root, "stdlib")))

@@ -70,10 +70,12 @@ mlir::LogicalResult emitObjects(llvm::Module &m, llvm::StringRef pathPrefix,
 /// Links `objects` with the runtime archive (libnnrt.a, which holds main) into
 /// an executable with the system C++ driver (c++, else clang++-19), -lz, and
 /// libomp when an object calls the OpenMP runtime. Errors -> failure with a
-/// message on stderr.
+/// message on stderr. `distributed` (nnc build --distributed N) links
+/// libnnrt-mpi.a, found next to `runtimeLib`, and libmpi too.
 mlir::LogicalResult linkExecutable(llvm::ArrayRef<std::string> objects,
                                    llvm::StringRef runtimeLib,
-                                   llvm::StringRef output);
+                                   llvm::StringRef output,
+                                   bool distributed = false);
 
 /// After bufferization: every top-level loop nest of the entry functions
 /// into a private function, one per distinct kernel (OutlineKernels.cpp).

@@ -24,6 +24,8 @@ struct BuildOptions {
   int64_t batch = 0;           ///< compiled batch size; 0: the train section's
   std::string runtimeLib;      ///< path of libnnrt.a; empty: next to nnc
   int threads = 2;             ///< threads the generated code is built for
+  /// --distributed N: link the MPI runtime (libnnrt-mpi.a and Open MPI)
+  bool distributed = false;
   StageTimer *timer = nullptr; ///< --time: stages are recorded here
 };
 

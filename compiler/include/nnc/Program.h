@@ -313,6 +313,10 @@ struct TrainConfig {
   /// `nnc build --check-numerics`: @train_step_checked too, which returns the
   /// code of the first op with a non-finite result (the `numerics` slot).
   bool checkNumerics = false;
+  /// `nnc build --distributed N` (0: off): data-parallel training on N MPI
+  /// ranks, each running B / N rows of every global batch of B; the train
+  /// steps combine the gradients over the ranks (nn.all_reduce).
+  int64_t ranks = 0;
   /// True when the target is integer class labels (cross_entropy): the
   /// runtime then reports accuracy from argmax of the model output.
   bool classification = false;

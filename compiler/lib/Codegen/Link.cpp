@@ -9,6 +9,8 @@
 #include "nnc/Codegen.h"
 
 #include "llvm/Object/ObjectFile.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
 #include "llvm/Support/Program.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -44,7 +46,7 @@ static bool callsOpenMP(llvm::StringRef object) {
 
 LogicalResult nnc::linkExecutable(llvm::ArrayRef<std::string> objects,
                                   llvm::StringRef runtimeLib,
-                                  llvm::StringRef output) {
+                                  llvm::StringRef output, bool distributed) {
   auto driver = llvm::sys::findProgramByName("c++");
   if (!driver)
     driver = llvm::sys::findProgramByName("clang++-19");
@@ -56,7 +58,26 @@ LogicalResult nnc::linkExecutable(llvm::ArrayRef<std::string> objects,
   std::string rpath = "-Wl,-rpath," NNC_LIBOMP_DIR;
   llvm::SmallVector<llvm::StringRef> args = {*driver};
   args.append(objects.begin(), objects.end());
+  // --distributed: libnnrt-mpi.a (next to libnnrt.a, whose core it uses)
+  // and libmpi.
+  llvm::SmallString<256> mpiLib(llvm::sys::path::parent_path(runtimeLib));
+  llvm::sys::path::append(mpiLib, "libnnrt-mpi.a");
+  llvm::SmallVector<llvm::StringRef> mpiLibs;
+#ifdef NNC_MPI_LIBS
+  llvm::StringRef(NNC_MPI_LIBS).split(mpiLibs, ';', -1, false);
+#endif
+  if (distributed) {
+    if (mpiLibs.empty() || !llvm::sys::fs::exists(mpiLib)) {
+      llvm::errs() << "error: --distributed: this nnc was built without MPI "
+                      "(install libopenmpi-dev and openmpi-bin, then "
+                      "reconfigure and rebuild nnc)\n";
+      return failure();
+    }
+    args.push_back(mpiLib);
+  }
   args.append({runtimeLib, "-o", output});
+  if (distributed)
+    args.append(mpiLibs.begin(), mpiLibs.end());
   if (llvm::any_of(objects, callsOpenMP))
     args.append({"-L" NNC_LIBOMP_DIR, "-lomp", rpath});
   args.append({"-lpng", "-lz", "-lm", "-pthread"});

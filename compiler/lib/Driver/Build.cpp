@@ -94,7 +94,8 @@ int emitBinary(llvm::Module &llvmModule, const BuildOptions &opts,
   timer.stage("machine code");
   int status = failed(emitObjects(llvmModule, prefix, objects)) ? 1 : 0;
   timer.stage("link");
-  if (status == 0 && failed(linkExecutable(objects, runtime, opts.output)))
+  if (status == 0 &&
+      failed(linkExecutable(objects, runtime, opts.output, opts.distributed)))
     status = 1;
   for (const std::string &object : objects)
     llvm::sys::fs::remove(object);
@@ -204,6 +205,14 @@ int buildProgram(const Program &prog, const BuildOptions &opts) {
   StageTimer &timer = opts.timer ? *opts.timer : ownTimer;
   timer.stage("mlirgen");
   int64_t batch = opts.batch > 0 ? opts.batch : prog.train.batch;
+  // --distributed N: B is the global batch; each rank compiles B / N rows.
+  if (int64_t ranks = prog.train.ranks; ranks > 0) {
+    if (batch % ranks != 0)
+      return fail("--distributed " + llvm::Twine(ranks) + ": the batch " +
+                  llvm::Twine(batch) + " is not a multiple of the " +
+                  llvm::Twine(ranks) + " ranks (each runs batch / ranks rows)");
+    batch /= ranks;
+  }
   OwningOpRef<ModuleOp> module = mlirGen(context, prog, batch);
   if (!module || failed(verify(*module)))
     return 1;

@@ -97,6 +97,8 @@ public:
                           << prog.modelName << " only predicts";
       return nullptr;
     }
+    if (prog.train.ranks > 0 && !checkDistributed(modelLoc))
+      return nullptr;
     size_t carried = numCarried();
     if (training() && prog.steps.empty()) {
       steps.push_back({"",
@@ -207,6 +209,31 @@ public:
 private:
   Arena arena;
   std::vector<StepGen> steps;
+
+  /// --distributed N: data-parallel training of one step over batches of
+  /// rows. Not yet: several steps, text streams (carried state), decoding and
+  /// in-place (sparse) embedding updates, and --grad-norms.
+  bool checkDistributed(Location at) {
+    const TrainConfig &t = prog.train;
+    auto no = [&](const char *what) {
+      emitError(at) << "--distributed: " << what
+                    << " cannot be trained on several ranks yet";
+      return false;
+    };
+    if (!training())
+      return no("a model without a train section");
+    if (!prog.steps.empty())
+      return no("a train section with several steps");
+    if (t.gradNorms)
+      return no("--grad-norms");
+    if (numCarried() > 0 || t.data.kind == Dataset::Text)
+      return no("a text stream (stateful layers)");
+    if (prog.decode.present || t.data.kind == Dataset::Cmudict)
+      return no("an encoder-decoder with decoding");
+    if (t.data.kind == Dataset::Words)
+      return no("skip-gram data");
+    return true;
+  }
 
   const Graph *outputGraph(StringRef name) const {
     if (name == "sample")
@@ -546,6 +573,8 @@ private:
       f->setAttr("nn.grad_norms", b.getUnitAttr());
     if (variant == Variant::Checked)
       f->setAttr("nn.check_numerics", b.getUnitAttr());
+    if (prog.train.ranks > 0 && !norms)
+      f->setAttr("nn.distributed", b.getUnitAttr());
     const Optimizer &opt = *st.opt;
     f->setAttr("nn.grad_of", SymbolRefAttr::get(loss));
     f->setAttr("nn.num_params", b.getI64IntegerAttr(prog.params.size()));
@@ -662,6 +691,8 @@ private:
       }
       if (train.ignoreIndex >= 0)
         os << "ignore_index " << train.ignoreIndex << "\n";
+      if (train.ranks > 0)
+        os << "distributed ranks=" << train.ranks << "\n";
       // Several steps: in schedule order, each with its entry points' index.
       for (auto [k, st] : llvm::enumerate(prog.steps)) {
         const Optimizer &o = st.optimizer;

@@ -346,6 +346,20 @@ SmallVector<Value> gradientNorms(OpBuilder &b, Location loc,
   return norms;
 }
 
+/// `func.func private @nnc_all_reduce(index, index)` (the address and size
+/// of an f32 buffer), the runtime's combination of a gradient over the ranks
+/// (nn.all_reduce's lowering).
+void declareAllReduce(func::FuncOp train) {
+  auto module = train->getParentOfType<ModuleOp>();
+  if (module.lookupSymbol("nnc_all_reduce"))
+    return;
+  OpBuilder b = OpBuilder::atBlockBegin(module.getBody());
+  Type index = b.getIndexType();
+  auto f = b.create<func::FuncOp>(train.getLoc(), "nnc_all_reduce",
+                                  b.getFunctionType({index, index}, {}));
+  f.setPrivate();
+}
+
 } // namespace
 
 LogicalResult nnc::grad::buildTrainStep(func::FuncOp train,
@@ -425,6 +439,14 @@ LogicalResult nnc::grad::buildTrainStep(func::FuncOp train,
   SmallVector<Value> grads;
   for (unsigned i = 0; i < n; ++i)
     grads.push_back(backward.adjoint(args[i]));
+  // nn.distributed (nnc build --distributed N): each gradient combined over
+  // the ranks first, so clipping and the update see the global batch's.
+  if (train->hasAttr("nn.distributed")) {
+    declareAllReduce(train);
+    for (Value &g : grads)
+      if (g)
+        g = b.create<nn::AllReduceOp>(loc, g.getType(), g);
+  }
   // nn.grad_norms: the norms before clipping (the gradient the model has,
   // not the step taken).
   SmallVector<Value> normResults;

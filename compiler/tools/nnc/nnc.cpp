@@ -26,7 +26,7 @@ static const char *kHelp =
 
 usage:
   nnc build FILE [-o OUT] [--emit=STAGE] [--batch N] [--runtime-lib PATH]
-            [--grad-norms] [--check-numerics] [--time]
+            [--grad-norms] [--check-numerics] [--distributed N] [--time]
   nnc check FILE [--print-program]
                                  parse and analyse; report all errors;
                                  optionally print the analysed program
@@ -53,6 +53,9 @@ build:
   --check-numerics   also compile a train step that checks every value it
                      computes; `./OUT train` then stops at the first op whose
                      result is NaN or infinite, named with its file:line:col
+  --distributed N    data-parallel training on N MPI ranks: `mpirun -np N
+                     ./OUT train` splits every batch B into N parts of B / N
+                     rows and combines the gradients (needs Open MPI)
   --time, -v         print each stage's wall time and peak memory to stderr
                      (machine code: merge identical kernels, then O3 and
                      code generation of the parts on every hardware thread)
@@ -75,6 +78,7 @@ struct Args {
   int64_t batch = 0, seqLen = 0;
   bool json = false, printProgram = false, time = false, gradNorms = false,
        checkNumerics = false;
+  int64_t ranks = 0;
 };
 
 int usageError(const std::string &msg) {
@@ -130,6 +134,14 @@ int parseArgs(int argc, char **argv, Args &a) {
       a.time = true;
     } else if (s == "--grad-norms" && a.command == "build") {
       a.gradNorms = true;
+    } else if (value("--distributed", v) && a.command == "build") {
+      char *end = nullptr;
+      long long n = std::strtoll(v.c_str(), &end, 10);
+      if (v.empty() || *end || n < 1 || n > 4096)
+        return usageError("--distributed needs the number of ranks (1 to "
+                          "4096), got '" +
+                          v + "'");
+      a.ranks = n;
     } else if (s == "--check-numerics" && a.command == "build") {
       a.checkNumerics = true;
     } else if (s == "--print-program" && a.command == "check") {
@@ -196,10 +208,12 @@ int run(int argc, char **argv) {
   }
   prog.train.gradNorms = a.gradNorms;
   prog.train.checkNumerics = a.checkNumerics;
+  prog.train.ranks = a.ranks;
   BuildOptions opts;
   opts.emit = a.emit.empty() ? Stage::Binary : kStages.at(a.emit);
   opts.output = a.output.empty() ? fs::path(a.file).stem().string() : a.output;
   opts.batch = a.batch;
+  opts.distributed = a.ranks > 0;
   opts.runtimeLib = a.runtimeLib;
   if (opts.runtimeLib.empty()) {
     std::error_code ec;

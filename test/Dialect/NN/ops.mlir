@@ -278,3 +278,11 @@ func.func @check_finite(%x: tensor<2x3xf32>, %s: tensor<f32>, %c: tensor<i32>) -
   %c2 = nn.check_finite %s, %c1 {id = 2 : i64} : tensor<f32>, tensor<i32>
   return %c2 : tensor<i32>
 }
+
+// The gradient combination of `nnc build --distributed N` (NNDistributedOps.td).
+// CHECK-LABEL: func.func @all_reduce
+func.func @all_reduce(%g: tensor<2x3xf32>) -> tensor<2x3xf32> {
+  // CHECK: nn.all_reduce %{{.*}} : tensor<2x3xf32>
+  %r = nn.all_reduce %g : tensor<2x3xf32>
+  return %r : tensor<2x3xf32>
+}

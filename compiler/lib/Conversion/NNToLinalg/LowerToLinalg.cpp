@@ -26,6 +26,9 @@
 //===----------------------------------------------------------------------===//
 
 #include "Utils.h"
+
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "nnc/Transforms/Passes.h"
 
 namespace nnc {
@@ -43,9 +46,10 @@ struct LowerToLinalgPass : nnc::impl::LowerToLinalgBase<LowerToLinalgPass> {
     MLIRContext *ctx = &getContext();
     ConversionTarget target(*ctx);
     target.addIllegalDialect<nn::NNDialect>();
-    target.addLegalDialect<linalg::LinalgDialect, tensor::TensorDialect,
-                           arith::ArithDialect, math::MathDialect,
-                           func::FuncDialect, scf::SCFDialect>();
+    target.addLegalDialect<
+        linalg::LinalgDialect, tensor::TensorDialect, arith::ArithDialect,
+        math::MathDialect, func::FuncDialect, scf::SCFDialect,
+        memref::MemRefDialect, bufferization::BufferizationDialect>();
     RewritePatternSet patterns(ctx);
     populateMatMulLoweringPatterns(patterns);
     populateElementwiseLoweringPatterns(patterns);
@@ -58,6 +62,7 @@ struct LowerToLinalgPass : nnc::impl::LowerToLinalgBase<LowerToLinalgPass> {
     populateScanLoweringPatterns(patterns);
     populateSequenceLoweringPatterns(patterns);
     populateNumericsLoweringPatterns(patterns);
+    populateDistributedLoweringPatterns(patterns);
     if (failed(applyPartialConversion(getOperation(), target,
                                       std::move(patterns))))
       signalPassFailure();

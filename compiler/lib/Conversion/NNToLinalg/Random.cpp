@@ -53,11 +53,23 @@ Value hash(OpBuilder &b, Location loc, Value key, Value i) {
   return h;
 }
 
-/// The row-major index i = ((i0 D1 + i1) D2 + i2) ... of a generic's
-/// iteration over `type` (0 for a scalar).
-Value rowMajorIndex(OpBuilder &b, Location l, RankedTensorType type) {
+/// u32(hyper[3]) as an index: the first row of this process's part of the
+/// batch (0, but r b on rank r of a run built with --distributed N), so a
+/// row draws what it would in one process running the whole global batch.
+Value firstRow(OpBuilder &b, Location loc, Value hyper) {
+  Value u =
+      b.create<arith::FPToUIOp>(loc, b.getI32Type(), hyperAt(b, loc, hyper, 3));
+  return b.create<arith::IndexCastUIOp>(loc, b.getIndexType(), u);
+}
+
+/// The row-major index i = (((first + i0) D1 + i1) D2 + i2) ... of a
+/// generic's iteration over `type` (0 for a scalar), i0 the row.
+Value rowMajorIndex(OpBuilder &b, Location l, RankedTensorType type,
+                    Value first) {
   unsigned rank = type.getRank();
-  Value i = rank ? b.create<linalg::IndexOp>(l, 0).getResult()
+  Value i = rank ? b.create<arith::AddIOp>(
+                        l, first, b.create<linalg::IndexOp>(l, 0).getResult())
+                       .getResult()
                  : b.create<arith::ConstantIndexOp>(l, 0).getResult();
   for (unsigned d = 1; d < rank; ++d) {
     Value dim = b.create<arith::ConstantIndexOp>(l, type.getDimSize(d));
@@ -78,13 +90,14 @@ Value unitUniform(OpBuilder &b, Location l, Value k, bool open0 = false) {
 
 /// A generic of `type` whose element i is `draw(b, l, i)`.
 Value drawTensor(OpBuilder &rewriter, Location loc, RankedTensorType type,
+                 Value first,
                  function_ref<Value(OpBuilder &, Location, Value)> draw) {
   unsigned rank = type.getRank();
   return generic(
       rewriter, loc, ValueRange{}, empty(rewriter, loc, type.getShape()),
       {identityMap(rewriter.getContext(), rank)}, parallel(rank),
       [&](OpBuilder &b, Location l, ValueRange) {
-        return SmallVector<Value>{draw(b, l, rowMajorIndex(b, l, type))};
+        return SmallVector<Value>{draw(b, l, rowMajorIndex(b, l, type, first))};
       })[0];
 }
 
@@ -99,10 +112,12 @@ struct RandomNormalLowering : OpConversionPattern<nn::RandomNormalOp> {
                   ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
     Value key = streamKey(rewriter, loc, adaptor.getHyper(), op.getSalt());
+    Value first = firstRow(rewriter, loc, adaptor.getHyper());
     Value mean = constant(rewriter, loc, op.getMeanAttr());
     Value std = constant(rewriter, loc, op.getStdAttr());
     Value y = drawTensor(
-        rewriter, loc, op.getType(), [&](OpBuilder &b, Location l, Value i) {
+        rewriter, loc, op.getType(), first,
+        [&](OpBuilder &b, Location l, Value i) {
           Value i2 = b.create<arith::MulIOp>(
               l, i, b.create<arith::ConstantIndexOp>(l, 2));
           Value i2p1 = b.create<arith::AddIOp>(
@@ -132,14 +147,16 @@ struct RandomUniformLowering : OpConversionPattern<nn::RandomUniformOp> {
                   ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
     Value key = streamKey(rewriter, loc, adaptor.getHyper(), op.getSalt());
+    Value first = firstRow(rewriter, loc, adaptor.getHyper());
     double lo = op.getLo().convertToFloat(), hi = op.getHi().convertToFloat();
-    Value y = drawTensor(
-        rewriter, loc, op.getType(), [&](OpBuilder &b, Location l, Value i) {
-          Value u = unitUniform(b, l, hash(b, l, key, i));
-          return b.create<arith::AddFOp>(
-              l, f32(b, l, lo),
-              b.create<arith::MulFOp>(l, f32(b, l, hi - lo), u));
-        });
+    Value y =
+        drawTensor(rewriter, loc, op.getType(), first,
+                   [&](OpBuilder &b, Location l, Value i) {
+                     Value u = unitUniform(b, l, hash(b, l, key, i));
+                     return b.create<arith::AddFOp>(
+                         l, f32(b, l, lo),
+                         b.create<arith::MulFOp>(l, f32(b, l, hi - lo), u));
+                   });
     rewriter.replaceOp(op, y);
     return success();
   }
@@ -156,6 +173,7 @@ struct DropoutMaskLowering : OpConversionPattern<nn::DropoutMaskOp> {
     RankedTensorType type = op.getType();
     unsigned rank = type.getRank();
     Value key = streamKey(rewriter, loc, adaptor.getHyper(), op.getSalt());
+    Value first = firstRow(rewriter, loc, adaptor.getHyper());
     double p = op.getP().convertToFloat();
     Value pv = constant(rewriter, loc, op.getPAttr());
     Value scale = f32(rewriter, loc, 1.0 / (1.0 - p));
@@ -163,7 +181,7 @@ struct DropoutMaskLowering : OpConversionPattern<nn::DropoutMaskOp> {
         rewriter, loc, ValueRange{}, empty(rewriter, loc, type.getShape()),
         {identityMap(rewriter.getContext(), rank)}, parallel(rank),
         [&](OpBuilder &b, Location l, ValueRange) {
-          Value k = hash(b, l, key, rowMajorIndex(b, l, type));
+          Value k = hash(b, l, key, rowMajorIndex(b, l, type, first));
           Value top = b.create<arith::ShRUIOp>(l, k, i32c(b, l, 8));
           Value u = b.create<arith::MulFOp>(
               l, b.create<arith::UIToFPOp>(l, b.getF32Type(), top),
@@ -190,6 +208,7 @@ struct FlipLrLowering : OpConversionPattern<nn::FlipLrOp> {
     Location loc = op.getLoc();
     RankedTensorType type = op.getType();
     Value key = streamKey(rewriter, loc, adaptor.getHyper(), op.getSalt());
+    Value first = firstRow(rewriter, loc, adaptor.getHyper());
     Value x = adaptor.getX();
     Value y = generic(
         rewriter, loc, ValueRange{}, empty(rewriter, loc, type.getShape()),
@@ -198,7 +217,7 @@ struct FlipLrLowering : OpConversionPattern<nn::FlipLrOp> {
           SmallVector<Value> idx;
           for (unsigned d = 0; d < 4; ++d)
             idx.push_back(b.create<linalg::IndexOp>(l, d));
-          Value k = hash(b, l, key, idx[0]);
+          Value k = hash(b, l, key, b.create<arith::AddIOp>(l, first, idx[0]));
           Value flip = b.create<arith::CmpIOp>(l, arith::CmpIPredicate::slt, k,
                                                i32c(b, l, 0));
           Value last =

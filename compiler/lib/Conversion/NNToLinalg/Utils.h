@@ -222,6 +222,7 @@ void populateShapeOpLoweringPatterns(RewritePatternSet &patterns);
 void populateRandomLoweringPatterns(RewritePatternSet &patterns);
 void populateScanLoweringPatterns(RewritePatternSet &patterns);
 void populateNumericsLoweringPatterns(RewritePatternSet &patterns);
+void populateDistributedLoweringPatterns(RewritePatternSet &patterns);
 void populateSequenceLoweringPatterns(RewritePatternSet &patterns);
 
 } // namespace nnc::nntolinalg

@@ -876,5 +876,6 @@ def NN_YieldOp : NN_Op<"yield", [Pure, Terminator,
 
 include "nnc/Dialect/NN/NNSequenceOps.td"
 include "nnc/Dialect/NN/NNNumericsOps.td"
+include "nnc/Dialect/NN/NNDistributedOps.td"
 
 #endif // NNC_DIALECT_NN_NNOPS
