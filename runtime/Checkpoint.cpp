@@ -14,8 +14,11 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <dirent.h>
+#include <fcntl.h>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -33,6 +36,49 @@ static std::string shapeJson(const std::vector<int64_t> &s) {
   return json(s).dump();
 }
 
+static std::string hexFloat(double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%a", v);
+  return buf;
+}
+
+static std::string dirOf(const std::string &path) {
+  size_t slash = path.rfind('/');
+  return slash == std::string::npos ? "." : path.substr(0, slash + 1);
+}
+
+/// Removes path.tmp.<digits> files other than `keep` (a killed save's).
+static void removeStaleTemporaries(const std::string &path,
+                                   const std::string &keep) {
+  std::string dir = dirOf(path);
+  std::string base = path.substr(path.rfind('/') + 1) + ".tmp.";
+  DIR *dp = opendir(dir.c_str());
+  if (!dp)
+    return;
+  while (dirent *e = readdir(dp)) {
+    std::string name = e->d_name;
+    if (name.size() <= base.size() || name.compare(0, base.size(), base) != 0)
+      continue;
+    if (name.find_first_not_of("0123456789", base.size()) != std::string::npos)
+      continue;
+    std::string full =
+        (dir == "." && path.find('/') == std::string::npos) ? name : dir + name;
+    if (full != keep)
+      std::remove(full.c_str());
+  }
+  closedir(dp);
+}
+
+void checkSavePath(const std::string &path) {
+  std::string tmp = path + ".tmp." + std::to_string(getpid());
+  FILE *f = std::fopen(tmp.c_str(), "wb");
+  if (!f)
+    throw Error(path +
+                ": cannot save checkpoints there: " + std::strerror(errno));
+  std::fclose(f);
+  std::remove(tmp.c_str());
+}
+
 void saveCheckpoint(const std::string &path, const ModelDesc &d,
                     const Arena &arena, const CheckpointMeta &meta) {
   json header = json::object();
@@ -40,6 +86,18 @@ void saveCheckpoint(const std::string &path, const ModelDesc &d,
                             {"model", d.model},
                             {"step", std::to_string(meta.step)},
                             {"epoch", std::to_string(meta.epoch)}};
+  if (meta.hasRun) {
+    json &m = header["__metadata__"];
+    m["step_in_epoch"] = std::to_string(meta.stepInEpoch);
+    m["epochs"] = std::to_string(meta.epochs);
+    m["seed"] = std::to_string(meta.seed);
+    m["batch"] = std::to_string(meta.batch);
+    m["loss_sum"] = hexFloat(meta.lossSum);
+    m["train_seconds"] = hexFloat(meta.trainSeconds);
+    m["samples"] = std::to_string(meta.samples);
+    m["correct"] = std::to_string(meta.correct);
+    m["labels"] = std::to_string(meta.labels);
+  }
   int64_t off = 0;
   for (const Slot *s : d.persistent()) {
     header[s->name] = {{"dtype", dtypeName(s->dtype)},
@@ -55,10 +113,12 @@ void saveCheckpoint(const std::string &path, const ModelDesc &d,
     len[i] = uint8_t(n >> (8 * i));
 
   std::string tmp = path + ".tmp." + std::to_string(getpid());
+  removeStaleTemporaries(path, tmp);
+  const std::string intact = " (the previous checkpoint, if any, is intact)";
   FILE *f = std::fopen(tmp.c_str(), "wb");
   if (!f)
-    throw Error(path + ": cannot save checkpoint: cannot create " + tmp + ": " +
-                std::strerror(errno));
+    throw RunError(path + ": cannot save checkpoint: cannot create " + tmp +
+                   ": " + std::strerror(errno) + intact);
   bool ok = std::fwrite(len, 1, 8, f) == 8 &&
             std::fwrite(text.data(), 1, text.size(), f) == text.size();
   for (const Slot *s : d.persistent())
@@ -73,7 +133,14 @@ void saveCheckpoint(const std::string &path, const ModelDesc &d,
   }
   if (!ok) {
     std::remove(tmp.c_str());
-    throw Error(path + ": cannot save checkpoint: " + std::strerror(err));
+    throw RunError(path + ": cannot save checkpoint: " + std::strerror(err) +
+                   intact);
+  }
+  // The rename is durable once the directory is on disk.
+  int dir = open(dirOf(path).c_str(), O_RDONLY | O_DIRECTORY);
+  if (dir >= 0) {
+    fsync(dir);
+    close(dir);
   }
 }
 
@@ -131,6 +198,27 @@ CheckpointMeta loadCheckpoint(const std::string &path, const ModelDesc &d,
                d.model + "'");
   meta.step = num("step");
   meta.epoch = num("epoch");
+  if (it->contains("step_in_epoch")) {
+    auto real = [&](const char *key) {
+      std::string s = str(key);
+      char *end = nullptr;
+      double v = std::strtod(s.c_str(), &end);
+      if (s.empty() || *end || !std::isfinite(v))
+        throw fail(std::string("__metadata__ '") + key +
+                   "' is not a finite number: '" + s + "'");
+      return v;
+    };
+    meta.hasRun = true;
+    meta.stepInEpoch = num("step_in_epoch");
+    meta.epochs = num("epochs");
+    meta.seed = num("seed");
+    meta.batch = num("batch");
+    meta.lossSum = real("loss_sum");
+    meta.trainSeconds = real("train_seconds");
+    meta.samples = num("samples");
+    meta.correct = num("correct");
+    meta.labels = num("labels");
+  }
 
   std::map<std::string, const Slot *> want;
   for (const Slot *s : d.persistent())

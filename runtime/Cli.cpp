@@ -20,6 +20,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -42,7 +43,8 @@ Model %2$s (from %3$s), compiled for batch %4$lld, optimizer %5$s.
 
 commands:
   train      train the model, then print one line per epoch
-    --epochs N         epochs to run (default %6$lld; with --resume: more epochs)
+    --epochs N         epochs of the run (default %6$lld; with --resume: the
+                       run's last epoch, default the checkpoint's run's)
     --batch B          must equal the compiled batch (%4$lld); to change it,
                        rebuild with `nnc build --batch B`
     --lr X             learning rate (default %7$g)
@@ -58,9 +60,13 @@ commands:
                        norm and every scan state's ||dL/dh_t|| per step t,
                        means over the epoch's steps (also in the metrics);
                        needs a binary built with `nnc build --grad-norms`
-    --save FILE        write a safetensors checkpoint after training
-    --resume FILE      start from a checkpoint (params, optimizer state,
-                       buffers, step)
+    --save FILE        write a safetensors checkpoint after every epoch
+                       (atomically: the previous one stays until the new
+                       one is complete)
+    --save-every N     and after every N optimizer steps
+    --resume FILE      continue from a checkpoint (params, optimizer state,
+                       buffers, step; mid-epoch from a --save-every one),
+                       with its seed unless --seed is given
     --threads T        worker threads (default 2, or $OMP_NUM_THREADS)
     --samples-every K  every K epochs, write 64 samples (`sample = ...` in
                        the train section) to DIR/epoch_NNN.png, the same
@@ -122,7 +128,7 @@ struct Options {
 const std::map<std::string, std::set<std::string>> kFlags = {
     {"train",
      {"epochs", "batch", "lr", "seed", "data", "limit-batches", "metrics",
-      "save", "resume", "threads", "grad-norms", "samples-every",
+      "save", "save-every", "resume", "threads", "grad-norms", "samples-every",
       "samples-dir"}},
     {"eval", {"load", "data", "seed", "threads", "beam"}},
     {"predict", {"load", "input", "seed", "threads", "beam"}},
@@ -300,7 +306,7 @@ int run(const Options &o, const ModelDesc &d, const EntryPoints &ep) {
                   "--batch " + strFlag(o, "batch") + "` to train with batch " +
                   strFlag(o, "batch"));
     TrainOptions t;
-    t.epochs = intFlag(o, "epochs", d.epochs, 0, 1000000);
+    int64_t last = intFlag(o, "epochs", d.epochs, 0, 1000000);
     t.lr = realFlag(o, "lr", d.lr);
     t.seed = seed;
     t.limitBatches = intFlag(o, "limit-batches", 0, 1, INT64_MAX);
@@ -315,6 +321,17 @@ int run(const Options &o, const ModelDesc &d, const EntryPoints &ep) {
     if (o.has("samples-dir") && !t.samplesEvery)
       throw Error("--samples-dir needs --samples-every K");
     std::string save = strFlag(o, "save"), data = strFlag(o, "data");
+    t.saveEvery = intFlag(o, "save-every", 0, 1, INT64_MAX);
+    if (t.saveEvery && save.empty())
+      throw Error("--save-every needs --save FILE");
+    if (t.saveEvery && (!d.carried.empty() || !d.steps.empty() || t.gradNorms))
+      throw Error("--save-every: mid-epoch checkpoints of " +
+                  std::string(!d.carried.empty() ? "stateful layers"
+                              : t.gradNorms      ? "--grad-norms runs"
+                                                 : "several training steps") +
+                  " are not supported yet; --save writes one every epoch");
+    if (!save.empty())
+      checkSavePath(save);
     if (c && c->rank != 0) { // rank 0 alone prints and writes files
       if (!std::freopen("/dev/null", "w", stdout))
         throw Error("cannot silence rank " + std::to_string(c->rank));
@@ -323,16 +340,56 @@ int run(const Options &o, const ModelDesc &d, const EntryPoints &ep) {
       save.clear();
     }
     if (o.has("resume")) {
-      CheckpointMeta m = loadCheckpoint(strFlag(o, "resume"), d, arena);
+      std::string from = strFlag(o, "resume");
+      CheckpointMeta m = loadCheckpoint(from, d, arena);
+      if (m.hasRun && !o.has("epochs"))
+        last = m.epochs;
+      if (m.hasRun && !o.has("seed"))
+        t.seed = uint64_t(m.seed);
+      if (m.stepInEpoch > 0 && t.seed != uint64_t(m.seed))
+        throw Error(from +
+                    ": a checkpoint taken mid-epoch continues with its "
+                    "run's seed " +
+                    std::to_string(m.seed) + ", not --seed " +
+                    std::to_string(t.seed));
+      if (m.stepInEpoch > 0 && m.batch != global)
+        throw Error(from + ": taken mid-epoch by a run with batch " +
+                    std::to_string(m.batch) + ", this binary's is " +
+                    std::to_string(global));
+      if (m.epoch >= last) {
+        std::printf("%s: the run has finished: %lld of %lld epochs done\n",
+                    from.c_str(), (long long)m.epoch, (long long)last);
+        return 0;
+      }
       t.firstEpoch = m.epoch;
       t.step = m.step;
+      t.resume = RunState{m.epoch,        m.stepInEpoch, m.step,    m.lossSum,
+                          m.trainSeconds, m.samples,     m.correct, m.labels};
     }
-    Dataset train = trainSet(d, data), test = testSet(d, data);
+    t.epochs = last - t.firstEpoch;
     CheckpointMeta out;
+    if (!save.empty())
+      t.checkpoint = [&](const RunState &r) {
+        CheckpointMeta m;
+        m.hasRun = true;
+        m.epoch = r.epoch;
+        m.stepInEpoch = r.stepInEpoch;
+        m.step = r.t;
+        m.epochs = last;
+        m.seed = int64_t(t.seed);
+        m.batch = global;
+        m.lossSum = r.lossSum;
+        m.trainSeconds = r.trainSeconds;
+        m.samples = r.samples;
+        m.correct = r.correct;
+        m.labels = r.labels;
+        saveCheckpoint(save, d, arena, m);
+      };
+    Dataset train = trainSet(d, data), test = testSet(d, data);
     out.step = d.steps.empty() ? nnrt::train(d, ep, arena, train, test, t)
                                : trainSteps(d, ep, arena, train, test, t);
-    out.epoch = t.firstEpoch + t.epochs;
-    if (!save.empty())
+    out.epoch = last;
+    if (!save.empty() && t.epochs == 0) // nothing trained: the parameters
       saveCheckpoint(save, d, arena, out);
     if (!d.cmudictFile.empty()) {
       ErrorRates e = decodeHeldOut(d, ep, arena, data, 1, seed);
@@ -531,6 +588,9 @@ void failed(const std::string &message) {
 
 int runCli(int argc, char **argv, const EntryPoints &ep) {
   const char *prog = argc > 0 ? argv[0] : "model";
+  // A file-size limit (ulimit -f) makes a write fail with EFBIG, reported
+  // like a full disk, instead of killing the process mid-save.
+  std::signal(SIGXFSZ, SIG_IGN);
   try {
     ModelDesc d = parseDescriptor(ep.desc);
     for (int i = 1; i < argc; ++i)

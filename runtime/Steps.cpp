@@ -147,6 +147,8 @@ int64_t trainSteps(const ModelDesc &d, const EntryPoints &ep, Arena &arena,
     if (!opts.metricsPath.empty())
       appendMetrics(opts.metricsPath, st);
     epochSamples(d, ep, arena, opts, e + 1);
+    if (opts.checkpoint)
+      opts.checkpoint(RunState{e + 1, 0, t, 0, 0, 0, 0, 0});
   }
   return t;
 }

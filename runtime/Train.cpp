@@ -213,9 +213,13 @@ int64_t train(const ModelDesc &d, const EntryPoints &ep, Arena &arena,
         stream ? std::vector<int64_t>() : epochOrder(trainSet.n, opts.seed, e);
     resetCarried(d, arena);
     norms.reset();
-    double lossSum = 0, trainSeconds = 0;
-    int64_t samples = 0, correct = 0, labels = 0;
-    for (int64_t s = 0; s < steps; ++s) {
+    // A mid-epoch checkpoint continues its epoch where it stopped.
+    RunState run;
+    if (e == opts.firstEpoch && opts.resume.stepInEpoch > 0)
+      run = opts.resume;
+    double lossSum = run.lossSum, trainSeconds = run.trainSeconds;
+    int64_t samples = run.samples, correct = run.correct, labels = run.labels;
+    for (int64_t s = run.stepInEpoch; s < steps; ++s) {
       auto stepStart = Clock::now();
       BatchPart part =
           stream ? BatchPart{0, b, b} : batchPart(trainSet.n, b, s, c);
@@ -252,6 +256,10 @@ int64_t train(const ModelDesc &d, const EntryPoints &ep, Arena &arena,
           (stream ? steps * b : std::min(trainSet.n, steps * global)) - samples;
       progress.update(e + 1, lastEpoch, s + 1, steps, loss, rate,
                       rate > 0 ? remaining / rate : 0);
+      if (opts.checkpoint && opts.saveEvery > 0 && t % opts.saveEvery == 0 &&
+          s + 1 < steps)
+        opts.checkpoint(RunState{e, s + 1, t, lossSum, trainSeconds, samples,
+                                 correct, labels});
     }
     progress.clear();
     // Rank 0 alone evaluates and reports; the others go on to the next
@@ -280,6 +288,8 @@ int64_t train(const ModelDesc &d, const EntryPoints &ep, Arena &arena,
     if (!opts.metricsPath.empty())
       appendMetrics(opts.metricsPath, st);
     epochSamples(d, ep, arena, opts, e + 1);
+    if (opts.checkpoint)
+      opts.checkpoint(RunState{e + 1, 0, t, 0, 0, 0, 0, 0});
   }
   return t;
 }

@@ -18,6 +18,7 @@
 #include "Descriptor.h"
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -106,10 +107,27 @@ struct BatchPart {
 };
 BatchPart batchPart(int64_t n, int64_t b, int64_t s, const Comm *c);
 
+/// Where a run stands, and its epoch's running sums: what a checkpoint needs
+/// to continue it exactly (Checkpoint.h), at an epoch's end or mid-epoch.
+struct RunState {
+  int64_t epoch = 0;       ///< completed epochs
+  int64_t stepInEpoch = 0; ///< steps done in epoch `epoch` (0-based)
+  int64_t t = 0;           ///< optimizer steps taken
+  double lossSum = 0, trainSeconds = 0;
+  int64_t samples = 0, correct = 0, labels = 0;
+};
+
 struct TrainOptions {
-  int64_t epochs = 1;     ///< epochs to run now
+  int64_t epochs = 1;     ///< the run's last epoch minus firstEpoch
   int64_t firstEpoch = 0; ///< completed epochs (from --resume)
   int64_t step = 0;       ///< completed steps (from --resume)
+  /// --resume of a mid-epoch checkpoint: the steps epoch firstEpoch has
+  /// done and its sums (resume.epoch == firstEpoch, resume.t == step).
+  RunState resume;
+  /// --save: called after every epoch and, with --save-every N, after every
+  /// N-th step (t % N == 0), with where the run stands (null: never).
+  std::function<void(const RunState &)> checkpoint;
+  int64_t saveEvery = 0;
   double lr = 0;
   uint64_t seed = 0;
   int64_t limitBatches = 0; ///< 0: no limit

@@ -4,7 +4,8 @@
 // and buffers) with its step and epoch; every corruption (truncation, bad
 // JSON, wrong shape, huge header length, missing or extra tensor, missing or
 // misshapen buffer, other model) is an Error naming the file; a failed save
-// leaves no file behind.
+// leaves no file behind; a run's position and sums round-trip exactly; a
+// killed save's temporary file is cleaned up by the next save.
 //
 //===----------------------------------------------------------------------===//
 #include "Checkpoint.h"
@@ -211,16 +212,79 @@ TEST_F(CheckpointTest, FailedSaveLeavesNothing) {
   // The target is a directory: rename fails after the data was written.
   std::string dir = tmp.path("adir");
   std::filesystem::create_directory(dir);
-  EXPECT_THROW(saveCheckpoint(dir, d, arena, {1, 1}), Error);
+  EXPECT_THROW(saveCheckpoint(dir, d, arena, {1, 1}), RunError);
   EXPECT_TRUE(std::filesystem::is_directory(dir));
   for (auto &e : std::filesystem::directory_iterator(tmp.dir))
     EXPECT_EQ(e.path().filename().string().find(".tmp."), std::string::npos)
         << e.path();
   // The directory does not exist: nothing can be created.
   std::string missing = tmp.path("no/such/dir/ck");
-  EXPECT_THROW(saveCheckpoint(missing, d, arena, {1, 1}), Error);
+  EXPECT_THROW(saveCheckpoint(missing, d, arena, {1, 1}), RunError);
   EXPECT_FALSE(std::filesystem::exists(tmp.path("no")));
   // The earlier checkpoint is untouched by the failures.
   Arena other(d.arenaBytes);
   EXPECT_EQ(loadCheckpoint(file, d, other).step, 17);
+}
+
+TEST_F(CheckpointTest, RunStateRoundTripsExactly) {
+  // Where a `train --save` run stands: every field back as written, the
+  // sums bit for bit (hex floats), negative ones (a critic's loss) too.
+  CheckpointMeta m;
+  m.hasRun = true;
+  m.step = 1234;
+  m.epoch = 2;
+  m.stepInEpoch = 57;
+  m.epochs = 10;
+  m.seed = 99;
+  m.batch = 64;
+  m.lossSum = -0.1 / 3.0;
+  m.trainSeconds = 12.345678901234567;
+  m.samples = 3648;
+  m.correct = 1001;
+  m.labels = 3648;
+  saveCheckpoint(file, d, arena, m);
+  Arena other(d.arenaBytes);
+  CheckpointMeta r = loadCheckpoint(file, d, other);
+  EXPECT_TRUE(r.hasRun);
+  EXPECT_EQ(r.step, 1234);
+  EXPECT_EQ(r.epoch, 2);
+  EXPECT_EQ(r.stepInEpoch, 57);
+  EXPECT_EQ(r.epochs, 10);
+  EXPECT_EQ(r.seed, 99);
+  EXPECT_EQ(r.batch, 64);
+  EXPECT_EQ(r.lossSum, m.lossSum);
+  EXPECT_EQ(r.trainSeconds, m.trainSeconds);
+  EXPECT_EQ(r.samples, 3648);
+  EXPECT_EQ(r.correct, 1001);
+  EXPECT_EQ(r.labels, 3648);
+  // A checkpoint without them (an init file) has no run.
+  saveCheckpoint(file, d, arena, {17, 3});
+  EXPECT_FALSE(loadCheckpoint(file, d, other).hasRun);
+  // A malformed sum is an error naming the key.
+  m.lossSum = 0.5;
+  saveCheckpoint(file, d, arena, m);
+  nlohmann::json h = header();
+  h["__metadata__"]["loss_sum"] = "nan";
+  rewriteHeader(h.dump());
+  EXPECT_NE(loadError(file).find("'loss_sum' is not a finite number"),
+            std::string::npos);
+}
+
+TEST_F(CheckpointTest, SaveRemovesAKilledSavesTemporaries) {
+  // A save killed before its rename leaves file.tmp.<pid>; the next save
+  // removes it, and nothing else (a name that only looks alike stays).
+  writeFile(file + ".tmp.12345", "half a checkpoint");
+  writeFile(file + ".tmp.old", "not ours");
+  saveCheckpoint(file, d, arena, {18, 3});
+  EXPECT_FALSE(std::filesystem::exists(file + ".tmp.12345"));
+  EXPECT_TRUE(std::filesystem::exists(file + ".tmp.old"));
+  Arena other(d.arenaBytes);
+  EXPECT_EQ(loadCheckpoint(file, d, other).step, 18);
+}
+
+TEST_F(CheckpointTest, SavePathIsCheckedBeforeTraining) {
+  EXPECT_NO_THROW(checkSavePath(tmp.path("new.st")));
+  EXPECT_FALSE(std::filesystem::exists(tmp.path("new.st")));
+  EXPECT_THROW(checkSavePath(tmp.path("no/such/dir/ck")), Error);
+  EXPECT_THROW(checkSavePath(file + "/ck"), Error); // under a file
 }

@@ -120,7 +120,8 @@ TEST_F(Cli, TrainingIsDeterministicAndResumable) {
   ASSERT_EQ(run("train --epochs 3 --save " + p("a2")).status, 0);
   ASSERT_EQ(run("train --epochs 3 --seed 9 --save " + p("s9")).status, 0);
   ASSERT_EQ(run("train --epochs 2 --save " + p("b")).status, 0);
-  Result r = run("train --epochs 1 --resume " + p("b") + " --save " + p("c"));
+  // --epochs with --resume: the run's last epoch (2 done, 1 more).
+  Result r = run("train --epochs 3 --resume " + p("b") + " --save " + p("c"));
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_EQ(r.out.rfind("epoch 3/3  ", 0), 0u) << r.out;
   std::string pa = run("params --load " + p("a")).out;
