@@ -13,7 +13,8 @@ config.test_exec_root = os.path.join(config.nnc_obj_root, "test")
 
 config.environment["PATH"] = os.pathsep.join(
     [config.nnc_tools_dir, config.llvm_tools_dir, config.environment.get("PATH", "")])
-for var in ["HOME", "TMPDIR", "CCACHE_DIR"]:
+# The sanitizer options of .ci/sanitize reach the tools and the model binaries.
+for var in ["HOME", "TMPDIR", "CCACHE_DIR", "ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"]:
     if var in os.environ:
         config.environment[var] = os.environ[var]
 

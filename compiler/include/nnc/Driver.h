@@ -26,6 +26,8 @@ struct BuildOptions {
   int threads = 2;             ///< threads the generated code is built for
   /// --distributed N: link the MPI runtime (libnnrt-mpi.a and Open MPI)
   bool distributed = false;
+  /// False: run up to opts.emit without printing it (the fuzz harnesses).
+  bool print = true;
   StageTimer *timer = nullptr; ///< --time: stages are recorded here
 };
 

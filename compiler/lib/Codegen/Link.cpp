@@ -81,6 +81,9 @@ LogicalResult nnc::linkExecutable(llvm::ArrayRef<std::string> objects,
   if (llvm::any_of(objects, callsOpenMP))
     args.append({"-L" NNC_LIBOMP_DIR, "-lomp", rpath});
   args.append({"-lpng", "-lz", "-lm", "-pthread"});
+#ifdef NNC_SANITIZE_LINK
+  args.push_back(NNC_SANITIZE_LINK); // a sanitized nnc's libnnrt.a
+#endif
   std::string message;
   int rc = llvm::sys::ExecuteAndWait(*driver, args, std::nullopt, {}, 0, 0,
                                      &message);

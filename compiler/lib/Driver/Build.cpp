@@ -50,7 +50,9 @@ int fail(const llvm::Twine &message) {
 
 /// NNC_PRINT_LOCS=1: with each op's .nn location (bench/regions.py maps a
 /// perf profile's outlined OpenMP regions to source lines with it).
-void printModule(ModuleOp module) {
+void printModule(ModuleOp module, const BuildOptions &opts) {
+  if (!opts.print)
+    return;
   OpPrintingFlags flags;
   if (getenv("NNC_PRINT_LOCS"))
     flags.enableDebugInfo(/*enable=*/true, /*prettyForm=*/false);
@@ -105,7 +107,7 @@ int emitBinary(llvm::Module &llvmModule, const BuildOptions &opts,
 
 int runStages(ModuleOp module, const BuildOptions &opts, StageTimer &timer) {
   if (opts.emit == Stage::NN) {
-    printModule(module);
+    printModule(module, opts);
     return 0;
   }
 
@@ -118,7 +120,7 @@ int runStages(ModuleOp module, const BuildOptions &opts, StageTimer &timer) {
   if (failed(grad.run(module)))
     return 1;
   if (opts.emit == Stage::Grad) {
-    printModule(module);
+    printModule(module, opts);
     return 0;
   }
 
@@ -135,7 +137,7 @@ int runStages(ModuleOp module, const BuildOptions &opts, StageTimer &timer) {
   if (failed(linalg.run(module)))
     return 1;
   if (opts.emit == Stage::Linalg) {
-    printModule(module);
+    printModule(module, opts);
     return 0;
   }
 
@@ -143,7 +145,7 @@ int runStages(ModuleOp module, const BuildOptions &opts, StageTimer &timer) {
   if (failed(runVectorize(module, opts.threads)))
     return 1;
   if (opts.emit == Stage::Vector) {
-    printModule(module);
+    printModule(module, opts);
     return 0;
   }
 
@@ -151,7 +153,7 @@ int runStages(ModuleOp module, const BuildOptions &opts, StageTimer &timer) {
   if (failed(runLowerToLLVM(module)))
     return 1;
   if (opts.emit == Stage::LLVM) {
-    printModule(module);
+    printModule(module, opts);
     return 0;
   }
 
@@ -162,7 +164,8 @@ int runStages(ModuleOp module, const BuildOptions &opts, StageTimer &timer) {
   if (!llvmModule)
     return 1;
   if (opts.emit == Stage::LLVMIR) {
-    llvmModule->print(llvm::outs(), nullptr);
+    if (opts.print)
+      llvmModule->print(llvm::outs(), nullptr);
     return 0;
   }
   if (opts.emit == Stage::Asm) {

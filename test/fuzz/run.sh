@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer harnesses (build-fuzz/, clang-19, -DNNC_FUZZ=ON) and runs them (docs/internals.md, "Fuzzing").
+#   test/fuzz/run.sh --short S      each harness S seconds (the test suite: .ci/test), then its regressions
+#   test/fuzz/run.sh --campaign S   each harness S seconds on the kept corpora (build-fuzz/corpus), all output kept
+# Seeds: examples/, stdlib/ and every test .nn for the two .nn harnesses; test/fuzz/seeds/<harness>/ for the
+# others. Dictionary (the .nn harnesses): make_dict.py, from the grammar and the front end's tables. Every file
+# in test/fuzz/regressions/<harness>/ (a crash found and fixed) is run first. Ends with
+# "fuzz: N passed, M failed" (one per harness); a finding is kept in build-fuzz/findings/<harness>/.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+mode=${1:---short}
+secs=${2:-45}
+src=$PWD
+b=$src/build-fuzz
+if [ ! -f "$b/build.ninja" ]; then
+  CC=clang-19 CXX=clang++-19 cmake -G Ninja -S . -B "$b" -DCMAKE_BUILD_TYPE=Release -DNNC_FUZZ=ON \
+    > "$b.configure.log" 2>&1 || { cat "$b.configure.log"; echo "fuzz: 0 passed, 1 failed"; exit 1; }
+fi
+harnesses=(frontend lower safetensors idx descriptor)
+ninja -C "$b" -j2 "${harnesses[@]/#/fuzz-}" > "$b/ninja.log" 2>&1 ||
+  { tail -30 "$b/ninja.log"; echo "fuzz: 0 passed, ${#harnesses[@]} failed"; exit 1; }
+/usr/bin/python3 "$src/test/fuzz/make_dict.py" "$src" > "$b/nn.dict"
+
+passed=0 failed=0
+for h in "${harnesses[@]}"; do
+  corpus=$b/corpus/$h findings=$b/findings/$h
+  mkdir -p "$corpus" "$findings"
+  if [ "$h" = frontend ] || [ "$h" = lower ]; then
+    find "$src/examples" "$src/stdlib" "$src/test" -name '*.nn' -size -64k -exec cp -n {} "$corpus/" \; 2>/dev/null
+    extra=(-dict="$b/nn.dict" -max_len=8192)
+  else
+    cp -n "$src/test/fuzz/seeds/$h/"* "$corpus/" 2>/dev/null
+    extra=(-max_len=4096)
+  fi
+  [ "$h" = lower ] && timeout=60 || timeout=10
+  regressions=("$src/test/fuzz/regressions/$h/"*)
+  log=$b/$h.$mode.log
+  ok=1
+  if [ -e "${regressions[0]}" ]; then
+    "$b/bin/fuzz-$h" -timeout=$timeout -rss_limit_mb=4096 "${regressions[@]}" > "$log.regressions" 2>&1 || ok=0
+  fi
+  if [ $ok = 1 ]; then
+    (cd "$findings" && "$b/bin/fuzz-$h" "$corpus" "${extra[@]}" -max_total_time="$secs" -timeout=$timeout \
+       -rss_limit_mb=4096 -close_fd_mask=3 -print_final_stats=1 > "$log" 2>&1) || ok=0
+  fi
+  execs=$(grep -oE 'stat::number_of_executed_units: *[0-9]+' "$log" 2>/dev/null | grep -oE '[0-9]+$')
+  cov=$(grep -oE 'cov: [0-9]+ ft: [0-9]+ corp: [0-9]+' "$log" 2>/dev/null | tail -1)
+  if [ $ok = 1 ]; then
+    passed=$((passed + 1)); echo "fuzz-$h: ok, ${execs:-0} runs in ${secs} s (${cov:-no stats})"
+  else
+    failed=$((failed + 1)); echo "fuzz-$h: FINDING (log $log, inputs in $findings)"
+    grep -E "ERROR|SUMMARY|Assertion|==[0-9]+==|runtime error" "$log" "$log.regressions" 2>/dev/null | head -12
+  fi
+done
+echo "fuzz: $passed passed, $failed failed"
+[ $failed = 0 ]
