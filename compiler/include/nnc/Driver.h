@@ -13,6 +13,7 @@
 #include "nnc/Timing.h"
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace nnc {
 
@@ -25,6 +26,10 @@ struct BuildOptions {
   std::string runtimeLib;      ///< path of libnnrt.a; empty: next to nnc
   int threads = 2;             ///< threads the generated code is built for
   StageTimer *timer = nullptr; ///< --time: stages are recorded here
+  /// --testing-negate-grad: parameters (as `./OUT params` names them, or
+  /// without the model's prefix) whose gradient is negated, only to test
+  /// the binary's gradcheck.
+  std::vector<std::string> testingNegateGrad;
 };
 
 /// Runs MLIRGen and the pipeline on `prog`; prints the stage named by

@@ -20,7 +20,8 @@
 // optimizers skip parameters whose grad is None. With `nn.grad_norms`
 // (@train_step_norms, `nnc build --grad-norms`) the body then also returns,
 // before clipping, every parameter's ||dL/dp|| and, per state of each scan in
-// @loss, ||dL/dh_t|| at every step (normTypes; GradScan.cpp).
+// @loss, ||dL/dh_t|| at every step (normTypes; GradScan.cpp). The option
+// testing-negate-grad negates chosen gradients, only to test gradcheck.
 //
 //===----------------------------------------------------------------------===//
 
@@ -343,7 +344,8 @@ SmallVector<Value> gradientNorms(OpBuilder &b, Location loc,
 } // namespace
 
 LogicalResult nnc::grad::buildTrainStep(func::FuncOp train,
-                                        const GradRuleSet &rules) {
+                                        const GradRuleSet &rules,
+                                        ArrayRef<unsigned> negate) {
   auto gradOf = train->getAttrOfType<FlatSymbolRefAttr>("nn.grad_of");
   if (!gradOf)
     return train.emitError("'nn.grad_of' must be a symbol reference");
@@ -418,6 +420,15 @@ LogicalResult nnc::grad::buildTrainStep(func::FuncOp train,
   SmallVector<Value> grads;
   for (unsigned i = 0; i < n; ++i)
     grads.push_back(backward.adjoint(args[i]));
+  // testing-negate-grad: a wrong gradient on purpose, to test gradcheck.
+  for (unsigned i : negate) {
+    if (i >= n)
+      return train.emitError("testing-negate-grad: no parameter ")
+             << i << " (there are " << n << ")";
+    if (Value &g = grads[i])
+      g = b.create<nn::NegOp>(loc, TypeRange{g.getType()}, ValueRange{g})
+              ->getResult(0);
+  }
   // nn.grad_norms: the norms before clipping (the gradient the model has,
   // not the step taken).
   SmallVector<Value> normResults;
@@ -540,6 +551,8 @@ static LogicalResult expandVjp(nn::VjpOp vjp, const GradRuleSet &rules) {
 namespace {
 
 struct AutodiffPass : nnc::impl::AutodiffBase<AutodiffPass> {
+  using AutodiffBase::AutodiffBase;
+
   // The backward and optimizer ops are nn ops even if @loss has none.
   void getDependentDialects(DialectRegistry &registry) const override {
     AutodiffBase::getDependentDialects(registry);
@@ -564,7 +577,7 @@ struct AutodiffPass : nnc::impl::AutodiffBase<AutodiffPass> {
       if (f->hasAttr("nn.grad_of"))
         steps.push_back(f);
     for (func::FuncOp f : steps)
-      if (failed(buildTrainStep(f, rules)))
+      if (failed(buildTrainStep(f, rules, testingNegateGrad)))
         return signalPassFailure();
   }
 };

@@ -253,8 +253,11 @@ void populateScanGradRules(GradRuleSet &rules);
 /// update, for the parameters listed by `nn.wrt` (all when absent). Emits an
 /// error and fails if @loss, the signature, `nn.optimizer` or `nn.wrt` is
 /// invalid, or an op on the path from a parameter to the loss has no rule or
-/// no gradient.
-LogicalResult buildTrainStep(func::FuncOp train, const GradRuleSet &rules);
+/// no gradient. The gradients of the parameters `negate` (indices into P) are
+/// negated before the optimizer: a wrong gradient on purpose, only to test
+/// the binary's gradcheck.
+LogicalResult buildTrainStep(func::FuncOp train, const GradRuleSet &rules,
+                             ArrayRef<unsigned> negate = {});
 
 } // namespace nnc::grad
 
