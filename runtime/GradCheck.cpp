@@ -45,7 +45,8 @@
 //   Ok as soon as c(h), c(h/2) or c(h/4) agrees (a kink at |d| > h/2 lies
 //   outside the smaller step). Anything else is NonSmooth: skipped, counted
 //   and printed, never passed; a parameter with no element checked is
-//   sampled further, and UNCHECKED (not a PASS) if none can be.
+//   sampled further, and UNCHECKED (not a PASS) if none can be. A NaN or
+//   infinite gradient or loss is a FAIL, never a kink.
 //
 //===----------------------------------------------------------------------===//
 #include "GradCheck.h"
@@ -89,6 +90,8 @@ ElementCheck checkElement(double analytic, float x0, double loss,
     const double tol = tolerance(c);
     if (err <= tol)
       return {Verdict::Ok, c, err};
+    if (!std::isfinite(err)) // a NaN or infinite gradient or loss
+      return {Verdict::Fail, c, err};
     if (halvings == 2)
       return {wrong ? Verdict::Fail : Verdict::NonSmooth, c, err};
     if (std::isnan(mid.l))

@@ -79,7 +79,7 @@ TEST(GradCheck, KinksNeverFailACorrectGradient) {
 
 // A smooth loss: the right slope is Ok, the slope with its sign flipped
 // FAILs at every point where it differs from the right one by more than the
-// tolerance (|2 g| > 1e-3 max(1, |L|) + 1e-2 |g|).
+// tolerance (|2 g| > 1e-3 max(1, |L|) + 1e-2 |g|); so do NaNs.
 TEST(GradCheck, SmoothLossFailsAFlippedGradient) {
   for (int k = 0; k < 200; ++k) {
     const float x0 = -2 + 0.02f * k;
@@ -91,4 +91,9 @@ TEST(GradCheck, SmoothLossFailsAFlippedGradient) {
     if (2 * std::fabs(g) > 2.3e-3 + 1e-2 * std::fabs(g))
       EXPECT_EQ(checkElement(-g, x0, 2.3, lossAt).verdict, Verdict::Fail) << x0;
   }
+  // Not a number is never a kink.
+  auto line = [](float x) { return double(x); };
+  EXPECT_EQ(checkElement(NAN, 0.5f, 1, line).verdict, Verdict::Fail);
+  auto nanRight = [](float x) { return x > 0.5f ? NAN : double(x); };
+  EXPECT_EQ(checkElement(1, 0.5f, 1, nanRight).verdict, Verdict::Fail);
 }
