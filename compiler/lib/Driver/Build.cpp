@@ -126,15 +126,15 @@ FailureOr<std::vector<unsigned>> negatedParams(const Program &prog,
 
 int runStages(ModuleOp module, const Program &prog, const BuildOptions &opts,
               StageTimer &timer) {
+  FailureOr<std::vector<unsigned>> negate = negatedParams(prog, opts);
+  if (failed(negate))
+    return 1;
   if (opts.emit == Stage::NN) {
     printModule(module);
     return 0;
   }
 
   timer.stage("grad");
-  FailureOr<std::vector<unsigned>> negate = negatedParams(prog, opts);
-  if (failed(negate))
-    return 1;
   AutodiffOptions autodiff;
   autodiff.testingNegateGrad = *negate;
   PassManager grad(module->getContext());
