@@ -111,7 +111,8 @@ commands:
   gradcheck  [--samples K] [--seed S] [--threads T]
              compare the compiled gradient with central finite differences
              on the first batch (sgd models only); K elements per parameter
-             (default 20)
+             (default 20); elements at a ReLU/max-pool kink, where finite
+             differences cannot decide, are counted as non-smooth
 
 The epoch line reports the loss (and accuracy) on the training samples seen
 in the epoch and on the test set (for inline `data tensors`, the same set),

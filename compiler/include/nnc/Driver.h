@@ -13,6 +13,7 @@
 #include "nnc/Timing.h"
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace nnc {
 
@@ -29,6 +30,10 @@ struct BuildOptions {
   /// False: run up to opts.emit without printing it (the fuzz harnesses).
   bool print = true;
   StageTimer *timer = nullptr; ///< --time: stages are recorded here
+  /// --testing-negate-grad: parameters (as `./OUT params` names them, or
+  /// without the model's prefix) whose gradient is negated, only to test
+  /// the binary's gradcheck.
+  std::vector<std::string> testingNegateGrad;
 };
 
 /// Runs MLIRGen and the pipeline on `prog`; prints the stage named by

@@ -105,17 +105,45 @@ int emitBinary(llvm::Module &llvmModule, const BuildOptions &opts,
   return status;
 }
 
-int runStages(ModuleOp module, const BuildOptions &opts, StageTimer &timer) {
+/// --testing-negate-grad's names as indices into prog.params: the full name
+/// ("Cnn.dense1.bias") or the name without the model's prefix ("dense1.bias").
+FailureOr<std::vector<unsigned>> negatedParams(const Program &prog,
+                                               const BuildOptions &opts) {
+  std::vector<unsigned> indices;
+  for (const std::string &name : opts.testingNegateGrad) {
+    auto it = llvm::find_if(prog.params, [&](const Param &p) {
+      return p.name == name || p.name == prog.modelName + "." + name;
+    });
+    if (it == prog.params.end()) {
+      std::string names;
+      for (const Param &p : prog.params)
+        names += (names.empty() ? "" : ", ") + p.name;
+      fail("--testing-negate-grad: unknown parameter '" + name +
+           "' (the parameters: " + names + ")");
+      return failure();
+    }
+    indices.push_back(it - prog.params.begin());
+  }
+  return indices;
+}
+
+int runStages(ModuleOp module, const Program &prog, const BuildOptions &opts,
+              StageTimer &timer) {
+  FailureOr<std::vector<unsigned>> negate = negatedParams(prog, opts);
+  if (failed(negate))
+    return 1;
   if (opts.emit == Stage::NN) {
     printModule(module, opts);
     return 0;
   }
 
   timer.stage("grad");
+  AutodiffOptions autodiff;
+  autodiff.testingNegateGrad = *negate;
   PassManager grad(module->getContext());
   grad.addPass(createPoolBeforeActivation());
   grad.addPass(createScanHoistProjections());
-  grad.addPass(createAutodiff());
+  grad.addPass(createAutodiff(autodiff));
   grad.addPass(createScanSinkAccumulators());
   if (failed(grad.run(module)))
     return 1;
@@ -219,7 +247,7 @@ int buildProgram(const Program &prog, const BuildOptions &opts) {
   OwningOpRef<ModuleOp> module = mlirGen(context, prog, batch);
   if (!module || failed(verify(*module)))
     return 1;
-  return runStages(*module, opts, timer);
+  return runStages(*module, prog, opts, timer);
 }
 
 } // namespace nnc

@@ -23,6 +23,8 @@
 // @loss, ||dL/dh_t|| at every step (normTypes; GradScan.cpp). With
 // `nn.check_numerics` (@train_step_checked, `nnc build --check-numerics`)
 // it returns last the code of the first non-finite value (CheckNumerics.h).
+// The option testing-negate-grad negates chosen gradients, only to test
+// gradcheck.
 //
 //===----------------------------------------------------------------------===//
 
@@ -364,7 +366,8 @@ void declareAllReduce(func::FuncOp train) {
 
 LogicalResult nnc::grad::buildTrainStep(func::FuncOp train,
                                         const GradRuleSet &rules,
-                                        NumericsTable &table) {
+                                        NumericsTable &table,
+                                        ArrayRef<unsigned> negate) {
   auto gradOf = train->getAttrOfType<FlatSymbolRefAttr>("nn.grad_of");
   if (!gradOf)
     return train.emitError("'nn.grad_of' must be a symbol reference");
@@ -439,6 +442,15 @@ LogicalResult nnc::grad::buildTrainStep(func::FuncOp train,
   SmallVector<Value> grads;
   for (unsigned i = 0; i < n; ++i)
     grads.push_back(backward.adjoint(args[i]));
+  // testing-negate-grad: a wrong gradient on purpose, to test gradcheck.
+  for (unsigned i : negate) {
+    if (i >= n)
+      return train.emitError("testing-negate-grad: no parameter ")
+             << i << " (there are " << n << ")";
+    if (Value &g = grads[i])
+      g = b.create<nn::NegOp>(loc, TypeRange{g.getType()}, ValueRange{g})
+              ->getResult(0);
+  }
   // nn.distributed (nnc build --distributed N): each gradient combined over
   // the ranks first, so clipping and the update see the global batch's.
   if (train->hasAttr("nn.distributed")) {
@@ -575,6 +587,8 @@ static LogicalResult expandVjp(nn::VjpOp vjp, const GradRuleSet &rules) {
 namespace {
 
 struct AutodiffPass : nnc::impl::AutodiffBase<AutodiffPass> {
+  using AutodiffBase::AutodiffBase;
+
   // The backward and optimizer ops are nn ops even if @loss has none.
   void getDependentDialects(DialectRegistry &registry) const override {
     AutodiffBase::getDependentDialects(registry);
@@ -600,7 +614,7 @@ struct AutodiffPass : nnc::impl::AutodiffBase<AutodiffPass> {
         steps.push_back(f);
     NumericsTable table;
     for (func::FuncOp f : steps)
-      if (failed(buildTrainStep(f, rules, table)))
+      if (failed(buildTrainStep(f, rules, table, testingNegateGrad)))
         return signalPassFailure();
     emitNumericsTable(getOperation(), table);
   }

@@ -59,6 +59,10 @@ build:
   --time, -v         print each stage's wall time and peak memory to stderr
                      (machine code: merge identical kernels, then O3 and
                      code generation of the parts on every hardware thread)
+  --testing-negate-grad=P
+                     testing only: negate parameter P's gradient (e.g.
+                     dense1.bias; repeatable), a wrong gradient on purpose so
+                     tests can show that `./OUT gradcheck` catches it
 
 common:
   --stdlib DIR       where `import "x.nn"` looks after the importing file's
@@ -75,6 +79,7 @@ namespace {
 struct Args {
   std::string command, file, output, emit, runtimeLib;
   std::string stdlib = NNC_STDLIB_DIR;
+  std::vector<std::string> negateGrad; ///< --testing-negate-grad
   int64_t batch = 0, seqLen = 0;
   bool json = false, printProgram = false, time = false, gradNorms = false,
        checkNumerics = false;
@@ -116,6 +121,8 @@ int parseArgs(int argc, char **argv, Args &a) {
     } else if (value("-o", a.output) && a.command == "build") {
     } else if (value("--emit", a.emit) && a.command == "build") {
     } else if (value("--runtime-lib", a.runtimeLib) && a.command == "build") {
+    } else if (value("--testing-negate-grad", v) && a.command == "build") {
+      a.negateGrad.push_back(v);
     } else if (value("--stdlib", a.stdlib)) {
     } else if (value("--batch", v) && a.command == "build") {
       char *end = nullptr;
@@ -214,6 +221,7 @@ int run(int argc, char **argv) {
   opts.output = a.output.empty() ? fs::path(a.file).stem().string() : a.output;
   opts.batch = a.batch;
   opts.distributed = a.ranks > 0;
+  opts.testingNegateGrad = a.negateGrad;
   opts.runtimeLib = a.runtimeLib;
   if (opts.runtimeLib.empty()) {
     std::error_code ec;

@@ -34,7 +34,16 @@ def Autodiff : Pass<"nn-autodiff", "mlir::ModuleOp"> {
     passed through to the cloned forward ops and E returned unchanged.
     Differentiating through a non-differentiable op (`nn.step`) on the path to
     a parameter is an error at that op's location.
+
+    `testing-negate-grad` exists only to test the binary's `gradcheck`: the
+    gradients of the listed parameters (indices into P) are negated before the
+    optimizer, a wrong gradient on purpose (`nnc build --testing-negate-grad`).
   }];
+  let options = [
+    ListOption<"testingNegateGrad", "testing-negate-grad", "unsigned",
+               "Testing gradcheck only: negate these parameters' gradients "
+               "(indices into P) before the optimizer">
+  ];
   let dependentDialects = ["mlir::func::FuncDialect", "mlir::arith::ArithDialect",
                            "mlir::tensor::TensorDialect"];
 }

@@ -255,8 +255,12 @@ void populateScanGradRules(GradRuleSet &rules);
 /// error and fails if @loss, the signature, `nn.optimizer` or `nn.wrt` is
 /// invalid, or an op on the path from a parameter to the loss has no rule or
 /// no gradient. With `nn.check_numerics` the checked ops go into `table`.
+/// The gradients of the parameters `negate` (indices into P) are negated
+/// before the optimizer: a wrong gradient on purpose, only to test the
+/// binary's gradcheck.
 LogicalResult buildTrainStep(func::FuncOp train, const GradRuleSet &rules,
-                             NumericsTable &table);
+                             NumericsTable &table,
+                             ArrayRef<unsigned> negate = {});
 
 } // namespace nnc::grad
 
