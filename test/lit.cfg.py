@@ -17,6 +17,9 @@ config.environment["PATH"] = os.pathsep.join(
 for var in ["HOME", "TMPDIR", "CCACHE_DIR", "ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"]:
     if var in os.environ:
         config.environment[var] = os.environ[var]
+# A -DNNC_SANITIZE=ON build: tests that measure speed say "UNSUPPORTED: asan" (instrumentation slows them).
+if getattr(config, "nnc_sanitize", "OFF").upper() in ("ON", "1", "TRUE", "YES"):
+    config.available_features.add("asan")
 
 config.substitutions.append(("%nnc", os.path.join(config.nnc_tools_dir, "nnc")))
 config.substitutions.append(("%fake-model", os.path.join(config.nnc_tools_dir, "nnrt-fake-model")))

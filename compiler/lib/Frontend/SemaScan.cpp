@@ -53,7 +53,7 @@ Value Sema::local(Value v) {
 Value Sema::first(ScanBody &frame) {
   if (frame.first.ok() || frame.level != level())
     return frame.first;
-  // A copy: add() below may reallocate the nodes.
+  // A copy: add() grows graph->nodes, which would leave a reference dangling.
   const Loc loc = graph->nodes[frame.t].loc;
   TensorType scalar{ElemType::F32, {}};
   double threshold = frame.reverse ? (double)frame.length - 1.5 : 0.5;
