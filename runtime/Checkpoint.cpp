@@ -19,6 +19,7 @@
 #include <cstring>
 #include <dirent.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -70,6 +71,9 @@ static void removeStaleTemporaries(const std::string &path,
 }
 
 void checkSavePath(const std::string &path) {
+  struct stat st;
+  if (stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode))
+    throw Error(path + ": cannot save checkpoints there: it is a directory");
   std::string tmp = path + ".tmp." + std::to_string(getpid());
   FILE *f = std::fopen(tmp.c_str(), "wb");
   if (!f)

@@ -287,4 +287,5 @@ TEST_F(CheckpointTest, SavePathIsCheckedBeforeTraining) {
   EXPECT_FALSE(std::filesystem::exists(tmp.path("new.st")));
   EXPECT_THROW(checkSavePath(tmp.path("no/such/dir/ck")), Error);
   EXPECT_THROW(checkSavePath(file + "/ck"), Error); // under a file
+  EXPECT_THROW(checkSavePath(tmp.dir), Error);      // a directory
 }
