@@ -7,7 +7,7 @@ import lit.formats
 config.name = "nnc"
 config.test_format = lit.formats.ShTest(not lit_config.useValgrind)
 config.suffixes = [".nn", ".mlir", ".test"]
-config.excludes = ["Inputs", "Unit", "CMakeLists.txt", "lit.cfg.py"]
+config.excludes = ["Inputs", "Unit", "fuzz", "CMakeLists.txt", "lit.cfg.py"]  # fuzz: run by test/fuzz/run.sh
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.nnc_obj_root, "test")
 
