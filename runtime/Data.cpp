@@ -94,18 +94,18 @@ IdxFile readIdx(const std::string &path, int rank) {
   if (total > (uint64_t(1) << 32))
     throw Error(path + ": IDX dimensions describe " + std::to_string(total) +
                 " bytes, more than 4 GiB");
-  // Grown as the data arrives, so a short file that promises gigabytes
-  // fails fast instead of allocating them first.
+  // The buffer grows (doubling, from 1 MiB) with the data actually read, so a
+  // header that promises gigabytes of a short file costs no memory or time.
   size_t got = 0;
   while (got < total) {
-    size_t chunk = size_t(std::min<uint64_t>(total - got, 1u << 24));
+    size_t chunk = size_t(std::min<uint64_t>(
+        total - got, std::max<size_t>(got, size_t(1) << 20)));
     idx.data.resize(got + chunk);
     size_t n = in.read(idx.data.data() + got, chunk);
     got += n;
     if (n < chunk)
       break;
   }
-  idx.data.resize(got);
   if (got != total)
     throw Error(path + ": truncated: the header promises " +
                 std::to_string(total) + " data bytes, the file has " +

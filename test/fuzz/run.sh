@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer harnesses (build-fuzz/, clang-19, -DNNC_FUZZ=ON) and runs them (docs/internals.md, "Fuzzing").
 #   test/fuzz/run.sh --short S      each harness S seconds (the test suite: .ci/test), then its regressions
-#   test/fuzz/run.sh --campaign S   each harness S seconds on the kept corpora (build-fuzz/corpus), all output kept
+#   test/fuzz/run.sh --campaign S   each harness S seconds on the kept corpora (build-fuzz/corpus), niced, going
+#                                   on after a finding (-fork=1 -ignore_crashes=1 ...); findings and logs kept
 # Seeds: examples/, stdlib/ and every test .nn for the two .nn harnesses; test/fuzz/seeds/<harness>/ for the
 # others. Dictionary (the .nn harnesses): make_dict.py, from the grammar and the front end's tables. Every file
 # in test/fuzz/regressions/<harness>/ (a crash found and fixed) is run first. Ends with
@@ -25,10 +26,15 @@ passed=0 failed=0
 for h in "${harnesses[@]}"; do
   corpus=$b/corpus/$h findings=$b/findings/$h
   mkdir -p "$corpus" "$findings"
-  if [ "$h" = frontend ] || [ "$h" = lower ]; then
-    # fuzz-lower takes about a second an input: its seeds are the small files (about 60).
-    [ "$h" = lower ] && size=-1000c || size=-64k
-    find "$src/examples" "$src/stdlib" "$src/test" -name '*.nn' -size $size -exec cp -n {} "$corpus/" \; 2>/dev/null
+  if [ "$h" = lower ] && [ "$mode" = --short ]; then
+    # Lowering a seed takes 1-90 s instrumented (convolutions, attention): loading all ~170 took over 10 min.
+    # The short run starts afresh from three quick seeds (1-7 s each); campaigns use them all.
+    corpus=$b/corpus/lower-short
+    rm -rf "$corpus" && mkdir -p "$corpus"
+    cp "$src/examples/mlp.nn" "$src/examples/worked.nn" "$src/test/Integration/Inputs/scan-latch.nn" "$corpus/"
+    extra=(-dict="$b/nn.dict" -max_len=8192)
+  elif [ "$h" = frontend ] || [ "$h" = lower ]; then
+    find "$src/examples" "$src/stdlib" "$src/test" -name '*.nn' -size -64k -exec cp -n {} "$corpus/" \; 2>/dev/null
     extra=(-dict="$b/nn.dict" -max_len=8192)
   else
     cp -n "$src/test/fuzz/seeds/$h/"* "$corpus/" 2>/dev/null
@@ -37,17 +43,24 @@ for h in "${harnesses[@]}"; do
   # Timeouts for the instrumented harnesses (ASan and coverage: about 10x slower than nnc): a .nn file the
   # front end caps (kMaxNodes, 1.2 s in nnc) takes up to 15 s in fuzz-frontend.
   case $h in lower) timeout=60 ;; frontend) timeout=30 ;; *) timeout=10 ;; esac
+  # A campaign goes on after a finding (one forked job at a time, findings kept) and yields the CPU to others.
+  [ "$mode" = --campaign ] && extra+=(-fork=1 -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1)
+  [ "$mode" = --campaign ] && nice=(nice -n 19) || nice=()
   regressions=("$src/test/fuzz/regressions/$h/"*)
   log=$b/$h.$mode.log
-  ok=1
+  ok=1 stamp=$b/$h.started
+  touch "$stamp"
   if [ -e "${regressions[0]}" ]; then
     "$b/bin/fuzz-$h" -timeout=$timeout -rss_limit_mb=4096 "${regressions[@]}" > "$log.regressions" 2>&1 || ok=0
   fi
   if [ $ok = 1 ]; then
-    (cd "$findings" && "$b/bin/fuzz-$h" "$corpus" "${extra[@]}" -max_total_time="$secs" -timeout=$timeout \
+    (cd "$findings" && "${nice[@]}" "$b/bin/fuzz-$h" "$corpus" "${extra[@]}" -max_total_time="$secs" -timeout=$timeout \
        -rss_limit_mb=4096 -close_fd_mask=3 -print_final_stats=1 > "$log" 2>&1) || ok=0
   fi
+  # -ignore_crashes exits 0: a campaign's findings are the inputs it wrote.
+  [ -n "$(find "$findings" -newer "$stamp" -name '[cotl]*-*' 2>/dev/null)" ] && ok=0
   execs=$(grep -oE 'stat::number_of_executed_units: *[0-9]+' "$log" 2>/dev/null | grep -oE '[0-9]+$')
+  [ -n "$execs" ] || execs=$(grep -oE '^#[0-9]+' "$log" 2>/dev/null | tail -1 | tr -d '#') # -fork's lines
   cov=$(grep -oE 'cov: [0-9]+ ft: [0-9]+ corp: [0-9]+' "$log" 2>/dev/null | tail -1)
   if [ $ok = 1 ]; then
     passed=$((passed + 1)); echo "fuzz-$h: ok, ${execs:-0} runs in ${secs} s (${cov:-no stats})"

@@ -29,12 +29,23 @@ namespace nnc::sema {
 /// Largest dimension accepted, so that shape products (and MACs) fit int64.
 constexpr int64_t kMaxDim = 1 << 24;
 /// Largest graph built (a bound on `repeat` and nested block expansion).
+/// Fuzz builds (-DNNC_FUZZ=ON) use smaller bounds: reaching 2^18 nodes takes
+/// under a second normally but about 20 s instrumented, a harness timeout;
+/// the smaller bounds keep the guards themselves within the fuzzer's reach.
+#ifdef NNC_FUZZ_SMALL_BOUNDS
+constexpr size_t kMaxNodes = 1 << 14;
+#else
 constexpr size_t kMaxNodes = 1 << 18;
+#endif
 /// Largest tensor, in elements per sample: with B <= kMaxDim, arena offsets
 /// stay far from int64 overflow.
 constexpr int64_t kMaxElements = int64_t(1) << 31;
 constexpr int64_t kMaxRepeat = 4096;
+#ifdef NNC_FUZZ_SMALL_BOUNDS
+constexpr int64_t kMaxRepeatSteps = 1 << 16;
+#else
 constexpr int64_t kMaxRepeatSteps = 1 << 22;
+#endif
 
 inline std::string str(const Loc &l) {
   return l.file + ":" + std::to_string(l.line) + ":" + std::to_string(l.col);
