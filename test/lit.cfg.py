@@ -15,7 +15,7 @@ config.environment["PATH"] = os.pathsep.join(
     [config.nnc_tools_dir, config.llvm_tools_dir, config.environment.get("PATH", "")])
 # The sanitizer options of .ci/sanitize reach the tools and the model binaries.
 for var in ["HOME", "TMPDIR", "CCACHE_DIR", "ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS",
-            "ASAN_SYMBOLIZER_PATH", "OMPI_MCA_mca_base_component_disable_dlclose"]:
+            "ASAN_SYMBOLIZER_PATH"]:
     if var in os.environ:
         config.environment[var] = os.environ[var]
 # A -DNNC_SANITIZE=ON build: tests that measure speed say "UNSUPPORTED: asan" (instrumentation slows them).
