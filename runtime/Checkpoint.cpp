@@ -19,10 +19,10 @@
 #include <cstring>
 #include <dirent.h>
 #include <fcntl.h>
-#include <sys/stat.h>
 #include <fstream>
 #include <map>
 #include <sstream>
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace nnrt {
@@ -43,29 +43,27 @@ static std::string hexFloat(double v) {
   return buf;
 }
 
-static std::string dirOf(const std::string &path) {
-  size_t slash = path.rfind('/');
-  return slash == std::string::npos ? "." : path.substr(0, slash + 1);
+/// `path` up to and including its last '/' ("" for a file in the current
+/// directory).
+static std::string dirPrefix(const std::string &path) {
+  return path.substr(0, path.rfind('/') + 1);
 }
 
 /// Removes path.tmp.<digits> files other than `keep` (a killed save's).
 static void removeStaleTemporaries(const std::string &path,
                                    const std::string &keep) {
-  std::string dir = dirOf(path);
-  std::string base = path.substr(path.rfind('/') + 1) + ".tmp.";
-  DIR *dp = opendir(dir.c_str());
+  std::string prefix = dirPrefix(path);
+  std::string base = path.substr(prefix.size()) + ".tmp.";
+  DIR *dp = opendir(prefix.empty() ? "." : prefix.c_str());
   if (!dp)
     return;
   while (dirent *e = readdir(dp)) {
     std::string name = e->d_name;
-    if (name.size() <= base.size() || name.compare(0, base.size(), base) != 0)
+    if (name.size() <= base.size() || name.compare(0, base.size(), base) != 0 ||
+        name.find_first_not_of("0123456789", base.size()) != std::string::npos)
       continue;
-    if (name.find_first_not_of("0123456789", base.size()) != std::string::npos)
-      continue;
-    std::string full =
-        (dir == "." && path.find('/') == std::string::npos) ? name : dir + name;
-    if (full != keep)
-      std::remove(full.c_str());
+    if (prefix + name != keep)
+      std::remove((prefix + name).c_str());
   }
   closedir(dp);
 }
@@ -141,7 +139,8 @@ void saveCheckpoint(const std::string &path, const ModelDesc &d,
                    intact);
   }
   // The rename is durable once the directory is on disk.
-  int dir = open(dirOf(path).c_str(), O_RDONLY | O_DIRECTORY);
+  std::string prefix = dirPrefix(path);
+  int dir = open(prefix.empty() ? "." : prefix.c_str(), O_RDONLY | O_DIRECTORY);
   if (dir >= 0) {
     fsync(dir);
     close(dir);

@@ -51,32 +51,16 @@ public:
   }
 
   void sum(double *v, int64_t n) override {
-    all.resize(size_t(n) * size);
-    MPI_Allgather(v, int(n), MPI_DOUBLE, all.data(), int(n), MPI_DOUBLE,
-                  MPI_COMM_WORLD);
-    for (int64_t i = 0; i < n; ++i) {
-      double s = 0;
-      for (int r = 0; r < size; ++r)
-        s += all[size_t(r) * n + i];
-      v[i] = s;
-    }
+    allgatherSum(v, n, MPI_DOUBLE, doubles);
   }
 
   void combine(float *x, int64_t n, double weight) override {
-    // [x_r scaled by w_r] for every r, then summed in rank order in f32, as
+    // x_r scaled by w_r on every rank, then summed in rank order in f32, as
     // the single process sums a gradient's parts.
     float w = float(weight);
     for (int64_t i = 0; i < n; ++i)
       x[i] = w == 0 ? 0.0f : x[i] * w;
-    gathered.resize(size_t(n) * size);
-    MPI_Allgather(x, int(n), MPI_FLOAT, gathered.data(), int(n), MPI_FLOAT,
-                  MPI_COMM_WORLD);
-    for (int64_t i = 0; i < n; ++i) {
-      float s = gathered[i];
-      for (int r = 1; r < size; ++r)
-        s += gathered[size_t(r) * n + i];
-      x[i] = s;
-    }
+    allgatherSum(x, n, MPI_FLOAT, floats);
   }
 
   [[noreturn]] void abort(int code) override {
@@ -87,8 +71,22 @@ public:
   }
 
 private:
-  std::vector<double> all;
-  std::vector<float> gathered;
+  std::vector<double> doubles;
+  std::vector<float> floats;
+
+  /// v[i] = sum over ranks r of v_r[i], added in rank order from an
+  /// allgather into `all`: the same bits on every rank.
+  template <typename T>
+  void allgatherSum(T *v, int64_t n, MPI_Datatype type, std::vector<T> &all) {
+    all.resize(size_t(n) * size);
+    MPI_Allgather(v, int(n), type, all.data(), int(n), type, MPI_COMM_WORLD);
+    for (int64_t i = 0; i < n; ++i) {
+      T s = all[i];
+      for (int r = 1; r < size; ++r)
+        s += all[size_t(r) * n + i];
+      v[i] = s;
+    }
+  }
 };
 
 } // namespace

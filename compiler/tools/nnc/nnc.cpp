@@ -91,6 +91,13 @@ int usageError(const std::string &msg) {
   return 1;
 }
 
+/// `v` as an integer in [1, max]; 0 if it is not one.
+int64_t positive(const std::string &v, int64_t max) {
+  char *end = nullptr;
+  long long n = std::strtoll(v.c_str(), &end, 10);
+  return v.empty() || *end || n < 1 || n > max ? 0 : n;
+}
+
 /// Parses argv; returns -1 on success, else the exit status.
 int parseArgs(int argc, char **argv, Args &a) {
   if (argc < 2)
@@ -125,30 +132,21 @@ int parseArgs(int argc, char **argv, Args &a) {
       a.negateGrad.push_back(v);
     } else if (value("--stdlib", a.stdlib)) {
     } else if (value("--batch", v) && a.command == "build") {
-      char *end = nullptr;
-      long long n = std::strtoll(v.c_str(), &end, 10);
-      if (v.empty() || *end || n <= 0 || n > (1 << 24))
+      if (!(a.batch = positive(v, 1 << 24)))
         return usageError("--batch needs a positive integer, got '" + v + "'");
-      a.batch = n;
     } else if (value("--seq-len", v)) {
-      char *end = nullptr;
-      long long n = std::strtoll(v.c_str(), &end, 10);
-      if (v.empty() || *end || n <= 0 || n > (1 << 24))
+      if (!(a.seqLen = positive(v, 1 << 24)))
         return usageError("--seq-len needs a positive integer, got '" + v +
                           "'");
-      a.seqLen = n;
     } else if ((s == "--time" || s == "-v") && a.command == "build") {
       a.time = true;
     } else if (s == "--grad-norms" && a.command == "build") {
       a.gradNorms = true;
     } else if (value("--distributed", v) && a.command == "build") {
-      char *end = nullptr;
-      long long n = std::strtoll(v.c_str(), &end, 10);
-      if (v.empty() || *end || n < 1 || n > 4096)
+      if (!(a.ranks = positive(v, 4096)))
         return usageError("--distributed needs the number of ranks (1 to "
                           "4096), got '" +
                           v + "'");
-      a.ranks = n;
     } else if (s == "--check-numerics" && a.command == "build") {
       a.checkNumerics = true;
     } else if (s == "--print-program" && a.command == "check") {

@@ -33,23 +33,19 @@ struct AllReduceLowering : OpConversionPattern<nn::AllReduceOp> {
     Location loc = op.getLoc();
     auto type = cast<RankedTensorType>(adaptor.getInput().getType());
     int64_t n = type.getNumElements();
+    // [N] and back: one group of every dim (none for a scalar, which
+    // expands to [1] instead).
+    unsigned rank = type.getRank();
+    auto flatType = RankedTensorType::get({n}, type.getElementType());
+    SmallVector<ReassociationIndices> groups;
+    if (rank > 0)
+      groups.push_back(llvm::to_vector(llvm::seq<int64_t>(0, rank)));
     Value flat = adaptor.getInput();
-    if (type.getRank() != 1) {
-      ReassociationIndices all;
-      for (int64_t d = 0; d < type.getRank(); ++d)
-        all.push_back(d);
-      auto flatType = RankedTensorType::get({n}, type.getElementType());
+    if (rank == 0)
       flat =
-          type.getRank() == 0
-              ? rewriter
-                    .create<tensor::ExpandShapeOp>(
-                        loc, flatType, flat, ArrayRef<ReassociationIndices>{})
-                    .getResult()
-              : rewriter
-                    .create<tensor::CollapseShapeOp>(
-                        loc, flat, ArrayRef<ReassociationIndices>{all})
-                    .getResult();
-    }
+          rewriter.create<tensor::ExpandShapeOp>(loc, flatType, flat, groups);
+    else if (rank > 1)
+      flat = rewriter.create<tensor::CollapseShapeOp>(loc, flat, groups);
     auto bufType = MemRefType::get({n}, type.getElementType());
     Value buf = rewriter.create<memref::AllocOp>(loc, bufType);
     auto copy = rewriter.create<bufferization::MaterializeInDestinationOp>(
@@ -61,20 +57,15 @@ struct AllReduceLowering : OpConversionPattern<nn::AllReduceOp> {
     rewriter.create<func::CallOp>(loc, "nnc_all_reduce", TypeRange{},
                                   ValueRange{ptr, size});
     Value result = rewriter.create<bufferization::ToTensorOp>(
-        loc, RankedTensorType::get({n}, type.getElementType()), buf,
+        loc, flatType, buf,
         /*restrict=*/true, /*writable=*/true);
-    if (type.getRank() == 1) {
-      rewriter.replaceOp(op, result);
-    } else if (type.getRank() == 0) {
-      rewriter.replaceOpWithNewOp<tensor::CollapseShapeOp>(
-          op, type, result, ArrayRef<ReassociationIndices>{});
-    } else {
-      ReassociationIndices all;
-      for (int64_t d = 0; d < type.getRank(); ++d)
-        all.push_back(d);
-      rewriter.replaceOpWithNewOp<tensor::ExpandShapeOp>(
-          op, type, result, ArrayRef<ReassociationIndices>{all});
-    }
+    if (rank == 0)
+      result =
+          rewriter.create<tensor::CollapseShapeOp>(loc, type, result, groups);
+    else if (rank > 1)
+      result =
+          rewriter.create<tensor::ExpandShapeOp>(loc, type, result, groups);
+    rewriter.replaceOp(op, result);
     return success();
   }
 };
