@@ -223,9 +223,19 @@ CheckpointMeta loadCheckpoint(const std::string &path, const ModelDesc &d,
     meta.labels = num("labels");
   }
 
+  // `nnc import` writes parameters and buffers only ("optimizer_state":
+  // "none"): the optimizer starts afresh, its state at zeros.
+  auto opt = it->find("optimizer_state");
+  const bool freshOptimizer =
+      opt != it->end() && opt->is_string() && *opt == "none";
   std::map<std::string, const Slot *> want;
-  for (const Slot *s : d.persistent())
-    want[s->name] = s;
+  std::vector<const Slot *> zeroed;
+  for (const Slot *s : d.persistent()) {
+    if (freshOptimizer && s->role == "state")
+      zeroed.push_back(s);
+    else
+      want[s->name] = s;
+  }
   std::vector<std::pair<uint64_t, uint64_t>> ranges;
   std::vector<std::pair<const Slot *, uint64_t>> copies;
   for (auto &[name, t] : header.items()) {
@@ -286,6 +296,8 @@ CheckpointMeta loadCheckpoint(const std::string &path, const ModelDesc &d,
                " bytes after the last tensor");
   for (auto [s, b] : copies)
     std::memcpy(arena.at(*s), file.data() + 8 + n + b, s->bytes());
+  for (const Slot *s : zeroed)
+    std::memset(arena.at(*s), 0, s->bytes());
   return meta;
 }
 

@@ -12,6 +12,8 @@
 // and the epoch's running sums ("loss_sum" and "train_seconds" as C99 hex
 // floats, so they round-trip exactly; "samples", "correct", "labels"), so a
 // resumed run prints the same epoch line and ends with the same bits.
+// A checkpoint written by `nnc import` holds "optimizer_state": "none" and
+// no optimizer state: loading it sets that state to zeros.
 //
 //===----------------------------------------------------------------------===//
 #ifndef NNRT_CHECKPOINT_H

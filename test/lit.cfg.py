@@ -7,7 +7,7 @@ import lit.formats
 config.name = "nnc"
 config.test_format = lit.formats.ShTest(not lit_config.useValgrind)
 config.suffixes = [".nn", ".mlir", ".test"]
-config.excludes = ["Inputs", "Unit", "fuzz", "CMakeLists.txt", "lit.cfg.py"]  # fuzz: run.sh runs its inputs
+config.excludes = ["Inputs", "Unit", "fuzz", "ort", "CMakeLists.txt", "lit.cfg.py"]  # fuzz: run.sh runs its inputs
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.nnc_obj_root, "test")
 
@@ -31,4 +31,6 @@ config.substitutions.append(("%mpirun", "mpirun --allow-run-as-root --oversubscr
 config.substitutions.append(("%src", config.nnc_src_root))
 config.substitutions.append(("%examples", os.path.join(config.nnc_src_root, "examples")))
 config.substitutions.append(("%stdlib", os.path.join(config.nnc_src_root, "stdlib")))
+# ONNX Runtime (the npm package onnxruntime-node in test/Export/ort, installed by .ci/setup) on an exported model.
+config.substitutions.append(("%ort", "node " + os.path.join(config.nnc_src_root, "test", "Export", "ort", "run.js")))
 config.substitutions.append(("%datadir", "/usr/share/datasets/fashion-mnist"))

@@ -7,6 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "nnc/Driver.h"
+#include "nnc/Export.h"
 #include "nnc/Frontend.h"
 
 #include <cstring>
@@ -31,6 +32,14 @@ usage:
                                  parse and analyse; report all errors;
                                  optionally print the analysed program
   nnc summary FILE [--json]      per-layer output shapes, weights, biases, MACs
+  nnc export FILE --load CKPT -o model.onnx
+                                 the trained model's inference graph as ONNX
+  nnc export FILE --load CKPT --pytorch -o DIR
+                                 DIR/model.py (an nn.Module) and
+                                 DIR/model.safetensors (PyTorch's layouts)
+  nnc import FILE --pytorch STATE.safetensors -o CKPT
+                                 a PyTorch state dict as an nnc checkpoint
+                                 (`./OUT train --resume CKPT` fine-tunes it)
   nnc --help
 
 build:
@@ -77,7 +86,7 @@ and a caret; the exit status is 1 if there was any error.
 namespace {
 
 struct Args {
-  std::string command, file, output, emit, runtimeLib;
+  std::string command, file, output, emit, runtimeLib, load, pytorch;
   std::string stdlib = NNC_STDLIB_DIR;
   std::vector<std::string> negateGrad; ///< --testing-negate-grad
   int64_t batch = 0, seqLen = 0;
@@ -122,10 +131,18 @@ int parseArgs(int argc, char **argv, Args &a) {
     } else if (a.command.empty() && s[0] != '-') {
       a.command = s;
       if (a.command != "build" && a.command != "check" &&
-          a.command != "summary")
+          a.command != "summary" && a.command != "export" &&
+          a.command != "import")
         return usageError("unknown command '" + s +
-                          "' (expected build, check or summary)");
-    } else if (value("-o", a.output) && a.command == "build") {
+                          "' (expected build, check, summary, export or "
+                          "import)");
+    } else if (value("-o", a.output) &&
+               (a.command == "build" || a.command == "export" ||
+                a.command == "import")) {
+    } else if (value("--load", a.load) && a.command == "export") {
+    } else if (s == "--pytorch" && a.command == "export") {
+      a.pytorch = "yes";
+    } else if (value("--pytorch", a.pytorch) && a.command == "import") {
     } else if (value("--emit", a.emit) && a.command == "build") {
     } else if (value("--runtime-lib", a.runtimeLib) && a.command == "build") {
     } else if (value("--testing-negate-grad", v) && a.command == "build") {
@@ -167,6 +184,10 @@ int parseArgs(int argc, char **argv, Args &a) {
     return usageError("no command given");
   if (a.file.empty())
     return usageError("no input file given");
+  if (a.command == "export" && (a.load.empty() || a.output.empty()))
+    return usageError("'nnc export' needs --load CKPT and -o OUT");
+  if (a.command == "import" && (a.pytorch.empty() || a.output.empty()))
+    return usageError("'nnc import' needs --pytorch STATE and -o CKPT");
   return -1;
 }
 
@@ -210,6 +231,16 @@ int run(int argc, char **argv) {
   if (a.command == "summary") {
     printSummary(prog, std::cout, a.json);
     return 0;
+  }
+  if (a.command == "import")
+    return importPyTorch(prog, a.pytorch, a.output, diags) ? 0 : 1;
+  if (a.command == "export") {
+    TensorFile weights;
+    if (!loadWeights(prog, a.load, weights, diags))
+      return 1;
+    bool ok = a.pytorch.empty() ? exportOnnx(prog, weights, a.output, diags)
+                                : exportPyTorch(prog, weights, a.output, diags);
+    return ok ? 0 : 1;
   }
   prog.train.gradNorms = a.gradNorms;
   prog.train.checkNumerics = a.checkNumerics;
