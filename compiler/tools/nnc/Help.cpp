@@ -90,7 +90,9 @@ std::string nnc::cli::commandList() {
   std::string s;
   const auto &all = commands();
   for (size_t i = 0; i < all.size(); ++i)
-    s += std::string(i == 0 ? "" : i + 1 == all.size() ? " or " : ", ") +
+    s += std::string(i == 0                ? ""
+                     : i + 1 == all.size() ? " or "
+                                           : ", ") +
          all[i].name;
   return s;
 }

@@ -1,4 +1,4 @@
-//===- Help.h - nnc's help texts ---------------------------------*- C++ -*-===//
+//===- Help.h - nnc's help texts --------------------------------*- C++ -*-===//
 //
 // One row per subcommand (usage, one-line summary, options); `nnc --help`
 // prints them all, `nnc help CMD` and `nnc CMD --help` one. A new

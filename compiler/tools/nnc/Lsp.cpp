@@ -163,7 +163,8 @@ private:
   bool initialized = false, shutDown = false;
 
   void send(const json &message) {
-    std::string s = message.dump(-1, ' ', false, json::error_handler_t::replace);
+    std::string s =
+        message.dump(-1, ' ', false, json::error_handler_t::replace);
     out << "Content-Length: " << s.size() << "\r\n\r\n" << s;
     out.flush();
   }
@@ -182,8 +183,8 @@ private:
 };
 
 void Server::update(const std::string &uri, const std::string &text) {
-  auto doc = std::make_unique<Document>(uriToPath(uri), text,
-                                        options.stdlibDir, options.seqLen);
+  auto doc = std::make_unique<Document>(uriToPath(uri), text, options.stdlibDir,
+                                        options.seqLen);
   json diagnostics = json::array();
   for (const Diagnostic &d : doc->diagnostics())
     diagnostics.push_back({{"range", toJson(d.range)},

@@ -1,4 +1,4 @@
-//===- Lsp.h - `nnc lsp`: the language server --------------------*- C++ -*-===//
+//===- Lsp.h - `nnc lsp`: the language server -------------------*- C++ -*-===//
 //
 // A Language Server Protocol server over a byte stream (stdin/stdout):
 // JSON-RPC 2.0 messages framed by `Content-Length` headers. It keeps the open

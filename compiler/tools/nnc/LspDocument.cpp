@@ -1,4 +1,4 @@
-//===- LspDocument.cpp - One .nn buffer analysed for `nnc lsp` -------------===//
+//===- LspDocument.cpp - One .nn buffer analysed for `nnc lsp` ------------===//
 //
 // Runs the frontend on the buffer (errors into a Diagnostics whose printed
 // text is dropped; its entries become LSP diagnostics) and answers hover and
@@ -231,10 +231,10 @@ std::string Document::modelHover(const ast::Model &m) const {
     biases += rows[i].biases;
     macs += rows[i].macs;
   }
-  return "```\n" + s + "\n```\nparameters: " + std::to_string(weights + biases) +
-         " (" + std::to_string(weights) + " weights + " +
-         std::to_string(biases) + " biases); MACs per sample: " +
-         std::to_string(macs);
+  return "```\n" + s +
+         "\n```\nparameters: " + std::to_string(weights + biases) + " (" +
+         std::to_string(weights) + " weights + " + std::to_string(biases) +
+         " biases); MACs per sample: " + std::to_string(macs);
 }
 
 static std::string shapeText(const std::vector<int64_t> &dims) {

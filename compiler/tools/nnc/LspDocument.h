@@ -1,4 +1,4 @@
-//===- LspDocument.h - One .nn buffer analysed for `nnc lsp` ---------------===//
+//===- LspDocument.h - One .nn buffer analysed for `nnc lsp` ----*- C++ -*-===//
 //
 // An open document of the language server: its text is parsed and analysed
 // (imports resolved relative to its path, then in the stdlib dir) as

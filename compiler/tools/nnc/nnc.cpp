@@ -134,10 +134,10 @@ int parseArgs(int argc, char **argv, Args &a) {
     } else if (s == "--json" && a.command == "summary") {
       a.json = true;
     } else if (s.size() > 1 && s[0] == '-') {
-      return usageError("unknown option '" + s + "'" +
-                            (a.command.empty() ? ""
-                                               : " for 'nnc " + a.command + "'"),
-                        a.command);
+      return usageError(
+          "unknown option '" + s + "'" +
+              (a.command.empty() ? "" : " for 'nnc " + a.command + "'"),
+          a.command);
     } else if (a.file.empty() && !a.command.empty() &&
                cli::findCommand(a.command)->takesFile) {
       a.file = s;
