@@ -115,6 +115,7 @@ bool Sema::number(const ast::Expr &e, double &out) {
       out = (double)seqLen;
       return true;
     }
+    note(e.loc, e.text, it->second);
     if (it->second.list)
       return false;
     out = it->second.values[0];
@@ -169,6 +170,7 @@ bool Sema::intList(const ast::Expr &e, const std::string &what, int64_t min,
     }
   } else if (e.kind == ast::Expr::Name && constScope &&
              constScope->consts.count(e.text)) {
+    note(e.loc, e.text, constScope->consts.at(e.text));
     for (double c : constScope->consts.at(e.text).values)
       elems.push_back({c, e.loc});
   } else if (number(e, v)) {

@@ -17,8 +17,10 @@ std::optional<Const> Sema::constantArg(const ast::Expr &e) {
   if (number(e, v))
     return Const{{v}, false};
   if (e.kind == ast::Expr::Name && constScope &&
-      constScope->consts.count(e.text))
+      constScope->consts.count(e.text)) {
+    note(e.loc, e.text, constScope->consts.at(e.text));
     return constScope->consts.at(e.text);
+  }
   if (e.kind != ast::Expr::Tensor || e.args.empty())
     return std::nullopt;
   Const c{{}, true};

@@ -31,6 +31,14 @@ train Net {
   loss = cross_entropy(Net(x), y)
   optimizer = sgd(lr=0.1)
 }
+
+block Wide(x, c) {
+  return relu(dense(x, c * 2))
+}
+
+model UsesWide(x: f32[B, 4]) -> f32[B, 6] {
+  return Wide(x, 3)
+}
 """
 
 c = Client([nnc, "lsp"])
@@ -95,6 +103,7 @@ hover("conv2d")
 hover("Net", occurrence=1)           # the model named by the train section
 hover("Residual")               # a block instance's layers
 hover("32")                          # a number: nothing
+hover("c * 2")                       # a block's number argument
 definition("Net", occurrence=2)      # Net(x) in the loss
 definition("Residual")          # into the stdlib
 definition("h, 10")                  # a local name: its first binding
