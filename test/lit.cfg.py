@@ -21,6 +21,10 @@ for var in ["HOME", "TMPDIR", "CCACHE_DIR", "ASAN_OPTIONS", "UBSAN_OPTIONS", "LS
 # A -DNNC_SANITIZE=ON build: tests that measure speed say "UNSUPPORTED: asan" (instrumentation slows them).
 if getattr(config, "nnc_sanitize", "OFF").upper() in ("ON", "1", "TRUE", "YES"):
     config.available_features.add("asan")
+# Editor tests (test/Editors) that need the editor: "REQUIRES: vim".
+import shutil
+if shutil.which("vim"):
+    config.available_features.add("vim")
 
 config.substitutions.append(("%nnc", os.path.join(config.nnc_tools_dir, "nnc")))
 config.substitutions.append(("%fake-model", os.path.join(config.nnc_tools_dir, "nnrt-fake-model")))

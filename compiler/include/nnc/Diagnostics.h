@@ -20,6 +20,7 @@
 #include <set>
 #include <string>
 #include <tuple>
+#include <vector>
 
 namespace nnc {
 
@@ -42,6 +43,14 @@ public:
   /// Reports an error that has no source position: `error: message`.
   void error(const std::string &message);
 
+  /// An error as reported: its position (line 0 if it has none) and message.
+  struct Entry {
+    Loc loc;
+    std::string message;
+  };
+  /// Every error printed so far, in order (for `nnc lsp`'s diagnostics).
+  const std::vector<Entry> &entries() const { return reported; }
+
   int errorCount() const { return numErrors; }
   bool hasErrors() const { return numErrors > 0; }
 
@@ -49,6 +58,7 @@ private:
   std::ostream &os;
   std::map<std::string, std::string> sources;
   std::set<std::tuple<std::string, int, int, std::string>> seen;
+  std::vector<Entry> reported;
   int numErrors = 0;
 };
 

@@ -17,6 +17,7 @@
 #include <memory>
 #include <ostream>
 #include <string>
+#include <vector>
 
 namespace nnc {
 
@@ -30,12 +31,32 @@ std::unique_ptr<ast::Module> parseModule(const std::string &path,
                                          const std::string &stdlibDir,
                                          Diagnostics &diags);
 
+/// parseModule of a file whose text is `text` (an editor's unsaved buffer):
+/// `path` names it in errors and locates its imports.
+std::unique_ptr<ast::Module> parseModuleText(const std::string &path,
+                                             const std::string &text,
+                                             const std::string &stdlibDir,
+                                             Diagnostics &diags);
+
+/// A name where it is bound or used, with what sema knows of it: `type` is
+/// its tensor type (`f32[B,14,14,32]`) or, for a compile-time number or list
+/// (a block's `c1`), `= 64`. A model or block call is recorded at its callee
+/// with its result type and its instance's parameter count
+/// (`f32[B,10]; parameters: 4640 (Net.Res1/*)`). A name in a model that is
+/// inlined several times is recorded once per distinct type.
+struct NameInfo {
+  Loc loc; ///< the binding or use (for `param W: ...`, the word `param`)
+  std::string name;
+  std::string type;
+};
+
 /// Semantic analysis of a parsed module into `prog`. `seqLen` is the
 /// sequence length T (`--seq-len`; 0: the train section's data gives it, if
 /// it fixes it). Returns false if any error was reported (prog is then
 /// incomplete).
+/// With `names`, every name's type is recorded there (`nnc lsp`'s hover).
 bool analyze(const ast::Module &module, Program &prog, Diagnostics &diags,
-             int64_t seqLen = 0);
+             int64_t seqLen = 0, std::vector<NameInfo> *names = nullptr);
 
 /// `f32[B,784]`, `i32[B]`, `f32[]` (scalar).
 std::string formatType(const TensorType &type);

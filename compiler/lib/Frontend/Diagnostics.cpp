@@ -76,8 +76,9 @@ void Diagnostics::error(const Loc &loc, const std::string &message) {
       os << loc.file << ": error: too many errors, not reporting more\n";
     return;
   }
+  reported.push_back({loc, escape(message, true)});
   os << loc.file << ":" << loc.line << ":" << loc.col
-     << ": error: " << escape(message, true) << "\n";
+     << ": error: " << reported.back().message << "\n";
   auto it = sources.find(loc.file);
   if (it == sources.end() || loc.line <= 0)
     return;
@@ -112,6 +113,8 @@ void Diagnostics::error(const Loc &loc, const std::string &message) {
 
 void Diagnostics::error(const std::string &message) {
   ++numErrors;
-  if (numErrors <= kMaxErrors)
-    os << "error: " << escape(message, true) << "\n";
+  if (numErrors > kMaxErrors)
+    return;
+  reported.push_back({Loc{}, escape(message, true)});
+  os << "error: " << reported.back().message << "\n";
 }

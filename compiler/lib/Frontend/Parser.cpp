@@ -460,6 +460,13 @@ std::unique_ptr<ast::Module> nnc::parseModule(const std::string &path,
                                   : "no such file or directory"));
     return nullptr;
   }
+  return parseModuleText(path, text, stdlibDir, diags);
+}
+
+std::unique_ptr<ast::Module> nnc::parseModuleText(const std::string &path,
+                                                  const std::string &text,
+                                                  const std::string &stdlibDir,
+                                                  Diagnostics &diags) {
   diags.addSource(path, text);
   auto module = std::make_unique<ast::Module>();
   auto main = parseText(path, text, diags);

@@ -115,6 +115,7 @@ bool Sema::number(const ast::Expr &e, double &out) {
       out = (double)seqLen;
       return true;
     }
+    note(e.loc, e.text, it->second);
     if (it->second.list)
       return false;
     out = it->second.values[0];
@@ -169,6 +170,7 @@ bool Sema::intList(const ast::Expr &e, const std::string &what, int64_t min,
     }
   } else if (e.kind == ast::Expr::Name && constScope &&
              constScope->consts.count(e.text)) {
+    note(e.loc, e.text, constScope->consts.at(e.text));
     for (double c : constScope->consts.at(e.text).values)
       elems.push_back({c, e.loc});
   } else if (number(e, v)) {
@@ -349,6 +351,28 @@ bool Sema::init(const ast::Expr &e, const std::vector<int64_t> &shape,
   return true;
 }
 
+void Sema::note(const Loc &loc, const std::string &name, const Value &v) {
+  if (!names || !v.ok() || loc.line <= 0)
+    return;
+  std::string type = formatType(v.type);
+  if (namesSeen.insert({loc.file, loc.line, loc.col, type}).second)
+    names->push_back({loc, name, type});
+}
+
+void Sema::note(const Loc &loc, const std::string &name, const Const &c) {
+  if (!names || loc.line <= 0)
+    return;
+  std::string text;
+  for (double d : c.values) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%g", d);
+    text += (text.empty() ? "" : ", ") + std::string(buf);
+  }
+  std::string type = c.list ? "= [" + text + "]" : "= " + text;
+  if (namesSeen.insert({loc.file, loc.line, loc.col, type}).second)
+    names->push_back({loc, name, type});
+}
+
 } // namespace nnc::sema
 
 /// Program::step: the trained model analysed again with T = 1, for a model
@@ -444,9 +468,11 @@ static void analyzeDecodeStep(const ast::Module &module, Program &prog,
 }
 
 bool nnc::analyze(const ast::Module &module, Program &prog, Diagnostics &diags,
-                  int64_t seqLen) {
+                  int64_t seqLen, std::vector<NameInfo> *names) {
   int before = diags.errorCount();
-  sema::Sema(module, diags, seqLen).run(prog);
+  sema::Sema sema(module, diags, seqLen);
+  sema.recordNames(names);
+  sema.run(prog);
   bool carried = false;
   for (const Param &r : prog.buffers)
     carried |= r.carried;

@@ -23,6 +23,7 @@
 #include <map>
 #include <optional>
 #include <set>
+#include <tuple>
 
 namespace nnc::sema {
 
@@ -234,8 +235,22 @@ public:
         onlyModel(std::move(onlyModel)) {}
 
   void run(Program &prog);
+  /// Record every name's type in `out` (nnc::analyze's `names`).
+  void recordNames(std::vector<NameInfo> *out) { names = out; }
 
 private:
+  std::vector<NameInfo> *names = nullptr;
+  std::set<std::tuple<std::string, int, int, std::string>> namesSeen;
+  /// Records `name` at `loc` with v's type (if v is valid) in `names`.
+  void note(const Loc &loc, const std::string &name, const Value &v);
+  void note(const Loc &loc, const std::string &name, const Const &c);
+  /// scope.bind(name, v), noting the binding at `loc`.
+  template <typename V>
+  void bindAt(Scope &scope, const Loc &loc, const std::string &name, V v) {
+    note(loc, name, v);
+    scope.bind(name, std::move(v));
+  }
+
   const ast::Module &module;
   Diagnostics &diags;
   std::map<std::string, const ast::Model *> models;

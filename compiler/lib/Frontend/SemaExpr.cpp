@@ -33,10 +33,13 @@ Value Sema::expr(const ast::Expr &e, Scope &scope) {
     return {};
   case ast::Expr::Name: {
     auto it = scope.names.find(e.text);
-    if (it != scope.names.end())
+    if (it != scope.names.end()) {
+      note(e.loc, e.text, it->second);
       return local(it->second);
+    }
     auto c = scope.consts.find(e.text);
     if (c != scope.consts.end()) { // a number or list used as a tensor
+      note(e.loc, e.text, c->second);
       TensorType t{ElemType::F32, {}};
       if (c->second.list)
         t.dims = {(int64_t)c->second.values.size()};

@@ -17,8 +17,10 @@ std::optional<Const> Sema::constantArg(const ast::Expr &e) {
   if (number(e, v))
     return Const{{v}, false};
   if (e.kind == ast::Expr::Name && constScope &&
-      constScope->consts.count(e.text))
+      constScope->consts.count(e.text)) {
+    note(e.loc, e.text, constScope->consts.at(e.text));
     return constScope->consts.at(e.text);
+  }
   if (e.kind != ast::Expr::Tensor || e.args.empty())
     return std::nullopt;
   Const c{{}, true};
@@ -120,9 +122,9 @@ Value Sema::inlineModel(const ast::Model &m, const std::vector<Actual> &args,
     if (scope.names.count(a.name) || scope.consts.count(a.name))
       error(a.loc, "duplicate argument '" + a.name + "'");
     if (args[i].constant)
-      scope.bind(a.name, *args[i].constant);
+      bindAt(scope, a.loc, a.name, *args[i].constant);
     else
-      scope.bind(a.name, args[i].value);
+      bindAt(scope, a.loc, a.name, args[i].value);
   }
   callStack.push_back(&m);
   const Scope *savedConsts = constScope;
@@ -135,6 +137,17 @@ Value Sema::inlineModel(const ast::Model &m, const std::vector<Actual> &args,
   moreResults.clear();
   constScope = savedConsts;
   callStack.pop_back();
+  if (names && caller && result.ok()) {
+    // For hover: the call's result type and its instance's parameters.
+    int64_t count = 0;
+    for (const Param &p : prog->params)
+      if (p.name.rfind(scope.paramPrefix, 0) == 0)
+        count += product(p.shape);
+    names->push_back({callLoc, m.name,
+                      formatType(result.type) +
+                          "; parameters: " + std::to_string(count) + " (" +
+                          scope.paramPrefix + "*)"});
+  }
   const char *what = m.isBlock ? "block '" : "model '";
   if (!ret) {
     error(m.loc, what + m.name + "' has no return statement");
@@ -219,7 +232,7 @@ void Sema::stmts(const std::vector<ast::Stmt> &body, Scope &scope,
       int p = getParam(scope.paramPrefix + s.name, t.dims, in, s.loc, "param");
       if (p < 0)
         break;
-      scope.bind(s.name, paramValue(p));
+      bindAt(scope, s.loc, s.name, paramValue(p));
       bool bias = t.dims.size() == 1;
       addRow(scope, "param", s.loc, t, bias ? -1 : p, bias ? p : -1, 0, s.name);
       break;
@@ -230,9 +243,9 @@ void Sema::stmts(const std::vector<ast::Stmt> &body, Scope &scope,
       if (!s.more.empty())
         destructure(s.name, s.more, *s.value, s.loc, scope);
       else if (number(*s.value, v))
-        scope.bind(s.name, Const{{v}, false});
+        bindAt(scope, s.loc, s.name, Const{{v}, false});
       else
-        scope.bind(s.name, expr(*s.value, scope));
+        bindAt(scope, s.loc, s.name, expr(*s.value, scope));
       break;
     }
     case ast::Stmt::Return:

@@ -199,7 +199,7 @@ void Sema::scan(const ast::Stmt &s, Scope &scope) {
   Value t = input(0, TensorType{ElemType::F32, {}}, index ? index->loc : s.loc);
   frame.t = t.node;
   if (index)
-    inner.bind(index->name, t);
+    bindAt(inner, index->loc, index->name, t);
   std::vector<const ast::Binding *> seqItems;
   for (const ast::Binding &item : s.items)
     if (&item != index)
@@ -207,11 +207,12 @@ void Sema::scan(const ast::Stmt &s, Scope &scope) {
   for (size_t i = 0; i < seqs.size(); ++i) {
     TensorType slice = seqs[i].type;
     slice.dims.erase(slice.dims.begin() + 1);
-    inner.bind(seqItems[i]->name, input(1 + (int)i, slice, seqItems[i]->loc));
+    bindAt(inner, seqItems[i]->loc, seqItems[i]->name,
+           input(1 + (int)i, slice, seqItems[i]->loc));
   }
   for (size_t j = 0; j < inits.size(); ++j)
-    inner.bind(s.states[j].name, input(1 + (int)(seqs.size() + j),
-                                       inits[j].type, s.states[j].loc));
+    bindAt(inner, s.states[j].loc, s.states[j].name,
+           input(1 + (int)(seqs.size() + j), inits[j].type, s.states[j].loc));
   size_t firstRow = prog->layers.size();
   const ast::Stmt *ret = nullptr;
   Value unused;
@@ -278,7 +279,7 @@ void Sema::scan(const ast::Stmt &s, Scope &scope) {
     const ast::Binding &b =
         state ? s.states[k - s.targets.size()] : s.targets[k];
     graph->nodes[results[k].node].loc = b.loc;
-    scope.bind(b.name, results[k]);
+    bindAt(scope, b.loc, b.name, results[k]);
   }
 
   // Summary: a `scan` row heads the body's rows, which count every step.

@@ -18,9 +18,10 @@ void Sema::destructure(const std::string &first,
                        const std::vector<ast::Binding> &more,
                        const ast::Expr &e, const Loc &loc, Scope &scope) {
   auto bindAll = [&](const std::vector<Value> &vs) {
-    scope.bind(first, vs.empty() ? Value{} : vs[0]);
+    bindAt(scope, loc, first, vs.empty() ? Value{} : vs[0]);
     for (size_t i = 0; i < more.size(); ++i)
-      scope.bind(more[i].name, i + 1 < vs.size() ? vs[i + 1] : Value{});
+      bindAt(scope, more[i].loc, more[i].name,
+             i + 1 < vs.size() ? vs[i + 1] : Value{});
   };
   auto m = models.find(e.text);
   bool recurrentCall = e.kind == ast::Expr::Call &&
@@ -76,7 +77,7 @@ bool Sema::useBinding(const std::string &name, Scope &scope) {
     return true;
   }
   if (s.more.empty())
-    scope.bind(s.key, expr(*s.value, scope));
+    bindAt(scope, s.loc, s.key, expr(*s.value, scope));
   else
     destructure(s.key, s.more, *s.value, s.loc, scope);
   bindingsInProgress.erase(s.key);

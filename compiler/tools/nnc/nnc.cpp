@@ -1,14 +1,20 @@
 //===- nnc.cpp - The nnc command-line compiler ----------------------------===//
 //
-// `nnc build|check|summary FILE ...`: runs the frontend (parse, analyse) and
+// `nnc build|check|summary|export|import FILE ...`: runs the frontend (parse, analyse) and
 // then, for `build`, hands the Program to the back end (nnc::buildProgram in
 // NNCDriver), which prints the stage named by --emit or links an executable.
-// Every error is reported in the house format and gives exit status 1.
+// `nnc lsp` serves editors (Lsp.h); `nnc help [CMD]`, `nnc CMD --help` and
+// `nnc --version` print help (Help.h) and versions. Every error is reported
+// in the house format and gives exit status 1.
 //
 //===----------------------------------------------------------------------===//
+#include "Help.h"
+#include "Lsp.h"
 #include "nnc/Driver.h"
 #include "nnc/Export.h"
 #include "nnc/Frontend.h"
+
+#include "llvm/Config/llvm-config.h"
 
 #include <cstring>
 #include <filesystem>
@@ -22,66 +28,9 @@ namespace fs = std::filesystem;
 #define NNC_STDLIB_DIR "/work/main/stdlib"
 #endif
 
-static const char *kHelp =
-    R"(nnc - compile neural-network model files (.nn) to native training binaries
-
-usage:
-  nnc build FILE [-o OUT] [--emit=STAGE] [--batch N] [--runtime-lib PATH]
-            [--grad-norms] [--check-numerics] [--distributed N] [--time]
-  nnc check FILE [--print-program]
-                                 parse and analyse; report all errors;
-                                 optionally print the analysed program
-  nnc summary FILE [--json]      per-layer output shapes, weights, biases, MACs
-  nnc export FILE --load CKPT -o model.onnx
-                                 the trained model's inference graph as ONNX
-  nnc export FILE --load CKPT --pytorch -o DIR
-                                 DIR/model.py (an nn.Module) and
-                                 DIR/model.safetensors (PyTorch's layouts)
-  nnc import FILE --pytorch STATE.safetensors -o CKPT
-                                 a PyTorch state dict as an nnc checkpoint
-                                 (`./OUT train --resume CKPT` fine-tunes it)
-  nnc --help
-
-build:
-  -o OUT             the executable to write (default: FILE without .nn, in
-                     the current directory)
-  --emit=STAGE       print a stage to stdout instead of linking; STAGE is one of
-                       ast      the AST, every node with file:line:col
-                       nn       the nn dialect module from MLIRGen
-                       grad     after autodiff (train_step has a body)
-                       linalg   after lowering to linalg/tensor/arith/math
-                       vector   after tiling and vectorization
-                       llvm     the LLVM dialect
-                       llvm-ir  LLVM IR
-                       asm      host assembly
-  --batch N          compiled batch size (default: the train section's batch)
-  --runtime-lib PATH libnnrt.a to link (default: <dir of nnc>/../lib/libnnrt.a)
-  --grad-norms       also compile the train step that reports gradient norms,
-                     for `./OUT train --grad-norms` (per parameter, and per
-                     time step for every scan state: vanishing gradients)
-  --check-numerics   also compile a train step that checks every value it
-                     computes; `./OUT train` then stops at the first op whose
-                     result is NaN or infinite, named with its file:line:col
-  --distributed N    data-parallel training on N MPI ranks: `mpirun -np N
-                     ./OUT train` splits every batch B into N parts of B / N
-                     rows and combines the gradients (needs Open MPI)
-  --time, -v         print each stage's wall time and peak memory to stderr
-                     (machine code: merge identical kernels, then O3 and
-                     code generation of the parts on every hardware thread)
-  --testing-negate-grad=P
-                     testing only: negate parameter P's gradient (e.g.
-                     dense1.bias; repeatable), a wrong gradient on purpose so
-                     tests can show that `./OUT gradcheck` catches it
-
-common:
-  --stdlib DIR       where `import "x.nn"` looks after the importing file's
-                     directory (default: the source tree's stdlib/)
-  --seq-len N        the sequence length T of types such as f32[B, T, 8]
-                     (default: what the train section's data fixes)
-
-Errors are printed as file:line:col: error: message, with the source line
-and a caret; the exit status is 1 if there was any error.
-)";
+#ifndef NNC_VERSION
+#define NNC_VERSION "unknown"
+#endif
 
 namespace {
 
@@ -95,9 +44,27 @@ struct Args {
   int64_t ranks = 0;
 };
 
-int usageError(const std::string &msg) {
-  std::cerr << "nnc: error: " << msg << "\n(run 'nnc --help' for usage)\n";
+int usageError(const std::string &msg, const std::string &command = "") {
+  std::cerr << "nnc: error: " << msg << "\n(run 'nnc "
+            << (command.empty() ? "" : command + " ") << "--help' for usage)\n";
   return 1;
+}
+
+/// `nnc help [CMD]`.
+int help(int argc, char **argv) {
+  if (argc == 2) {
+    std::cout << cli::overview();
+    return 0;
+  }
+  if (argc > 3)
+    return usageError("'nnc help' takes one command, got '" +
+                      std::string(argv[3]) + "' too");
+  const cli::Command *c = cli::findCommand(argv[2]);
+  if (!c)
+    return usageError("unknown command '" + std::string(argv[2]) +
+                      "' (expected " + cli::commandList() + ")");
+  std::cout << cli::commandHelp(*c);
+  return 0;
 }
 
 /// `v` as an integer in [1, max]; 0 if it is not one.
@@ -111,6 +78,8 @@ int64_t positive(const std::string &v, int64_t max) {
 int parseArgs(int argc, char **argv, Args &a) {
   if (argc < 2)
     return usageError("no command given");
+  if (std::strcmp(argv[1], "help") == 0)
+    return help(argc, argv);
   for (int i = 1; i < argc; ++i) {
     std::string s = argv[i];
     auto value = [&](const std::string &flag, std::string &out) {
@@ -126,16 +95,17 @@ int parseArgs(int argc, char **argv, Args &a) {
     };
     std::string v;
     if (s == "--help" || s == "-h") {
-      std::cout << kHelp;
+      const cli::Command *c = cli::findCommand(a.command);
+      std::cout << (c ? cli::commandHelp(*c) : cli::overview());
       return 0;
-    } else if (a.command.empty() && s[0] != '-') {
+    } else if (s == "--version" && a.command.empty()) {
+      std::cout << "nnc " NNC_VERSION " (LLVM " LLVM_VERSION_STRING ")\n";
+      return 0;
+    } else if (a.command.empty() && !s.empty() && s[0] != '-') {
       a.command = s;
-      if (a.command != "build" && a.command != "check" &&
-          a.command != "summary" && a.command != "export" &&
-          a.command != "import")
-        return usageError("unknown command '" + s +
-                          "' (expected build, check, summary, export or "
-                          "import)");
+      if (!cli::findCommand(a.command))
+        return usageError("unknown command '" + s + "' (expected " +
+                          cli::commandList() + ")");
     } else if (value("-o", a.output) &&
                (a.command == "build" || a.command == "export" ||
                 a.command == "import")) {
@@ -170,24 +140,27 @@ int parseArgs(int argc, char **argv, Args &a) {
       a.printProgram = true;
     } else if (s == "--json" && a.command == "summary") {
       a.json = true;
-    } else if (s[0] == '-' && s.size() > 1) {
+    } else if (s.size() > 1 && s[0] == '-') {
       return usageError(
           "unknown option '" + s + "'" +
-          (a.command.empty() ? "" : " for 'nnc " + a.command + "'"));
-    } else if (a.file.empty() && !a.command.empty()) {
+              (a.command.empty() ? "" : " for 'nnc " + a.command + "'"),
+          a.command);
+    } else if (a.file.empty() && !a.command.empty() &&
+               cli::findCommand(a.command)->takesFile) {
       a.file = s;
     } else {
-      return usageError("unexpected argument '" + s + "'");
+      return usageError("unexpected argument '" + s + "'", a.command);
     }
   }
   if (a.command.empty())
     return usageError("no command given");
-  if (a.file.empty())
-    return usageError("no input file given");
+  if (a.file.empty() && cli::findCommand(a.command)->takesFile)
+    return usageError("no input file given", a.command);
   if (a.command == "export" && (a.load.empty() || a.output.empty()))
-    return usageError("'nnc export' needs --load CKPT and -o OUT");
+    return usageError("'nnc export' needs --load CKPT and -o OUT", a.command);
   if (a.command == "import" && (a.pytorch.empty() || a.output.empty()))
-    return usageError("'nnc import' needs --pytorch STATE and -o CKPT");
+    return usageError("'nnc import' needs --pytorch STATE and -o CKPT",
+                      a.command);
   return -1;
 }
 
@@ -206,6 +179,12 @@ int run(int argc, char **argv) {
     return usageError("unknown --emit value '" + a.emit +
                       "' (expected ast, nn, grad, linalg, vector, llvm, "
                       "llvm-ir or asm)");
+
+  if (a.command == "lsp") {
+    std::ios::sync_with_stdio(false);
+    return lsp::serve(std::cin, std::cout, std::cerr,
+                      {a.stdlib, a.seqLen, NNC_VERSION});
+  }
 
   StageTimer timer;
   timer.enabled = a.time;

@@ -1,0 +1,2 @@
+" .nn files are nnc model files.
+autocmd BufRead,BufNewFile *.nn setfiletype nn
