@@ -16,6 +16,7 @@
 #include "Init.h"
 #include "Sample.h"
 #include "Seq2Seq.h"
+#include "Tune.h"
 #include "Words.h"
 
 #include <algorithm>
@@ -30,6 +31,7 @@
 #include <map>
 #include <set>
 #include <sstream>
+#include <unistd.h>
 
 namespace nnrt {
 
@@ -122,7 +124,10 @@ const std::map<std::string, std::set<std::string>> kFlags = {
     {"train",
      {"epochs", "batch", "lr", "seed", "data", "limit-batches", "metrics",
       "save", "save-every", "resume", "threads", "grad-norms", "samples-every",
-      "samples-dir"}},
+      "samples-dir", "val", "early-stop", "report"}},
+    {"tune",
+     {"lr", "trials", "jobs", "epochs", "seed", "val", "save", "limit-batches",
+      "data", "early-stop", "threads"}},
     {"eval", {"load", "data", "seed", "threads", "beam"}},
     {"predict", {"load", "input", "seed", "threads", "beam"}},
     {"params", {"load", "seed"}},
@@ -136,14 +141,14 @@ const std::map<std::string, std::set<std::string>> kFlags = {
 };
 
 /// Flags without a value.
-const std::set<std::string> kSwitches = {"grad-norms"};
+const std::set<std::string> kSwitches = {"grad-norms", "report"};
 
 Options parseArgs(int argc, char **argv) {
   Options o;
   if (argc < 2)
-    throw Error(
-        "missing command (train, eval, predict, sample, reconstruct, encode, "
-        "params, gradcheck, neighbours, vectors)");
+    throw Error("missing command (train, tune, eval, predict, sample, "
+                "reconstruct, encode, "
+                "params, gradcheck, neighbours, vectors)");
   o.command = argv[1];
   auto allowed = kFlags.find(o.command);
   if (allowed == kFlags.end())
@@ -219,6 +224,15 @@ std::vector<std::vector<float>> readSamples(const std::string &path,
   return rows;
 }
 
+/// This binary, for `tune`'s child processes.
+std::string selfPath() {
+  char buf[4096];
+  ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
+  if (n <= 0)
+    throw Error("tune: cannot find this binary (/proc/self/exe)");
+  return std::string(buf, size_t(n));
+}
+
 int run(const Options &o, const ModelDesc &d, const EntryPoints &ep) {
   Arena arena(d.arenaBytes);
   uint64_t seed = uint64_t(intFlag(o, "seed", d.seed, 0, INT64_MAX));
@@ -245,6 +259,8 @@ int run(const Options &o, const ModelDesc &d, const EntryPoints &ep) {
 
   if (o.command == "train")
     return runTrain(o, d, ep, arena, seed);
+  if (o.command == "tune")
+    return runTune(o, d, selfPath());
   if (o.command == "eval") {
     if (o.has("beam") && d.cmudictFile.empty())
       throw Error("eval --beam decodes the held-out words of `cmudict` data; "

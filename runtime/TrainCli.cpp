@@ -12,10 +12,40 @@
 #include "Distributed.h"
 #include "Error.h"
 #include "Seq2Seq.h"
+#include "Validation.h"
 
 #include <cstdio>
 
 namespace nnrt {
+
+/// A run with --val resumes with the same split: the same fraction, drawn
+/// from the run's seed.
+static void checkResumedVal(const std::string &from, const CheckpointMeta &m,
+                            double val, uint64_t seed) {
+  if (!m.hasRun)
+    return;
+  char buf[160];
+  if (val > 0 && m.val == val && uint64_t(m.seed) != seed) {
+    std::snprintf(buf, sizeof buf,
+                  ": --val draws its split from the run's seed %lld; resume "
+                  "without --seed %llu",
+                  (long long)m.seed, (unsigned long long)seed);
+    throw Error(from + buf);
+  }
+  if (m.val == val)
+    return;
+  if (m.val > 0)
+    std::snprintf(buf, sizeof buf,
+                  ": the run held out --val %g of its training set; resume "
+                  "it with --val %g",
+                  m.val, m.val);
+  else
+    std::snprintf(buf, sizeof buf,
+                  ": the run trained on the whole training set; it cannot "
+                  "hold out --val %g now",
+                  val);
+  throw Error(from + buf);
+}
 
 int runTrain(const Options &o, const ModelDesc &d, const EntryPoints &ep,
              Arena &arena, uint64_t seed) {
@@ -54,6 +84,16 @@ int runTrain(const Options &o, const ModelDesc &d, const EntryPoints &ep,
                 " are not supported yet; --save writes one every epoch");
   if (!save.empty())
     checkSavePath(save);
+  double val = o.has("val") ? realFlag(o, "val", 0) : 0;
+  if (val >= 1)
+    throw Error("--val expects a fraction of the training set in (0, 1), "
+                "got '" +
+                strFlag(o, "val") + "'");
+  t.earlyStop = intFlag(o, "early-stop", 0, 1, 1000000);
+  if (t.earlyStop && val == 0)
+    throw Error("--early-stop K needs --val F: it watches the validation "
+                "loss");
+  t.report = o.has("report");
   if (c && c->rank != 0) { // rank 0 alone prints and writes files
     if (!std::freopen("/dev/null", "w", stdout))
       throw Error("cannot silence rank " + std::to_string(c->rank));
@@ -83,6 +123,17 @@ int runTrain(const Options &o, const ModelDesc &d, const EntryPoints &ep,
                   from.c_str(), (long long)m.epoch, (long long)last);
       return 0;
     }
+    checkResumedVal(from, m, val, t.seed);
+    if (t.earlyStop && m.bestEpoch > 0 &&
+        m.epoch - m.bestEpoch >= t.earlyStop) {
+      std::printf("%s: the run has stopped early: epoch %lld is %lld past "
+                  "its best, %lld\n",
+                  from.c_str(), (long long)m.epoch,
+                  (long long)(m.epoch - m.bestEpoch), (long long)m.bestEpoch);
+      return 0;
+    }
+    t.bestVal = m.bestVal;
+    t.bestEpoch = m.bestEpoch;
     t.firstEpoch = m.epoch;
     t.step = m.step;
     t.resume = RunState{m.epoch,        m.stepInEpoch, m.step,    m.lossSum,
@@ -90,27 +141,49 @@ int runTrain(const Options &o, const ModelDesc &d, const EntryPoints &ep,
   }
   t.epochs = last - t.firstEpoch;
   CheckpointMeta out;
+  RunState best; // the last FILE.best written
+  auto saveTo = [&](const std::string &path, const RunState &r) {
+    CheckpointMeta m;
+    m.hasRun = true;
+    m.epoch = r.epoch;
+    m.stepInEpoch = r.stepInEpoch;
+    m.step = r.t;
+    m.epochs = last;
+    m.seed = int64_t(t.seed);
+    m.batch = global;
+    m.lossSum = r.lossSum;
+    m.trainSeconds = r.trainSeconds;
+    m.samples = r.samples;
+    m.correct = r.correct;
+    m.labels = r.labels;
+    m.val = val;
+    m.bestVal = r.bestVal;
+    m.bestEpoch = r.bestEpoch;
+    saveCheckpoint(path, d, arena, m);
+  };
   if (!save.empty())
-    t.checkpoint = [&](const RunState &r) {
-      CheckpointMeta m;
-      m.hasRun = true;
-      m.epoch = r.epoch;
-      m.stepInEpoch = r.stepInEpoch;
-      m.step = r.t;
-      m.epochs = last;
-      m.seed = int64_t(t.seed);
-      m.batch = global;
-      m.lossSum = r.lossSum;
-      m.trainSeconds = r.trainSeconds;
-      m.samples = r.samples;
-      m.correct = r.correct;
-      m.labels = r.labels;
-      saveCheckpoint(save, d, arena, m);
+    t.checkpoint = [&](const RunState &r) { saveTo(save, r); };
+  if (!save.empty() && val > 0)
+    t.saveBest = [&](const RunState &r) {
+      saveTo(save + ".best", r);
+      best = r;
     };
-  Dataset train = trainSet(d, data), test = testSet(d, data);
+  Dataset train = trainSet(d, data), test = testSet(d, data), held;
+  if (val > 0) {
+    int64_t all = train.n;
+    held = splitValidation(d, train, val, t.seed);
+    t.val = &held;
+    std::printf("validation: %lld of the %lld training samples held out "
+                "(--val %g, seed %llu)\n",
+                (long long)held.n, (long long)all, val,
+                (unsigned long long)t.seed);
+  }
   out.step = d.steps.empty() ? nnrt::train(d, ep, arena, train, test, t)
                              : trainSteps(d, ep, arena, train, test, t);
   out.epoch = last;
+  if (best.bestEpoch > 0)
+    std::printf("best: epoch %lld, val_loss %.4f, saved as %s.best\n",
+                (long long)best.bestEpoch, best.bestVal, save.c_str());
   if (!save.empty() && t.epochs == 0) // nothing trained: the parameters
     saveCheckpoint(save, d, arena, out);
   if (!d.cmudictFile.empty()) {
