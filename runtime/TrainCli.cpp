@@ -89,6 +89,8 @@ int runTrain(const Options &o, const ModelDesc &d, const EntryPoints &ep,
     throw Error("--val expects a fraction of the training set in (0, 1), "
                 "got '" +
                 strFlag(o, "val") + "'");
+  if (val > 0)
+    checkValidation(d);
   t.earlyStop = intFlag(o, "early-stop", 0, 1, 1000000);
   if (t.earlyStop && val == 0)
     throw Error("--early-stop K needs --val F: it watches the validation "

@@ -291,7 +291,7 @@ int runTune(const Options &o, const ModelDesc &d, const std::string &self) {
   const Trial &best = sorted.front();
   if (!best.ok)
     throw RunError("every trial failed; the first: " + best.why);
-  std::printf("best: trial %d, lr %.6g, val_loss %.4f (epoch %lld)\n",
+  std::printf("best: trial %d, lr %.6g, val_loss %.6g (epoch %lld)\n",
               best.index, best.lr, best.valLoss, (long long)best.epoch);
   if (!save.empty()) {
     // Copied next to FILE, then renamed over it: FILE is never half written.

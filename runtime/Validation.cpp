@@ -48,9 +48,8 @@ static void appendSample(const Dataset &from, int64_t i, Dataset &to) {
   ++to.n;
 }
 
-Dataset splitValidation(const ModelDesc &d, Dataset &train, double fraction,
-                        uint64_t seed) {
-  if (train.isStream())
+void checkValidation(const ModelDesc &d) {
+  if (!d.textFile.empty())
     throw Error("--val: a text stream has no samples to hold out (its last " +
                 std::to_string(int(std::lround(d.textTest * 100))) +
                 "% is already the held-out test part)");
@@ -60,6 +59,11 @@ Dataset splitValidation(const ModelDesc &d, Dataset &train, double fraction,
   if (!d.steps.empty())
     throw Error("--val: a model with several training steps has no single "
                 "validation loss to watch");
+}
+
+Dataset splitValidation(const ModelDesc &d, Dataset &train, double fraction,
+                        uint64_t seed) {
+  checkValidation(d);
   std::vector<int64_t> held = validationIndices(train.n, fraction, seed);
   Dataset val, rest;
   val.xPer = rest.xPer = train.xPer;

@@ -24,9 +24,12 @@ namespace nnrt {
 std::vector<int64_t> validationIndices(int64_t n, double fraction,
                                        uint64_t seed);
 
-/// Moves the held-out samples of `train` into the returned dataset. Throws
-/// Error for datasets without samples to hold out (text streams, skip-gram
-/// pairs) and for models with several training steps.
+/// Throws Error for models whose data has no samples to hold out (text
+/// streams, skip-gram pairs) and for models with several training steps.
+void checkValidation(const ModelDesc &d);
+
+/// Moves the held-out samples of `train` into the returned dataset
+/// (checkValidation first).
 Dataset splitValidation(const ModelDesc &d, Dataset &train, double fraction,
                         uint64_t seed);
 
