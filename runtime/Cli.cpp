@@ -72,6 +72,23 @@ commands:
                        the train section) to DIR/epoch_NNN.png, the same
                        draws every time
     --samples-dir DIR  where (default: the current directory)
+    --val F            hold out the fraction F of the training set (drawn
+                       from the seed; not trained on), evaluated after every
+                       epoch: val_loss (and val_acc) in the line and metrics;
+                       with --save also FILE.best, the lowest val_loss epoch
+    --early-stop K     with --val: stop when val_loss has not improved for K
+                       epochs (FILE.best keeps the best epoch)
+    --report           after each epoch, the confusion matrix with per-class
+                       precision and recall (classifiers up to 100 classes),
+                       or MAE and MSE (f32 targets); always in the metrics
+  tune       --lr DIST --trials N [--jobs J] [--epochs E] [--val F]
+             [--save FILE] [--seed S] [--limit-batches N] [--data DIR]
+             [--early-stop K] [--threads T]
+             train N children (`train --lr X --val F`, default F 0.1), J at
+             a time (default 1), with learning rates drawn from DIST:
+             loguniform(a,b), uniform(a,b) or choice(v1,v2,...) (seeded);
+             print them sorted by their best val_loss and save the best
+             trial's best epoch as FILE
   eval       --load FILE [--data DIR] [--seed S] [--threads T] [--beam K]
              loss (and accuracy) of a checkpoint on the test set; with
              several training steps, each step's loss; cmudict models also
