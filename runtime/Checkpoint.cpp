@@ -99,6 +99,12 @@ void saveCheckpoint(const std::string &path, const ModelDesc &d,
     m["samples"] = std::to_string(meta.samples);
     m["correct"] = std::to_string(meta.correct);
     m["labels"] = std::to_string(meta.labels);
+    if (meta.val > 0)
+      m["val"] = hexFloat(meta.val);
+    if (meta.val > 0 && meta.bestEpoch > 0) {
+      m["best_val_loss"] = hexFloat(meta.bestVal);
+      m["best_epoch"] = std::to_string(meta.bestEpoch);
+    }
   }
   int64_t off = 0;
   for (const Slot *s : d.persistent()) {
@@ -221,6 +227,12 @@ CheckpointMeta loadCheckpoint(const std::string &path, const ModelDesc &d,
     meta.samples = num("samples");
     meta.correct = num("correct");
     meta.labels = num("labels");
+    if (it->contains("val"))
+      meta.val = real("val");
+    if (it->contains("best_epoch")) {
+      meta.bestVal = real("best_val_loss");
+      meta.bestEpoch = num("best_epoch");
+    }
   }
 
   // `nnc import` writes parameters and buffers only ("optimizer_state":

@@ -11,7 +11,9 @@
 // 0 at an epoch's end), "epochs" (the run's last epoch), "seed", "batch"
 // and the epoch's running sums ("loss_sum" and "train_seconds" as C99 hex
 // floats, so they round-trip exactly; "samples", "correct", "labels"), so a
-// resumed run prints the same epoch line and ends with the same bits.
+// resumed run prints the same epoch line and ends with the same bits. A run
+// with --val also records "val" (the fraction, a hex float), and once an
+// epoch has been validated "best_val_loss" (hex float) and "best_epoch".
 // A checkpoint written by `nnc import` holds "optimizer_state": "none" and
 // no optimizer state: loading it sets that state to zeros.
 //
@@ -22,6 +24,7 @@
 #include "Arena.h"
 #include "Descriptor.h"
 
+#include <cmath>
 #include <cstdint>
 #include <string>
 
@@ -37,6 +40,10 @@ struct CheckpointMeta {
   int64_t seed = 0, batch = 0;
   double lossSum = 0, trainSeconds = 0;
   int64_t samples = 0, correct = 0, labels = 0;
+  /// train --val: the held-out fraction (0: none), the lowest validation
+  /// loss so far and its epoch (0: none yet).
+  double val = 0, bestVal = INFINITY;
+  int64_t bestEpoch = 0;
 };
 
 /// Writes `path` atomically: path.tmp.<pid> in the same directory, fsync,

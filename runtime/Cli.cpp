@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 #include "Cli.h"
 #include "Checkpoint.h"
+#include "CliFlags.h"
 #include "Distributed.h"
 #include "Error.h"
 #include "Generate.h"
@@ -15,6 +16,7 @@
 #include "Init.h"
 #include "Sample.h"
 #include "Seq2Seq.h"
+#include "Tune.h"
 #include "Words.h"
 
 #include <algorithm>
@@ -29,9 +31,7 @@
 #include <map>
 #include <set>
 #include <sstream>
-
-// Present only when the compiled model links an OpenMP runtime.
-extern "C" void omp_set_num_threads(int) __attribute__((weak));
+#include <unistd.h>
 
 namespace nnrt {
 
@@ -72,6 +72,23 @@ commands:
                        the train section) to DIR/epoch_NNN.png, the same
                        draws every time
     --samples-dir DIR  where (default: the current directory)
+    --val F            hold out the fraction F of the training set (drawn
+                       from the seed; not trained on), evaluated after every
+                       epoch: val_loss (and val_acc) in the line and metrics;
+                       with --save also FILE.best, the lowest val_loss epoch
+    --early-stop K     with --val: stop when val_loss has not improved for K
+                       epochs (FILE.best keeps the best epoch)
+    --report           after each epoch, the confusion matrix with per-class
+                       precision and recall (classifiers up to 100 classes),
+                       or MAE and MSE (f32 targets); always in the metrics
+  tune       --lr DIST --trials N [--jobs J] [--epochs E] [--val F]
+             [--save FILE] [--seed S] [--limit-batches N] [--data DIR]
+             [--early-stop K] [--threads T]
+             train N children (`train --lr X --val F`, default F 0.1), J at
+             a time (default 1), with learning rates drawn from DIST:
+             loguniform(a,b), uniform(a,b) or choice(v1,v2,...) (seeded);
+             print them sorted by their best val_loss and save the best
+             trial's best epoch as FILE
   eval       --load FILE [--data DIR] [--seed S] [--threads T] [--beam K]
              loss (and accuracy) of a checkpoint on the test set; with
              several training steps, each step's loss; cmudict models also
@@ -120,17 +137,14 @@ the epoch's wall time, and training samples per second measured over the
 training loop only (evaluation excluded). Errors exit with status 1.
 )";
 
-struct Options {
-  std::string command;
-  std::map<std::string, std::string> flags;
-  bool has(const std::string &f) const { return flags.count(f); }
-};
-
 const std::map<std::string, std::set<std::string>> kFlags = {
     {"train",
      {"epochs", "batch", "lr", "seed", "data", "limit-batches", "metrics",
       "save", "save-every", "resume", "threads", "grad-norms", "samples-every",
-      "samples-dir"}},
+      "samples-dir", "val", "early-stop", "report"}},
+    {"tune",
+     {"lr", "trials", "jobs", "epochs", "seed", "val", "save", "limit-batches",
+      "data", "early-stop", "threads"}},
     {"eval", {"load", "data", "seed", "threads", "beam"}},
     {"predict", {"load", "input", "seed", "threads", "beam"}},
     {"params", {"load", "seed"}},
@@ -144,14 +158,14 @@ const std::map<std::string, std::set<std::string>> kFlags = {
 };
 
 /// Flags without a value.
-const std::set<std::string> kSwitches = {"grad-norms"};
+const std::set<std::string> kSwitches = {"grad-norms", "report"};
 
 Options parseArgs(int argc, char **argv) {
   Options o;
   if (argc < 2)
-    throw Error(
-        "missing command (train, eval, predict, sample, reconstruct, encode, "
-        "params, gradcheck, neighbours, vectors)");
+    throw Error("missing command (train, tune, eval, predict, sample, "
+                "reconstruct, encode, "
+                "params, gradcheck, neighbours, vectors)");
   o.command = argv[1];
   auto allowed = kFlags.find(o.command);
   if (allowed == kFlags.end())
@@ -187,51 +201,6 @@ Options parseArgs(int argc, char **argv) {
       throw Error("option '--" + name + "' given twice");
   }
   return o;
-}
-
-int64_t intFlag(const Options &o, const std::string &name, int64_t dflt,
-                int64_t lo, int64_t hi) {
-  auto it = o.flags.find(name);
-  if (it == o.flags.end())
-    return dflt;
-  const std::string &s = it->second;
-  errno = 0;
-  char *end = nullptr;
-  long long v = std::strtoll(s.c_str(), &end, 10);
-  if (*end || errno == ERANGE || v < lo || v > hi)
-    throw Error("--" + name + " expects an integer in [" + std::to_string(lo) +
-                ", " + std::to_string(hi) + "], got '" + s + "'");
-  return v;
-}
-
-/// A finite number flag, > 0 (or >= 0 with `zeroOk`).
-double realFlag(const Options &o, const std::string &name, double dflt,
-                bool zeroOk = false) {
-  auto it = o.flags.find(name);
-  if (it == o.flags.end())
-    return dflt;
-  char *end = nullptr;
-  double v = std::strtod(it->second.c_str(), &end);
-  if (*end || !std::isfinite(v) || v < 0 || (v == 0 && !zeroOk))
-    throw Error("--" + name + " expects " +
-                (zeroOk ? "a number >= 0" : "a positive number") + ", got '" +
-                it->second + "'");
-  return v;
-}
-
-std::string strFlag(const Options &o, const std::string &name) {
-  auto it = o.flags.find(name);
-  return it == o.flags.end() ? "" : it->second;
-}
-
-void setThreads(const Options &o) {
-  int64_t t = intFlag(o, "threads", 0, 1, 1024);
-  if (!omp_set_num_threads)
-    return;
-  if (t > 0)
-    omp_set_num_threads(int(t));
-  else if (!std::getenv("OMP_NUM_THREADS"))
-    omp_set_num_threads(2);
 }
 
 void printFloats(const float *v, int64_t n) {
@@ -272,6 +241,15 @@ std::vector<std::vector<float>> readSamples(const std::string &path,
   return rows;
 }
 
+/// This binary, for `tune`'s child processes.
+std::string selfPath() {
+  char buf[4096];
+  ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
+  if (n <= 0)
+    throw Error("tune: cannot find this binary (/proc/self/exe)");
+  return std::string(buf, size_t(n));
+}
+
 int run(const Options &o, const ModelDesc &d, const EntryPoints &ep) {
   Arena arena(d.arenaBytes);
   uint64_t seed = uint64_t(intFlag(o, "seed", d.seed, 0, INT64_MAX));
@@ -296,110 +274,10 @@ int run(const Options &o, const ModelDesc &d, const EntryPoints &ep) {
   if (!load.empty())
     meta = loadCheckpoint(load, d, arena);
 
-  if (o.command == "train") {
-    // nnc build --distributed N: N MPI ranks, each b of every N b rows.
-    Comm *c =
-        d.ranks > 0 ? startDistributed(nullptr, nullptr, d.ranks) : nullptr;
-    int64_t global = d.batch * (c ? c->size : 1);
-    if (o.has("batch") && intFlag(o, "batch", 0, 1, INT64_MAX) != global)
-      throw Error("this binary was compiled for batch " +
-                  std::to_string(global) + "; rebuild with `nnc build " +
-                  "--batch " + strFlag(o, "batch") + "` to train with batch " +
-                  strFlag(o, "batch"));
-    TrainOptions t;
-    int64_t last = intFlag(o, "epochs", d.epochs, 0, 1000000);
-    t.lr = realFlag(o, "lr", d.lr);
-    t.seed = seed;
-    t.limitBatches = intFlag(o, "limit-batches", 0, 1, INT64_MAX);
-    t.metricsPath = strFlag(o, "metrics");
-    t.gradNorms = o.has("grad-norms");
-    if (t.gradNorms && !d.hasGradNorms())
-      throw Error("--grad-norms: this binary has no gradient norms; rebuild "
-                  "it with `nnc build --grad-norms " +
-                  d.source + "`");
-    t.samplesEvery = intFlag(o, "samples-every", 0, 1, 1000000);
-    t.samplesDir = o.has("samples-dir") ? strFlag(o, "samples-dir") : ".";
-    if (o.has("samples-dir") && !t.samplesEvery)
-      throw Error("--samples-dir needs --samples-every K");
-    std::string save = strFlag(o, "save"), data = strFlag(o, "data");
-    t.saveEvery = intFlag(o, "save-every", 0, 1, INT64_MAX);
-    if (t.saveEvery && save.empty())
-      throw Error("--save-every needs --save FILE");
-    if (t.saveEvery && (!d.carried.empty() || !d.steps.empty() || t.gradNorms))
-      throw Error("--save-every: mid-epoch checkpoints of " +
-                  std::string(!d.carried.empty() ? "stateful layers"
-                              : t.gradNorms      ? "--grad-norms runs"
-                                                 : "several training steps") +
-                  " are not supported yet; --save writes one every epoch");
-    if (!save.empty())
-      checkSavePath(save);
-    if (c && c->rank != 0) { // rank 0 alone prints and writes files
-      if (!std::freopen("/dev/null", "w", stdout))
-        throw Error("cannot silence rank " + std::to_string(c->rank));
-      t.metricsPath.clear();
-      t.samplesEvery = 0;
-      save.clear();
-    }
-    if (o.has("resume")) {
-      std::string from = strFlag(o, "resume");
-      CheckpointMeta m = loadCheckpoint(from, d, arena);
-      if (m.hasRun && !o.has("epochs"))
-        last = m.epochs;
-      if (m.hasRun && !o.has("seed"))
-        t.seed = uint64_t(m.seed);
-      if (m.stepInEpoch > 0 && t.seed != uint64_t(m.seed))
-        throw Error(from +
-                    ": a checkpoint taken mid-epoch continues with its "
-                    "run's seed " +
-                    std::to_string(m.seed) + ", not --seed " +
-                    std::to_string(t.seed));
-      if (m.stepInEpoch > 0 && m.batch != global)
-        throw Error(from + ": taken mid-epoch by a run with batch " +
-                    std::to_string(m.batch) + ", this binary's is " +
-                    std::to_string(global));
-      if (m.epoch >= last) {
-        std::printf("%s: the run has finished: %lld of %lld epochs done\n",
-                    from.c_str(), (long long)m.epoch, (long long)last);
-        return 0;
-      }
-      t.firstEpoch = m.epoch;
-      t.step = m.step;
-      t.resume = RunState{m.epoch,        m.stepInEpoch, m.step,    m.lossSum,
-                          m.trainSeconds, m.samples,     m.correct, m.labels};
-    }
-    t.epochs = last - t.firstEpoch;
-    CheckpointMeta out;
-    if (!save.empty())
-      t.checkpoint = [&](const RunState &r) {
-        CheckpointMeta m;
-        m.hasRun = true;
-        m.epoch = r.epoch;
-        m.stepInEpoch = r.stepInEpoch;
-        m.step = r.t;
-        m.epochs = last;
-        m.seed = int64_t(t.seed);
-        m.batch = global;
-        m.lossSum = r.lossSum;
-        m.trainSeconds = r.trainSeconds;
-        m.samples = r.samples;
-        m.correct = r.correct;
-        m.labels = r.labels;
-        saveCheckpoint(save, d, arena, m);
-      };
-    Dataset train = trainSet(d, data), test = testSet(d, data);
-    out.step = d.steps.empty() ? nnrt::train(d, ep, arena, train, test, t)
-                               : trainSteps(d, ep, arena, train, test, t);
-    out.epoch = last;
-    if (!save.empty() && t.epochs == 0) // nothing trained: the parameters
-      saveCheckpoint(save, d, arena, out);
-    if (!d.cmudictFile.empty()) {
-      ErrorRates e = decodeHeldOut(d, ep, arena, data, 1, seed);
-      std::printf("held-out words (greedy): WER %.2f%%  PER %.2f%%  (%lld "
-                  "words)\n",
-                  e.wer, e.per, (long long)e.words);
-    }
-    return 0;
-  }
+  if (o.command == "train")
+    return runTrain(o, d, ep, arena, seed);
+  if (o.command == "tune")
+    return runTune(o, d, selfPath());
   if (o.command == "eval") {
     if (o.has("beam") && d.cmudictFile.empty())
       throw Error("eval --beam decodes the held-out words of `cmudict` data; "

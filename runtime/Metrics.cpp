@@ -49,6 +49,10 @@ std::string formatEpochLine(const EpochStats &s) {
   if (s.text)
     n += std::snprintf(buf + n, sizeof buf - n, "  train_bpc %.3f",
                        s.trainLoss / M_LN2);
+  if (s.hasVal)
+    n += std::snprintf(buf + n, sizeof buf - n, "  val_loss %.4f", s.valLoss);
+  if (s.hasVal && s.classification)
+    n += std::snprintf(buf + n, sizeof buf - n, "  val_acc %.2f%%", s.valAcc);
   n += std::snprintf(buf + n, sizeof buf - n, "  test_loss %.4f", s.testLoss);
   if (s.classification)
     n += std::snprintf(buf + n, sizeof buf - n, "  test_acc %.2f%%", s.testAcc);
@@ -64,6 +68,58 @@ static nlohmann::json number(double v) {
   return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr);
 }
 
+static nlohmann::ordered_json orderedNumber(double v) {
+  return std::isfinite(v) ? nlohmann::ordered_json(v)
+                          : nlohmann::ordered_json(nullptr);
+}
+
+/// "<part>_precision", "<part>_recall", "<part>_confusion" of a classifier,
+/// "<part>_mae", "<part>_mse" of a regressor.
+static void addQuality(nlohmann::ordered_json &j, const std::string &part,
+                       const Quality &q) {
+  const Confusion &c = q.confusion;
+  if (c.classes) {
+    nlohmann::ordered_json p = nlohmann::ordered_json::array(),
+                           r = nlohmann::ordered_json::array(),
+                           m = nlohmann::ordered_json::array();
+    for (int64_t k = 0; k < c.classes; ++k) {
+      p.push_back(orderedNumber(c.precision(k)));
+      r.push_back(orderedNumber(c.recall(k)));
+      m.push_back(std::vector<int64_t>(c.counts.begin() + k * c.classes,
+                                       c.counts.begin() + (k + 1) * c.classes));
+    }
+    j[part + "_precision"] = p;
+    j[part + "_recall"] = r;
+    j[part + "_confusion"] = m;
+  }
+  if (q.regression.on) {
+    j[part + "_mae"] = number(q.regression.mae());
+    j[part + "_mse"] = number(q.regression.mse());
+  }
+}
+
+std::string formatReport(const EpochStats &s) {
+  std::string out;
+  std::vector<std::pair<std::string, const Quality *>> parts = {
+      {"train", &s.trainQuality}};
+  if (s.hasVal)
+    parts.push_back({"val", &s.valQuality});
+  parts.push_back({"test", &s.testQuality});
+  for (const auto &[name, q] : parts)
+    out += formatConfusion(name, q->confusion);
+  if (s.trainQuality.regression.on) {
+    out += " ";
+    char buf[96];
+    for (const auto &[name, q] : parts) {
+      std::snprintf(buf, sizeof buf, " %s_mae %.6g  %s_mse %.6g ", name.c_str(),
+                    q->regression.mae(), name.c_str(), q->regression.mse());
+      out += buf;
+    }
+    out.back() = '\n';
+  }
+  return out;
+}
+
 std::string formatMetricsJson(const EpochStats &s) {
   nlohmann::ordered_json j;
   j["epoch"] = s.epoch;
@@ -74,6 +130,10 @@ std::string formatMetricsJson(const EpochStats &s) {
   if (s.text) {
     j["train_bpc"] = number(s.trainLoss / M_LN2);
     j["test_bpc"] = number(s.testLoss / M_LN2);
+  }
+  if (s.hasVal) {
+    j["val_loss"] = number(s.valLoss);
+    j["val_acc"] = s.classification ? number(s.valAcc) : nullptr;
   }
   if (!s.stepNames.empty()) {
     nlohmann::ordered_json train, test;
@@ -86,6 +146,10 @@ std::string formatMetricsJson(const EpochStats &s) {
   }
   j["seconds"] = number(s.seconds);
   j["samples_per_s"] = number(s.samplesPerSec());
+  addQuality(j, "train", s.trainQuality);
+  if (s.hasVal)
+    addQuality(j, "val", s.valQuality);
+  addQuality(j, "test", s.testQuality);
   if (s.gradNorms.steps > 0) {
     nlohmann::ordered_json g, params = nlohmann::ordered_json::object(),
                               states = nlohmann::ordered_json::object();

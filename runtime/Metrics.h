@@ -16,10 +16,20 @@
 //   "grad_norms":{"train_steps":938,"params":{"<param>":1.2e-2,...},
 //                 "states":{"<model>.<layer>.h":[||dL/dh_1||,...],...}}
 // (GradNorms.h: means over the epoch's train steps).
+// With `train --val F` the line shows val_loss (and val_acc) after the
+// train figures and the object holds "val_loss" and "val_acc" after
+// "test_acc". Classifiers of at most 100 classes add, at the end, per part
+// (train, val, test) "<part>_precision" and "<part>_recall" (per class, null
+// where undefined) and "<part>_confusion" (rows: true class); regressors
+// "<part>_mae" and "<part>_mse" (Report.h). The train part counts the
+// epoch's training batches as the train step saw them (train mode, before
+// its update).
 //
 //===----------------------------------------------------------------------===//
 #ifndef NNRT_METRICS_H
 #define NNRT_METRICS_H
+
+#include "Report.h"
 
 #include <cstdint>
 #include <string>
@@ -43,6 +53,10 @@ struct EpochStats {
   bool text = false; ///< `data text`: bits per character are reported too
   double trainLoss = 0, trainAcc = 0; ///< acc in percent
   double testLoss = 0, testAcc = 0;
+  bool hasVal = false; ///< train --val: valLoss, valAcc, valQuality
+  double valLoss = 0, valAcc = 0;
+  /// Confusion matrices or regression errors (Report.h), where collected.
+  Quality trainQuality, valQuality, testQuality;
   double seconds = 0;      ///< whole epoch, wall clock
   double trainSeconds = 0; ///< training loop only
   int64_t trainSamples = 0;
@@ -59,6 +73,9 @@ struct EpochStats {
 
 std::string formatEpochLine(const EpochStats &s);
 std::string formatMetricsJson(const EpochStats &s);
+/// `train --report`: the epoch's confusion matrices with precision and recall
+/// (classifiers) or MAE and MSE (regressors), "" when there are none.
+std::string formatReport(const EpochStats &s);
 /// Appends formatMetricsJson(s) + '\n' to path; throws Error on failure.
 void appendMetrics(const std::string &path, const EpochStats &s);
 

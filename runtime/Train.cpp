@@ -98,6 +98,7 @@ EvalResult evaluate(const ModelDesc &d, const EntryPoints &ep, Arena &arena,
   const int64_t b = d.batch;
   resetCarried(d, arena);
   EvalResult r;
+  r.quality.reset(d);
   int64_t calls = 0;
   // The caller's hyper (the last train step's) is restored on return.
   std::vector<float> hyper(arena.f32(d.hyper), arena.f32(d.hyper) + 4);
@@ -114,6 +115,7 @@ EvalResult evaluate(const ModelDesc &d, const EntryPoints &ep, Arena &arena,
       setHyper(d, arena, 0, ++calls, seed);
       ep.evalStep(arena.base());
       lossSum += double(*arena.f32(d.loss));
+      r.quality.add(d, arena.f32(d.out), arena.at(d.y), b);
       if (d.classification) {
         correct += countCorrect(d, arena, b);
         labels += countLabels(d, arena, b);
@@ -134,6 +136,7 @@ EvalResult evaluate(const ModelDesc &d, const EntryPoints &ep, Arena &arena,
     setHyper(d, arena, 0, ++calls, seed);
     ep.evalStep(arena.base());
     lossSum += double(*arena.f32(d.loss)) * count;
+    r.quality.add(d, arena.f32(d.out), arena.at(d.y), count);
     if (d.classification) {
       correct += countCorrect(d, arena, count);
       labels += countLabels(d, arena, count);
@@ -181,6 +184,13 @@ static void combineStep(const ModelDesc &d, Arena &arena, Comm &c,
     *arena.i32(d.numerics) = 0;
 }
 
+/// Rank 0's early-stopping decision, known to every rank after the call.
+static bool stopSignal(Comm &c, bool stop) {
+  double v = c.rank == 0 && stop ? 1 : 0;
+  c.sum(&v, 1);
+  return v > 0;
+}
+
 int64_t train(const ModelDesc &d, const EntryPoints &ep, Arena &arena,
               const Dataset &trainSet, const Dataset &testSet,
               const TrainOptions &opts) {
@@ -206,6 +216,8 @@ int64_t train(const ModelDesc &d, const EntryPoints &ep, Arena &arena,
                                                     : ep.trainStep;
   if (opts.samplesEvery > 0 && d.sample.name.empty())
     throw Error("--samples-every: the train section has no `sample = ...`");
+  double bestVal = opts.bestVal;
+  int64_t bestEpoch = opts.bestEpoch;
   for (int64_t e = opts.firstEpoch; e < lastEpoch; ++e) {
     auto epochStart = Clock::now();
     // A stream is read in order, each row continuing from the last batch.
@@ -213,6 +225,8 @@ int64_t train(const ModelDesc &d, const EntryPoints &ep, Arena &arena,
         stream ? std::vector<int64_t>() : epochOrder(trainSet.n, opts.seed, e);
     resetCarried(d, arena);
     norms.reset();
+    Quality quality; // of this rank's rows (a resumed epoch: since resuming)
+    quality.reset(d);
     // A mid-epoch checkpoint continues its epoch where it stopped.
     RunState run;
     if (e == opts.firstEpoch && opts.resume.stepInEpoch > 0)
@@ -239,6 +253,7 @@ int64_t train(const ModelDesc &d, const EntryPoints &ep, Arena &arena,
         stepCorrect = countCorrect(d, arena, part.count);
         stepLabels = countLabels(d, arena, part.count);
       }
+      quality.add(d, arena.f32(d.out), arena.at(d.y), part.count);
       if (c)
         combineStep(d, arena, *c, part, stepCorrect, stepLabels);
       checkStepNumerics(d, ep.numericsTable, arena, d.loss, t);
@@ -259,13 +274,19 @@ int64_t train(const ModelDesc &d, const EntryPoints &ep, Arena &arena,
       if (opts.checkpoint && opts.saveEvery > 0 && t % opts.saveEvery == 0 &&
           s + 1 < steps)
         opts.checkpoint(RunState{e, s + 1, t, lossSum, trainSeconds, samples,
-                                 correct, labels});
+                                 correct, labels, bestVal, bestEpoch});
     }
     progress.clear();
+    if (c)
+      quality.sumOver(*c);
     // Rank 0 alone evaluates and reports; the others go on to the next
-    // epoch's first step, where they wait for it.
-    if (c && c->rank != 0)
+    // epoch's first step, where they wait for it (with --early-stop, first
+    // for rank 0's decision).
+    if (c && c->rank != 0) {
+      if (opts.val && opts.earlyStop > 0 && stopSignal(*c, false))
+        break;
       continue;
+    }
     EvalResult test = evaluate(d, ep, arena, testSet, opts.seed);
     EpochStats st;
     st.epoch = e + 1;
@@ -276,6 +297,15 @@ int64_t train(const ModelDesc &d, const EntryPoints &ep, Arena &arena,
     st.trainAcc = labels ? 100.0 * correct / double(labels) : 0;
     st.testLoss = test.loss;
     st.testAcc = test.acc;
+    st.trainQuality = quality;
+    st.testQuality = test.quality;
+    if (opts.val) {
+      EvalResult val = evaluate(d, ep, arena, *opts.val, opts.seed);
+      st.hasVal = true;
+      st.valLoss = val.loss;
+      st.valAcc = val.acc;
+      st.valQuality = val.quality;
+    }
     st.trainSeconds = trainSeconds;
     st.trainSamples = samples;
     st.seconds = secondsSince(epochStart);
@@ -284,12 +314,33 @@ int64_t train(const ModelDesc &d, const EntryPoints &ep, Arena &arena,
     std::printf("%s\n", formatEpochLine(st).c_str());
     if (opts.gradNorms)
       std::printf("%s", formatGradNorms(d, st.gradNorms, e + 1).c_str());
+    if (opts.report)
+      std::printf("%s", formatReport(st).c_str());
     std::fflush(stdout);
     if (!opts.metricsPath.empty())
       appendMetrics(opts.metricsPath, st);
     epochSamples(d, ep, arena, opts, e + 1);
+    RunState done{e + 1, 0, t, 0, 0, 0, 0, 0, bestVal, bestEpoch};
+    if (opts.val && st.valLoss < bestVal) { // NaN never improves
+      done.bestVal = bestVal = st.valLoss;
+      done.bestEpoch = bestEpoch = e + 1;
+      if (opts.saveBest)
+        opts.saveBest(done);
+    }
     if (opts.checkpoint)
-      opts.checkpoint(RunState{e + 1, 0, t, 0, 0, 0, 0, 0});
+      opts.checkpoint(done);
+    bool stop = opts.val && opts.earlyStop > 0 &&
+                e + 1 - bestEpoch >= opts.earlyStop && e + 1 < lastEpoch;
+    if (c && opts.val && opts.earlyStop > 0)
+      stopSignal(*c, stop);
+    if (stop) {
+      std::printf("early stop after epoch %lld: val_loss has not improved "
+                  "for %lld epochs (best %.4f at epoch %lld)\n",
+                  (long long)(e + 1), (long long)opts.earlyStop, bestVal,
+                  (long long)bestEpoch);
+      std::fflush(stdout);
+      break;
+    }
   }
   return t;
 }

@@ -16,7 +16,9 @@
 #include "Arena.h"
 #include "Data.h"
 #include "Descriptor.h"
+#include "Report.h"
 
+#include <cmath>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -87,6 +89,7 @@ struct EvalResult {
   double acc = 0; ///< percent; classification only
   /// Several training steps: each step's mean loss, in schedule order.
   std::vector<double> stepLosses;
+  Quality quality; ///< confusion matrix or regression errors (Report.h)
 };
 
 /// Runs nnc_eval_step over ds in order (batches of B, last one padded; a
@@ -115,6 +118,9 @@ struct RunState {
   int64_t t = 0;           ///< optimizer steps taken
   double lossSum = 0, trainSeconds = 0;
   int64_t samples = 0, correct = 0, labels = 0;
+  /// train --val: the lowest validation loss so far and its epoch (0: none).
+  double bestVal = INFINITY;
+  int64_t bestEpoch = 0;
 };
 
 struct TrainOptions {
@@ -139,6 +145,18 @@ struct TrainOptions {
   /// samplesDir/epoch_NNN.png; 0: never.
   int64_t samplesEvery = 0;
   std::string samplesDir;
+  /// train --val: the held-out part of the training set, evaluated after
+  /// every epoch (null: none), and where the run's best epoch stands (from
+  /// --resume). Whenever the validation loss improves, `saveBest` is called
+  /// (--save: FILE.best) before `checkpoint`.
+  const Dataset *val = nullptr;
+  double bestVal = INFINITY;
+  int64_t bestEpoch = 0;
+  std::function<void(const RunState &)> saveBest;
+  /// --early-stop K: stop after K epochs without a lower validation loss.
+  int64_t earlyStop = 0;
+  /// --report: print each epoch's confusion matrices / regression errors.
+  bool report = false;
 };
 
 /// After epoch `epoch` (1-based): with --samples-every K, every K-th epoch
@@ -160,7 +178,9 @@ EvalResult evaluateSteps(const ModelDesc &d, const EntryPoints &ep,
                          Arena &arena, const Dataset &ds, uint64_t seed);
 
 /// Trains opts.epochs epochs, printing one line per epoch to stdout; returns
-/// the global step count after training (opts.step + steps taken).
+/// the global step count after training (opts.step + steps taken). With
+/// opts.val and opts.earlyStop K, stops after the first epoch that is K
+/// epochs past the best one and says so.
 int64_t train(const ModelDesc &d, const EntryPoints &ep, Arena &arena,
               const Dataset &trainSet, const Dataset &testSet,
               const TrainOptions &opts);
