@@ -96,6 +96,7 @@ EvalResult evaluate(const ModelDesc &d, const EntryPoints &ep, Arena &arena,
                     const Dataset &ds, uint64_t seed);
 
 class Comm;
+struct EpochStats;
 
 /// Which rows of global batch s (of an epoch's order of n samples) this
 /// process takes: [first, first + count), of the global batch's `total`
@@ -139,6 +140,9 @@ struct TrainOptions {
   /// samplesDir/epoch_NNN.png; 0: never.
   int64_t samplesEvery = 0;
   std::string samplesDir;
+  /// Called with each epoch's stats after its line and metrics are written
+  /// (train --plot: Curves.h); null: nothing.
+  std::function<void(const EpochStats &)> afterEpoch;
 };
 
 /// After epoch `epoch` (1-based): with --samples-every K, every K-th epoch
