@@ -40,6 +40,24 @@ double value(const ordered_json &v) {
   return v.is_number() ? v.get<double>() : NAN;
 }
 
+/// The keys this runtime writes: checked strictly. Other keys are plotted
+/// when they have the shape of a series and ignored otherwise (a later
+/// runtime's per-class accuracies, say).
+bool isKnownKey(const std::string &key) {
+  static const char *const known[] = {"train_loss",   "test_loss",  "train_acc",
+                                      "test_acc",     "train_bpc",  "test_bpc",
+                                      "train_losses", "test_losses"};
+  return std::find(std::begin(known), std::end(known), key) != std::end(known);
+}
+
+/// Whether a key's value is plotted: *_loss, *_acc, *_bpc with a number or
+/// null; *_losses with an object.
+bool isSeries(const std::string &key, const ordered_json &v) {
+  if (endsWith(key, "_losses"))
+    return v.is_object();
+  return isSeriesKey(key) && (v.is_number() || v.is_null());
+}
+
 /// Checks one parsed line; returns the message of its first fault, or "".
 std::string lineFault(const ordered_json &j) {
   if (!j.is_object())
@@ -53,6 +71,8 @@ std::string lineFault(const ordered_json &j) {
     return v.is_number() || v.is_null();
   };
   for (auto &[key, v] : j.items()) {
+    if (!isKnownKey(key))
+      continue;
     if (isSeriesKey(key) && !numberOrNull(v))
       return "\"" + key + "\" is not a number or null";
     if (endsWith(key, "_losses")) {
@@ -163,8 +183,10 @@ Chart metricsChart(const std::vector<MetricsLine> &lines,
     const double epoch = double(j.at("epoch").get<int64_t>());
     bool steps = false;
     for (auto &[key, v] : j.items())
-      steps |= endsWith(key, "_losses");
+      steps |= endsWith(key, "_losses") && isSeries(key, v);
     for (auto &[key, v] : j.items()) {
+      if (key != "loss_curve" && !isSeries(key, v))
+        continue;
       if (endsWith(key, "_losses")) {
         for (auto &[step, x] : v.items())
           b.add("step " + step, key.substr(0, key.size() - 7), epoch, x);
@@ -186,7 +208,7 @@ Chart metricsChart(const std::vector<MetricsLine> &lines,
         }
         continue;
       }
-      if (steps || !isSeriesKey(key))
+      if (steps)
         continue;
       size_t cut = key.rfind('_');
       std::string name = key.substr(0, cut), suffix = key.substr(cut);
@@ -196,6 +218,14 @@ Chart metricsChart(const std::vector<MetricsLine> &lines,
       b.add(suffix, name, epoch, v);
     }
   }
+  // The steps' panels, then loss, bits per character, accuracy.
+  auto panelRank = [](const std::string &key) {
+    return key == "_loss" ? 1 : key == "_bpc" ? 2 : key == "_acc" ? 3 : 0;
+  };
+  std::stable_sort(b.panels.begin(), b.panels.end(),
+                   [&](const auto &x, const auto &y) {
+                     return panelRank(x.first) < panelRank(y.first);
+                   });
   Chart c;
   c.title = title;
   for (auto &[key, p] : b.panels) {

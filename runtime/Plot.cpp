@@ -48,8 +48,10 @@ Axis niceAxis(double lo, double hi, int maxTicks, bool integer) {
         continue;
       double a = std::floor(lo / step + 1e-9) * step;
       double b = std::ceil(hi / step - 1e-9) * step;
+      // (min/max: a multiple of step within rounding of lo is moved onto
+      // lo, so the axis covers the data exactly.)
       if (std::llround((b - a) / step) + 1 <= maxTicks)
-        return {a, b, step};
+        return {std::min(a, lo), std::max(b, hi), step};
     }
   return {lo, hi, hi - lo}; // not reached: 10^(e0+2) covers the range
 }
