@@ -32,10 +32,13 @@ std::vector<double> Axis::ticks() const {
 
 Axis niceAxis(double lo, double hi, int maxTicks, bool integer) {
   maxTicks = std::max(maxTicks, 2);
+  // Ranges wider than doubles hold (a diverged run's file) are cut.
+  lo = std::max(lo, -1e300);
+  hi = std::min(hi, 1e300);
   // A flat range (one point, or a constant series) is widened around it.
   double scale = std::max(std::fabs(lo), std::fabs(hi));
   if (hi - lo <= scale * 1e-9) {
-    double pad = integer ? 1 : scale > 0 ? scale * 0.05 : 1;
+    double pad = integer ? 1 : scale > 1e-300 ? scale * 0.05 : 1;
     lo -= pad;
     hi += pad;
   }
@@ -150,13 +153,18 @@ constexpr double kInset = 10;
 struct Frame {
   Box box;
   Axis ax, ay;
+  // (Clamped: cairo's fixed-point coordinates cannot hold a point far off.)
   double px(double x) const {
-    return box.x0 + kInset +
-           (x - ax.lo) / (ax.hi - ax.lo) * (box.x1 - box.x0 - 2 * kInset);
+    return std::clamp(box.x0 + kInset +
+                          (x - ax.lo) / (ax.hi - ax.lo) *
+                              (box.x1 - box.x0 - 2 * kInset),
+                      -1e4, 1e5);
   }
   double py(double y) const {
-    return box.y1 - kInset -
-           (y - ay.lo) / (ay.hi - ay.lo) * (box.y1 - box.y0 - 2 * kInset);
+    return std::clamp(box.y1 - kInset -
+                          (y - ay.lo) / (ay.hi - ay.lo) *
+                              (box.y1 - box.y0 - 2 * kInset),
+                      -1e4, 1e5);
   }
 };
 

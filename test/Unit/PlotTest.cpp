@@ -38,6 +38,14 @@ TEST(Plot, NiceAxis) {
   expectAxis(niceAxis(1, 1, 9, true), 0, 2, 1);
   expectAxis(niceAxis(0.5, 0.5, 7), 0.47, 0.53, 0.01);
   expectAxis(niceAxis(0, 0, 7), -1, 1, 0.5);
+  // Extremes: finite axes with few ticks.
+  for (auto [lo, hi] : {std::pair{-1e308, 1e308}, std::pair{1e-320, 1e-320},
+                        std::pair{-1e-310, 1e-310}, std::pair{1e300, 1e300}}) {
+    Axis a = niceAxis(lo, hi, 7);
+    EXPECT_TRUE(std::isfinite(a.lo) && std::isfinite(a.hi) && a.hi > a.lo)
+        << lo << " " << hi;
+    EXPECT_LE(a.ticks().size(), 7u);
+  }
   // Every axis covers its data in at most maxTicks ticks.
   for (double lo : {-7.3, 0.0, 0.0012, 3.0, 1234.5})
     for (double span : {1e-3, 0.7, 1.0, 9.99, 250.0, 1e6})
@@ -281,6 +289,12 @@ TEST(Plot, DrawsChart) {
   EXPECT_GT(pixelsNear(img, seriesColour("test", 0)), 500);
   EXPECT_EQ(pixelsNear(img, seriesColour("val", 0)), 0);
   cairo_surface_destroy(img);
+  // A diverged run (huge and tiny values in one panel) still draws.
+  drawChart(metricsChart(lines({R"({"epoch":1,"train_loss":1e308})",
+                                R"({"epoch":2,"train_loss":-1e308})",
+                                R"({"epoch":3,"train_loss":1e-310})"}),
+                         "diverged"),
+            p);
   // Atomic: no temporary file is left; an unwritable path is an Error.
   EXPECT_EQ(std::distance(std::filesystem::directory_iterator(t.dir),
                           std::filesystem::directory_iterator()),
