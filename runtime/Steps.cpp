@@ -10,7 +10,8 @@
 // shows each step's mean loss over its batches, then each step's loss on the
 // test set. Each step's loss is also averaged over windows of a few
 // scheduled batches (a multiple of the cycle, about 50 windows an epoch):
-// the curves of the metrics' "loss_curve" and of `train --plot`.
+// the curves of the metrics' "loss_curve" and of `train --plot`; the
+// epoch's last window takes the remainder too, so it has at least half.
 //
 //===----------------------------------------------------------------------===//
 #include "Error.h"
@@ -128,7 +129,10 @@ int64_t trainSteps(const ModelDesc &d, const EntryPoints &ep, Arena &arena,
       counts[k] += count;
       windowSums[k] += double(loss) * count;
       windowCounts[k] += count;
-      if ((s + 1) % every == 0 || s + 1 == batches) {
+      // The epoch's last window takes a remainder shorter than half a window
+      // too (alone, one or two batches would stand out of the curve).
+      if (((s + 1) % every == 0 && batches - (s + 1) >= every / 2) ||
+          s + 1 == batches) {
         curveAt.push_back(s + 1);
         for (size_t j = 0; j < numSteps; ++j) {
           curves[j].push_back(
