@@ -9,6 +9,7 @@
 #include "Cli.h"
 #include "Checkpoint.h"
 #include "CliFlags.h"
+#include "Curves.h"
 #include "Distributed.h"
 #include "Error.h"
 #include "Generate.h"
@@ -29,6 +30,7 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <memory>
 #include <set>
 #include <sstream>
 #include <unistd.h>
@@ -56,6 +58,10 @@ commands:
     --limit-batches N  stop each epoch after N batches (the test set is
                        still evaluated in full)
     --metrics FILE     append one JSON object per epoch to FILE
+    --plot FILE.png    after every epoch, redraw FILE.png: train and test
+                       loss and accuracy (or bits per character) per epoch;
+                       with several training steps, each step's loss over
+                       the run (atomically, as --save)
     --grad-norms       after each epoch, print every parameter's gradient
                        norm and every scan state's ||dL/dh_t|| per step t,
                        means over the epoch's steps (also in the metrics);
@@ -121,6 +127,11 @@ commands:
              cosine similarity of the model's embedding table
   vectors    --load FILE --out FILE [--data PATH]
              the same vectors in word2vec's text format
+  plot       METRICS.jsonl -o FILE.png [--title TEXT]
+             the --plot picture of a --metrics file (its last run, when
+             several runs appended to it); every *_loss, *_acc, *_bpc and
+             *_losses key of its lines is drawn; the title defaults to
+             this model's name
   params     [--load FILE] [--seed S]
              print every parameter, then every buffer (running statistics,
              marked '(buffer)'): name, shape, values (fresh init without
@@ -141,10 +152,11 @@ const std::map<std::string, std::set<std::string>> kFlags = {
     {"train",
      {"epochs", "batch", "lr", "seed", "data", "limit-batches", "metrics",
       "save", "save-every", "resume", "threads", "grad-norms", "samples-every",
-      "samples-dir", "val", "early-stop", "report"}},
+      "samples-dir", "val", "early-stop", "report", "plot"}},
     {"tune",
      {"lr", "trials", "jobs", "epochs", "seed", "val", "save", "limit-batches",
       "data", "early-stop", "threads"}},
+    {"plot", {"metrics", "out", "title"}},
     {"eval", {"load", "data", "seed", "threads", "beam"}},
     {"predict", {"load", "input", "seed", "threads", "beam"}},
     {"params", {"load", "seed"}},
@@ -164,14 +176,22 @@ Options parseArgs(int argc, char **argv) {
   Options o;
   if (argc < 2)
     throw Error("missing command (train, tune, eval, predict, sample, "
-                "reconstruct, encode, "
-                "params, gradcheck, neighbours, vectors)");
+                "reconstruct, encode, plot, params, gradcheck, neighbours, "
+                "vectors)");
   o.command = argv[1];
   auto allowed = kFlags.find(o.command);
   if (allowed == kFlags.end())
     throw Error("unknown command '" + o.command + "'");
   for (int i = 2; i < argc; ++i) {
     std::string arg = argv[i];
+    if (arg == "-o")
+      arg = "--out";
+    // `plot METRICS.jsonl`: the one positional argument.
+    if (o.command == "plot" && arg.compare(0, 1, "-") != 0 &&
+        !o.has("metrics")) {
+      o.flags["metrics"] = arg;
+      continue;
+    }
     if (arg.compare(0, 2, "--") != 0)
       throw Error("unexpected argument '" + arg + "'");
     std::string name = arg.substr(2), value;
@@ -250,7 +270,35 @@ std::string selfPath() {
   return std::string(buf, size_t(n));
 }
 
+/// `plot METRICS.jsonl -o FILE.png`: the last run of the file.
+int plot(const Options &o, const ModelDesc &d) {
+  if (!o.has("metrics"))
+    throw Error("'plot' needs a metrics file: plot METRICS.jsonl -o FILE.png");
+  if (!o.has("out"))
+    throw Error("'plot' needs -o FILE.png");
+  std::string path = strFlag(o, "metrics");
+  std::vector<MetricsLine> lines = readMetricsFile(path);
+  size_t from = lastRunStart(lines);
+  if (from > 0)
+    std::fprintf(stderr,
+                 "note: %s: the epochs restart at line %lld: plotting the "
+                 "last run (lines %lld-%lld)\n",
+                 path.c_str(), (long long)lines[from].line,
+                 (long long)lines[from].line, (long long)lines.back().line);
+  std::string title = o.has("title") ? strFlag(o, "title") : plotTitle(d);
+  Chart c;
+  try {
+    c = metricsChart(lines, title, from);
+  } catch (const Error &e) {
+    throw Error(path + ": " + e.what());
+  }
+  drawChart(c, strFlag(o, "out"));
+  return 0;
+}
+
 int run(const Options &o, const ModelDesc &d, const EntryPoints &ep) {
+  if (o.command == "plot")
+    return plot(o, d);
   Arena arena(d.arenaBytes);
   uint64_t seed = uint64_t(intFlag(o, "seed", d.seed, 0, INT64_MAX));
   initParams(d, arena, seed);
@@ -451,16 +499,18 @@ int run(const Options &o, const ModelDesc &d, const EntryPoints &ep) {
   return gradCheck(d, ep, arena, train, k, seed) ? 0 : 1;
 }
 
-/// Prints `error: <message>`; in a run of several ranks, prefixed with the
-/// rank, and then ends every rank (a rank waiting for this one would wait
-/// forever).
-void failed(const std::string &message) {
+/// Prints `error: <message>` (`<where>: error: <message>` for a fault in an
+/// input file); in a run of several ranks, prefixed with the rank, and then
+/// ends every rank (a rank waiting for this one would wait forever).
+void failed(const std::string &message, const std::string &where = "") {
+  std::string prefix = where.empty() ? "" : where + ": ";
   Comm *c = dist();
   if (c && c->size > 1) {
-    std::fprintf(stderr, "rank %d: error: %s\n", c->rank, message.c_str());
+    std::fprintf(stderr, "rank %d: %serror: %s\n", c->rank, prefix.c_str(),
+                 message.c_str());
     c->abort(1);
   }
-  std::fprintf(stderr, "error: %s\n", message.c_str());
+  std::fprintf(stderr, "%serror: %s\n", prefix.c_str(), message.c_str());
 }
 
 } // namespace
@@ -480,6 +530,8 @@ int runCli(int argc, char **argv, const EntryPoints &ep) {
         return 0;
       }
     return run(parseArgs(argc, argv), d, ep);
+  } catch (const InputError &e) {
+    failed(e.what(), e.where);
   } catch (const Error &e) {
     failed(std::string(e.what()) + "\nrun '" + prog + " --help' for usage");
   } catch (const std::bad_alloc &) {

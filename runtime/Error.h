@@ -23,6 +23,14 @@ struct RunError : std::runtime_error {
   explicit RunError(const std::string &msg) : std::runtime_error(msg) {}
 };
 
+/// A fault at a line of an input file (a --metrics file given to `plot`):
+/// printed `<where>: error: <message>`, where = "file:line".
+struct InputError : Error {
+  InputError(const std::string &where, const std::string &msg)
+      : Error(msg), where(where) {}
+  std::string where;
+};
+
 } // namespace nnrt
 
 #endif // NNRT_ERROR_H

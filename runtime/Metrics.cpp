@@ -144,6 +144,20 @@ std::string formatMetricsJson(const EpochStats &s) {
     j["train_losses"] = train;
     j["test_losses"] = test;
   }
+  if (s.curveEvery > 0) {
+    nlohmann::ordered_json curve;
+    curve["every"] = s.curveEvery;
+    curve["batches"] = s.curveBatches;
+    curve["at"] = s.curveAt;
+    for (size_t k = 0; k < s.stepNames.size() && k < s.stepCurves.size(); ++k) {
+      nlohmann::ordered_json v = nlohmann::ordered_json::array();
+      for (double x : s.stepCurves[k])
+        v.push_back(std::isfinite(x) ? nlohmann::ordered_json(x)
+                                     : nlohmann::ordered_json(nullptr));
+      curve[s.stepNames[k]] = v;
+    }
+    j["loss_curve"] = curve;
+  }
   j["seconds"] = number(s.seconds);
   j["samples_per_s"] = number(s.samplesPerSec());
   addQuality(j, "train", s.trainQuality);

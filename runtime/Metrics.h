@@ -15,7 +15,10 @@
 // no evaluation). With `train --grad-norms` the object also holds
 //   "grad_norms":{"train_steps":938,"params":{"<param>":1.2e-2,...},
 //                 "states":{"<model>.<layer>.h":[||dL/dh_1||,...],...}}
-// (GradNorms.h: means over the epoch's train steps).
+// (GradNorms.h: means over the epoch's train steps). With several training
+// steps: "train_losses" and "test_losses" ({"<step>": loss, ...}) and
+//   "loss_curve":{"every":18,"batches":938,"at":[18,36,...],
+//                 "<step>":[loss over batches 1-18, 19-36, ...],...}
 // With `train --val F` the line shows val_loss (and val_acc) after the
 // train figures and the object holds "val_loss" and "val_acc" after
 // "test_acc". Classifiers of at most 100 classes add, at the end, per part
@@ -65,6 +68,13 @@ struct EpochStats {
   /// (the line then shows `D 0.6212  G 1.4101` instead of train_loss).
   std::vector<std::string> stepNames;
   std::vector<double> stepLosses, testStepLosses;
+  /// And each step's mean train loss over every window of `curveEvery`
+  /// scheduled batches (curveAt: the 1-based batch of the epoch, of
+  /// curveBatches, that ends each window; NaN where the step took none):
+  /// "loss_curve" in the metrics, the curves of `train --plot`.
+  int64_t curveEvery = 0, curveBatches = 0;
+  std::vector<int64_t> curveAt;
+  std::vector<std::vector<double>> stepCurves;
 
   double samplesPerSec() const {
     return trainSeconds > 0 ? double(trainSamples) / trainSeconds : 0;

@@ -8,7 +8,10 @@
 // times that step has run (Adam's bias correction counts its own updates);
 // the random draws of different steps differ by their salts. The epoch line
 // shows each step's mean loss over its batches, then each step's loss on the
-// test set.
+// test set. Each step's loss is also averaged over windows of a few
+// scheduled batches (a multiple of the cycle, about 50 windows an epoch):
+// the curves of the metrics' "loss_curve" and of `train --plot`; the
+// epoch's last window takes the remainder too, so it has at least half.
 //
 //===----------------------------------------------------------------------===//
 #include "Error.h"
@@ -17,6 +20,7 @@
 #include "Progress.h"
 #include "Train.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -89,6 +93,9 @@ int64_t trainSteps(const ModelDesc &d, const EntryPoints &ep, Arena &arena,
   if (opts.limitBatches > 0)
     batches = std::min(batches, opts.limitBatches);
   const int64_t lastEpoch = opts.firstEpoch + opts.epochs;
+  const int64_t cycleLen = int64_t(c.size());
+  const int64_t every =
+      cycleLen * std::max<int64_t>(1, batches / (cycleLen * 50));
   // t counts scheduled batches over the run; step k's own count follows.
   int64_t t = opts.step;
   Progress progress;
@@ -99,6 +106,9 @@ int64_t trainSteps(const ModelDesc &d, const EntryPoints &ep, Arena &arena,
     std::vector<int64_t> counts(numSteps, 0);
     double trainSeconds = 0;
     int64_t samples = 0;
+    std::vector<double> windowSums(numSteps, 0);
+    std::vector<int64_t> windowCounts(numSteps, 0), curveAt;
+    std::vector<std::vector<double>> curves(numSteps);
     for (int64_t s = 0; s < batches; ++s) {
       auto stepStart = Clock::now();
       int64_t count = std::min(b, trainSet.n - s * b);
@@ -117,6 +127,20 @@ int64_t trainSteps(const ModelDesc &d, const EntryPoints &ep, Arena &arena,
       float loss = *arena.f32(st.loss);
       sums[k] += double(loss) * count;
       counts[k] += count;
+      windowSums[k] += double(loss) * count;
+      windowCounts[k] += count;
+      // The epoch's last window takes a remainder shorter than half a window
+      // too (alone, one or two batches would stand out of the curve).
+      if (((s + 1) % every == 0 && batches - (s + 1) >= every / 2) ||
+          s + 1 == batches) {
+        curveAt.push_back(s + 1);
+        for (size_t j = 0; j < numSteps; ++j) {
+          curves[j].push_back(
+              windowCounts[j] ? windowSums[j] / double(windowCounts[j]) : NAN);
+          windowSums[j] = 0;
+          windowCounts[j] = 0;
+        }
+      }
       samples += count;
       double rate = trainSeconds > 0 ? samples / trainSeconds : 0;
       int64_t remaining = std::min(trainSet.n, batches * b) - samples;
@@ -137,6 +161,10 @@ int64_t trainSteps(const ModelDesc &d, const EntryPoints &ep, Arena &arena,
       all += sums[k];
     }
     st.testStepLosses = test.stepLosses;
+    st.curveEvery = every;
+    st.curveBatches = batches;
+    st.curveAt = std::move(curveAt);
+    st.stepCurves = std::move(curves);
     st.trainLoss = samples ? all / double(samples) : 0;
     st.testLoss = test.loss;
     st.trainSeconds = trainSeconds;
@@ -146,6 +174,8 @@ int64_t trainSteps(const ModelDesc &d, const EntryPoints &ep, Arena &arena,
     std::fflush(stdout);
     if (!opts.metricsPath.empty())
       appendMetrics(opts.metricsPath, st);
+    if (opts.afterEpoch)
+      opts.afterEpoch(st);
     epochSamples(d, ep, arena, opts, e + 1);
     if (opts.checkpoint)
       opts.checkpoint(RunState{e + 1, 0, t, 0, 0, 0, 0, 0});

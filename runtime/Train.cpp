@@ -319,6 +319,8 @@ int64_t train(const ModelDesc &d, const EntryPoints &ep, Arena &arena,
     std::fflush(stdout);
     if (!opts.metricsPath.empty())
       appendMetrics(opts.metricsPath, st);
+    if (opts.afterEpoch)
+      opts.afterEpoch(st);
     epochSamples(d, ep, arena, opts, e + 1);
     RunState done{e + 1, 0, t, 0, 0, 0, 0, 0, bestVal, bestEpoch};
     if (opts.val && st.valLoss < bestVal) { // NaN never improves

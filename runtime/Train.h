@@ -99,6 +99,7 @@ EvalResult evaluate(const ModelDesc &d, const EntryPoints &ep, Arena &arena,
                     const Dataset &ds, uint64_t seed);
 
 class Comm;
+struct EpochStats;
 
 /// Which rows of global batch s (of an epoch's order of n samples) this
 /// process takes: [first, first + count), of the global batch's `total`
@@ -157,6 +158,9 @@ struct TrainOptions {
   int64_t earlyStop = 0;
   /// --report: print each epoch's confusion matrices / regression errors.
   bool report = false;
+  /// Called with each epoch's stats after its line and metrics are written
+  /// (train --plot: Curves.h); null: nothing.
+  std::function<void(const EpochStats &)> afterEpoch;
 };
 
 /// After epoch `epoch` (1-based): with --samples-every K, every K-th epoch

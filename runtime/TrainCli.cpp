@@ -9,12 +9,14 @@
 //===----------------------------------------------------------------------===//
 #include "Checkpoint.h"
 #include "CliFlags.h"
+#include "Curves.h"
 #include "Distributed.h"
 #include "Error.h"
 #include "Seq2Seq.h"
 #include "Validation.h"
 
 #include <cstdio>
+#include <memory>
 
 namespace nnrt {
 
@@ -96,10 +98,17 @@ int runTrain(const Options &o, const ModelDesc &d, const EntryPoints &ep,
     throw Error("--early-stop K needs --val F: it watches the validation "
                 "loss");
   t.report = o.has("report");
+  if (o.has("plot")) {
+    checkPlotPath(strFlag(o, "plot"));
+    auto plot =
+        std::make_shared<TrainingPlot>(strFlag(o, "plot"), plotTitle(d));
+    t.afterEpoch = [plot](const EpochStats &s) { plot->add(s); };
+  }
   if (c && c->rank != 0) { // rank 0 alone prints and writes files
     if (!std::freopen("/dev/null", "w", stdout))
       throw Error("cannot silence rank " + std::to_string(c->rank));
     t.metricsPath.clear();
+    t.afterEpoch = nullptr;
     t.samplesEvery = 0;
     save.clear();
   }

@@ -2,7 +2,8 @@
 //
 // Links the model's object files with the runtime archive (libnnrt.a, which
 // holds main) into an executable with the system C++ driver, adding libomp
-// when the objects call the OpenMP runtime.
+// when the objects call the OpenMP runtime, and the libraries the runtime
+// uses (libpng, zlib, cairo).
 //
 //===----------------------------------------------------------------------===//
 
@@ -16,6 +17,10 @@
 
 #ifndef NNC_LIBOMP_DIR
 #define NNC_LIBOMP_DIR "/usr/lib/llvm-19/lib"
+#endif
+
+#ifndef NNC_CAIRO_LIBS
+#define NNC_CAIRO_LIBS "-lcairo"
 #endif
 
 using namespace mlir;
@@ -80,6 +85,10 @@ LogicalResult nnc::linkExecutable(llvm::ArrayRef<std::string> objects,
     args.append(mpiLibs.begin(), mpiLibs.end());
   if (llvm::any_of(objects, callsOpenMP))
     args.append({"-L" NNC_LIBOMP_DIR, "-lomp", rpath});
+  // The runtime's plots (runtime/Plot.cpp): libcairo, as CMake found it.
+  llvm::SmallVector<llvm::StringRef> cairoLibs;
+  llvm::StringRef(NNC_CAIRO_LIBS).split(cairoLibs, ';', -1, false);
+  args.append(cairoLibs.begin(), cairoLibs.end());
   args.append({"-lpng", "-lz", "-lm", "-pthread"});
 #ifdef NNC_SANITIZE_LINK
   args.push_back(NNC_SANITIZE_LINK); // a sanitized nnc's libnnrt.a
