@@ -26,6 +26,7 @@ import shutil
 if shutil.which("vim"):
     config.available_features.add("vim")
 
+config.substitutions.append(("%{nnc-bin-dir}", config.nnc_tools_dir))
 config.substitutions.append(("%nnc", os.path.join(config.nnc_tools_dir, "nnc")))
 config.substitutions.append(("%fake-model", os.path.join(config.nnc_tools_dir, "nnrt-fake-model")))
 config.substitutions.append(("%nn-opt", os.path.join(config.nnc_tools_dir, "nn-opt")))

@@ -5,7 +5,8 @@ In the document:
   ```console              `$ command` lines run in order (bash, in one scratch directory, with nnc on PATH);
                           the lines after a command are its expected output: each must match a line of the
                           actual output (stdout and stderr), in order, with every number a wildcard (the
-                          seconds, speeds and losses of a run vary; the words, names and layout do not);
+                          seconds, speeds and losses of a run vary; the words and names do not) and blanks
+                          compared as one;
                           a line `...` stands for any lines. A command whose expected output has an
                           `error:` line must exit 1; every other command must exit 0.
 Blocks of other kinds (```sh, ```python, ...) are shown, not run.
@@ -23,7 +24,8 @@ NUMBER = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?")
 
 
 def shape(line):
-    return NUMBER.sub("#", line.rstrip())
+    """The line with every number a wildcard and every run of blanks one blank (columns move with widths)."""
+    return " ".join(NUMBER.sub("#", line).split())
 
 
 def blocks(text):
@@ -64,7 +66,8 @@ def main():
     p.add_argument("--bin", required=True)
     a = p.parse_args()
     os.makedirs(a.dir, exist_ok=True)
-    env = dict(os.environ, PATH=a.bin + os.pathsep + os.environ["PATH"], NNC_SRC=a.src)
+    # nnc first, then Debian's programs (python3 with torch: the machine may have another python3 first).
+    env = dict(os.environ, PATH=os.pathsep.join([a.bin, "/usr/bin", os.environ["PATH"]]), NNC_SRC=a.src)
     for link in ("examples", "stdlib"):
         dst = os.path.join(a.dir, link)
         if not os.path.exists(dst):
