@@ -56,9 +56,11 @@ bool writeTensorFile(const std::string &path, const TensorFile &file,
                      Diagnostics &diags);
 
 /// The checkpoint's tensors for prog's params and (non-carried) buffers,
-/// checked against their shapes; reports a missing or misshapen one.
+/// checked against their shapes; reports a missing or misshapen one, or a
+/// checkpoint of another run than `run`'s (the trained model's name).
 bool loadWeights(const Program &prog, const std::string &path,
-                 TensorFile &weights, Diagnostics &diags);
+                 const std::string &run, TensorFile &weights,
+                 Diagnostics &diags);
 
 /// Writes prog's inference graph with `weights` as an ONNX model (opset 17).
 /// An op that has no ONNX form is an error at its source location.

@@ -58,6 +58,12 @@ struct NameInfo {
 bool analyze(const ast::Module &module, Program &prog, Diagnostics &diags,
              int64_t seqLen = 0, std::vector<NameInfo> *names = nullptr);
 
+/// Analyses only model `model` of the module's main file: its forward graph
+/// and parameters (no train section), for `nnc export --model` of one of
+/// the models a train section trains in steps (a GAN's generator).
+bool analyzeModel(const ast::Module &module, const std::string &model,
+                  Program &prog, Diagnostics &diags, int64_t seqLen = 0);
+
 /// `f32[B,784]`, `i32[B]`, `f32[]` (scalar).
 std::string formatType(const TensorType &type);
 

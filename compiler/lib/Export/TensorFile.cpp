@@ -159,14 +159,15 @@ bool writeTensorFile(const std::string &path, const TensorFile &file,
 }
 
 bool loadWeights(const Program &prog, const std::string &path,
-                 TensorFile &weights, Diagnostics &diags) {
+                 const std::string &run, TensorFile &weights,
+                 Diagnostics &diags) {
   TensorFile file;
   if (!readTensorFile(path, file, diags))
     return false;
   auto meta = file.metadata.find("model");
-  if (meta != file.metadata.end() && meta->second != prog.modelName) {
+  if (meta != file.metadata.end() && meta->second != run) {
     diags.error(path + ": a checkpoint of model '" + meta->second +
-                "', this file's model is '" + prog.modelName + "'");
+                "', this file's model is '" + run + "'");
     return false;
   }
   auto take = [&](const Param &p) {

@@ -482,3 +482,23 @@ bool nnc::analyze(const ast::Module &module, Program &prog, Diagnostics &diags,
     analyzeDecodeStep(module, prog, diags);
   return diags.errorCount() == before;
 }
+
+bool nnc::analyzeModel(const ast::Module &module, const std::string &model,
+                       Program &prog, Diagnostics &diags, int64_t seqLen) {
+  const ast::File &main = *module.files[0];
+  std::string names;
+  for (const ast::Model &m : main.models) {
+    if (m.isBlock)
+      continue;
+    if (m.name == model) {
+      int before = diags.errorCount();
+      sema::Sema(module, diags, seqLen, /*forwardOnly=*/true, model).run(prog);
+      return diags.errorCount() == before;
+    }
+    names += (names.empty() ? "" : ", ") + m.name;
+  }
+  diags.error(Loc{main.path, 1, 1}, "no model '" + model +
+                                        "' in this file (its models: " + names +
+                                        ")");
+  return false;
+}

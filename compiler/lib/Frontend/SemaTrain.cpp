@@ -635,7 +635,9 @@ void Sema::run(Program &p) {
   // The model built into p.forward: the trained one, or the last of the
   // file without a train section; a run of several steps has none.
   const ast::Model *selected = nullptr;
-  bool withSteps = !main.trains.empty() && !main.trains[0].steps.empty();
+  // (With onlyModel, that model alone, whatever the train section trains.)
+  bool withSteps = !main.trains.empty() && !main.trains[0].steps.empty() &&
+                   onlyModel.empty();
   std::vector<const ast::Model *> used;
   if (!main.trains.empty())
     used = trainModels(main.trains[0]);

@@ -70,14 +70,16 @@ const std::vector<Command> &nnc::cli::commands() {
        "per-layer output shapes, weights, biases and\nmultiply-accumulates",
        "  --json             one JSON document instead of tables\n", true},
       {"export",
-       "nnc export FILE --load CKPT -o OUT.onnx\n"
-       "       nnc export FILE --load CKPT --pytorch -o DIR",
+       "nnc export FILE --load CKPT [--model NAME] -o OUT.onnx\n"
+       "       nnc export FILE --load CKPT [--model NAME] --pytorch -o DIR",
        "the trained model's inference graph as an ONNX file, or as\n"
        "DIR/model.py (a PyTorch nn.Module) and DIR/model.safetensors\n"
        "(PyTorch's names and layouts; docs/export.md)",
        "  --load CKPT        the checkpoint with the weights (train --save)\n"
        "  -o OUT             the ONNX file, or with --pytorch the directory\n"
-       "  --pytorch          write a PyTorch module and state dict\n",
+       "  --pytorch          write a PyTorch module and state dict\n"
+       "  --model NAME       the model to export, of those a train section\n"
+       "                     trains in steps (a GAN's generator)\n",
        true},
       {"import", "nnc import FILE --pytorch STATE -o CKPT",
        "a PyTorch state dict (safetensors, as export --pytorch writes\n"

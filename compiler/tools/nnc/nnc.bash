@@ -48,7 +48,7 @@ _nnc() {
     COMPREPLY=($(compgen -d -- "$cur"))
     return
     ;;
-  --batch | --seq-len | --distributed | --testing-negate-grad)
+  --batch | --seq-len | --distributed | --testing-negate-grad | --model)
     return # a number or a name: nothing to offer
     ;;
   esac
@@ -70,7 +70,7 @@ _nnc() {
     ;;
   check) flags="--print-program $common" ;;
   summary) flags="--json $common" ;;
-  export) flags="--load -o --pytorch $common" ;;
+  export) flags="--load -o --pytorch --model $common" ;;
   import) flags="--pytorch -o $common" ;;
   lsp) flags="$common" ;;
   *) return ;;

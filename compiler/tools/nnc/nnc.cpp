@@ -1,11 +1,11 @@
 //===- nnc.cpp - The nnc command-line compiler ----------------------------===//
 //
-// `nnc build|check|summary|export|import FILE ...`: runs the frontend (parse, analyse) and
-// then, for `build`, hands the Program to the back end (nnc::buildProgram in
-// NNCDriver), which prints the stage named by --emit or links an executable.
-// `nnc lsp` serves editors (Lsp.h); `nnc help [CMD]`, `nnc CMD --help` and
-// `nnc --version` print help (Help.h) and versions. Every error is reported
-// in the house format and gives exit status 1.
+// `nnc build|check|summary|export|import FILE ...`: runs the frontend (parse,
+// analyse) and then, for `build`, hands the Program to the back end
+// (nnc::buildProgram in NNCDriver), which prints the stage named by --emit or
+// links an executable. `nnc lsp` serves editors (Lsp.h); `nnc help [CMD]`, `nnc
+// CMD --help` and `nnc --version` print help (Help.h) and versions. Every error
+// is reported in the house format and gives exit status 1.
 //
 //===----------------------------------------------------------------------===//
 #include "Help.h"
@@ -35,7 +35,7 @@ namespace fs = std::filesystem;
 namespace {
 
 struct Args {
-  std::string command, file, output, emit, runtimeLib, load, pytorch;
+  std::string command, file, output, emit, runtimeLib, load, pytorch, model;
   std::string stdlib = NNC_STDLIB_DIR;
   std::vector<std::string> negateGrad; ///< --testing-negate-grad
   int64_t batch = 0, seqLen = 0;
@@ -110,6 +110,7 @@ int parseArgs(int argc, char **argv, Args &a) {
                (a.command == "build" || a.command == "export" ||
                 a.command == "import")) {
     } else if (value("--load", a.load) && a.command == "export") {
+    } else if (value("--model", a.model) && a.command == "export") {
     } else if (s == "--pytorch" && a.command == "export") {
       a.pytorch = "yes";
     } else if (value("--pytorch", a.pytorch) && a.command == "import") {
@@ -214,11 +215,25 @@ int run(int argc, char **argv) {
   if (a.command == "import")
     return importPyTorch(prog, a.pytorch, a.output, diags) ? 0 : 1;
   if (a.command == "export") {
-    TensorFile weights;
-    if (!loadWeights(prog, a.load, weights, diags))
+    // A train section of several steps trains several models (a GAN's
+    // generator and discriminator): one of them is exported, by name.
+    Program one;
+    if (!a.model.empty() &&
+        !analyzeModel(*module, a.model, one, diags, a.seqLen))
       return 1;
-    bool ok = a.pytorch.empty() ? exportOnnx(prog, weights, a.output, diags)
-                                : exportPyTorch(prog, weights, a.output, diags);
+    if (a.model.empty() && !prog.steps.empty()) {
+      diags.error(prog.modelLoc,
+                  prog.modelName +
+                      " trains several models in steps: name the one to "
+                      "export with --model NAME");
+      return 1;
+    }
+    const Program &p = a.model.empty() ? prog : one;
+    TensorFile weights;
+    if (!loadWeights(p, a.load, prog.modelName, weights, diags))
+      return 1;
+    bool ok = a.pytorch.empty() ? exportOnnx(p, weights, a.output, diags)
+                                : exportPyTorch(p, weights, a.output, diags);
     return ok ? 0 : 1;
   }
   prog.train.gradNorms = a.gradNorms;
