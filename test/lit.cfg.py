@@ -7,7 +7,7 @@ import lit.formats
 config.name = "nnc"
 config.test_format = lit.formats.ShTest(not lit_config.useValgrind)
 config.suffixes = [".nn", ".mlir", ".test"]
-config.excludes = ["Inputs", "Unit", "fuzz", "ort", "CMakeLists.txt", "lit.cfg.py"]  # fuzz: run.sh runs its inputs
+config.excludes = ["Inputs", "Unit", "fuzz", "ort", "textmate", "CMakeLists.txt", "lit.cfg.py"]  # fuzz: run.sh runs its inputs
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.nnc_obj_root, "test")
 
