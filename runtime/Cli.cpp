@@ -276,6 +276,7 @@ int plot(const Options &o, const ModelDesc &d) {
     throw Error("'plot' needs a metrics file: plot METRICS.jsonl -o FILE.png");
   if (!o.has("out"))
     throw Error("'plot' needs -o FILE.png");
+  distinctFiles(o, {"metrics", "out"});
   std::string path = strFlag(o, "metrics");
   std::vector<MetricsLine> lines = readMetricsFile(path);
   size_t from = lastRunStart(lines);

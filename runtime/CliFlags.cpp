@@ -5,11 +5,13 @@
 //
 //===----------------------------------------------------------------------===//
 #include "CliFlags.h"
+
 #include "Error.h"
 
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
+#include <filesystem>
 
 // Present only when the compiled model links an OpenMP runtime.
 extern "C" void omp_set_num_threads(int) __attribute__((weak));
@@ -58,6 +60,25 @@ void setThreads(const Options &o) {
     omp_set_num_threads(int(t));
   else if (!std::getenv("OMP_NUM_THREADS"))
     omp_set_num_threads(2);
+}
+
+void distinctFiles(const Options &o, const std::vector<std::string> &flags) {
+  namespace fs = std::filesystem;
+  for (size_t i = 0; i < flags.size(); ++i)
+    for (size_t j = i + 1; j < flags.size(); ++j) {
+      if (!o.has(flags[i]) || !o.has(flags[j]))
+        continue;
+      std::error_code ea, eb;
+      fs::path a = fs::weakly_canonical(strFlag(o, flags[i]), ea);
+      fs::path b = fs::weakly_canonical(strFlag(o, flags[j]), eb);
+      auto name = [](const std::string &f) {
+        return f == "out" ? std::string("-o") : "--" + f;
+      };
+      if (!ea && !eb && a == b)
+        throw Error(name(flags[i]) + " and " + name(flags[j]) +
+                    " name the same file '" + strFlag(o, flags[j]) +
+                    "': one would overwrite the other");
+    }
 }
 
 } // namespace nnrt

@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <vector>
 
 namespace nnrt {
 
@@ -35,6 +36,10 @@ double realFlag(const Options &o, const std::string &name, double dflt,
 
 /// The value of --name, "" when absent.
 std::string strFlag(const Options &o, const std::string &name);
+
+/// Throws Error if two of the given flags (those present) name the same file:
+/// an output must not replace an input or another output.
+void distinctFiles(const Options &o, const std::vector<std::string> &flags);
 
 /// --threads T (default 2, or $OMP_NUM_THREADS) for an OpenMP model.
 void setThreads(const Options &o);

@@ -89,6 +89,8 @@ std::string lineFault(const ordered_json &j) {
         !c->contains("batches") || !c->at("batches").is_number() ||
         c->at("batches").get<double>() <= 0)
       return "\"loss_curve\" needs \"batches\" > 0 and an array \"at\"";
+    if (c->contains("every") && !c->at("every").is_number_integer())
+      return "\"loss_curve\": \"every\" is not an integer";
     for (auto &[step, v] : c->items())
       if (step != "at" && step != "batches" && step != "every" &&
           (!v.is_array() || v.size() != c->at("at").size()))

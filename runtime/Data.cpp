@@ -8,9 +8,9 @@
 //
 //===----------------------------------------------------------------------===//
 #include "Data.h"
+#include "Error.h"
 #include "Seq2Seq.h"
 #include "Words.h"
-#include "Error.h"
 
 #include <algorithm>
 #include <cerrno>

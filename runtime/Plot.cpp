@@ -33,8 +33,8 @@ std::vector<double> Axis::ticks() const {
 Axis niceAxis(double lo, double hi, int maxTicks, bool integer) {
   maxTicks = std::max(maxTicks, 2);
   // Ranges wider than doubles hold (a diverged run's file) are cut.
-  lo = std::max(lo, -1e300);
-  hi = std::min(hi, 1e300);
+  lo = std::clamp(lo, -1e300, 1e300);
+  hi = std::clamp(hi, -1e300, 1e300);
   // A flat range (one point, or a constant series) is widened around it.
   double scale = std::max(std::fabs(lo), std::fabs(hi));
   if (hi - lo <= scale * 1e-9) {

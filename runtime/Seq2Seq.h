@@ -32,12 +32,10 @@ Dataset cmudictSplit(const ModelDesc &d, const std::string &fileOverride,
 /// Decodes n inputs (rows of x [n, S] as the x slot holds them) with beam
 /// width `beam` (1: greedy): the best token sequence of each, without the
 /// start and end tokens.
-std::vector<std::vector<int32_t>> decodeInputs(const ModelDesc &d,
-                                               const EntryPoints &ep,
-                                               Arena &arena,
-                                               const std::vector<int32_t> &x,
-                                               int64_t n, int64_t beam,
-                                               uint64_t seed);
+std::vector<std::vector<int32_t>>
+decodeInputs(const ModelDesc &d, const EntryPoints &ep, Arena &arena,
+             const std::vector<int32_t> &x, int64_t n, int64_t beam,
+             uint64_t seed);
 
 /// `data cmudict`: decodes every held-out word that fits and scores it
 /// against all of its pronunciations (WER, PER).

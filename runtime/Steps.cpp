@@ -174,11 +174,12 @@ int64_t trainSteps(const ModelDesc &d, const EntryPoints &ep, Arena &arena,
     std::fflush(stdout);
     if (!opts.metricsPath.empty())
       appendMetrics(opts.metricsPath, st);
-    if (opts.afterEpoch)
-      opts.afterEpoch(st);
     epochSamples(d, ep, arena, opts, e + 1);
     if (opts.checkpoint)
       opts.checkpoint(RunState{e + 1, 0, t, 0, 0, 0, 0, 0});
+    // After the checkpoint: a picture that cannot be drawn costs no epoch.
+    if (opts.afterEpoch)
+      opts.afterEpoch(st);
   }
   return t;
 }

@@ -319,8 +319,6 @@ int64_t train(const ModelDesc &d, const EntryPoints &ep, Arena &arena,
     std::fflush(stdout);
     if (!opts.metricsPath.empty())
       appendMetrics(opts.metricsPath, st);
-    if (opts.afterEpoch)
-      opts.afterEpoch(st);
     epochSamples(d, ep, arena, opts, e + 1);
     RunState done{e + 1, 0, t, 0, 0, 0, 0, 0, bestVal, bestEpoch};
     if (opts.val && st.valLoss < bestVal) { // NaN never improves
@@ -331,6 +329,9 @@ int64_t train(const ModelDesc &d, const EntryPoints &ep, Arena &arena,
     }
     if (opts.checkpoint)
       opts.checkpoint(done);
+    // After the checkpoint: a picture that cannot be drawn costs no epoch.
+    if (opts.afterEpoch)
+      opts.afterEpoch(st);
     bool stop = opts.val && opts.earlyStop > 0 &&
                 e + 1 - bestEpoch >= opts.earlyStop && e + 1 < lastEpoch;
     if (c && opts.val && opts.earlyStop > 0)

@@ -12,6 +12,7 @@
 #include "Curves.h"
 #include "Distributed.h"
 #include "Error.h"
+#include "Report.h"
 #include "Seq2Seq.h"
 #include "Validation.h"
 
@@ -98,6 +99,17 @@ int runTrain(const Options &o, const ModelDesc &d, const EntryPoints &ep,
     throw Error("--early-stop K needs --val F: it watches the validation "
                 "loss");
   t.report = o.has("report");
+  if (t.report && !reportsConfusion(d) && !reportsRegression(d))
+    std::fprintf(stderr, "note: --report: %s has nothing to report (%s)\n",
+                 d.model.c_str(),
+                 d.classification && d.steps.empty()
+                     ? ("more than " + std::to_string(kMaxReportClasses) +
+                        " classes: no confusion matrix")
+                           .c_str()
+                     : "several training steps, or neither classes nor "
+                       "regression targets");
+  distinctFiles(o, {"plot", "metrics", "save"});
+  distinctFiles(o, {"plot", "metrics", "resume"});
   if (o.has("plot")) {
     checkPlotPath(strFlag(o, "plot"));
     auto plot =

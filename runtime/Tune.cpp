@@ -19,6 +19,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -29,6 +30,9 @@
 namespace nnrt {
 
 namespace fs = std::filesystem;
+
+/// The signal that interrupted tune (0: none).
+volatile sig_atomic_t interrupted = 0;
 
 double Distribution::draw(std::mt19937_64 &rng) const {
   std::uniform_real_distribution<double> u(0, 1);
@@ -132,13 +136,16 @@ void readResult(Trial &t, const std::string &metrics, const std::string &log,
   std::string line;
   while (std::getline(in, line)) {
     auto j = nlohmann::json::parse(line, nullptr, false);
-    if (j.is_discarded() || !j.contains("val_loss") ||
-        !j["val_loss"].is_number())
+    if (j.is_discarded() || !j.is_object() || !j.contains("val_loss") ||
+        !j["val_loss"].is_number() || !j.contains("epoch") ||
+        !j["epoch"].is_number_integer())
       continue;
     double loss = j["val_loss"].get<double>();
     if (std::isfinite(loss) && !(loss >= t.valLoss)) {
       t.valLoss = loss;
-      t.valAcc = j["val_acc"].is_number() ? j["val_acc"].get<double>() : NAN;
+      t.valAcc = j.contains("val_acc") && j["val_acc"].is_number()
+                     ? j["val_acc"].get<double>()
+                     : NAN;
       t.epoch = j["epoch"].get<int64_t>();
     }
   }
@@ -188,16 +195,30 @@ int runTune(const Options &o, const ModelDesc &d, const std::string &self) {
   if (!mkdtemp(dirBuf.data()))
     throw Error(base + ": cannot create the trials' directory");
   std::string dir = dirBuf.data();
+  std::mt19937_64 rng(seed);
+  std::vector<Trial> all(static_cast<size_t>(trials));
+  // However tune ends (an error, Ctrl-C, kill), its running trials are
+  // stopped and reaped before their directory is removed.
   struct Cleanup {
     std::string dir;
+    std::vector<Trial> &all;
     ~Cleanup() {
+      for (Trial &t : all)
+        if (t.pid > 0) {
+          kill(t.pid, SIGTERM);
+          waitpid(t.pid, nullptr, 0);
+        }
       std::error_code ec;
       fs::remove_all(dir, ec);
     }
-  } cleanup{dir};
-
-  std::mt19937_64 rng(seed);
-  std::vector<Trial> all(static_cast<size_t>(trials));
+  } cleanup{dir, all};
+  // SIGINT and SIGTERM interrupt the wait below instead of ending tune
+  // before the cleanup.
+  struct sigaction stop = {};
+  stop.sa_handler = [](int sig) { interrupted = sig; };
+  sigemptyset(&stop.sa_mask);
+  sigaction(SIGINT, &stop, nullptr);
+  sigaction(SIGTERM, &stop, nullptr);
   for (int64_t k = 0; k < trials; ++k) {
     all[k].index = int(k + 1);
     all[k].lr = lrDist.draw(rng);
@@ -255,6 +276,9 @@ int runTune(const Options &o, const ModelDesc &d, const std::string &self) {
     }
     int status = 0;
     pid_t pid = wait(&status);
+    if (interrupted)
+      throw RunError("tune: stopped by signal " + std::to_string(interrupted) +
+                     "; the running trials were stopped too");
     if (pid < 0)
       throw Error("waiting for the trials failed");
     for (Trial &t : all)

@@ -40,11 +40,14 @@ TEST(Plot, NiceAxis) {
   expectAxis(niceAxis(0, 0, 7), -1, 1, 0.5);
   // Extremes: finite axes with few ticks.
   for (auto [lo, hi] : {std::pair{-1e308, 1e308}, std::pair{1e-320, 1e-320},
-                        std::pair{-1e-310, 1e-310}, std::pair{1e300, 1e300}}) {
+                        std::pair{-1e-310, 1e-310}, std::pair{1e300, 1e300},
+                        std::pair{1e308, 1e308}, std::pair{-1e308, -1e308},
+                        std::pair{1e301, 1e308}}) {
     Axis a = niceAxis(lo, hi, 7);
     EXPECT_TRUE(std::isfinite(a.lo) && std::isfinite(a.hi) && a.hi > a.lo)
         << lo << " " << hi;
     EXPECT_LE(a.ticks().size(), 7u);
+    EXPECT_GE(a.ticks().size(), 2u) << lo << " " << hi;
   }
   // Every axis covers its data in at most maxTicks ticks.
   for (double lo : {-7.3, 0.0, 0.0012, 3.0, 1234.5})
@@ -239,6 +242,9 @@ TEST(Curves, ReadMetricsFile) {
                       "2],\"D\":[1]}}\n"),
             "m.jsonl:1: \"loss_curve\": \"D\" is not an array as long as "
             "\"at\"");
+  EXPECT_EQ(readError("{\"epoch\":1,\"loss_curve\":{\"batches\":2,\"at\":[1],"
+                      "\"every\":\"x\"}}\n"),
+            "m.jsonl:1: \"loss_curve\": \"every\" is not an integer");
   EXPECT_EQ(readError("{\"epoch\":1,\"loss_curve\":{\"at\":[1]}}\n"),
             "m.jsonl:1: \"loss_curve\" needs \"batches\" > 0 and an array "
             "\"at\"");

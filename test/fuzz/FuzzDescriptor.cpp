@@ -13,7 +13,8 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   try {
-    nnrt::parseDescriptor(std::string(reinterpret_cast<const char *>(data), size));
+    nnrt::parseDescriptor(
+        std::string(reinterpret_cast<const char *>(data), size));
   } catch (const nnrt::Error &) {
   }
   return 0;

@@ -17,7 +17,7 @@ if [ ! -f "$b/build.ninja" ]; then
   CC=clang-19 CXX=clang++-19 cmake -G Ninja -S . -B "$b" -DCMAKE_BUILD_TYPE=Release -DNNC_FUZZ=ON \
     > "$b.configure.log" 2>&1 || { cat "$b.configure.log"; echo "fuzz: 0 passed, 1 failed"; exit 1; }
 fi
-harnesses=(frontend lower safetensors idx descriptor)
+harnesses=(frontend lower safetensors idx descriptor tensorfile metrics)
 ninja -C "$b" -j2 "${harnesses[@]/#/fuzz-}" > "$b/ninja.log" 2>&1 ||
   { tail -30 "$b/ninja.log"; echo "fuzz: 0 passed, ${#harnesses[@]} failed"; exit 1; }
 /usr/bin/python3 "$src/test/fuzz/make_dict.py" "$src" > "$b/nn.dict"

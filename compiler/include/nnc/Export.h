@@ -47,11 +47,20 @@ std::vector<int64_t> unbroadcastAxes(const std::vector<int64_t> &from,
                                      const std::vector<int64_t> &to);
 
 /// Reads a safetensors file; on any defect (short file, bad JSON, offsets out
-/// of range or overlapping, a dtype other than F32/I32) reports `path: ...`
-/// through `diags` and returns false.
+/// of range, a size that does not match the shape, a dtype other than
+/// F32/I32) reports `path: ...` through `diags` and returns false.
 bool readTensorFile(const std::string &path, TensorFile &out,
                     Diagnostics &diags);
-/// Writes a safetensors file (F32 and I32 tensors, in name order).
+/// Writes `bytes` to `path` atomically: path.tmp.<pid>, fsync, rename (a
+/// failure leaves what was at `path` as it was).
+bool writeFileAtomic(const std::string &path, const std::string &bytes,
+                     Diagnostics &diags);
+
+/// Whether `a` and `b` name the same file (existing or not).
+bool sameFile(const std::string &a, const std::string &b);
+
+/// Writes a safetensors file (F32 and I32 tensors, in name order),
+/// atomically.
 bool writeTensorFile(const std::string &path, const TensorFile &file,
                      Diagnostics &diags);
 

@@ -109,14 +109,7 @@ public:
     model.i64(1, 8).str(2, "nnc").str(3, "0.1");
     model.msg(8, Message().str(1, "").i64(2, 17));
     model.msg(7, top_);
-    std::ofstream f(out, std::ios::binary | std::ios::trunc);
-    f << model.bytes();
-    f.close();
-    if (!f) {
-      diags.error(out + ": cannot write: " + std::strerror(errno));
-      return false;
-    }
-    return true;
+    return writeFileAtomic(out, model.bytes(), diags);
   }
 
 private:

@@ -15,6 +15,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 namespace nnc {
@@ -480,16 +481,93 @@ bool exportPyTorch(const Program &prog, const TensorFile &weights,
                                    "which cannot be exported to PyTorch yet");
     return false;
   }
+  // The class is named after the model: it must not hide model.py's own
+  // names or be a Python keyword.
+  static const std::set<std::string> kTaken = {"F",
+                                               "nn",
+                                               "torch",
+                                               "json",
+                                               "struct",
+                                               "load_safetensors",
+                                               "save_safetensors",
+                                               "_add",
+                                               "False",
+                                               "None",
+                                               "True",
+                                               "and",
+                                               "as",
+                                               "assert",
+                                               "async",
+                                               "await",
+                                               "break",
+                                               "class",
+                                               "continue",
+                                               "def",
+                                               "del",
+                                               "elif",
+                                               "else",
+                                               "except",
+                                               "finally",
+                                               "for",
+                                               "from",
+                                               "global",
+                                               "if",
+                                               "import",
+                                               "in",
+                                               "is",
+                                               "lambda",
+                                               "nonlocal",
+                                               "not",
+                                               "or",
+                                               "pass",
+                                               "raise",
+                                               "return",
+                                               "try",
+                                               "while",
+                                               "with",
+                                               "yield"};
+  if (kTaken.count(prog.modelName)) {
+    diags.error(prog.modelLoc, "model name '" + prog.modelName +
+                                   "' is a name model.py needs for itself "
+                                   "(an import or a Python keyword): rename "
+                                   "the model to export it to PyTorch");
+    return false;
+  }
+  // nn.Module sets `training` on every module (eval(), train()) and keeps
+  // its own state in `_...` attributes: a parameter may not be named so.
+  auto bad = [&](const Param &p) {
+    std::string name = torchName(prog, p.name);
+    for (size_t at = 0; at <= name.size();) {
+      size_t dot = std::min(name.find('.', at), name.size());
+      std::string part = name.substr(at, dot - at);
+      if (part == "training" || part.rfind('_', 0) == 0) {
+        diags.error(p.loc, "'" + p.name +
+                               "' cannot be a PyTorch state-dict "
+                               "name: nn.Module uses '" +
+                               part +
+                               "' itself; rename it to export to PyTorch");
+        return true;
+      }
+      at = dot + 1;
+    }
+    return false;
+  };
+  for (const Param &p : prog.params)
+    if (bad(p))
+      return false;
+  for (const Param &b : prog.buffers)
+    if (!b.carried && bad(b))
+      return false;
+  PyWriter writer(prog, diags);
+  std::ostringstream fwd;
+  if (!writer.forward(fwd))
+    return false;
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec) {
     diags.error(dir + ": cannot create the directory: " + ec.message());
     return false;
   }
-  PyWriter writer(prog, diags);
-  std::ostringstream fwd;
-  if (!writer.forward(fwd))
-    return false;
 
   std::vector<Layout> l = layouts(prog);
   TensorFile state;
@@ -521,7 +599,7 @@ bool exportPyTorch(const Program &prog, const TensorFile &weights,
   shape += "]";
   if (prog.input.elem == ElemType::I32)
     shape[0] = 'i';
-  std::ofstream py(dir + "/model.py", std::ios::trunc);
+  std::ostringstream py;
   py << "# " << prog.modelName << " from " << prog.sourceFile
      << ", written by `nnc export --pytorch`.\n"
      << "# Images are NHWC as in nnc. Load the weights with\n"
@@ -532,16 +610,16 @@ bool exportPyTorch(const Program &prog, const TensorFile &weights,
      << kLoader << R"(
 
 def _add(root, name, value, buffer=False):
-    """Registers a parameter (or buffer) under its dotted state-dict name."""
+    """Registers a parameter (or buffer) under its dotted state-dict name. The
+    module's own dicts are filled directly: a name such as `to` or `eval` is a
+    parameter here, not a clash with nn.Module's methods."""
     *path, leaf = name.split(".")
     for part in path:
-        if not hasattr(root, part):
-            root.add_module(part, nn.Module())
-        root = getattr(root, part)
+        root = root._modules.setdefault(part, nn.Module())
     if buffer:
-        root.register_buffer(leaf, value)
+        root._buffers[leaf] = value
     else:
-        root.register_parameter(leaf, nn.Parameter(value))
+        root._parameters[leaf] = nn.Parameter(value)
 
 
 class )"
@@ -552,16 +630,20 @@ class )"
      << "        p = dict(self.named_parameters())\n"
      << "        p.update(self.named_buffers())\n"
      << fwd.str();
-  py.close();
-  if (!py) {
-    diags.error(dir + "/model.py: cannot write");
+  if (!writeFileAtomic(dir + "/model.py", py.str(), diags))
     return false;
-  }
   return writeTensorFile(dir + "/model.safetensors", state, diags);
 }
 
 bool importPyTorch(const Program &prog, const std::string &path,
                    const std::string &out, Diagnostics &diags) {
+  if (!prog.steps.empty()) {
+    diags.error(prog.modelLoc,
+                prog.modelName +
+                    " trains several models in steps: importing the weights "
+                    "of one of them is not supported yet");
+    return false;
+  }
   TensorFile in;
   if (!readTensorFile(path, in, diags))
     return false;

@@ -10,9 +10,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <unistd.h>
 
 namespace nnc {
 namespace {
@@ -144,18 +147,35 @@ bool writeTensorFile(const std::string &path, const TensorFile &file,
   }
   std::string h = header.dump();
   h.append((8 - h.size() % 8) % 8, ' ');
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  char len[8];
+  std::string bytes(8, '\0');
   for (int i = 0; i < 8; ++i)
-    len[i] = char(uint64_t(h.size()) >> (8 * i));
-  out.write(len, 8);
-  out << h << data;
-  out.close();
-  if (!out) {
-    diags.error(path + ": cannot write: " + std::strerror(errno));
-    return false;
+    bytes[i] = char(uint64_t(h.size()) >> (8 * i));
+  return writeFileAtomic(path, bytes + h + data, diags);
+}
+
+bool writeFileAtomic(const std::string &path, const std::string &bytes,
+                     Diagnostics &diags) {
+  std::string tmp = path + ".tmp." + std::to_string(getpid());
+  FILE *f = std::fopen(tmp.c_str(), "wb");
+  bool ok = f && std::fwrite(bytes.data(), 1, bytes.size(), f) == bytes.size();
+  ok = ok && std::fflush(f) == 0 && fsync(fileno(f)) == 0;
+  int err = errno;
+  if (f && std::fclose(f) != 0 && ok)
+    ok = false, err = errno;
+  if (ok && std::rename(tmp.c_str(), path.c_str()) != 0)
+    ok = false, err = errno;
+  if (!ok) {
+    std::remove(tmp.c_str());
+    diags.error(path + ": cannot write: " + std::strerror(err));
   }
-  return true;
+  return ok;
+}
+
+bool sameFile(const std::string &a, const std::string &b) {
+  std::error_code ea, eb;
+  auto ca = std::filesystem::weakly_canonical(a, ea);
+  auto cb = std::filesystem::weakly_canonical(b, eb);
+  return !ea && !eb && ca == cb;
 }
 
 bool loadWeights(const Program &prog, const std::string &path,

@@ -254,6 +254,13 @@ std::optional<int> Server::handle(const std::string &body) {
     return shutDown ? 0 : 1;
   try {
     if (method == "initialize") {
+      if (initialized || shutDown) { // the protocol allows one
+        if (isRequest)
+          replyError(id, InvalidRequest,
+                     shutDown ? "the server is shutting down: only 'exit' now"
+                              : "the server is already initialized");
+        return std::nullopt;
+      }
       initialized = true;
       json capabilities = {
           {"textDocumentSync", {{"openClose", true}, {"change", 1}}},

@@ -37,6 +37,12 @@ _nnc() {
     esac
   done
 
+  # import's --pytorch takes a file (export's is a switch).
+  if [[ $prev == --pytorch && $cmd == import ]]; then
+    compopt -o filenames 2>/dev/null
+    COMPREPLY=($(compgen -f -- "$cur"))
+    return
+  fi
   case $prev in
   -o | --runtime-lib | --load)
     compopt -o filenames 2>/dev/null

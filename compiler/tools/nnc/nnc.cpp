@@ -212,8 +212,19 @@ int run(int argc, char **argv) {
     printSummary(prog, std::cout, a.json);
     return 0;
   }
+  // An output never replaces an input.
+  auto clobbers = [&](const std::string &out, const std::string &in) {
+    if (!sameFile(out, in))
+      return false;
+    diags.error(out + ": is also the input " + in +
+                "; write the output to another file");
+    return true;
+  };
   if (a.command == "import")
-    return importPyTorch(prog, a.pytorch, a.output, diags) ? 0 : 1;
+    return !clobbers(a.output, a.pytorch) &&
+                   importPyTorch(prog, a.pytorch, a.output, diags)
+               ? 0
+               : 1;
   if (a.command == "export") {
     // A train section of several steps trains several models (a GAN's
     // generator and discriminator): one of them is exported, by name.
@@ -228,6 +239,11 @@ int run(int argc, char **argv) {
                       "export with --model NAME");
       return 1;
     }
+    if (a.pytorch.empty()
+            ? clobbers(a.output, a.load)
+            : clobbers(a.output + "/model.py", a.load) ||
+                  clobbers(a.output + "/model.safetensors", a.load))
+      return 1;
     const Program &p = a.model.empty() ? prog : one;
     TensorFile weights;
     if (!loadWeights(p, a.load, prog.modelName, weights, diags))

@@ -1,11 +1,12 @@
 """Compares two files of outputs, one sample per line (a binary's `predict`,
 whose lines may end in ` class=K`, and ONNX Runtime's or PyTorch's): every
-value must agree to 1e-4 (1 + |a|), which float32 arithmetic in another order
+value must be finite and agree to 1e-4 (1 + |a|), which float32 arithmetic in another order
 meets with room (the differences seen are a few 1e-7). Exits 1 on the first
 difference; prints the largest.
 
 usage: compare.py A B
 """
+import math
 import sys
 
 
@@ -26,7 +27,7 @@ for i, (ra, rb) in enumerate(zip(a, b)):
     if len(ra) != len(rb):
         sys.exit(f"compare: sample {i + 1}: {len(ra)} values against {len(rb)}")
     for x, y in zip(ra, rb):
-        if abs(x - y) > 1e-4 * (1 + abs(x)):
+        if not (math.isfinite(x) and math.isfinite(y) and abs(x - y) <= 1e-4 * (1 + abs(x))):
             sys.exit(f"compare: sample {i + 1}: {x} against {y}")
         worst = max(worst, abs(x - y) / (1 + abs(x)))
 print(f"agree: {len(a)} samples, {len(a[0])} values each, largest difference {worst:.1e}")

@@ -12,6 +12,8 @@ r = c.request("textDocument/hover", {"textDocument": {"uri": "file:///x.nn"},
                                       "position": {"line": 0, "character": 0}})
 print("before initialize: error", r["error"]["code"])
 c.request("initialize", {"capabilities": {}})
+r = c.request("initialize", {"capabilities": {}})
+print("a second initialize: error", r["error"]["code"])
 r = c.request("textDocument/hover", {"textDocument": {"uri": "file:///not-open.nn"},
                                       "position": {"line": 0, "character": 0}})
 print("hover on a document not open:", r["result"])

@@ -16,12 +16,22 @@ c = Client([nnc, "lsp"])
 c.request("initialize", {"capabilities": {}})
 c.notify("initialized")
 edits = answered = found = failures = 0
+
+
+def check(diagnostics):
+    """An exception inside the analysis becomes an 'internal failure' diagnostic: a failure here."""
+    global failures
+    for d in diagnostics:
+        if "internal failure" in d["message"]:
+            failures += 1
+            print("internal failure:", d["message"])
+
 for path in files:
     uri = "file://" + os.path.abspath(path)
     text = open(path, encoding="utf-8").read()
     c.notify("textDocument/didOpen", {"textDocument": {"uri": uri, "languageId": "nn", "version": 0,
                                                         "text": text}})
-    c.diagnostics(uri)
+    check(c.diagnostics(uri))
     variants = [text[:rng.randrange(len(text) + 1)] for _ in range(8)]
     for _ in range(8):
         chars = list(text)
@@ -32,7 +42,7 @@ for path in files:
         edits += 1
         c.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": edits},
                                              "contentChanges": [{"text": v}]})
-        c.diagnostics(uri)
+        check(c.diagnostics(uri))
         lines = v.split("\n")
         for _ in range(6):
             line = rng.randrange(len(lines) + 1)
