@@ -1,5 +1,4 @@
-//===- PyTorch.cpp - A trained model as a PyTorch nn.Module, and back
-//------===//
+//===- PyTorch.cpp - A trained model as a PyTorch nn.Module ---------------===//
 //
 // `nnc export --pytorch -o DIR` writes DIR/model.py, an nn.Module whose
 // forward is Program::forward spelled in torch (one statement per node, a
@@ -7,10 +6,11 @@
 // without the model's prefix ("dense1.weight"), dense weights [out, in] and
 // convolution weights OIHW as PyTorch keeps them; recurrent weights already
 // are PyTorch's (gate order i, f, g, o for LSTMs; r, z, n for GRUs).
-// `nnc import --pytorch` maps such a state dict back (docs/export.md).
+// `nnc import --pytorch` maps such a state dict back (Import.cpp,
+// docs/export.md).
 //
 //===----------------------------------------------------------------------===//
-#include "nnc/Export.h"
+#include "Layouts.h"
 
 #include <cmath>
 #include <filesystem>
@@ -20,77 +20,6 @@
 
 namespace nnc {
 namespace {
-
-/// How a parameter's PyTorch layout differs from nnc's.
-enum class Layout {
-  Same,
-  Transposed, ///< a matmul's right operand [in, out]: PyTorch [out, in]
-  Conv,       ///< HWCF: PyTorch OIHW
-};
-
-void collectLayouts(const Graph &g, std::vector<Layout> &layouts) {
-  for (const Node &n : g.nodes) {
-    for (const Graph &body : n.regions)
-      collectLayouts(body, layouts);
-    if (n.operands.size() < 2)
-      continue;
-    const Node &rhs = g.nodes[n.operands[1]];
-    if (rhs.op != OpKind::Param)
-      continue;
-    bool transposeB = false;
-    for (const NodeAttr &a : n.attrs)
-      transposeB |= a.name == "transpose_b";
-    if (n.op == OpKind::MatMul && !transposeB && rhs.type.dims.size() == 2)
-      layouts[rhs.index] = Layout::Transposed;
-    if (n.op == OpKind::Conv2D)
-      layouts[rhs.index] = Layout::Conv;
-  }
-}
-
-std::vector<Layout> layouts(const Program &prog) {
-  std::vector<Layout> l(prog.params.size(), Layout::Same);
-  collectLayouts(prog.forward, l);
-  return l;
-}
-
-/// `t` (nnc layout `from`) in the other layout; `toTorch` picks the direction.
-Tensor convert(const Tensor &t, Layout layout, bool toTorch) {
-  if (layout == Layout::Same)
-    return t;
-  Tensor r = t;
-  const std::vector<int64_t> &s = t.shape;
-  if (layout == Layout::Transposed) {
-    r.shape = {s[1], s[0]};
-    for (int64_t i = 0; i < s[0]; ++i)
-      for (int64_t j = 0; j < s[1]; ++j)
-        r.data[j * s[0] + i] = t.data[i * s[1] + j];
-    return r;
-  }
-  // HWCF <-> FCHW: index maps between (h, w, c, f) and (f, c, h, w).
-  int64_t H, W, C, F;
-  if (toTorch)
-    H = s[0], W = s[1], C = s[2], F = s[3], r.shape = {F, C, H, W};
-  else
-    F = s[0], C = s[1], H = s[2], W = s[3], r.shape = {H, W, C, F};
-  for (int64_t h = 0; h < H; ++h)
-    for (int64_t w = 0; w < W; ++w)
-      for (int64_t c = 0; c < C; ++c)
-        for (int64_t f = 0; f < F; ++f) {
-          int64_t hwcf = ((h * W + w) * C + c) * F + f;
-          int64_t fchw = ((f * C + c) * H + h) * W + w;
-          if (toTorch)
-            r.data[fchw] = t.data[hwcf];
-          else
-            r.data[hwcf] = t.data[fchw];
-        }
-  return r;
-}
-
-/// "MLP.dense1.weight" -> "dense1.weight" (the trained model's own prefix).
-std::string torchName(const Program &prog, const std::string &name) {
-  std::string prefix = prog.modelName + ".";
-  return name.rfind(prefix, 0) == 0 ? name.substr(prefix.size()) : name;
-}
 
 std::string pyFloat(double v) {
   if (std::isinf(v))
@@ -633,69 +562,6 @@ class )"
   if (!writeFileAtomic(dir + "/model.py", py.str(), diags))
     return false;
   return writeTensorFile(dir + "/model.safetensors", state, diags);
-}
-
-bool importPyTorch(const Program &prog, const std::string &path,
-                   const std::string &out, Diagnostics &diags) {
-  if (!prog.steps.empty()) {
-    diags.error(prog.modelLoc,
-                prog.modelName +
-                    " trains several models in steps: importing the weights "
-                    "of one of them is not supported yet");
-    return false;
-  }
-  TensorFile in;
-  if (!readTensorFile(path, in, diags))
-    return false;
-  std::vector<Layout> l = layouts(prog);
-  TensorFile ck;
-  ck.metadata = {{"format", "nnc"},
-                 {"model", prog.modelName},
-                 {"step", "0"},
-                 {"epoch", "0"},
-                 {"optimizer_state", "none"}};
-  auto take = [&](const Param &p, Layout layout) {
-    std::string name = torchName(prog, p.name);
-    auto it = in.tensors.find(name);
-    Tensor want; // the shape PyTorch keeps
-    want.shape = p.shape;
-    want.data.resize(want.size());
-    want = convert(want, layout, /*toTorch=*/true);
-    auto text = [](const std::vector<int64_t> &s) {
-      std::string r = "[";
-      for (size_t i = 0; i < s.size(); ++i)
-        r += (i ? ", " : "") + std::to_string(s[i]);
-      return r + "]";
-    };
-    if (it == in.tensors.end()) {
-      diags.error(path + ": has no tensor '" + name + "' " + text(want.shape) +
-                  " (model " + prog.modelName + "'s " + p.name + ")");
-      return false;
-    }
-    if (it->second.shape != want.shape) {
-      diags.error(path + ": tensor '" + name + "' has shape " +
-                  text(it->second.shape) + ", PyTorch's layout of " + p.name +
-                  " is " + text(want.shape));
-      return false;
-    }
-    Tensor t = convert(it->second, layout, /*toTorch=*/false);
-    t.dtype = "F32";
-    ck.tensors[p.name] = std::move(t);
-    in.tensors.erase(it);
-    return true;
-  };
-  for (size_t i = 0; i < prog.params.size(); ++i)
-    if (!take(prog.params[i], l[i]))
-      return false;
-  for (const Param &b : prog.buffers)
-    if (!b.carried && !take(b, Layout::Same))
-      return false;
-  if (!in.tensors.empty()) {
-    diags.error(path + ": tensor '" + in.tensors.begin()->first +
-                "' is not a parameter or buffer of model " + prog.modelName);
-    return false;
-  }
-  return writeTensorFile(out, ck, diags);
 }
 
 } // namespace nnc
