@@ -9,6 +9,7 @@
 //===----------------------------------------------------------------------===//
 #include "Checkpoint.h"
 #include "Error.h"
+#include "Images.h"
 
 #include <nlohmann/json.hpp>
 
@@ -69,16 +70,7 @@ static void removeStaleTemporaries(const std::string &path,
 }
 
 void checkSavePath(const std::string &path) {
-  struct stat st;
-  if (stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode))
-    throw Error(path + ": cannot save checkpoints there: it is a directory");
-  std::string tmp = path + ".tmp." + std::to_string(getpid());
-  FILE *f = std::fopen(tmp.c_str(), "wb");
-  if (!f)
-    throw Error(path +
-                ": cannot save checkpoints there: " + std::strerror(errno));
-  std::fclose(f);
-  std::remove(tmp.c_str());
+  checkOutputPath(path, "save checkpoints");
 }
 
 void saveCheckpoint(const std::string &path, const ModelDesc &d,

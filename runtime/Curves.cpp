@@ -14,8 +14,6 @@
 #include <cstring>
 #include <fstream>
 #include <map>
-#include <sys/stat.h>
-#include <unistd.h>
 
 namespace nnrt {
 
@@ -289,19 +287,6 @@ void TrainingPlot::add(const EpochStats &s) {
   } catch (const Error &e) {
     throw RunError(std::string("--plot: ") + e.what());
   }
-}
-
-void checkPlotPath(const std::string &path) {
-  struct stat st;
-  if (stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode))
-    throw Error(path + ": cannot write the plot there: it is a directory");
-  std::string tmp = path + ".tmp." + std::to_string(getpid());
-  FILE *f = std::fopen(tmp.c_str(), "wb");
-  if (!f)
-    throw Error(path +
-                ": cannot write the plot there: " + std::strerror(errno));
-  std::fclose(f);
-  std::remove(tmp.c_str());
 }
 
 std::string plotTitle(const ModelDesc &d) {

@@ -75,10 +75,6 @@ private:
 /// The title of the model's plots: "MLP (mlp.nn)".
 std::string plotTitle(const ModelDesc &d);
 
-/// Checks before training that a picture can be written to `path` (its
-/// directory exists and is writable; not a directory): Error otherwise.
-void checkPlotPath(const std::string &path);
-
 } // namespace nnrt
 
 #endif // NNRT_CURVES_H

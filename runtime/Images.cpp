@@ -7,6 +7,7 @@
 #include "Error.h"
 
 #include <png.h>
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -101,6 +102,18 @@ void writeCodes(const std::string &path, const float *codes, int64_t n,
           return false;
     return true;
   });
+}
+
+void checkOutputPath(const std::string &path, const std::string &what) {
+  struct stat st;
+  if (stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode))
+    throw Error(path + ": cannot " + what + " there: it is a directory");
+  std::string tmp = path + ".tmp." + std::to_string(getpid());
+  FILE *f = std::fopen(tmp.c_str(), "wb");
+  if (!f)
+    throw Error(path + ": cannot " + what + " there: " + std::strerror(errno));
+  std::fclose(f);
+  std::remove(tmp.c_str());
 }
 
 } // namespace nnrt

@@ -31,6 +31,11 @@ void writeImageGrid(const std::string &path, const float *images, int64_t n,
 void writeCodes(const std::string &path, const float *codes, int64_t n,
                 int64_t dim);
 
+/// Checks before a run that `path` can be written (its directory exists and
+/// takes a new file; it is not a directory), so a typo does not cost the
+/// run: Error("path: cannot <what> there: ...") otherwise.
+void checkOutputPath(const std::string &path, const std::string &what);
+
 /// Writes `bytes` produced by `fill(FILE*)` to path atomically (temporary
 /// file, then rename); throws Error naming the path.
 template <typename Fill> void atomicWrite(const std::string &path, Fill fill) {

@@ -31,9 +31,9 @@ static double secondsSince(Clock::time_point t) {
   return std::chrono::duration<double>(Clock::now() - t).count();
 }
 
-std::vector<int64_t> epochOrder(int64_t n, uint64_t seed, int64_t epoch) {
-  std::seed_seq seq{uint32_t(seed), uint32_t(seed >> 32), uint32_t(epoch),
-                    uint32_t(uint64_t(epoch) >> 32)};
+std::vector<int64_t> shuffledIndices(int64_t n,
+                                     std::initializer_list<uint32_t> seeds) {
+  std::seed_seq seq(seeds);
   std::mt19937_64 rng(seq);
   std::vector<int64_t> order(n);
   for (int64_t i = 0; i < n; ++i)
@@ -43,6 +43,11 @@ std::vector<int64_t> epochOrder(int64_t n, uint64_t seed, int64_t epoch) {
   for (int64_t i = n - 1; i > 0; --i)
     std::swap(order[i], order[rng() % uint64_t(i + 1)]);
   return order;
+}
+
+std::vector<int64_t> epochOrder(int64_t n, uint64_t seed, int64_t epoch) {
+  return shuffledIndices(n, {uint32_t(seed), uint32_t(seed >> 32),
+                             uint32_t(epoch), uint32_t(uint64_t(epoch) >> 32)});
 }
 
 void setHyper(const ModelDesc &d, Arena &arena, double lr, int64_t t,

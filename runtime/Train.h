@@ -21,6 +21,7 @@
 #include <cmath>
 #include <cstdint>
 #include <functional>
+#include <initializer_list>
 #include <string>
 #include <vector>
 
@@ -66,6 +67,11 @@ void setHyper(const ModelDesc &d, Arena &arena, double lr, int64_t t,
 /// min) (1 + cos(pi t / total)) / 2; step: lr gamma^floor(epoch / every).
 double lrAt(const ModelDesc &d, double lr, int64_t t, int64_t total,
             int64_t epoch);
+
+/// 0..n-1 in a Fisher-Yates order driven by std::mt19937_64 seeded with
+/// std::seed_seq(seeds): the epochs' orders, the validation split.
+std::vector<int64_t> shuffledIndices(int64_t n,
+                                     std::initializer_list<uint32_t> seeds);
 
 /// Sample order for an epoch: a Fisher-Yates shuffle of 0..n-1 driven by
 /// std::mt19937_64 seeded with {seed, epoch} (epoch 0-based), so the order is

@@ -12,6 +12,7 @@
 #include "Curves.h"
 #include "Distributed.h"
 #include "Error.h"
+#include "Images.h"
 #include "Report.h"
 #include "Seq2Seq.h"
 #include "Validation.h"
@@ -111,7 +112,7 @@ int runTrain(const Options &o, const ModelDesc &d, const EntryPoints &ep,
   distinctFiles(o, {"plot", "metrics", "save"});
   distinctFiles(o, {"plot", "metrics", "resume"});
   if (o.has("plot")) {
-    checkPlotPath(strFlag(o, "plot"));
+    checkOutputPath(strFlag(o, "plot"), "write the plot");
     auto plot =
         std::make_shared<TrainingPlot>(strFlag(o, "plot"), plotTitle(d));
     t.afterEpoch = [plot](const EpochStats &s) { plot->add(s); };

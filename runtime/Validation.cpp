@@ -5,11 +5,11 @@
 //===----------------------------------------------------------------------===//
 #include "Validation.h"
 #include "Error.h"
+#include "Train.h"
 
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <random>
 
 namespace nnrt {
 
@@ -22,14 +22,9 @@ std::vector<int64_t> validationIndices(int64_t n, double fraction,
     throw Error("--val " + std::string(frac) + " holds out " +
                 std::to_string(k) + " of the " + std::to_string(n) +
                 " training samples; it must leave at least one on each side");
-  std::seed_seq seq{uint32_t(seed), uint32_t(seed >> 32), uint32_t('v'),
-                    uint32_t('a'), uint32_t('l')};
-  std::mt19937_64 rng(seq);
-  std::vector<int64_t> order(n);
-  for (int64_t i = 0; i < n; ++i)
-    order[i] = i;
-  for (int64_t i = n - 1; i > 0; --i)
-    std::swap(order[i], order[rng() % uint64_t(i + 1)]);
+  std::vector<int64_t> order =
+      shuffledIndices(n, {uint32_t(seed), uint32_t(seed >> 32), uint32_t('v'),
+                          uint32_t('a'), uint32_t('l')});
   order.resize(k);
   std::sort(order.begin(), order.end());
   return order;

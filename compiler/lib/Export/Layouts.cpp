@@ -4,6 +4,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "Layouts.h"
+#include "ExportGraph.h"
 
 namespace nnc {
 
@@ -16,10 +17,8 @@ static void collectLayouts(const Graph &g, std::vector<Layout> &layouts) {
     const Node &rhs = g.nodes[n.operands[1]];
     if (rhs.op != OpKind::Param)
       continue;
-    bool transposeB = false;
-    for (const NodeAttr &a : n.attrs)
-      transposeB |= a.name == "transpose_b";
-    if (n.op == OpKind::MatMul && !transposeB && rhs.type.dims.size() == 2)
+    if (n.op == OpKind::MatMul && !attr(n, "transpose_b") &&
+        rhs.type.dims.size() == 2)
       layouts[rhs.index] = Layout::Transposed;
     if (n.op == OpKind::Conv2D)
       layouts[rhs.index] = Layout::Conv;

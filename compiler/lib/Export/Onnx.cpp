@@ -11,6 +11,7 @@
 // first state is the step index t (docs/export.md).
 //
 //===----------------------------------------------------------------------===//
+#include "ExportGraph.h"
 #include "Protobuf.h"
 #include "nnc/Export.h"
 
@@ -74,21 +75,11 @@ Message valueInfo(const std::string &name, const TensorType &t) {
   return Message().str(1, name).msg(2, Message().msg(1, tensor));
 }
 
-const NodeAttr *attr(const Node &n, const std::string &name) {
-  for (const NodeAttr &a : n.attrs)
-    if (a.name == name)
-      return &a;
-  return nullptr;
-}
-std::vector<int64_t> ints(const Node &n, const std::string &name) {
-  const NodeAttr *a = attr(n, name);
-  return a ? a->ints : std::vector<int64_t>{};
-}
-
 /// nnc's padding [top, bottom, left, right] as ONNX pads [top, left, bottom,
 /// right].
-std::vector<int64_t> onnxPads(const std::vector<int64_t> &p) {
-  return p.size() == 4 ? std::vector<int64_t>{p[0], p[2], p[1], p[3]} : p;
+std::vector<int64_t> onnxPads(const Node &n) {
+  std::vector<int64_t> p = padding(n);
+  return {p[0], p[2], p[1], p[3]};
 }
 
 class Exporter {
@@ -320,11 +311,10 @@ private:
     case OpKind::Softmax:
       return one("Softmax", {attrInt("axis", -1)});
     case OpKind::LeakyRelu:
-      return one("LeakyRelu", {attrFloat("alpha", attr(n, "alpha")->value)});
+      return one("LeakyRelu", {attrFloat("alpha", num(n, "alpha"))});
     case OpKind::Step: {
       // y = x > threshold ? 1 : 0
-      std::string gt =
-          node1(g, "Greater", {in(0), f32(attr(n, "threshold")->value)});
+      std::string gt = node1(g, "Greater", {in(0), f32(num(n, "threshold"))});
       out = {node1(g, "Cast", {gt}, {attrInt("to", kFloat)})};
       return true;
     }
@@ -336,17 +326,16 @@ private:
                             {attrInts("kernel_shape", {k[0], k[1]}),
                              attrInts("strides", ints(n, "stride")),
                              attrInts("dilations", ints(n, "dilation")),
-                             attrInts("pads", onnxPads(ints(n, "padding")))});
+                             attrInts("pads", onnxPads(n))});
       out = {transpose(g, y, {0, 2, 3, 1})};
       return true;
     }
     case OpKind::MaxPool:
     case OpKind::AvgPool: {
       std::string x = transpose(g, in(0), {0, 3, 1, 2});
-      std::vector<Message> attrs = {
-          attrInts("kernel_shape", ints(n, "kernel")),
-          attrInts("strides", ints(n, "stride")),
-          attrInts("pads", onnxPads(ints(n, "padding")))};
+      std::vector<Message> attrs = {attrInts("kernel_shape", ints(n, "kernel")),
+                                    attrInts("strides", ints(n, "stride")),
+                                    attrInts("pads", onnxPads(n))};
       // nnc's average pool counts padding as zeros; the max ignores it.
       if (n.op == OpKind::AvgPool)
         attrs.push_back(attrInt("count_include_pad", 1));
@@ -367,11 +356,11 @@ private:
       return true;
     }
     case OpKind::Concat:
-      return one("Concat", {attrInt("axis", attr(n, "axis")->value)});
+      return one("Concat", {attrInt("axis", num(n, "axis"))});
     case OpKind::Permute:
       return one("Transpose", {attrInts("perm", ints(n, "perm"))});
     case OpKind::Split: {
-      int64_t axis = attr(n, "axis")->value;
+      int64_t axis = num(n, "axis");
       std::vector<int64_t> sizes;
       for (const TensorType &t : n.resultTypes)
         sizes.push_back(t.dims[axis]);
@@ -399,12 +388,7 @@ private:
       return true;
     case OpKind::Scan:
       return emitScan(s, n, out);
-    case OpKind::RandomNormal:
-    case OpKind::RandomUniform:
-    case OpKind::DropoutMask:
-    case OpKind::FlipLr:
-      return unsupported(n, "it draws random numbers at inference");
-    default:
+    default: // random ops are refused before (checkExportable)
       return unsupported(n, "it has no ONNX form in nnc yet");
     }
   }
@@ -414,10 +398,11 @@ private:
   /// step outputs...), stacked along axis 1 in the same direction.
   bool emitScan(Scope &s, const Node &n, std::vector<std::string> &out) {
     const Graph &body = n.regions[0];
-    const size_t numSeq = n.index, numStates = n.operands.size() - numSeq;
-    const size_t numEmit = n.resultTypes.size() - numStates;
-    const int64_t length = attr(n, "length")->value;
-    const bool reverse = attr(n, "reverse");
+    const ScanParts parts = scanParts(n);
+    const size_t numSeq = parts.seqs, numStates = parts.states;
+    const size_t numEmit = parts.outputs;
+    const int64_t length = parts.length;
+    const bool reverse = parts.reverse;
     if (numSeq == 0)
       return unsupported(n, "a scan over no sequence is not supported yet");
     for (size_t k = 0; k < numSeq; ++k)
@@ -504,13 +489,8 @@ private:
 
 bool exportOnnx(const Program &prog, const TensorFile &weights,
                 const std::string &out, Diagnostics &diags) {
-  if (prog.decode.present) {
-    diags.error(prog.modelLoc, "model " + prog.modelName +
-                                   " predicts by decoding (beam search), "
-                                   "which cannot be exported to ONNX yet");
-    return false;
-  }
-  return Exporter(prog, weights, diags).run(out);
+  return checkExportable(prog, "ONNX", diags) &&
+         Exporter(prog, weights, diags).run(out);
 }
 
 } // namespace nnc

@@ -10,6 +10,7 @@
 // docs/export.md).
 //
 //===----------------------------------------------------------------------===//
+#include "ExportGraph.h"
 #include "Layouts.h"
 
 #include <cmath>
@@ -39,13 +40,6 @@ std::string tuple(const std::vector<int64_t> &v) {
   for (size_t i = 0; i < v.size(); ++i)
     s += (i ? ", " : "") + std::to_string(v[i]);
   return s + (v.size() == 1 ? ",)" : ")");
-}
-
-const NodeAttr *attr(const Node &n, const std::string &name) {
-  for (const NodeAttr &a : n.attrs)
-    if (a.name == name)
-      return &a;
-  return nullptr;
 }
 
 class PyWriter {
@@ -103,7 +97,7 @@ private:
       const Node &n = g.nodes[i];
       auto in = [&](size_t k) { return names[n.operands[k]][0]; };
       std::string e; // the expression of v, for one-result ops
-      auto ints = [&](const char *a) { return tuple(attr(n, a)->ints); };
+      auto list = [&](const char *a) { return tuple(ints(n, a)); };
       switch (n.op) {
       case OpKind::Input:
         if (!outer)
@@ -161,16 +155,15 @@ private:
         break;
       }
       case OpKind::Add:
-        e = in(0) + " + " + in(1);
-        break;
       case OpKind::Sub:
-        e = in(0) + " - " + in(1);
-        break;
       case OpKind::Mul:
-        e = in(0) + " * " + in(1);
-        break;
-      case OpKind::Div:
-        e = in(0) + " / " + in(1);
+      case OpKind::Div: // NumPy broadcasting, as torch's operators
+        e = in(0) +
+            (n.op == OpKind::Add   ? " + "
+             : n.op == OpKind::Sub ? " - "
+             : n.op == OpKind::Mul ? " * "
+                                   : " / ") +
+            in(1);
         break;
       case OpKind::Neg:
         e = "-" + in(0);
@@ -191,12 +184,10 @@ private:
         e = "torch.softmax(" + in(0) + ", -1)";
         break;
       case OpKind::LeakyRelu:
-        e = "F.leaky_relu(" + in(0) + ", " + pyFloat(attr(n, "alpha")->value) +
-            ")";
+        e = "F.leaky_relu(" + in(0) + ", " + pyFloat(num(n, "alpha")) + ")";
         break;
       case OpKind::Step:
-        e = "(" + in(0) + " > " + pyFloat(attr(n, "threshold")->value) +
-            ").float()";
+        e = "(" + in(0) + " > " + pyFloat(num(n, "threshold")) + ").float()";
         break;
       case OpKind::Conv2D: {
         // PyTorch's OIHW weight as it is, when it is a parameter.
@@ -205,23 +196,23 @@ private:
             w.op == OpKind::Param && layout[w.index] == Layout::Conv
                 ? "p[\"" + torchName(prog, prog.params[w.index].name) + "\"]"
                 : in(1) + ".permute(3, 2, 0, 1)";
-        const std::vector<int64_t> &p = attr(n, "padding")->ints;
+        const std::vector<int64_t> p = padding(n);
         bool symmetric = p[0] == p[1] && p[2] == p[3];
         std::vector<int64_t> none = {0, 0, 0, 0};
         e = "F.conv2d(" + nchw(in(0), symmetric ? none : p, "") + ", " +
-            weight + ", stride=" + ints("stride") + ", padding=" +
+            weight + ", stride=" + list("stride") + ", padding=" +
             (symmetric ? tuple({p[0], p[2]}) : std::string("0")) +
-            ", dilation=" + ints("dilation") + ").permute(0, 2, 3, 1)";
+            ", dilation=" + list("dilation") + ").permute(0, 2, 3, 1)";
         break;
       }
       case OpKind::MaxPool:
       case OpKind::AvgPool: {
         // nnc's max ignores padding; its average counts it as zeros.
-        const std::vector<int64_t> &p = attr(n, "padding")->ints;
+        const std::vector<int64_t> p = padding(n);
         bool max = n.op == OpKind::MaxPool;
         e = std::string(max ? "F.max_pool2d(" : "F.avg_pool2d(") +
             nchw(in(0), p, max ? ", value=float('-inf')" : "") + ", " +
-            ints("kernel") + ", " + ints("stride") + ").permute(0, 2, 3, 1)";
+            list("kernel") + ", " + list("stride") + ").permute(0, 2, 3, 1)";
         break;
       }
       case OpKind::Reshape: {
@@ -235,14 +226,14 @@ private:
         e = "torch.cat([";
         for (size_t k = 0; k < n.operands.size(); ++k)
           e += (k ? ", " : "") + in(k);
-        e += "], " + std::to_string(int64_t(attr(n, "axis")->value)) + ")";
+        e += "], " + std::to_string(int64_t(num(n, "axis"))) + ")";
         break;
       }
       case OpKind::Permute:
-        e = in(0) + ".permute" + ints("perm");
+        e = in(0) + ".permute" + list("perm");
         break;
       case OpKind::Split: {
-        int64_t axis = attr(n, "axis")->value;
+        int64_t axis = num(n, "axis");
         std::vector<int64_t> sizes;
         for (const TensorType &t : n.resultTypes)
           sizes.push_back(t.dims[axis]);
@@ -275,12 +266,7 @@ private:
         if (!scan(g, n, names, names[i], fresh(), depth))
           return false;
         continue;
-      case OpKind::RandomNormal:
-      case OpKind::RandomUniform:
-      case OpKind::DropoutMask:
-      case OpKind::FlipLr:
-        return unsupported(n, "it draws random numbers at inference");
-      default:
+      default: // random ops are refused before (checkExportable)
         return unsupported(n, "it has no PyTorch form in nnc yet");
       }
       std::string v = fresh();
@@ -295,10 +281,11 @@ private:
             const std::vector<std::vector<std::string>> &names,
             std::vector<std::string> &out, const std::string &v, int depth) {
     const Graph &bg = n.regions[0];
-    const size_t numSeq = n.index, numStates = n.operands.size() - numSeq;
-    const size_t numEmit = n.resultTypes.size() - numStates;
-    const int64_t length = attr(n, "length")->value;
-    const bool reverse = attr(n, "reverse");
+    const ScanParts parts = scanParts(n);
+    const size_t numSeq = parts.seqs, numStates = parts.states;
+    const size_t numEmit = parts.outputs;
+    const int64_t length = parts.length;
+    const bool reverse = parts.reverse;
     std::vector<std::string> states, lists;
     line(depth) << "# scan at " << n.loc.file << ":" << n.loc.line << ":"
                 << n.loc.col << "\n";
@@ -326,12 +313,11 @@ private:
                   : k <= numSeq ? names[n.operands[k - 1]][0] + "[:, " + t + "]"
                                 : states[k - 1 - numSeq]};
     }
-    // emit() fills the non-input nodes; inputs keep their names.
-    std::vector<std::vector<std::string>> filled = inner;
-    if (!emitBody(bg, filled, names, depth + 1))
+    // emit() names the other nodes; the inputs keep these names.
+    if (!emit(bg, inner, &names, depth + 1))
       return false;
     for (size_t k = 0; k < numEmit; ++k)
-      line(depth + 1) << lists[k] << ".append(" << filled[bg.results[k]][0]
+      line(depth + 1) << lists[k] << ".append(" << inner[bg.results[k]][0]
                       << ")\n";
     if (numStates) {
       line(depth + 1);
@@ -339,7 +325,7 @@ private:
         body << (k ? ", " : "") << states[k];
       body << " = ";
       for (size_t k = 0; k < numStates; ++k)
-        body << (k ? ", " : "") << filled[bg.results[numEmit + k]][0];
+        body << (k ? ", " : "") << inner[bg.results[numEmit + k]][0];
       body << "\n";
     }
     for (size_t k = 0; k < numEmit; ++k) {
@@ -349,17 +335,6 @@ private:
       out.push_back(stacked);
     }
     out.insert(out.end(), states.begin(), states.end());
-    return true;
-  }
-
-  bool emitBody(const Graph &bg, std::vector<std::vector<std::string>> &names,
-                const std::vector<std::vector<std::string>> &outer, int depth) {
-    std::vector<std::vector<std::string>> preset = names;
-    if (!emit(bg, names, &outer, depth))
-      return false;
-    for (size_t i = 0; i < bg.nodes.size(); ++i)
-      if (bg.nodes[i].op == OpKind::Input)
-        names[i] = preset[i];
     return true;
   }
 };
@@ -404,12 +379,8 @@ std::string pyShape(const std::vector<int64_t> &s) { return tuple(s); }
 
 bool exportPyTorch(const Program &prog, const TensorFile &weights,
                    const std::string &dir, Diagnostics &diags) {
-  if (prog.decode.present) {
-    diags.error(prog.modelLoc, "model " + prog.modelName +
-                                   " predicts by decoding (beam search), "
-                                   "which cannot be exported to PyTorch yet");
+  if (!checkExportable(prog, "PyTorch", diags))
     return false;
-  }
   // The class is named after the model: it must not hide model.py's own
   // names or be a Python keyword.
   static const std::set<std::string> kTaken = {"F",

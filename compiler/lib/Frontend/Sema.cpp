@@ -497,8 +497,8 @@ bool nnc::analyzeModel(const ast::Module &module, const std::string &model,
     }
     names += (names.empty() ? "" : ", ") + m.name;
   }
-  diags.error(Loc{main.path, 1, 1}, "no model '" + model +
-                                        "' in this file (its models: " + names +
-                                        ")");
+  // The name comes from the command line (--model), not from the file.
+  diags.error("no model '" + model + "' in this file (its models: " + names +
+              ")");
   return false;
 }

@@ -35,7 +35,9 @@ namespace fs = std::filesystem;
 namespace {
 
 struct Args {
-  std::string command, file, output, emit, runtimeLib, load, pytorch, model;
+  std::string command, file, output, emit, runtimeLib, load, model;
+  std::string state;      ///< import --pytorch STATE
+  bool toPyTorch = false; ///< export --pytorch
   std::string stdlib = NNC_STDLIB_DIR;
   std::vector<std::string> negateGrad; ///< --testing-negate-grad
   int64_t batch = 0, seqLen = 0;
@@ -112,8 +114,8 @@ int parseArgs(int argc, char **argv, Args &a) {
     } else if (value("--load", a.load) && a.command == "export") {
     } else if (value("--model", a.model) && a.command == "export") {
     } else if (s == "--pytorch" && a.command == "export") {
-      a.pytorch = "yes";
-    } else if (value("--pytorch", a.pytorch) && a.command == "import") {
+      a.toPyTorch = true;
+    } else if (value("--pytorch", a.state) && a.command == "import") {
     } else if (value("--emit", a.emit) && a.command == "build") {
     } else if (value("--runtime-lib", a.runtimeLib) && a.command == "build") {
     } else if (value("--testing-negate-grad", v) && a.command == "build") {
@@ -159,7 +161,7 @@ int parseArgs(int argc, char **argv, Args &a) {
     return usageError("no input file given", a.command);
   if (a.command == "export" && (a.load.empty() || a.output.empty()))
     return usageError("'nnc export' needs --load CKPT and -o OUT", a.command);
-  if (a.command == "import" && (a.pytorch.empty() || a.output.empty()))
+  if (a.command == "import" && (a.state.empty() || a.output.empty()))
     return usageError("'nnc import' needs --pytorch STATE and -o CKPT",
                       a.command);
   return -1;
@@ -221,8 +223,8 @@ int run(int argc, char **argv) {
     return true;
   };
   if (a.command == "import")
-    return !clobbers(a.output, a.pytorch) &&
-                   importPyTorch(prog, a.pytorch, a.output, diags)
+    return !clobbers(a.output, a.state) &&
+                   importPyTorch(prog, a.state, a.output, diags)
                ? 0
                : 1;
   if (a.command == "export") {
@@ -239,17 +241,16 @@ int run(int argc, char **argv) {
                       "export with --model NAME");
       return 1;
     }
-    if (a.pytorch.empty()
-            ? clobbers(a.output, a.load)
-            : clobbers(a.output + "/model.py", a.load) ||
-                  clobbers(a.output + "/model.safetensors", a.load))
+    if (!a.toPyTorch ? clobbers(a.output, a.load)
+                     : clobbers(a.output + "/model.py", a.load) ||
+                           clobbers(a.output + "/model.safetensors", a.load))
       return 1;
     const Program &p = a.model.empty() ? prog : one;
     TensorFile weights;
     if (!loadWeights(p, a.load, prog.modelName, weights, diags))
       return 1;
-    bool ok = a.pytorch.empty() ? exportOnnx(p, weights, a.output, diags)
-                                : exportPyTorch(p, weights, a.output, diags);
+    bool ok = !a.toPyTorch ? exportOnnx(p, weights, a.output, diags)
+                           : exportPyTorch(p, weights, a.output, diags);
     return ok ? 0 : 1;
   }
   prog.train.gradNorms = a.gradNorms;

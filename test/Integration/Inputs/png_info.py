@@ -2,7 +2,7 @@
 """Reads an 8-bit RGB PNG (as runtime/Images.cpp writes them) with zlib alone and prints `<width> <height> rgb`,
 then for a reconstruct grid (pairs side by side, 2x scale, 2-pixel frames): whether the first original and
 its reconstruction differ and whether the reconstruction has any contrast. read_png is also
-image_grid_check.py's reader."""
+image_grid_check.py's and plot_check.py's reader."""
 import struct
 import sys
 import zlib
@@ -12,7 +12,8 @@ import numpy as np
 
 def read_png(path):
     """Width, height, uint8 [h, w, 3] and each row's filter type of an 8-bit RGB PNG (every chunk's CRC
-    checked, all five filters undone)."""
+    checked, all five filters undone, on plain Python ints: a chart of mostly Paeth-filtered rows reads
+    about 5x faster so than with NumPy per pixel)."""
     data = open(path, "rb").read()
     assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
     pos, idat, ihdr = 8, b"", None
@@ -28,23 +29,32 @@ def read_png(path):
     w, h, depth, color = ihdr[:4]
     assert depth == 8 and color == 2, f"expected 8-bit RGB, got depth {depth} color type {color}"
     raw, stride = zlib.decompress(idat), w * 3
-    img, prev, i = np.zeros((h, stride), np.uint8), np.zeros(stride, np.int32), 0
-    filters = []
+    assert len(raw) == h * (stride + 1), "wrong amount of image data"
+    rows, prev, filters = [], [0] * stride, []
     for y in range(h):
-        f, line = raw[i], np.frombuffer(raw[i + 1:i + 1 + stride], np.uint8).astype(np.int32)
+        f, line = raw[y * (stride + 1)], raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)]
         filters.append(f)
-        i += 1 + stride
-        out = np.zeros(stride, np.int32)
-        for x in range(stride):
-            a = out[x - 3] if x >= 3 else 0
-            b, c = prev[x], prev[x - 3] if x >= 3 else 0
-            p = [0, a, b, (a + b) // 2, a + b - c][f] if f < 4 else None
-            if f == 4:
+        out = list(line)
+        if f == 1:
+            for x in range(3, stride):
+                out[x] = (out[x] + out[x - 3]) & 255
+        elif f == 2:
+            out = [(a + b) & 255 for a, b in zip(line, prev)]
+        elif f == 3:
+            for x in range(stride):
+                out[x] = (line[x] + ((out[x - 3] if x >= 3 else 0) + prev[x]) // 2) & 255
+        elif f == 4:
+            for x in range(stride):
+                a = out[x - 3] if x >= 3 else 0
+                b = prev[x]
+                c = prev[x - 3] if x >= 3 else 0
                 pa, pb, pc = abs(b - c), abs(a - c), abs(a + b - 2 * c)
-                p = a if pa <= pb and pa <= pc else b if pb <= pc else c
-            out[x] = (line[x] + p) & 255
-        img[y], prev = out, out
-    return w, h, img.reshape(h, w, 3), filters
+                out[x] = (line[x] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
+        else:
+            assert f == 0, f"bad filter {f}"
+        rows.append(out)
+        prev = out
+    return w, h, np.array(rows, np.uint8).reshape(h, w, 3), filters
 
 
 if __name__ == "__main__":

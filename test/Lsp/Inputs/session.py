@@ -62,10 +62,14 @@ for d in after:
     print("  unexpected: " + d["message"])
 
 
+def at(method, needle, occurrence, offset):
+    """The result of `method` at the occurrence of needle (+ offset) in the fixed text."""
+    return c.request(method, {"textDocument": {"uri": uri},
+                              "position": position(FIXED, needle, occurrence, offset)})["result"]
+
+
 def hover(needle, occurrence=0, offset=0):
-    r = c.request("textDocument/hover", {"textDocument": {"uri": uri},
-                                          "position": position(FIXED, needle, occurrence, offset)})
-    res = r["result"]
+    res = at("textDocument/hover", needle, occurrence, offset)
     if res is None:
         print("hover %r: none" % needle)
         return
@@ -77,9 +81,7 @@ def hover(needle, occurrence=0, offset=0):
 
 
 def definition(needle, occurrence=0, offset=0):
-    r = c.request("textDocument/definition", {"textDocument": {"uri": uri},
-                                               "position": position(FIXED, needle, occurrence, offset)})
-    res = r["result"]
+    res = at("textDocument/definition", needle, occurrence, offset)
     if res is None:
         print("definition %r: none" % needle)
         return
